@@ -1,0 +1,14 @@
+package dev.ringlab.experiments;
+
+import java.util.List;
+
+/** The subcommands of {@code ringlab}, in the order {@code --help} lists them. Add new commands here. */
+final class Commands {
+    private Commands() {}
+
+    static List<Object> all() {
+        return List.of(
+                // new TopologyCommand(),
+        );
+    }
+}

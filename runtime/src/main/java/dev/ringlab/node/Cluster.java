@@ -1,0 +1,93 @@
+package dev.ringlab.node;
+
+import dev.ringlab.topology.Overlay;
+import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The one contract both engines implement: N nodes running one {@link Protocol} on one {@link Overlay},
+ * driven and observed from outside. An experiment is written once against this interface and runs on the
+ * simulator ({@code sim}) or on real sockets ({@code netty}, {@code processes}); its metrics come from the
+ * same {@link Observation} stream, so the numbers compare directly.
+ *
+ * <h2>Threading and time</h2>
+ * Methods are called from one controlling thread. Times are {@link #now()} nanoseconds: virtual time in
+ * the simulator (which advances only inside {@link #runFor} and {@link #runUntil}), monotonic time on
+ * real engines (which run on their own threads; {@code runFor} then just waits). Control actions
+ * ({@link #inject}, {@link #crash}, ...) take effect at the current {@link #now()}; to act at a later
+ * instant, {@link #at} schedules a control action on the engine's clock (exact in the simulator).
+ *
+ * <h2>Observers</h2>
+ * Observers see observations one at a time (engines serialise calls), in the order each engine learns
+ * of them; on real engines a sink must not block.
+ */
+public interface Cluster extends AutoCloseable {
+    /** {@code "sim"}, {@code "netty"} or {@code "processes"}. */
+    String engine();
+
+    Overlay overlay();
+
+    Protocol protocol();
+
+    default int size() {
+        return overlay().size();
+    }
+
+    /** Adds an observer; call before {@link #start} to see everything. */
+    void addObserver(Consumer<Observation> sink);
+
+    /** Starts every node. Called once. */
+    void start();
+
+    /** The engine clock, nanoseconds (see class doc). */
+    long now();
+
+    /** Delivers client request {@code m} to {@code node} as if from {@link Env#CLIENT}. Dropped if it is down. */
+    void inject(int node, Message m);
+
+    /** Kills {@code node} without warning: its state and its in-flight messages are lost. */
+    void crash(int node);
+
+    /** Brings a crashed {@code node} back as a fresh instance from the {@link Protocol}. */
+    void restart(int node);
+
+    /** True unless {@code node} is crashed. */
+    boolean alive(int node);
+
+    /**
+     * Splits the nodes into groups: messages between different groups are dropped until {@link #heal}.
+     * Nodes in no group form one more group.
+     */
+    void partition(int[][] groups);
+
+    /** Ends any partition. */
+    void heal();
+
+    /** Runs {@code action} on the control side at engine time {@code atNanos} (or now, if that is past). */
+    void at(long atNanos, Runnable action);
+
+    /** Runs the cluster for {@code nanos} of engine time. */
+    void runFor(long nanos);
+
+    /**
+     * Runs until {@code condition} holds (checked after every event in the simulator, every few
+     * milliseconds on real engines) or {@code timeoutNanos} of engine time pass.
+     *
+     * @return whether the condition holds
+     */
+    boolean runUntil(BooleanSupplier condition, long timeoutNanos);
+
+    /** Counters since start: messages, bytes, drops, deliveries. */
+    ClusterStats stats();
+
+    /**
+     * A hash over every delivery so far (time, from, to, message type), if this engine is deterministic
+     * (the simulator); empty on real engines.
+     */
+    OptionalLong traceHash();
+
+    /** Stops every node and releases sockets, threads and processes. Idempotent. */
+    @Override
+    void close();
+}

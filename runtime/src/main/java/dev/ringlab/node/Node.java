@@ -1,0 +1,31 @@
+package dev.ringlab.node;
+
+/**
+ * One node's protocol logic: a deterministic, single-threaded state machine.
+ *
+ * <h2>Lifecycle</h2>
+ * An engine creates a node with its {@link Protocol}, calls {@link #start} once, then
+ * {@link #onMessage} for each message delivered to it, in delivery order, and runs its timers (see
+ * {@link Env#schedule}). All calls come from one thread at a time (see {@link Env}). A crash is silent:
+ * the engine stops calling the node and discards it; a restart creates a fresh instance through the
+ * protocol, so nothing survives a crash but what the protocol fetches from its peers. {@link #stop} is
+ * called only on a graceful shutdown.
+ *
+ * <h2>Rules</h2>
+ * A node sees the world only through its {@link Env}: no sockets, threads, wall clock or unseeded
+ * randomness (an ArchUnit test enforces this for {@code dev.ringlab.node}). Callbacks must not block and
+ * should not throw: an exception is a bug, and engines surface it as a failed run.
+ */
+public interface Node {
+    /** Called once, before any message or timer. The node keeps {@code env} for later callbacks. */
+    void start(Env env);
+
+    /**
+     * A message from node {@code from} (or from {@link Env#CLIENT} for a client request such as
+     * {@link Message.Inject}). A message type the protocol does not handle is ignored.
+     */
+    void onMessage(int from, Message m);
+
+    /** Graceful shutdown: cancel timers, say goodbye if the protocol wants. Not called on a crash. */
+    default void stop() {}
+}
