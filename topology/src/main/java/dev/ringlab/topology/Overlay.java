@@ -2,6 +2,8 @@ package dev.ringlab.topology;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.jgrapht.Graph;
+import org.jgrapht.graph.DefaultEdge;
 
 /**
  * An immutable graph on nodes {@code 0..n-1}, stored as compressed sparse rows: the out-neighbours of
@@ -130,6 +132,32 @@ public final class Overlay {
     /** The raw target at a CSR index, {@code 0 <= index < arcs()}. */
     public int target(int index) {
         return targets[index];
+    }
+
+    /**
+     * This overlay as a JGraphT graph on vertices {@code 0..n-1}: simple (directed) graph if it has no
+     * loops or parallel edges, pseudograph otherwise. See {@link OverlayGraphs#toGraph(Overlay)}.
+     */
+    public Graph<Integer, DefaultEdge> toGraph() {
+        return OverlayGraphs.toGraph(this);
+    }
+
+    /**
+     * An overlay from a JGraphT graph, vertices numbered in {@code g.vertexSet()} iteration order. See
+     * {@link OverlayGraphs#fromGraph(String, Graph)}.
+     */
+    public static <V, E> Overlay fromGraph(String spec, Graph<V, E> g) {
+        return OverlayGraphs.fromGraph(spec, g);
+    }
+
+    /** The offsets array itself, for metrics in this package that must not copy 10^6-node arrays. */
+    int[] rawOffsets() {
+        return offsets;
+    }
+
+    /** The targets array itself; see {@link #rawOffsets()}. */
+    int[] rawTargets() {
+        return targets;
     }
 
     @Override
