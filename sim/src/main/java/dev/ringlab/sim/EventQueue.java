@@ -1,159 +1,105 @@
 package dev.ringlab.sim;
 
-import java.util.Arrays;
-
 /**
- * The simulator's pending events, ordered totally by (time, sequence number): events at the same virtual
- * time leave in the order they were pushed, so no tie ever depends on hash or memory order.
+ * The simulator's pending events, ordered totally by (time, sequence number): every push gets the next
+ * sequence number, so events at the same virtual time leave in the order they were pushed and no tie ever
+ * depends on hash or memory order. Every implementation pops exactly the same sequence for the same pushes,
+ * which is what lets {@link SimCluster} swap them without changing a trace hash.
  *
- * <p>Events are primitive slots (time, kind, two ints, one object reference) in parallel arrays with a free
- * list, and the order is kept by an implicit binary heap of slot indices compared by (time, seq); no event
- * object is allocated per push. After {@link #pop()}, the popped event's fields are read through the
- * accessors until the next call.
+ * <p>An event is two ints and one reference (their meaning is the caller's) at a time. After {@link #pop()},
+ * the popped event's fields are read through {@link #time()}, {@link #a()}, {@link #b()}, {@link #ref()}
+ * until the next call.
+ *
+ * <p>Invariant, checked: time never goes backwards. A push earlier than the last popped event throws, since
+ * it would mean the simulator scheduled something in its own past.
  */
-final class EventQueue {
-    private long[] time;
-    private long[] seq;
-    private int[] kind;
-    private int[] a;
-    private int[] b;
-    private Object[] ref;
-    private int[] free;
-    private int freeCount;
-    private int[] heap;
-    private int size;
-    private long nextSeq;
+abstract sealed class EventQueue permits CalendarQueue, BinaryHeapQueue, PriorityQueueBaseline {
+    long topTime;
+    int topA;
+    int topB;
+    Object topRef;
+    /** Time of the last popped event: no push may be earlier. */
+    long lastPopNanos;
+    long nextSeq;
+    int size;
+    int peakSize;
 
-    private long topTime;
-    private int topKind;
-    private int topA;
-    private int topB;
-    private Object topRef;
-
-    EventQueue(int initialCapacity) {
-        int cap = Math.max(16, initialCapacity);
-        time = new long[cap];
-        seq = new long[cap];
-        kind = new int[cap];
-        a = new int[cap];
-        b = new int[cap];
-        ref = new Object[cap];
-        heap = new int[cap];
-        free = new int[cap];
-        for (int i = 0; i < cap; i++) {
-            free[i] = cap - 1 - i;
-        }
-        freeCount = cap;
+    static EventQueue create(QueueKind kind, long maxLatencyNanos, int nodes) {
+        return switch (kind) {
+            case CALENDAR -> new CalendarQueue(maxLatencyNanos, nodes);
+            case BINARY_HEAP -> new BinaryHeapQueue(Math.min(1 << 20, Math.max(1024, nodes)));
+            case PRIORITY_QUEUE -> new PriorityQueueBaseline();
+        };
     }
 
-    int size() {
+    /** Adds an event at {@code timeNanos} >= the last popped time. */
+    abstract void push(long timeNanos, int a, int b, Object ref);
+
+    /** Removes the earliest event; read it with {@link #time()} etc. Only when not empty. */
+    abstract void pop();
+
+    /** Time of the earliest event; only when not empty. */
+    abstract long peekTime();
+
+    /**
+     * Slots of the next few events, as a prefetch hint (see {@link CalendarQueue#upcoming}); the default
+     * cannot tell and returns 0.
+     */
+    int upcoming(int[] out) {
+        return 0;
+    }
+
+    int slotA(int slot) {
+        throw new UnsupportedOperationException();
+    }
+
+    int slotB(int slot) {
+        throw new UnsupportedOperationException();
+    }
+
+    Object slotRef(int slot) {
+        throw new UnsupportedOperationException();
+    }
+
+    final int size() {
         return size;
     }
 
-    boolean isEmpty() {
+    final boolean isEmpty() {
         return size == 0;
     }
 
-    /** Time of the earliest event; only when not empty. */
-    long peekTime() {
-        return time[heap[0]];
+    /** Largest {@link #size()} seen so far. */
+    final int peakSize() {
+        return peakSize;
     }
 
-    void push(long t, int k, int x, int y, Object r) {
-        if (freeCount == 0) {
-            grow();
-        }
-        int slot = free[--freeCount];
-        time[slot] = t;
-        seq[slot] = nextSeq++;
-        kind[slot] = k;
-        a[slot] = x;
-        b[slot] = y;
-        ref[slot] = r;
-        int i = size++;
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            int p = heap[parent];
-            if (!less(slot, p)) {
-                break;
-            }
-            heap[i] = p;
-            i = parent;
-        }
-        heap[i] = slot;
-    }
-
-    /** Removes the earliest event; read it with {@link #time()} etc. */
-    void pop() {
-        int slot = heap[0];
-        topTime = time[slot];
-        topKind = kind[slot];
-        topA = a[slot];
-        topB = b[slot];
-        topRef = ref[slot];
-        ref[slot] = null;
-        free[freeCount++] = slot;
-        int last = heap[--size];
-        if (size > 0) {
-            int i = 0;
-            int half = size >>> 1;
-            while (i < half) {
-                int child = 2 * i + 1;
-                int c = heap[child];
-                int right = child + 1;
-                if (right < size && less(heap[right], c)) {
-                    child = right;
-                    c = heap[child];
-                }
-                if (!less(c, last)) {
-                    break;
-                }
-                heap[i] = c;
-                i = child;
-            }
-            heap[i] = last;
-        }
-    }
-
-    long time() {
+    final long time() {
         return topTime;
     }
 
-    int kind() {
-        return topKind;
-    }
-
-    int a() {
+    final int a() {
         return topA;
     }
 
-    int b() {
+    final int b() {
         return topB;
     }
 
-    Object ref() {
+    final Object ref() {
         return topRef;
     }
 
-    private boolean less(int x, int y) {
-        long tx = time[x];
-        long ty = time[y];
-        return tx < ty || (tx == ty && seq[x] < seq[y]);
+    final void checkNotPast(long timeNanos) {
+        if (timeNanos < lastPopNanos) {
+            throw new IllegalStateException("event at " + timeNanos + " ns pushed after time reached " + lastPopNanos
+                    + " ns: the simulator would run backwards");
+        }
     }
 
-    private void grow() {
-        int old = time.length;
-        int cap = old * 2;
-        time = Arrays.copyOf(time, cap);
-        seq = Arrays.copyOf(seq, cap);
-        kind = Arrays.copyOf(kind, cap);
-        a = Arrays.copyOf(a, cap);
-        b = Arrays.copyOf(b, cap);
-        ref = Arrays.copyOf(ref, cap);
-        heap = Arrays.copyOf(heap, cap);
-        free = Arrays.copyOf(free, cap);
-        for (int i = old; i < cap; i++) {
-            free[freeCount++] = cap - 1 - (i - old);
+    final void counted() {
+        if (++size > peakSize) {
+            peakSize = size;
         }
     }
 }

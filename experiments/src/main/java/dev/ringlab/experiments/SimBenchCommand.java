@@ -1,0 +1,288 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ringlab.node.ClusterStats;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.sim.LinkModel;
+import dev.ringlab.sim.LinkModels;
+import dev.ringlab.sim.QueueKind;
+import dev.ringlab.sim.SimCluster;
+import dev.ringlab.sim.SimConfig;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab simbench}: the simulator's speed, measured as a ratio against a naive simulator in the same
+ * process. One broadcast is flooded ({@link Flood}) over {@code random-regular:D} (built by
+ * {@link Topologies#build(String, int, long)} from the seed); every message is
+ * delivered (about n*(d-1) deliveries), once on the fast queue ({@link QueueKind#CALENDAR}) and once on the
+ * baseline ({@link QueueKind#PRIORITY_QUEUE} by default: a {@code java.util.PriorityQueue} of event objects),
+ * with the same node logic and the same event order, so both runs must end with the same trace hash (exit 1
+ * otherwise).
+ *
+ * <p>Order: a warm-up of both kinds on a small overlay (so neither measured run pays for compiling the
+ * shared node logic), then the fast run, then the baseline. Each measured run builds and starts its nodes,
+ * collects garbage, then times inject-to-quiescence on the wall clock and on this thread's CPU clock
+ * ({@code speedup_cpu} is the ratio of the latter: less sensitive to other processes on a shared host, but
+ * blind to GC threads). {@code *_bytes_per_node} is the heap retained by started nodes (simulator arrays
+ * plus the protocol's node objects), measured after a GC. With
+ * {@code --memory-probe}, each run is instead stepped one link latency at a time and, whenever the number
+ * of pending events reaches a new high, the heap is measured after a GC: that gives retained bytes per node
+ * and per in-flight event (and slower wall times, which are then not reported as speeds).
+ */
+@Command(
+        name = "simbench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Floods one broadcast over random-regular:D with n nodes on the simulator's calendar queue and on a",
+            "naive PriorityQueue baseline in the same process; prints deliveries/s of each and the ratio.",
+            "Both runs must give the same trace hash. Progress on stderr."
+        })
+public final class SimBenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--nodes"}, description = "Nodes (default: ${DEFAULT-VALUE}).")
+    int n = 1_000_000;
+
+    @Option(names = "--degree", description = "Degree D of the random regular overlay, even (default: ${DEFAULT-VALUE}).")
+    int degree = 8;
+
+    @Option(names = "--seed", description = "Root seed of graph and simulation (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--latency", description = "Link latency spec (default: ${DEFAULT-VALUE}).")
+    String latency = "const:1ms";
+
+    @Option(names = "--baseline", description = "Baseline queue: priority-queue, binary-heap or none (default: ${DEFAULT-VALUE}).")
+    String baseline = "priority-queue";
+
+    @Option(names = "--memory-probe", description = "Measure retained heap per node and per in-flight event (slower).")
+    boolean memoryProbe;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (n < 3) {
+            throw new UsageException("--nodes", "need at least 3 nodes, got " + n);
+        }
+        if (degree < 2 || (degree & 1) != 0 || degree >= n) {
+            throw new UsageException("--degree", "need an even degree in 2.." + (n - 1) + ", got " + degree);
+        }
+        LinkModel link;
+        try {
+            link = LinkModels.parse(latency);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--latency", e.getMessage());
+        }
+        QueueKind baselineKind = null;
+        if (!baseline.equalsIgnoreCase("none")) {
+            try {
+                baselineKind = QueueKind.parse(baseline);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--baseline", e.getMessage() + " or none");
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        SimConfig config = new SimConfig(seed, link, 0, 0);
+        err.printf("simbench: n=%d degree=%d %s baseline=%s%n", n, degree, config,
+                baselineKind == null ? "none" : baselineKind.label());
+
+        long t0 = System.nanoTime();
+        Overlay overlay = Topologies.build("random-regular:" + degree, n, seed);
+        long buildMs = (System.nanoTime() - t0) / 1_000_000;
+        err.printf("simbench: built %s in %d ms%n", overlay, buildMs);
+
+        Overlay small = Topologies.build("random-regular:" + degree, Math.min(n, 20_000), seed + 1);
+        for (int i = 0; i < 2; i++) {
+            flood(small, config, QueueKind.CALENDAR, false, null);
+            if (baselineKind != null) {
+                flood(small, config, baselineKind, false, null);
+            }
+        }
+        err.println("simbench: warmed up");
+
+        Run fast = flood(overlay, config, QueueKind.CALENDAR, memoryProbe, err);
+        Run slow = baselineKind == null ? null : flood(overlay, config, baselineKind, memoryProbe, err);
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("engine", "sim");
+        out.put("seed", seed);
+        out.put("nodes", n);
+        out.put("topology", "random-regular:" + degree);
+        out.put("protocol", "flood");
+        out.put("latency", link.spec());
+        out.put("order", "warm-up (both kinds, n=" + small.size() + ", twice), then fast, then baseline; each measured"
+                + " run: build and start nodes, GC, then time inject to quiescence");
+        out.put("graph_build_ms", buildMs);
+        out.put("deliveries", fast.stats.messagesDelivered());
+        out.put("messages_sent", fast.stats.messagesSent());
+        out.put("fast_queue", QueueKind.CALENDAR.label());
+        out.put("fast_wall_ms", fast.wallNanos / 1e6);
+        if (!memoryProbe) {
+            out.put("fast_deliveries_per_s", fast.deliveriesPerSecond());
+        }
+        out.put("fast_cpu_ms", fast.cpuNanos / 1e6);
+        out.put("fast_gc_ms", fast.gcMillis);
+        out.put("fast_peak_heap_used_mb", fast.peakHeapBytes / 1e6);
+        out.put("fast_bytes_per_node", Math.round(fast.bytesPerNode));
+        out.put("peak_pending_events", fast.peakPending);
+        if (slow != null) {
+            out.put("naive_queue", baselineKind.label());
+            out.put("naive_wall_ms", slow.wallNanos / 1e6);
+            if (!memoryProbe) {
+                out.put("naive_deliveries_per_s", slow.deliveriesPerSecond());
+                out.put("speedup", fast.deliveriesPerSecond() / slow.deliveriesPerSecond());
+            }
+            out.put("naive_cpu_ms", slow.cpuNanos / 1e6);
+            out.put("naive_gc_ms", slow.gcMillis);
+            out.put("naive_peak_heap_used_mb", slow.peakHeapBytes / 1e6);
+            out.put("naive_bytes_per_node", Math.round(slow.bytesPerNode));
+            if (!memoryProbe) {
+                out.put("speedup_cpu", slow.cpuNanos / (double) fast.cpuNanos);
+            }
+        }
+        if (memoryProbe) {
+            out.put("fast_bytes_per_inflight_event", Math.round(fast.bytesPerEvent * 10) / 10.0);
+            if (slow != null) {
+                out.put("naive_bytes_per_inflight_event", Math.round(slow.bytesPerEvent * 10) / 10.0);
+            }
+        }
+        out.put("trace_hash", hex(fast.traceHash));
+        boolean same = slow == null || slow.traceHash == fast.traceHash;
+        if (slow != null) {
+            out.put("trace_hash_naive", hex(slow.traceHash));
+        }
+        out.put("trace_hashes_equal", same);
+        out.put("jvm", Runtime.version().toString());
+        out.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        out.put("max_heap_mb", Runtime.getRuntime().maxMemory() / 1e6);
+
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            stdout.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+        } else {
+            out.forEach((k, v) -> stdout.printf("%-32s %s%n", k, v instanceof Double d ? String.format("%.3f", d) : v));
+        }
+        stdout.flush();
+        if (!same) {
+            err.println("simbench: trace hashes differ: the queues popped events in different orders; replay with: "
+                    + "ringlab simbench -n " + n + " --degree " + degree + " --seed " + seed + " --latency " + latency);
+            return 1;
+        }
+        return 0;
+    }
+
+    private static String hex(long h) {
+        return String.format("%016x", h);
+    }
+
+    /** What one flood run measured. */
+    record Run(ClusterStats stats, long traceHash, long wallNanos, long cpuNanos, long gcMillis, long peakHeapBytes,
+               int peakPending,
+               double bytesPerNode, double bytesPerEvent) {
+        double deliveriesPerSecond() {
+            return stats.messagesDelivered() / (wallNanos / 1e9);
+        }
+    }
+
+    /**
+     * Floods one broadcast from node 0 over {@code overlay} to quiescence on {@code kind}; times the run
+     * (start, inject, drain) on the wall clock. With {@code probe}, steps one max-latency at a time and
+     * measures retained heap (after GC) at each new high of pending events.
+     */
+    static Run flood(Overlay overlay, SimConfig config, QueueKind kind, boolean probe, PrintWriter err) {
+        System.gc();
+        long heapBefore = usedHeap();
+        resetPeaks();
+        SimCluster sim = new SimCluster(overlay, Flood.PROTOCOL, config, kind);
+        sim.start();
+        // Start the clock on a settled heap: the nodes just built are compacted in allocation order, as they
+        // would be after the first old-generation collection of any long run.
+        System.gc();
+        long withNodes = usedHeap();
+        double bytesPerNode = (withNodes - heapBefore) / (double) overlay.size();
+        double bytesPerEvent = Double.NaN;
+        long gc0 = gcMillis();
+        long cpu0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        if (probe) {
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            long step = Math.max(1, config.link().maxNanos());
+            int best = 0;
+            long bestBytes = 0;
+            while (sim.pendingEvents() > 0) {
+                sim.runFor(step);
+                if (sim.pendingEvents() > best) {
+                    best = sim.pendingEvents();
+                    System.gc();
+                    bestBytes = usedHeap() - withNodes;
+                }
+            }
+            bytesPerEvent = best == 0 ? Double.NaN : bestBytes / (double) best;
+        } else {
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+        }
+        long wall = System.nanoTime() - t0;
+        long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0;
+        Run r = new Run(sim.stats(), sim.traceHash().orElseThrow(), wall, cpu, gcMillis() - gc0, peakHeap(),
+                sim.peakPendingEvents(), bytesPerNode, bytesPerEvent);
+        sim.close();
+        if (err != null) {
+            err.printf("simbench: %s: %d deliveries in %.0f ms wall (%.2f M/s), %.0f ms cpu of this thread, %d ms gc,"
+                            + " peak pending %d, trace %s%n", kind.label(), r.stats.messagesDelivered(), wall / 1e6,
+                    r.deliveriesPerSecond() / 1e6, cpu / 1e6, r.gcMillis, r.peakPending, hex(r.traceHash));
+            err.flush();
+        }
+        return r;
+    }
+
+    private static long gcMillis() {
+        long sum = 0;
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            sum += Math.max(0, gc.getCollectionTime());
+        }
+        return sum;
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /** Sum of the heap pools' peak usage since the last reset: an upper bound on the peak heap used. */
+    private static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+}
