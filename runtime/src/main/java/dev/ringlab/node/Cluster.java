@@ -64,6 +64,26 @@ public interface Cluster extends AutoCloseable {
     /** Ends any partition. */
     void heal();
 
+    /**
+     * Fault: makes {@code node} a slow host, adding {@code extraNanos} to the latency of every message it
+     * sends or receives from now on; 0 makes it normal again. Only the simulator implements it; other
+     * engines throw {@link UnsupportedOperationException}.
+     */
+    default void slow(int node, long extraNanos) {
+        throw new UnsupportedOperationException("engine " + engine() + " cannot slow a node (a fault the simulator only"
+                + " models)");
+    }
+
+    /**
+     * Fault: a loss burst: from now on every node-to-node message is also lost with probability
+     * {@code probability} (on top of any configured loss), until called again with 0. Only the simulator
+     * implements it; other engines throw {@link UnsupportedOperationException}.
+     */
+    default void lossBurst(double probability) {
+        throw new UnsupportedOperationException("engine " + engine() + " cannot inject a loss burst (a fault the"
+                + " simulator only models)");
+    }
+
     /** Runs {@code action} on the control side at engine time {@code atNanos} (or now, if that is past). */
     void at(long atNanos, Runnable action);
 

@@ -14,4 +14,74 @@ public sealed interface Observation {
      * {@code hop} links ({@code hop == 0} at the origin, which delivers its own broadcast when injected).
      */
     record Delivered(int node, long id, int origin, int hop, long sentAtNanos, long atNanos) implements Observation {}
+
+    /** Node {@code node} created the ring's token of {@code epoch} at {@code atNanos} (see {@link Message.Token}). */
+    record TokenCreated(int node, long epoch, long atNanos) implements Observation {}
+
+    /**
+     * The token of {@code epoch}, in {@code rotation}, reached {@code node} from {@code from} after {@code hop}
+     * links in all; it left {@code from} at {@code sentAtNanos} (the token's own timestamp).
+     */
+    record TokenArrived(int node, int from, long epoch, long rotation, long hop, long sentAtNanos, long arrivedAtNanos)
+            implements Observation {
+        /** The latency of the link just crossed, measured from the token's timestamp. */
+        public long hopNanos() {
+            return arrivedAtNanos - sentAtNanos;
+        }
+    }
+
+    /**
+     * {@code node} let the token go to {@code to} at {@code departedAtNanos}; it had it since
+     * {@code arrivedAtNanos} (the station hold, 0 at full speed). {@code hop} is the count it arrived with.
+     */
+    record TokenPassed(int node, int to, long epoch, long rotation, long hop, long arrivedAtNanos, long departedAtNanos)
+            implements Observation {
+        public long heldNanos() {
+            return departedAtNanos - arrivedAtNanos;
+        }
+    }
+
+    /**
+     * {@code node} ticked: the token is at it. {@code tick} is the token's rotation number, so every node
+     * counts the same tick for one rotation.
+     */
+    record Tick(int node, long tick, long atNanos) implements Observation {}
+
+    /** Node 0 saw the token back: {@code rotation} started at {@code startedAtNanos} and ended now. */
+    record RotationCompleted(int node, long epoch, long rotation, long startedAtNanos, long completedAtNanos)
+            implements Observation {
+        public long periodNanos() {
+            return completedAtNanos - startedAtNanos;
+        }
+    }
+
+    /**
+     * {@code node}'s estimate of the one-way hop latency from the rotation frequency alone: the token
+     * returned {@code intervalNanos} after its previous visit, having crossed {@code hops} links and been held
+     * {@code heldNanos} by stations in between, so {@code estimatedHopNanos = (intervalNanos - heldNanos) /
+     * hops} (integer division).
+     */
+    record RotationEstimate(int node, long epoch, long intervalNanos, long heldNanos, long hops, long estimatedHopNanos)
+            implements Observation {}
+
+    /** {@code node}'s failure detector started to suspect {@code suspect} (one of its successors) at {@code atNanos}. */
+    record Suspected(int node, int suspect, long atNanos) implements Observation {}
+
+    /** {@code node} heard again from {@code suspect}, which it had suspected: the suspicion is withdrawn. */
+    record Unsuspected(int node, int suspect, long atNanos) implements Observation {}
+
+    /**
+     * {@code node} now passes the token to {@code successor} (-1: no live successor in its list), because a
+     * successor was suspected or came back: one ring repair (or rejoin) step.
+     */
+    record SuccessorChanged(int node, int successor, long atNanos) implements Observation {}
+
+    /** {@code node} dropped a token of {@code epoch} because it had already seen {@code maxEpoch}, a higher one. */
+    record TokenDropped(int node, long epoch, long maxEpoch, long atNanos) implements Observation {}
+
+    /**
+     * {@code node}'s membership view changed: it now believes {@code dead} nodes dead; {@code digest} is an
+     * order-independent hash of the whole view, equal on nodes whose views agree.
+     */
+    record ViewChanged(int node, int dead, long digest, long atNanos) implements Observation {}
 }

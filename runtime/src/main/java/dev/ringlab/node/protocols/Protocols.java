@@ -1,0 +1,82 @@
+package dev.ringlab.node.protocols;
+
+import dev.ringlab.node.Protocol;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses the broadcast protocol specs of the command line ({@code --protocol}) into {@link Protocol}s. */
+public final class Protocols {
+    /** What {@link #parse} accepts, for error messages and help texts. */
+    public static final String VALID = "ring, flood, gossip:F (fanout F >= 1, e.g. gossip:3), tree, "
+            + "batched:W (root batch window W with unit ns|us|ms|s, e.g. batched:2ms; batched = batched:2ms)";
+
+    private static final Pattern GOSSIP = Pattern.compile("gossip:(\\d{1,9})");
+    private static final Pattern BATCHED = Pattern.compile("batched(?::(\\d+(?:\\.\\d+)?)(ns|us|ms|s))?");
+
+    private Protocols() {}
+
+    /**
+     * The protocol named by {@code spec}: one of {@link #VALID}. Each call returns a fresh instance, so
+     * per-overlay caches (the spanning tree) are never shared between clusters.
+     *
+     * @throws IllegalArgumentException naming the bad spec and listing the valid ones
+     */
+    public static Protocol parse(String spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("missing protocol: use one of " + VALID);
+        }
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "ring" -> {
+                return Ring.PROTOCOL;
+            }
+            case "flood" -> {
+                return Flood.PROTOCOL;
+            }
+            case "tree" -> {
+                return Tree.protocol();
+            }
+            default -> {}
+        }
+        Matcher g = GOSSIP.matcher(s);
+        if (g.matches()) {
+            int fanout = Integer.parseInt(g.group(1));
+            if (fanout < 1) {
+                throw new IllegalArgumentException("gossip fanout must be >= 1, got '" + spec + "'");
+            }
+            return Gossip.protocol(fanout);
+        }
+        Matcher b = BATCHED.matcher(s);
+        if (b.matches()) {
+            long windowNanos = b.group(1) == null ? Batched.DEFAULT_WINDOW_NANOS : nanos(b.group(1), b.group(2));
+            return Batched.protocol(windowNanos, "batched:" + format(windowNanos));
+        }
+        throw new IllegalArgumentException("unknown protocol '" + spec + "': use one of " + VALID);
+    }
+
+    private static long nanos(String number, String unit) {
+        double scale = switch (unit) {
+            case "ns" -> 1;
+            case "us" -> 1e3;
+            case "ms" -> 1e6;
+            case "s" -> 1e9;
+            default -> throw new IllegalStateException("unit " + unit + " passed the pattern");
+        };
+        double nanos = Double.parseDouble(number) * scale;
+        if (nanos > 3.6e12) {
+            throw new IllegalArgumentException("batch window " + number + unit + " is longer than an hour");
+        }
+        return Math.round(nanos);
+    }
+
+    private static String format(long nanos) {
+        if (nanos % 1_000_000L == 0) {
+            return nanos / 1_000_000L + "ms";
+        }
+        if (nanos != 0 && nanos % 1_000L == 0) {
+            return nanos / 1_000L + "us";
+        }
+        return nanos + "ns";
+    }
+}

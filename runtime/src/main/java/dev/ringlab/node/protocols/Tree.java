@@ -1,0 +1,83 @@
+package dev.ringlab.node.protocols;
+
+import dev.ringlab.node.Env;
+import dev.ringlab.node.LongSet;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Node;
+import dev.ringlab.node.Observation;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.topology.Overlay;
+
+/**
+ * Spanning-tree broadcast: every node computes the same BFS spanning tree of the overlay from node 0
+ * (see {@link SpanningTree}), and a broadcast from any node travels the tree's edges: each node forwards
+ * it to its tree neighbours (parent and children) except the one it came from. Exactly n - 1 messages per
+ * broadcast on a connected overlay (relative message redundancy 0), in at most 2·depth hops.
+ *
+ * <p>The price is fragility: a lost message or a crashed inner node cuts off its whole subtree (no
+ * retransmission, no repair), where flooding would route around it. On a directed overlay the tree's
+ * edges are used both ways, so some sends follow an arc backwards. A disconnected overlay yields one tree
+ * per component and a broadcast reaches its origin's component only.
+ */
+public final class Tree implements Node {
+    private final SpanningTree tree;
+    private final LongSet seen = new LongSet();
+    private Env env;
+
+    Tree(SpanningTree tree) {
+        this.tree = tree;
+    }
+
+    /** The protocol spec {@code tree}; each instance computes the overlay's tree once for all its nodes. */
+    public static Protocol protocol() {
+        SpanningTree.Cache cache = new SpanningTree.Cache();
+        return new Protocol() {
+            @Override
+            public String spec() {
+                return "tree";
+            }
+
+            @Override
+            public Node create(int id, Overlay overlay) {
+                return new Tree(cache.of(overlay));
+            }
+        };
+    }
+
+    @Override
+    public void start(Env env) {
+        this.env = env;
+    }
+
+    @Override
+    public void onMessage(int from, Message m) {
+        switch (m) {
+            case Message.Inject inject -> {
+                long now = env.now();
+                onBroadcast(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
+            }
+            case Message.Broadcast b -> onBroadcast(from, b);
+            case Message.Batch batch -> {
+                for (Message.Broadcast b : batch.items()) {
+                    onBroadcast(from, b);
+                }
+            }
+            default -> {}
+        }
+    }
+
+    private void onBroadcast(int from, Message.Broadcast b) {
+        if (!seen.add(b.id())) {
+            return;
+        }
+        int self = env.self();
+        env.observe(new Observation.Delivered(self, b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+        Message.Broadcast next = b.forwarded();
+        for (int i = 0; i < tree.degree(self); i++) {
+            int to = tree.neighbour(self, i);
+            if (to != from) {
+                env.send(to, next);
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.ringlab.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded property tests of {@link MessageCodec}: many messages of every type drawn from one master seed;
+ * a failure names the case's seed so it replays alone.
+ */
+class MessageCodecTest {
+    private static final long MASTER_SEED = 0xC0DECL;
+    private static final int CASES = 400;
+
+    /** One generator per message type; {@link #everyMessageTypeHasAGenerator} keeps this list complete. */
+    private static final Map<Class<?>, Function<SplittableRandom, Message>> GENERATORS = Map.ofEntries(
+            Map.entry(Message.Inject.class, r -> new Message.Inject(r.nextLong(), payload(r))),
+            Map.entry(Message.Broadcast.class, MessageCodecTest::broadcast),
+            Map.entry(Message.Batch.class, r -> {
+                List<Message.Broadcast> items = new ArrayList<>();
+                int count = 1 + r.nextInt(6);
+                for (int i = 0; i < count; i++) {
+                    items.add(broadcast(r));
+                }
+                return new Message.Batch(items);
+            }),
+            Map.entry(Message.Token.class, r -> new Message.Token(r.nextLong(Long.MAX_VALUE),
+                    1 + r.nextLong(Long.MAX_VALUE - 1), r.nextLong(Long.MAX_VALUE), r.nextLong(), r.nextLong(),
+                    r.nextLong(Long.MAX_VALUE), payload(r))),
+            Map.entry(Message.Heartbeat.class, r -> new Message.Heartbeat(r.nextLong(), r.nextLong(),
+                    r.nextLong(-1, Long.MAX_VALUE), r.nextLong(), r.nextInt(-1, Integer.MAX_VALUE))),
+            Map.entry(Message.HeartbeatAck.class, r -> new Message.HeartbeatAck(r.nextLong(), r.nextLong(),
+                    r.nextLong(-1, Long.MAX_VALUE), r.nextLong(), r.nextLong())),
+            Map.entry(Message.Membership.class, r -> {
+                List<Message.Member> members = new ArrayList<>();
+                int count = 1 + r.nextInt(8);
+                for (int i = 0; i < count; i++) {
+                    members.add(new Message.Member(r.nextInt(Integer.MAX_VALUE), r.nextBoolean(), r.nextLong(),
+                            r.nextInt(Integer.MAX_VALUE)));
+                }
+                return new Message.Membership(r.nextBoolean(), members);
+            }));
+
+    private static Message.Broadcast broadcast(SplittableRandom r) {
+        return new Message.Broadcast(r.nextLong(), r.nextInt(), r.nextLong(), r.nextInt(), payload(r));
+    }
+
+    private static byte[] payload(SplittableRandom r) {
+        // Mostly small payloads, sometimes empty, sometimes a few KiB.
+        int len = switch (r.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> 1 + r.nextInt(16);
+            case 2 -> r.nextInt(256);
+            default -> r.nextInt(4096);
+        };
+        byte[] b = new byte[len];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private static Message draw(SplittableRandom r) {
+        List<Class<?>> types = new ArrayList<>(GENERATORS.keySet());
+        types.sort((a, b) -> a.getName().compareTo(b.getName())); // Map.of order is unspecified
+        return GENERATORS.get(types.get(r.nextInt(types.size()))).apply(r);
+    }
+
+    @Test
+    void everyMessageTypeHasAGenerator() {
+        for (Class<?> type : Message.class.getPermittedSubclasses()) {
+            assertTrue(GENERATORS.containsKey(type), "no round-trip generator for " + type.getSimpleName()
+                    + ": add one to MessageCodecTest.GENERATORS");
+        }
+    }
+
+    @Test
+    void everyMessageTypeSurvivesARoundTrip() {
+        SplittableRandom master = new SplittableRandom(MASTER_SEED);
+        for (Map.Entry<Class<?>, Function<SplittableRandom, Message>> e : GENERATORS.entrySet()) {
+            for (int i = 0; i < CASES; i++) {
+                long seed = master.nextLong();
+                Message m = e.getValue().apply(new SplittableRandom(seed));
+                ByteBuffer frame = MessageCodec.encode(m);
+                String why = e.getKey().getSimpleName() + " case seed " + seed;
+                assertEquals(MessageCodec.encodedSize(m), frame.remaining(), "encodedSize disagrees with encode: " + why);
+                assertEquals(MessageCodec.VERSION, frame.get(0), why);
+                assertEquals(MessageCodec.type(m), frame.get(1), why);
+                assertEquals(m, MessageCodec.decode(frame), why);
+                assertEquals(0, frame.remaining(), "decode must consume the whole frame: " + why);
+            }
+        }
+    }
+
+    @Test
+    void everyTruncatedFrameIsRejected() {
+        SplittableRandom master = new SplittableRandom(MASTER_SEED + 1);
+        for (int i = 0; i < CASES / 4; i++) {
+            long seed = master.nextLong();
+            Message m = draw(new SplittableRandom(seed));
+            byte[] frame = bytes(MessageCodec.encode(m));
+            // Every strict prefix, sampled when the frame is long so that the test stays fast.
+            int step = Math.max(1, frame.length / 64);
+            for (int len = 0; len < frame.length; len += (len < 40 ? 1 : step)) {
+                ByteBuffer prefix = ByteBuffer.wrap(Arrays.copyOf(frame, len));
+                int cut = len;
+                assertThrows(CodecException.class, () -> MessageCodec.decode(prefix),
+                        () -> "prefix of " + cut + "/" + frame.length + " bytes of " + m + " decoded (case seed " + seed + ")");
+            }
+        }
+    }
+
+    @Test
+    void trailingBytesAreRejected() {
+        SplittableRandom master = new SplittableRandom(MASTER_SEED + 2);
+        for (int i = 0; i < CASES / 4; i++) {
+            long seed = master.nextLong();
+            Message m = draw(new SplittableRandom(seed));
+            byte[] frame = bytes(MessageCodec.encode(m));
+            byte[] longer = Arrays.copyOf(frame, frame.length + 1 + (int) (seed & 7));
+            assertThrows(CodecException.class, () -> MessageCodec.decode(ByteBuffer.wrap(longer)),
+                    "trailing bytes accepted after " + m + " (case seed " + seed + ")");
+        }
+    }
+
+    @Test
+    void unknownTypeByteIsRejected() {
+        byte[] frame = bytes(MessageCodec.encode(new Message.Inject(7, new byte[] {1, 2})));
+        for (int type = 0; type < 256; type++) {
+            byte[] copy = frame.clone();
+            copy[1] = (byte) type;
+            boolean known = GENERATORS.keySet().stream().anyMatch(c -> typeOf(c) == (byte) copy[1]);
+            if (!known) {
+                CodecException e = assertThrows(CodecException.class, () -> MessageCodec.decode(ByteBuffer.wrap(copy)));
+                assertTrue(e.getMessage().contains("unknown message type " + (type & 0xff)), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void otherEncodingVersionsAreRejected() {
+        byte[] frame = bytes(MessageCodec.encode(new Message.Broadcast(1, 2, 3, 4, new byte[3])));
+        for (int version = 0; version < 256; version++) {
+            if (version == MessageCodec.VERSION) {
+                continue;
+            }
+            byte[] copy = frame.clone();
+            copy[0] = (byte) version;
+            CodecException e = assertThrows(CodecException.class, () -> MessageCodec.decode(ByteBuffer.wrap(copy)));
+            assertTrue(e.getMessage().contains("version"), e.getMessage());
+        }
+    }
+
+    @Test
+    void hostileLengthsCostAnExceptionNotAnAllocation() {
+        ByteBuffer inject = ByteBuffer.allocate(2 + 8 + 4);
+        inject.put(MessageCodec.VERSION).put(MessageCodec.TYPE_INJECT).putLong(1).putInt(Integer.MAX_VALUE).flip();
+        assertThrows(CodecException.class, () -> MessageCodec.decode(inject));
+
+        ByteBuffer negative = ByteBuffer.allocate(2 + 8 + 4);
+        negative.put(MessageCodec.VERSION).put(MessageCodec.TYPE_INJECT).putLong(1).putInt(-5).flip();
+        assertThrows(CodecException.class, () -> MessageCodec.decode(negative));
+
+        for (int count : new int[] {0, -1, Integer.MAX_VALUE}) {
+            ByteBuffer batch = ByteBuffer.allocate(2 + 4 + 28);
+            batch.put(MessageCodec.VERSION).put(MessageCodec.TYPE_BATCH).putInt(count).put(new byte[28]).flip();
+            assertThrows(CodecException.class, () -> MessageCodec.decode(batch), "batch count " + count);
+        }
+
+        ByteBuffer tooLarge = ByteBuffer.allocate(MessageCodec.MAX_FRAME_BYTES + 1);
+        assertThrows(CodecException.class, () -> MessageCodec.decode(tooLarge));
+    }
+
+    @Test
+    void encodingAFrameOverTheCapFails() {
+        Message big = new Message.Inject(1, new byte[MessageCodec.MAX_FRAME_BYTES]);
+        assertThrows(IllegalArgumentException.class, () -> MessageCodec.encode(big));
+    }
+
+    private static byte typeOf(Class<?> c) {
+        return MessageCodec.type(GENERATORS.get(c).apply(new SplittableRandom(0)));
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}
