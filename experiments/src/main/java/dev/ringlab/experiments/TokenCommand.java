@@ -1,0 +1,258 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.StationSpec;
+import dev.ringlab.node.protocols.TokenCensus;
+import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.sim.Durations;
+import dev.ringlab.sim.LinkModel;
+import dev.ringlab.sim.SimCluster;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab token}: the particle. Node 0 creates one token that circles the ring ({@link TokenRing});
+ * stations may hold it. The run lasts until node 0 has seen {@code --rotations} rotations complete (or a
+ * timeout of engine time passes), then reports, from the observation stream only ({@link TokenMetrics}),
+ * the rotation period, the hop latency measured from the token's timestamps, the nodes' hop latency
+ * estimated from the rotation frequency alone, and the ticks.
+ *
+ * <p>On the simulator, the invariant "exactly one token exists" ({@link TokenCensus}) is checked after
+ * every event; a violation ends the run with exit 1 and the command that replays it. Exit 1 also if the
+ * rotations do not complete in time or the nodes' tick counts disagree.
+ */
+@Command(
+        name = "token",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Circles one token (the particle) around a ring: node 0 creates it, every node passes it to its",
+            "successor and ticks when it passes (tick number = rotation number, so all nodes agree).",
+            "Reports the rotation period, the hop latency measured from the token's timestamps, and the",
+            "hop latency each node estimates from the rotation frequency alone.",
+            "",
+            "Stations (--station, repeatable): delay:DELAY@NODE holds the token at NODE, delay:DELAY@* at",
+            "every node; DELAY is a duration (5ms), const:D, or uniform:LO,HI (drawn per visit from the",
+            "node's seeded stream). Examples: --station delay:5ms@3 --station delay:uniform:1ms,3ms@*.",
+            "Several stations on one node add their holds.",
+            "",
+            "--json fields: engine, seed, topology, protocol, nodes, latency, stations, trace_hash (hex, null",
+            "on real engines), rotations, ticks (the tick count every node reached), ticks_agree,",
+            "rotation_ms {p50,p99,max}, hop_ms {p50,p99,max,mean} (measured), estimated_hop_ms (mean of the",
+            "nodes' rotation-frequency estimates), tick_jitter_ms (largest std deviation of a node's tick",
+            "interval), tick_skew_ms {p50,max} (spread of one tick across the ring), census_checks,",
+            "engine_time_ms, wall_ms. Effective options go to stderr."
+        })
+public final class TokenCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--topology", paramLabel = "SPEC",
+            description = "ring (unidirectional) or biring (its backward edges stay unused) (default: ${DEFAULT-VALUE}).")
+    String topology = "ring";
+
+    @Option(names = {"-n", "--nodes"}, description = "Nodes on the ring, >= 2 (default: ${DEFAULT-VALUE}).")
+    int n = 8;
+
+    @Option(names = "--engine", paramLabel = "ENGINE",
+            description = "sim, netty or processes (default: ${DEFAULT-VALUE}; available now: " + Engines.AVAILABLE + ").")
+    String engine = "sim";
+
+    @Option(names = "--rotations", paramLabel = "K", description = "Rotations to complete (default: ${DEFAULT-VALUE}).")
+    long rotations = 100;
+
+    @Option(names = "--latency", paramLabel = "L",
+            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE (default: ${DEFAULT-VALUE}).")
+    String latency = "const:1ms";
+
+    @Option(names = "--station", paramLabel = "STATION",
+            description = "A station, repeatable: delay:DELAY@NODE or delay:DELAY@* (see above).")
+    List<String> stations = new ArrayList<>();
+
+    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--timeout", paramLabel = "D",
+            description = "Engine-time limit, e.g. 30s (default: twice the slowest possible run, plus 1s).")
+    String timeout;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (n < 2) {
+            throw new UsageException("--nodes", "a token ring needs at least 2 nodes, got " + n);
+        }
+        if (rotations < 1) {
+            throw new UsageException("--rotations", "need at least 1 rotation, got " + rotations);
+        }
+        String topo = topology.trim().toLowerCase(Locale.ROOT);
+        if (!topo.equals("ring") && !topo.equals("biring")) {
+            throw new UsageException("--topology", "the token needs a ring: ring or biring, got '" + topology + "'");
+        }
+        Engines.Engine eng = Engines.parse(engine);
+        Engines.checkAvailable(eng);
+        LinkModel link = Engines.link(latency);
+        List<StationSpec> specs = new ArrayList<>();
+        long holdBoundNanos = 0; // the longest all stations together can hold the token in one rotation
+        for (String s : stations) {
+            StationSpec st;
+            try {
+                st = StationSpec.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--station", e.getMessage());
+            }
+            if (st.node() >= n) {
+                throw new UsageException("--station", "'" + s + "' names node " + st.node() + ", not in 0.." + (n - 1));
+            }
+            specs.add(st);
+            holdBoundNanos += st.delay().maxNanos() * (st.node() == StationSpec.EVERY_NODE ? n : 1);
+        }
+        long timeoutNanos;
+        if (timeout != null) {
+            try {
+                timeoutNanos = Durations.parseNanos(timeout);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--timeout", e.getMessage());
+            }
+        } else {
+            long rotationBound = Math.addExact(Math.multiplyExact((long) n, link.maxNanos()), holdBoundNanos);
+            timeoutNanos = Math.addExact(Math.multiplyExact(2 * rotations, rotationBound), 1_000_000_000L);
+        }
+        Overlay overlay;
+        try {
+            overlay = Topologies.build(topo, n, seed);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--topology", e.getMessage());
+        }
+        Protocol protocol = TokenRing.protocol(specs);
+        TokenCensus census = new TokenCensus(protocol);
+        Engines.Options options = new Engines.Options(seed, latency, 0, 0);
+        err.println("ringlab token: engine=" + eng.flag() + " topology=" + topo + " nodes=" + n + " rotations=" + rotations
+                + " latency=" + link.spec() + " stations=" + specs + " seed=" + seed + " timeout="
+                + Durations.format(timeoutNanos));
+        err.flush();
+
+        TokenMetrics metrics = new TokenMetrics(n, rotations);
+        long wallStart = System.nanoTime();
+        boolean completed;
+        Long traceHash;
+        long engineNanos;
+        try (Cluster cluster = Engines.build(eng, overlay, census, options)) {
+            cluster.addObserver(metrics);
+            if (cluster instanceof SimCluster sim) {
+                sim.addInvariant(census::check);
+            }
+            cluster.start();
+            // Real engines' clocks are System.nanoTime(): only differences mean anything.
+            long engineStart = cluster.now();
+            try {
+                completed = cluster.runUntil(() -> metrics.rotationsCompleted() >= rotations, timeoutNanos);
+            } catch (IllegalStateException e) {
+                err.println("ringlab token: FAILED: " + e.getMessage());
+                err.println("replay: " + replay());
+                return 1;
+            }
+            engineNanos = cluster.now() - engineStart;
+            traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
+        }
+        long wallNanos = System.nanoTime() - wallStart;
+        TokenMetrics.TokenReport r = metrics.report(wallNanos);
+
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("engine", eng.flag());
+            o.put("seed", seed);
+            o.put("topology", topo);
+            o.put("protocol", protocol.spec());
+            o.put("nodes", n);
+            o.put("latency", link.spec());
+            o.put("stations", specs.stream().map(StationSpec::spec).toList());
+            o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
+            o.put("rotations", r.rotations());
+            o.put("ticks", r.ticks());
+            o.put("ticks_agree", r.ticksAgree());
+            o.put("rotation_ms", ordered("p50", r.rotationMsP50(), "p99", r.rotationMsP99(), "max", r.rotationMsMax()));
+            Map<String, Object> hop = ordered("p50", r.hopMsP50(), "p99", r.hopMsP99(), "max", r.hopMsMax());
+            hop.put("mean", r.hopMsMean());
+            o.put("hop_ms", hop);
+            o.put("estimated_hop_ms", r.estimatedHopMs());
+            o.put("tick_jitter_ms", r.tickJitterMs());
+            o.put("tick_skew_ms", ordered("p50", r.tickSkewMsP50(), "max", r.tickSkewMsMax()));
+            o.put("census_checks", census.checks());
+            o.put("engine_time_ms", engineNanos / 1e6);
+            o.put("wall_ms", r.wallMs());
+            out.println(new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(o));
+        } else {
+            out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, seed %d%n", topo, n, link.spec(),
+                    specs.isEmpty() ? "no stations" : "stations " + specs, seed);
+            out.printf(Locale.ROOT, "  rotations          %d%n", r.rotations());
+            out.printf(Locale.ROOT, "  ticks              %d on every node (%s)%n", r.ticks(),
+                    r.ticksAgree() ? "all agree" : "DISAGREE");
+            out.printf(Locale.ROOT, "  rotation_ms        p50 %.3f  p99 %.3f  max %.3f%n", r.rotationMsP50(),
+                    r.rotationMsP99(), r.rotationMsMax());
+            out.printf(Locale.ROOT, "  hop_ms (measured)  p50 %.3f  p99 %.3f  max %.3f  mean %.3f%n", r.hopMsP50(),
+                    r.hopMsP99(), r.hopMsMax(), r.hopMsMean());
+            out.printf(Locale.ROOT, "  estimated_hop_ms   %.3f  (rotation frequency alone, %d estimates)%n",
+                    r.estimatedHopMs(), r.estimates());
+            out.printf(Locale.ROOT, "  tick_jitter_ms     %.3f%n", r.tickJitterMs());
+            out.printf(Locale.ROOT, "  tick_skew_ms       p50 %.3f  max %.3f%n", r.tickSkewMsP50(), r.tickSkewMsMax());
+            out.printf(Locale.ROOT, "  one-token checks   %d (after every event)%n", census.checks());
+            out.printf(Locale.ROOT, "  trace_hash         %s%n", traceHash == null ? "-" : String.format("%016x", traceHash));
+            out.printf(Locale.ROOT, "  engine_time_ms     %.3f   wall_ms %.1f%n", engineNanos / 1e6, r.wallMs());
+        }
+        out.flush();
+        if (!completed) {
+            err.println("ringlab token: only " + r.rotations() + " of " + rotations + " rotations completed within "
+                    + Durations.format(timeoutNanos) + " of engine time");
+            err.println("replay: " + replay());
+            return 1;
+        }
+        if (!r.ticksAgree() || r.ticks() != rotations) {
+            err.println("ringlab token: nodes disagree on the tick count (every node reached " + r.ticks() + " of "
+                    + rotations + ")");
+            err.println("replay: " + replay());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** The one command that reproduces this run. */
+    private String replay() {
+        StringBuilder b = new StringBuilder("ringlab token --topology " + topology + " -n " + n + " --engine " + engine
+                + " --rotations " + rotations + " --latency " + latency);
+        for (String s : stations) {
+            b.append(" --station ").append(s);
+        }
+        b.append(" --seed ").append(seed);
+        if (timeout != null) {
+            b.append(" --timeout ").append(timeout);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.ringlab.experiments;
+
+import dev.ringlab.node.Observation;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The token experiment's metrics, computed from the {@link Observation} stream alone (never from engine
+ * internals), so every engine reports the same fields with the same meaning. Feed it as a cluster observer,
+ * then call {@link #report}.
+ *
+ * <p>Only rotations {@code 1..K} count ({@code K} the rotations asked for): hops and ticks of later
+ * rotations, and estimates reported after the origin saw rotation {@code K} complete, are ignored — the
+ * origin starts rotation {@code K + 1} in the very event that completes {@code K}, and a real engine stops
+ * a little later still. Percentiles are nearest-rank (p50 of 1, 2, 3, 4 is 2). Not thread-safe: engines
+ * serialise observer calls (see {@code Cluster}).
+ */
+public final class TokenMetrics implements Consumer<Observation> {
+    private final int n;
+    private final long rotations;
+    private final LongList rotationNanos = new LongList();
+    private final LongList hopNanos = new LongList();
+    private final LongList estimateNanos = new LongList();
+    private final List<LongList> tickNumbers = new ArrayList<>();
+    private final List<LongList> tickAtNanos = new ArrayList<>();
+
+    /** Metrics for a ring of {@code n} nodes asked to run {@code rotations} rotations. */
+    public TokenMetrics(int n, long rotations) {
+        if (n < 1 || rotations < 1) {
+            throw new IllegalArgumentException("need n >= 1 and rotations >= 1, got " + n + ", " + rotations);
+        }
+        this.n = n;
+        this.rotations = rotations;
+        for (int v = 0; v < n; v++) {
+            tickNumbers.add(new LongList());
+            tickAtNanos.add(new LongList());
+        }
+    }
+
+    @Override
+    public void accept(Observation o) {
+        switch (o) {
+            case Observation.RotationCompleted rc -> {
+                if (rc.rotation() <= rotations) {
+                    rotationNanos.add(rc.periodNanos());
+                }
+            }
+            case Observation.TokenArrived a -> {
+                if (a.rotation() <= rotations) {
+                    hopNanos.add(a.hopNanos());
+                }
+            }
+            case Observation.RotationEstimate e -> {
+                if (rotationNanos.size < rotations) {
+                    estimateNanos.add(e.estimatedHopNanos());
+                }
+            }
+            case Observation.Tick t -> {
+                if (t.tick() <= rotations) {
+                    tickNumbers.get(t.node()).add(t.tick());
+                    tickAtNanos.get(t.node()).add(t.atNanos());
+                }
+            }
+            default -> {
+                // TokenCreated, TokenPassed and other protocols' observations carry no metric here.
+            }
+        }
+    }
+
+    /** Rotations completed so far (observed at the origin). */
+    public long rotationsCompleted() {
+        return rotationNanos.size;
+    }
+
+    /**
+     * The report so far.
+     *
+     * @param wallNanos wall-clock duration of the run, measured by the caller
+     */
+    public TokenReport report(long wallNanos) {
+        long[] rot = rotationNanos.sorted();
+        long[] hop = hopNanos.sorted();
+        // ticks: the largest T such that every node ticked 1..T, each exactly once and in order; they agree
+        // if no node has a tick out of that order (a gap, a repeat, a skipped number).
+        long ticks = rotations;
+        boolean agree = true;
+        for (int v = 0; v < n; v++) {
+            LongList t = tickNumbers.get(v);
+            int inOrder = 0;
+            while (inOrder < t.size && t.get(inOrder) == inOrder + 1) {
+                inOrder++;
+            }
+            agree &= inOrder == t.size;
+            ticks = Math.min(ticks, inOrder);
+        }
+        double jitterMaxNanos = 0;
+        for (int v = 0; v < n; v++) {
+            LongList at = tickAtNanos.get(v);
+            int count = (int) Math.min(ticks, at.size);
+            if (count >= 3) {
+                double mean = (double) (at.get(count - 1) - at.get(0)) / (count - 1);
+                double sq = 0;
+                for (int i = 1; i < count; i++) {
+                    double d = (at.get(i) - at.get(i - 1)) - mean;
+                    sq += d * d;
+                }
+                jitterMaxNanos = Math.max(jitterMaxNanos, Math.sqrt(sq / (count - 1)));
+            }
+        }
+        long[] skew = new long[(int) ticks];
+        for (int t = 0; t < ticks; t++) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (int v = 0; v < n; v++) {
+                long at = tickAtNanos.get(v).get(t);
+                lo = Math.min(lo, at);
+                hi = Math.max(hi, at);
+            }
+            skew[t] = hi - lo;
+        }
+        Arrays.sort(skew);
+        double estimateMeanNanos = estimateNanos.size == 0 ? Double.NaN : estimateNanos.sum() / (double) estimateNanos.size;
+        return new TokenReport(rot.length, ticks, agree,
+                ms(pct(rot, 0.50)), ms(pct(rot, 0.99)), ms(max(rot)),
+                ms(pct(hop, 0.50)), ms(pct(hop, 0.99)), ms(max(hop)),
+                hop.length == 0 ? Double.NaN : hopNanos.sum() / (double) hop.length / 1e6,
+                hop.length, estimateMeanNanos / 1e6, estimateNanos.size, jitterMaxNanos / 1e6,
+                ms(pct(skew, 0.50)), ms(max(skew)), wallNanos / 1e6);
+    }
+
+    /**
+     * One run's figures; times in milliseconds.
+     *
+     * @param rotations            rotations completed (at most the number asked)
+     * @param ticks                the tick count every node reached (each node ticked 1..ticks once, in order)
+     * @param ticksAgree           no node ticked out of order, twice or beyond the run
+     * @param hopMsMean            mean measured hop latency (what the rotation estimate estimates)
+     * @param hopSamples           measured hops
+     * @param estimatedHopMs       mean of the nodes' rotation-frequency estimates
+     * @param estimates            how many estimates (one per node visit after the first)
+     * @param tickJitterMs         largest, over nodes, standard deviation of a node's tick interval
+     * @param tickSkewMsP50        median over ticks of (last node's tick time - first node's), the spread of
+     *                             one tick across the ring
+     */
+    public record TokenReport(long rotations, long ticks, boolean ticksAgree, double rotationMsP50,
+            double rotationMsP99, double rotationMsMax, double hopMsP50, double hopMsP99, double hopMsMax,
+            double hopMsMean, long hopSamples, double estimatedHopMs, long estimates, double tickJitterMs,
+            double tickSkewMsP50, double tickSkewMsMax, double wallMs) {}
+
+    private static double ms(long nanos) {
+        return nanos < 0 ? Double.NaN : nanos / 1e6;
+    }
+
+    /** Nearest-rank percentile of a sorted array, -1 if empty. */
+    static long pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.max(0, rank - 1)];
+    }
+
+    private static long max(long[] sorted) {
+        return sorted.length == 0 ? -1 : sorted[sorted.length - 1];
+    }
+
+    /** A growable long array: metrics hold one sample per hop, so no boxing. */
+    private static final class LongList {
+        private long[] a = new long[16];
+        private int size;
+
+        void add(long x) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, size * 2);
+            }
+            a[size++] = x;
+        }
+
+        long get(int i) {
+            return a[i];
+        }
+
+        long sum() {
+            long s = 0;
+            for (int i = 0; i < size; i++) {
+                s += a[i];
+            }
+            return s;
+        }
+
+        long[] sorted() {
+            return firstSorted(size);
+        }
+
+        long[] firstSorted(int count) {
+            long[] c = Arrays.copyOf(a, count);
+            Arrays.sort(c);
+            return c;
+        }
+    }
+}
