@@ -1,0 +1,96 @@
+package dev.ringlab.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The cluster file of a multi-process cluster (JSON), read by {@code ringlab node --id I --cluster FILE}:
+ *
+ * <pre>
+ * {"topology":"ring","n":4,"seed":1,"protocol":"token","secret_file":"/tmp/.../secret","start":"stdin",
+ *  "nodes":[{"id":0,"host":"127.0.0.1","port":40001,"admin_port":40002}, ...]}
+ * </pre>
+ *
+ * {@code start} is {@code "stdin"} when a parent sends {@code start} on the node's stdin once every node
+ * is connected, {@code "linked"} when the node starts itself once its own edges are up. The secret file
+ * holds the cluster secret in hex and must be readable by its owner only.
+ */
+public record ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
+        List<Endpoint> nodes) {
+
+    /** Where node {@code id} listens for peers and serves its admin endpoint. */
+    public record Endpoint(int id, String host, int port, int adminPort) {}
+
+    public ClusterFile {
+        nodes = List.copyOf(nodes);
+        if (nodes.size() != n) {
+            throw new IllegalArgumentException("cluster file lists " + nodes.size() + " nodes for n = " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            if (nodes.get(i).id() != i) {
+                throw new IllegalArgumentException("cluster file: node at index " + i + " has id " + nodes.get(i).id());
+            }
+        }
+        if (!start.equals("stdin") && !start.equals("linked")) {
+            throw new IllegalArgumentException("cluster file: start must be stdin or linked, got " + start);
+        }
+    }
+
+    public InetSocketAddress[] addresses() {
+        InetSocketAddress[] a = new InetSocketAddress[n];
+        for (Endpoint e : nodes) {
+            a[e.id()] = new InetSocketAddress(e.host(), e.port());
+        }
+        return a;
+    }
+
+    public static ClusterFile read(Path file) throws IOException {
+        JsonNode j = ObservationJson.MAPPER.readTree(file.toFile());
+        List<Endpoint> nodes = new ArrayList<>();
+        for (JsonNode e : j.path("nodes")) {
+            nodes.add(new Endpoint(e.path("id").asInt(-1), e.path("host").asText("127.0.0.1"), e.path("port").asInt(),
+                    e.path("admin_port").asInt(-1)));
+        }
+        Path secret = Path.of(j.path("secret_file").asText());
+        if (!secret.isAbsolute()) {
+            secret = file.toAbsolutePath().getParent().resolve(secret);
+        }
+        return new ClusterFile(j.path("topology").asText(), j.path("n").asInt(), j.path("seed").asLong(),
+                j.path("protocol").asText(), secret, j.path("start").asText("linked"), nodes);
+    }
+
+    public void write(Path file) throws IOException {
+        ObjectNode j = ObservationJson.MAPPER.createObjectNode();
+        j.put("topology", topology);
+        j.put("n", n);
+        j.put("seed", seed);
+        j.put("protocol", protocol);
+        j.put("secret_file", secretFile.toString());
+        j.put("start", start);
+        ArrayNode a = j.putArray("nodes");
+        for (Endpoint e : nodes) {
+            a.addObject().put("id", e.id()).put("host", e.host()).put("port", e.port()).put("admin_port", e.adminPort());
+        }
+        Files.writeString(file, ObservationJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j) + "\n");
+    }
+
+    /** Writes {@code secret} in hex to a new file readable and writable by its owner only (0600). */
+    public static void writeSecret(Path file, byte[] secret) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, HexFormat.of().formatHex(secret) + "\n");
+    }
+
+    public byte[] readSecret() throws IOException {
+        return HexFormat.of().parseHex(Files.readString(secretFile).trim());
+    }
+}

@@ -1,0 +1,332 @@
+package dev.ringlab.runtime;
+
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.ClusterStats;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Observation;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.topology.Overlay;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.PriorityQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The {@code netty} engine: N {@link NodeHost}s in one JVM, each on its own loopback port with real TCP
+ * connections between them, sharing one NIO event loop group (one thread per core by default; each node is
+ * pinned to one loop of it).
+ *
+ * <p>Semantics next to the simulator's: {@link #start} binds every node, waits until every edge is
+ * connected and authenticated (up to 10 s), then starts the nodes, so a protocol's first sends are not
+ * lost to connection set-up. {@link #runFor} waits on the wall clock; {@link #runUntil} polls every
+ * millisecond; {@link #at} actions run on the controlling thread inside {@code runFor}/{@code runUntil}
+ * (within about a millisecond of their time). {@link #crash} closes the node's sockets and discards it;
+ * {@link #restart} rebinds the same port with a fresh node (its neighbours reconnect with backoff, and
+ * messages sent meanwhile are dropped and counted). {@link #partition} is an emulation: the connections
+ * stay up and the receiving side drops frames between groups. Observers are called under one lock, from
+ * the event-loop threads. Not deterministic: {@link #traceHash} is empty.
+ */
+public final class LocalCluster implements Cluster {
+    private final Overlay overlay;
+    private final Protocol protocol;
+    private final RuntimeConfig config;
+    private final long seed;
+    private final byte[] secret;
+    private final int threads;
+    private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
+    private final Object observerLock = new Object();
+    private final PriorityQueue<Action> actions = new PriorityQueue<>();
+    private volatile int[] group;
+    private EventLoopGroup loops;
+    private NodeHost[] hosts;
+    private long actionSeq;
+    private boolean started;
+    private boolean closed;
+
+    private record Action(long atNanos, long seq, Runnable run) implements Comparable<Action> {
+        @Override
+        public int compareTo(Action o) {
+            int c = Long.compare(atNanos, o.atNanos);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    /**
+     * @param threads event-loop threads shared by the nodes (0: one per available processor)
+     */
+    public LocalCluster(Overlay overlay, Protocol protocol, long seed, RuntimeConfig config, int threads) {
+        this.overlay = Objects.requireNonNull(overlay, "overlay");
+        this.protocol = Objects.requireNonNull(protocol, "protocol");
+        this.config = Objects.requireNonNull(config, "config");
+        this.seed = seed;
+        this.threads = threads;
+        this.secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        this.group = new int[overlay.size()];
+    }
+
+    public LocalCluster(Overlay overlay, Protocol protocol, long seed) {
+        this(overlay, protocol, seed, RuntimeConfig.defaults(), 0);
+    }
+
+    /** The cluster secret (for tests that play a peer). */
+    public byte[] secret() {
+        return secret.clone();
+    }
+
+    /** Node {@code v}'s host: ports, metrics, status. */
+    public NodeHost host(int v) {
+        return hosts[v];
+    }
+
+    @Override
+    public String engine() {
+        return "netty";
+    }
+
+    @Override
+    public Overlay overlay() {
+        return overlay;
+    }
+
+    @Override
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    @Override
+    public void addObserver(Consumer<Observation> sink) {
+        observers.add(Objects.requireNonNull(sink, "sink"));
+    }
+
+    private void observe(Observation o) {
+        synchronized (observerLock) {
+            for (Consumer<Observation> c : observers) {
+                c.accept(o);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        if (started) {
+            throw new IllegalStateException("cluster already started");
+        }
+        started = true;
+        int n = overlay.size();
+        loops = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        hosts = new NodeHost[n];
+        try {
+            InetSocketAddress[] addresses = new InetSocketAddress[n];
+            NodeHost.LinkFilter filter = (from, to) -> {
+                int[] g = group;
+                return g[from] != g[to];
+            };
+            for (int v = 0; v < n; v++) {
+                hosts[v] = new NodeHost(v, overlay, protocol, secret, config, (io.netty.channel.EventLoop) loops.next(),
+                        seed, this::observe, filter);
+                addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
+            }
+            for (NodeHost h : hosts) {
+                h.connect(addresses);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!allLinksUp()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("not every edge connected within 10 s: " + describeLinks());
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            for (NodeHost h : hosts) {
+                h.startNode();
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private boolean allLinksUp() {
+        for (NodeHost h : hosts) {
+            if (h.linksUp() < h.degree()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String describeLinks() {
+        List<String> s = new ArrayList<>();
+        for (NodeHost h : hosts) {
+            if (h.linksUp() < h.degree()) {
+                s.add(h.toString());
+            }
+        }
+        return String.join(", ", s);
+    }
+
+    @Override
+    public long now() {
+        return System.nanoTime();
+    }
+
+    private void requireStarted() {
+        if (!started || closed) {
+            throw new IllegalStateException("cluster not running");
+        }
+    }
+
+    private void checkNode(int v) {
+        if (v < 0 || v >= overlay.size()) {
+            throw new IllegalArgumentException("node " + v + " not in 0.." + (overlay.size() - 1));
+        }
+    }
+
+    @Override
+    public void inject(int node, Message m) {
+        checkNode(node);
+        requireStarted();
+        hosts[node].inject(m);
+    }
+
+    @Override
+    public void crash(int node) {
+        checkNode(node);
+        requireStarted();
+        hosts[node].crash();
+    }
+
+    @Override
+    public void restart(int node) {
+        checkNode(node);
+        requireStarted();
+        hosts[node].restart();
+    }
+
+    @Override
+    public boolean alive(int node) {
+        checkNode(node);
+        return hosts != null && hosts[node].alive();
+    }
+
+    @Override
+    public void partition(int[][] groups) {
+        int[] g = new int[overlay.size()];
+        for (int k = 0; k < groups.length; k++) {
+            for (int v : groups[k]) {
+                checkNode(v);
+                g[v] = k + 1;
+            }
+        }
+        group = g;
+    }
+
+    @Override
+    public void heal() {
+        group = new int[overlay.size()];
+    }
+
+    @Override
+    public void at(long atNanos, Runnable action) {
+        actions.add(new Action(atNanos, actionSeq++, Objects.requireNonNull(action, "action")));
+    }
+
+    @Override
+    public void runFor(long nanos) {
+        runUntil(() -> false, nanos);
+    }
+
+    @Override
+    public boolean runUntil(BooleanSupplier condition, long timeoutNanos) {
+        requireStarted();
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            runDueActions();
+            checkFailures();
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                return false;
+            }
+            long wait = Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(1));
+            Action next = actions.peek();
+            if (next != null) {
+                wait = Math.max(0, Math.min(wait, next.atNanos - now));
+            }
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    private void runDueActions() {
+        while (!actions.isEmpty() && actions.peek().atNanos - System.nanoTime() <= 0) {
+            actions.poll().run.run();
+        }
+    }
+
+    private void checkFailures() {
+        for (NodeHost h : hosts) {
+            if (h.failure() != null) {
+                throw new IllegalStateException(h.failure().getMessage(), h.failure());
+            }
+        }
+    }
+
+    @Override
+    public ClusterStats stats() {
+        long sent = 0;
+        long bytes = 0;
+        long delivered = 0;
+        long dropped = 0;
+        if (hosts != null) {
+            for (NodeHost h : hosts) {
+                if (h == null) {
+                    continue;
+                }
+                sent += h.metrics().sent();
+                bytes += h.metrics().bytesSent();
+                delivered += h.metrics().delivered();
+                dropped += h.metrics().droppedTotal();
+            }
+        }
+        return new ClusterStats(sent, bytes, delivered, dropped, delivered);
+    }
+
+    @Override
+    public OptionalLong traceHash() {
+        return OptionalLong.empty();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (hosts != null) {
+                for (NodeHost h : hosts) {
+                    if (h != null) {
+                        h.close();
+                    }
+                }
+            }
+        } finally {
+            if (loops != null) {
+                loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

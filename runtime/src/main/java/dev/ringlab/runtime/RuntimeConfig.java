@@ -1,0 +1,55 @@
+package dev.ringlab.runtime;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Transport settings of one node.
+ *
+ * @param bindHost address the node's peer and admin sockets listen on ({@code 127.0.0.1} unless
+ *     {@code --bind} says otherwise)
+ * @param handshakeTimeoutNanos a connection that has not authenticated by then is closed
+ * @param backoffBaseNanos first reconnection delay; doubles per failed attempt
+ * @param backoffMaxNanos cap on the reconnection delay (before jitter)
+ * @param writeBufferLowBytes a channel becomes writable again below this many queued bytes
+ * @param writeBufferHighBytes a channel stops being writable above this many queued bytes; a send to a
+ *     non-writable channel is dropped and counted, so each link queues at most this plus one frame
+ * @param maxPendingBeforeStart messages that arrive before the node is started are held, up to this many
+ */
+public record RuntimeConfig(
+        String bindHost,
+        long handshakeTimeoutNanos,
+        long backoffBaseNanos,
+        long backoffMaxNanos,
+        int writeBufferLowBytes,
+        int writeBufferHighBytes,
+        int maxPendingBeforeStart) {
+
+    public RuntimeConfig {
+        if (handshakeTimeoutNanos <= 0 || backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos) {
+            throw new IllegalArgumentException("timeouts must be positive and backoffMax >= backoffBase");
+        }
+        if (writeBufferLowBytes <= 0 || writeBufferHighBytes < writeBufferLowBytes) {
+            throw new IllegalArgumentException("write buffer marks must satisfy 0 < low <= high");
+        }
+    }
+
+    public static RuntimeConfig defaults() {
+        return new RuntimeConfig("127.0.0.1", TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(10),
+                TimeUnit.SECONDS.toNanos(1), 256 << 10, 1 << 20, 4096);
+    }
+
+    public RuntimeConfig withBindHost(String host) {
+        return new RuntimeConfig(host, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart);
+    }
+
+    public RuntimeConfig withHandshakeTimeoutNanos(long nanos) {
+        return new RuntimeConfig(bindHost, nanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart);
+    }
+
+    public RuntimeConfig withWriteBuffer(int lowBytes, int highBytes) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, lowBytes, highBytes,
+                maxPendingBeforeStart);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.ringlab.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Observation;
+import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.node.protocols.TokenRing;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class LocalClusterTest {
+    private static final long SECONDS_10 = TimeUnit.SECONDS.toNanos(10);
+
+    /** Records which nodes delivered which broadcast. */
+    private static final class Deliveries {
+        final Set<Long> seen = ConcurrentHashMap.newKeySet();
+
+        void accept(Observation o) {
+            if (o instanceof Observation.Delivered d) {
+                seen.add(d.id() * 1_000_000L + d.node());
+            }
+        }
+
+        int count(long id, int n) {
+            int c = 0;
+            for (int v = 0; v < n; v++) {
+                c += seen.contains(id * 1_000_000L + v) ? 1 : 0;
+            }
+            return c;
+        }
+    }
+
+    @Test
+    void floodOnSixteenNodesReachesEveryNode() {
+        int n = 16;
+        Deliveries d = new Deliveries();
+        try (LocalCluster c = new LocalCluster(TestOverlays.biring(n), Flood.PROTOCOL, 1)) {
+            c.addObserver(d::accept);
+            c.start();
+            c.inject(5, new Message.Inject(1, new byte[8]));
+            assertTrue(c.runUntil(() -> d.count(1, n) == n, SECONDS_10), "delivered to " + d.count(1, n) + " of " + n);
+            assertEquals(0, c.stats().messagesDropped());
+            assertTrue(c.stats().messagesDelivered() >= n - 1);
+        }
+    }
+
+    @Test
+    void crashedNodeMissesBroadcastsAndARestartedOneGetsThemAgain() {
+        int n = 6;
+        Deliveries d = new Deliveries();
+        try (LocalCluster c = new LocalCluster(TestOverlays.biring(n), Flood.PROTOCOL, 2)) {
+            c.addObserver(d::accept);
+            c.start();
+            c.crash(3);
+            assertFalse(c.alive(3));
+            c.inject(0, new Message.Inject(1, new byte[0]));
+            assertTrue(c.runUntil(() -> d.count(1, n) == n - 1, SECONDS_10));
+            c.runFor(TimeUnit.MILLISECONDS.toNanos(50));
+            assertFalse(d.seen.contains(1_000_000L + 3), "a crashed node delivered");
+            c.restart(3);
+            assertTrue(c.alive(3));
+            assertTrue(c.runUntil(() -> c.host(3).linksUp() == 2 && c.host(2).linksUp() == 2 && c.host(4).linksUp() == 2,
+                    SECONDS_10), "neighbours reconnected");
+            c.inject(0, new Message.Inject(2, new byte[0]));
+            assertTrue(c.runUntil(() -> d.count(2, n) == n, SECONDS_10));
+        }
+    }
+
+    @Test
+    void partitionDropsCrossGroupMessagesUntilHealed() {
+        int n = 6;
+        Deliveries d = new Deliveries();
+        try (LocalCluster c = new LocalCluster(TestOverlays.biring(n), Flood.PROTOCOL, 3)) {
+            c.addObserver(d::accept);
+            c.start();
+            c.partition(new int[][] {{0, 1, 2}});
+            c.inject(0, new Message.Inject(1, new byte[0]));
+            assertTrue(c.runUntil(() -> d.count(1, n) == 3 && c.stats().messagesDropped() >= 2, SECONDS_10));
+            assertEquals(3, d.count(1, n));
+            c.heal();
+            c.inject(0, new Message.Inject(2, new byte[0]));
+            assertTrue(c.runUntil(() -> d.count(2, n) == n, SECONDS_10));
+        }
+    }
+
+    @Test
+    void tokenRotatesOnARingAndAtActionsRunOnTime() {
+        int n = 5;
+        AtomicLong rotations = new AtomicLong();
+        try (LocalCluster c = new LocalCluster(TestOverlays.ring(n), TokenRing.protocol(), 4)) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.RotationCompleted) {
+                    rotations.incrementAndGet();
+                }
+            });
+            c.start();
+            AtomicLong ranAt = new AtomicLong();
+            long when = c.now() + TimeUnit.MILLISECONDS.toNanos(20);
+            c.at(when, () -> ranAt.set(c.now()));
+            assertTrue(c.runUntil(() -> rotations.get() >= 20 && ranAt.get() != 0, SECONDS_10));
+            assertTrue(ranAt.get() >= when);
+            assertTrue(c.host(0).metrics().tokenRotations() >= 20);
+        }
+    }
+}
