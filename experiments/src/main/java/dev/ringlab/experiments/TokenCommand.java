@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "token",
         mixinStandardHelpOptions = true,
+        header = "The particle: one token circling a ring; rotation, hop latency, ticks, stations.",
         description = {
             "Circles one token (the particle) around a ring: node 0 creates it, every node passes it to its",
             "successor and ticks when it passes (tick number = rotation number, so all nodes agree).",

@@ -180,13 +180,40 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
+    /**
+     * Listening ports for the children, picked below Linux's ephemeral range (32768-60999 by default).
+     * Ports from {@code bind(0)} come from that range, and so do the source ports of the connections the
+     * children open while their siblings are still starting: a port handed out that way could be taken by
+     * such a connection before its node binds it ("address in use"). Below the range only a listening
+     * socket can hold a port, and each candidate is checked free by binding it.
+     */
     private static int[] freePorts(int k) throws IOException {
+        final int low = 20000;
+        final int high = 32767;
         ServerSocket[] s = new ServerSocket[k];
         int[] p = new int[k];
+        SecureRandom random = new SecureRandom();
         try {
-            for (int i = 0; i < k; i++) {
-                s[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                p[i] = s[i].getLocalPort();
+            int found = 0;
+            for (int tries = 0; found < k && tries < 50 * k + 1000; tries++) {
+                int port = low + random.nextInt(high - low + 1);
+                try {
+                    ServerSocket candidate = new ServerSocket();
+                    candidate.setReuseAddress(false);
+                    try {
+                        candidate.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                    } catch (IOException taken) {
+                        candidate.close();
+                        continue;
+                    }
+                    s[found] = candidate;
+                    p[found++] = port;
+                } catch (IOException e) {
+                    // try another port
+                }
+            }
+            if (found < k) {
+                throw new IOException("found only " + found + " free loopback ports of " + k + " in " + low + ".." + high);
             }
         } finally {
             for (ServerSocket x : s) {
