@@ -8,7 +8,19 @@ final class Commands {
 
     static List<Object> all() {
         return List.of(
-                // new TopologyCommand(),
+                new TopologyCommand(),
+                new SimBenchCommand(),
+                new BroadcastCommand(),
+                new TokenCommand(),
+                new CompareCommand(),
+                new ReplayCommand(),
+                new CalibrateCommand(),
+                new FidelityCommand(),
+                new RecoverCommand(),
+                new RecoverSweepCommand(),
+                new CheckCommand(),
+                new NodeCommand(),
+                new BenchCommand()
         );
     }
 }

@@ -56,7 +56,7 @@ public final class Main implements Runnable {
         if (cmd.getCommandSpec().userObject() instanceof Main && ex.getMessage().startsWith("missing command")) {
             cmd.usage(err);
         }
-        err.println("ringlab " + (cmd.getCommandSpec().userObject() instanceof Main ? "" : cmd.getCommandName() + ": ")
+        err.println("ringlab" + (cmd.getCommandSpec().userObject() instanceof Main ? ": " : " " + cmd.getCommandName() + ": ")
                 + ex.getMessage().replace("\n", " "));
         err.println("(see: ringlab " + (cmd.getCommandSpec().userObject() instanceof Main ? "" : cmd.getCommandName() + " ")
                 + "--help)");

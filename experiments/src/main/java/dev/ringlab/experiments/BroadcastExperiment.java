@@ -1,0 +1,239 @@
+package dev.ringlab.experiments;
+
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.Protocols;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import dev.ringlab.topology.TopologySpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+
+/**
+ * The broadcast experiment behind {@code compare}, {@code replay} and {@code fidelity}: for one (topology,
+ * n, seed), build the overlay from the seed (random-regular is seeded), start a cluster seeded with the
+ * same seed, and inject {@link Params#broadcasts} broadcasts one after the other, each from an origin
+ * drawn uniformly from its own stream split from the seed, letting each settle before the next (so the
+ * latencies are those of an idle network, not of queueing between broadcasts). The seed's metrics are
+ * {@link BroadcastMetrics} over all its broadcasts: p50/p99/max over every (broadcast, non-origin node)
+ * delivery; last delivery hop the maximum over its broadcasts; messages per broadcast.
+ *
+ * <p>{@link #summarize} turns the seeds of one (topology, n) into a {@link Row}: the mean over seeds of
+ * each per-seed figure with a 95% Student-t {@link ConfidenceInterval}. Seeds are the independent
+ * replications; the several broadcasts per seed make each seed's figure less noisy and cover several
+ * origins (on a vertex-transitive overlay like the ring the origin does not matter; on a random graph it
+ * does).
+ */
+public final class BroadcastExperiment {
+    private static final long ORIGIN_STREAM = 0x6F726967696EL; // "origin"
+
+    private BroadcastExperiment() {}
+
+    /**
+     * What shapes every run of a sweep, the same on every engine.
+     *
+     * @param engine          engine
+     * @param protocol        protocol spec ({@link Protocols#parse})
+     * @param latency         link latency spec (simulator only; real engines have their real links)
+     * @param loss            message loss probability (simulator only)
+     * @param processingNanos per-message processing time (simulator only)
+     * @param broadcasts      broadcasts per seed, injected one after the other from random origins
+     * @param drainNanos      most engine time to let one broadcast settle
+     * @param payloadBytes    payload size of each broadcast
+     */
+    public record Params(Engines.Engine engine, String protocol, String latency, double loss, long processingNanos,
+            int broadcasts, long drainNanos, int payloadBytes) {
+        public Params {
+            Objects.requireNonNull(engine, "engine");
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(latency, "latency");
+            if (broadcasts < 1) {
+                throw new UsageException("--broadcasts", "must be >= 1, got " + broadcasts);
+            }
+            if (drainNanos <= 0) {
+                throw new UsageException("--drain", "must be positive");
+            }
+        }
+
+        /** Checks the specs without building anything. @throws UsageException naming the flag */
+        public void validate() {
+            Engines.checkAvailable(engine);
+            try {
+                Protocols.parse(protocol);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--protocol", e.getMessage());
+            }
+            if (engine == Engines.Engine.SIM) {
+                Engines.link(latency);
+            }
+            new Engines.Options(1, latency, loss, processingNanos);
+        }
+    }
+
+    /** Records {@code p} in run.json (durations both as given and in ns). */
+    public static void putParams(com.fasterxml.jackson.databind.node.ObjectNode o, Params p) {
+        o.put("engine", p.engine().flag());
+        o.put("protocol", p.protocol());
+        if (p.engine() == Engines.Engine.SIM) {
+            o.put("latency", p.latency());
+        } else {
+            o.putNull("latency");
+        }
+        o.put("loss", p.loss());
+        o.put("processing_ns", p.processingNanos());
+        o.put("broadcasts_per_seed", p.broadcasts());
+        o.put("drain_ns", p.drainNanos());
+        o.put("payload_bytes", p.payloadBytes());
+    }
+
+    /** The {@link Params} recorded by {@link #putParams}. @throws IllegalArgumentException naming a missing field */
+    public static Params paramsFrom(com.fasterxml.jackson.databind.JsonNode o) {
+        for (String f : List.of("engine", "protocol", "latency", "loss", "processing_ns", "broadcasts_per_seed", "drain_ns",
+                "payload_bytes")) {
+            if (!o.has(f)) {
+                throw new IllegalArgumentException("run.json has no '" + f + "' field");
+            }
+        }
+        return new Params(Engines.parse(o.get("engine").asText()), o.get("protocol").asText(),
+                o.get("latency").isNull() ? "const:0ns" : o.get("latency").asText(), o.get("loss").asDouble(),
+                o.get("processing_ns").asLong(), o.get("broadcasts_per_seed").asInt(), o.get("drain_ns").asLong(),
+                o.get("payload_bytes").asInt());
+    }
+
+    /** One seed's run of one (topology, n). {@code traceHash} is null on real engines. */
+    public record SeedRun(String topology, int nodes, long seed, BroadcastMetrics.Result result, String traceHash,
+            boolean settled) {}
+
+    /** Why a (topology, n) cannot run, or null if it can. */
+    public static String cannotBuild(String topology, int n) {
+        try {
+            Topologies.check(TopologySpec.parse(topology), n);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Runs one seed. @throws IllegalArgumentException if the topology does not fit n */
+    public static SeedRun run(Params p, String topology, int n, long seed) {
+        Overlay overlay = Topologies.build(topology, n, seed);
+        Protocol protocol = Protocols.parse(p.protocol());
+        Engines.Options options = new Engines.Options(seed, p.latency(), p.loss(), p.processingNanos());
+        try (Cluster cluster = Engines.build(p.engine(), overlay, protocol, options)) {
+            BroadcastMetrics metrics = new BroadcastMetrics(n);
+            cluster.addObserver(metrics);
+            cluster.start();
+            SplittableRandom origins = new SplittableRandom(seed ^ ORIGIN_STREAM);
+            byte[] payload = new byte[p.payloadBytes()];
+            long wallStart = System.nanoTime();
+            boolean settled = true;
+            for (int b = 0; b < p.broadcasts(); b++) {
+                int origin = origins.nextInt(n);
+                metrics.injected(b, origin, cluster.now());
+                cluster.inject(origin, new Message.Inject(b, payload));
+                settled &= Engines.settle(cluster, p.drainNanos());
+            }
+            BroadcastMetrics.Result r = metrics.result(cluster.stats(), cluster::alive, System.nanoTime() - wallStart);
+            OptionalLong h = cluster.traceHash();
+            return new SeedRun(overlay.spec(), n, seed, r, h.isPresent() ? hex(h.getAsLong()) : null, settled);
+        }
+    }
+
+    static String hex(long h) {
+        return String.format("%016x", h);
+    }
+
+    /** The figures of one (topology, n) over its seeds: means with 95% confidence intervals. */
+    public record Row(String topology, int nodes, int seeds, ConfidenceInterval latencyMsP50,
+            ConfidenceInterval latencyMsP99, ConfidenceInterval latencyMsMax, ConfidenceInterval lastDeliveryHop,
+            ConfidenceInterval msgsPerOp, ConfidenceInterval rmr, ConfidenceInterval reliability) {
+
+        /**
+         * The row as ordered (column, value) pairs: the one definition of the CSV columns and the JSON row
+         * fields, so the two cannot drift apart. NaN stays NaN here (CSV: empty; JSON: null).
+         */
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("topology", topology);
+            m.put("nodes", nodes);
+            m.put("seeds", seeds);
+            ci(m, "latency_ms_p50", latencyMsP50);
+            ci(m, "latency_ms_p99", latencyMsP99);
+            ci(m, "latency_ms_max", latencyMsMax);
+            ci(m, "last_delivery_hop", lastDeliveryHop);
+            ci(m, "msgs_per_op", msgsPerOp);
+            ci(m, "rmr", rmr);
+            m.put("reliability", reliability.mean());
+            return m;
+        }
+
+        private static void ci(Map<String, Object> m, String name, ConfidenceInterval c) {
+            m.put(name, c.mean());
+            m.put(name + "_ci95_lo", c.lo());
+            m.put(name + "_ci95_hi", c.hi());
+        }
+    }
+
+    /** Column names of {@link Row#fields()}, in order. */
+    public static List<String> rowColumns() {
+        ConfidenceInterval none = ConfidenceInterval.of95(new double[0]);
+        return new ArrayList<>(new Row("", 0, 0, none, none, none, none, none, none, none).fields().keySet());
+    }
+
+    /** Summarises the seeds of one (topology, n); all runs must share them. */
+    public static Row summarize(List<SeedRun> runs) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no run to summarise");
+        }
+        int k = runs.size();
+        double[][] v = new double[7][k];
+        for (int i = 0; i < k; i++) {
+            BroadcastMetrics.Result r = runs.get(i).result();
+            v[0][i] = r.latencyMsP50();
+            v[1][i] = r.latencyMsP99();
+            v[2][i] = r.latencyMsMax();
+            v[3][i] = r.lastDeliveryHop() < 0 ? Double.NaN : r.lastDeliveryHop();
+            v[4][i] = r.msgsPerOp();
+            v[5][i] = r.rmr();
+            v[6][i] = r.reliability();
+        }
+        SeedRun first = runs.get(0);
+        return new Row(first.topology(), first.nodes(), k, ConfidenceInterval.of95(v[0]), ConfidenceInterval.of95(v[1]),
+                ConfidenceInterval.of95(v[2]), ConfidenceInterval.of95(v[3]), ConfidenceInterval.of95(v[4]),
+                ConfidenceInterval.of95(v[5]), ConfidenceInterval.of95(v[6]));
+    }
+
+    /** Columns of the per-seed table ({@code broadcast-runs.csv}). */
+    public static final List<String> RUN_COLUMNS = List.of("topology", "nodes", "seed", "trace_hash", "latency_ms_p50",
+            "latency_ms_p99", "latency_ms_max", "latency_ms_mean", "last_delivery_hop", "msgs_per_op", "rmr",
+            "reliability", "broadcasts", "messages", "events", "wall_ms", "settled");
+
+    public static List<Object> runRow(SeedRun s) {
+        BroadcastMetrics.Result r = s.result();
+        List<Object> row = new ArrayList<>();
+        row.add(s.topology());
+        row.add(s.nodes());
+        row.add(s.seed());
+        row.add(s.traceHash());
+        row.add(r.latencyMsP50());
+        row.add(r.latencyMsP99());
+        row.add(r.latencyMsMax());
+        row.add(r.latencyMsMean());
+        row.add(r.lastDeliveryHop());
+        row.add(r.msgsPerOp());
+        row.add(r.rmr());
+        row.add(r.reliability());
+        row.add(r.broadcasts());
+        row.add(r.messages());
+        row.add(r.events());
+        row.add(r.wallNanos() / 1e6);
+        row.add(s.settled());
+        return row;
+    }
+}

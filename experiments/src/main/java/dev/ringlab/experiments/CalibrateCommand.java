@@ -1,0 +1,356 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Observation;
+import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.runtime.LocalCluster;
+import dev.ringlab.topology.Topologies;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab calibrate}: measures, on the netty engine ({@link LocalCluster}, loopback TCP), the two
+ * numbers the simulator needs to predict it, and writes them where {@code --latency empirical:FILE} and
+ * {@code --processing} can use them.
+ *
+ * <ol>
+ *   <li><b>Hop latency, as broadcasts see it.</b> Broadcasts are flooded one at a time from node 0 around a
+ *       unidirectional ring of {@code --nodes} nodes ({@link Flood}), with an idle gap of
+ *       {@link Engines#QUIET_NANOS} between them, as {@code compare} and {@code fidelity} run them. Node h
+ *       delivers at hop h, so the differences between consecutive deliveries (node 1's from the origin's
+ *       timestamp) are the individual hop latencies: encode, the loopback socket, decode, and the wake-up
+ *       of an event loop that was idle. The first fifth of the broadcasts is warm-up and discarded. These
+ *       samples go to {@code latency.txt}, one value in ns per line: the simulator's empirical format.
+ *   <li><b>Hop latency of a hot ring</b>, for comparison only: a token circles the same ring
+ *       ({@link TokenRing}) without pause and every {@link Observation.TokenArrived#hopNanos} is a sample
+ *       ({@code hop-latency.csv}, column {@code token_hop_us}). Threads never sleep there, so it is the
+ *       floor the idle-start figure is compared with.
+ *   <li><b>Processing time per message.</b> A burst of k broadcasts is injected at once at node 0 of a
+ *       2-node ring running {@link Flood} (each node on its own event loop); the time until node 1 has
+ *       delivered the k-th is {@code L + k·p}, where p is the per-message cost of the slower of the two
+ *       stages (node 0: inject, encode, write; node 1: read, decode, deliver, forward). p is the slope of a
+ *       least-squares line (Commons Math {@link SimpleRegression}) through the median completion time of
+ *       {@code --reps} bursts for each k in {@code --bursts}. This is what the simulator's per-node
+ *       processing time models: a node that handles one message at a time.
+ * </ol>
+ *
+ * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
+ * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
+ * {@code hop-latency.png/svg} (the empirical CDF).
+ */
+@Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Measure hop latency and per-message processing time on the netty engine (loopback) and write an empirical "
+                    + "latency file and a processing-time figure for the simulator: results/calibrate-<ts>/latency.txt "
+                    + "(use: --latency empirical:FILE) and run.json's processing_ns (use: --processing).",
+        })
+public final class CalibrateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--nodes"}, defaultValue = "16", paramLabel = "N",
+            description = "Nodes on the token ring that measures hop latency (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--rotations", defaultValue = "400", paramLabel = "R",
+            description = "Token rotations to sample (default: ${DEFAULT-VALUE}).")
+    int rotations;
+
+    @Option(names = "--bursts", defaultValue = "1,16,64,256", split = ",", paramLabel = "K",
+            description = "Burst sizes for the processing-time fit (default: ${DEFAULT-VALUE}).")
+    List<Integer> bursts;
+
+    @Option(names = "--reps", defaultValue = "7", paramLabel = "R",
+            description = "Bursts per size; the median is fitted (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    /** What calibration found; {@code latencyFile} is what {@code empirical:} takes. */
+    public record Calibration(Path dir, Path latencyFile, long hopP50Nanos, long hopP99Nanos, double processingNanos,
+            double fitInterceptNanos, double fitR2) {
+        /** The simulator's link spec for these measurements. */
+        public String latencySpec() {
+            return "empirical:" + latencyFile;
+        }
+    }
+
+    @Override
+    public Integer call() {
+        if (nodes < 2) {
+            throw new UsageException("--nodes", "a ring needs at least 2 nodes, got " + nodes);
+        }
+        if (rotations < 10) {
+            throw new UsageException("--rotations", "need at least 10, got " + rotations);
+        }
+        if (bursts.size() < 2 || bursts.stream().anyMatch(k -> k < 1) || bursts.stream().distinct().count() < 2) {
+            throw new UsageException("--bursts", "need at least two distinct sizes >= 1 to fit a slope, got " + bursts);
+        }
+        if (reps < 1) {
+            throw new UsageException("--reps", "must be >= 1, got " + reps);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("calibrate: engine=netty nodes=" + nodes + " rotations=" + rotations + " bursts=" + bursts + " reps=" + reps
+                + " cores=" + Runtime.getRuntime().availableProcessors());
+        err.flush();
+        ResultsDir dir = ResultsDir.create(out, "calibrate");
+        Calibration c = calibrate(dir, err, "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        if (json) {
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.put("results_dir", dir.path().toString());
+            j.put("engine", "netty");
+            j.put("nodes", nodes);
+            j.put("seed", seed);
+            j.put("latency_file", c.latencyFile().toString());
+            j.put("hop_latency_ms_p50", c.hopP50Nanos() / 1e6);
+            j.put("hop_latency_ms_p99", c.hopP99Nanos() / 1e6);
+            j.put("processing_ns", Math.round(c.processingNanos()));
+            j.put("fit_r2", c.fitR2());
+            stdout.println(j.toString());
+        } else {
+            stdout.printf(Locale.ROOT, "hop latency      p50 %.1f us  p99 %.1f us  (%s)%n", c.hopP50Nanos() / 1e3,
+                    c.hopP99Nanos() / 1e3, c.latencyFile());
+            stdout.printf(Locale.ROOT, "processing       %.1f us per message (slope of burst completion vs size, R^2 %.3f)%n",
+                    c.processingNanos() / 1e3, c.fitR2());
+            stdout.printf(Locale.ROOT, "simulator flags  --latency %s --processing %dns%n", c.latencySpec(),
+                    Math.round(c.processingNanos()));
+            stdout.println("results in " + dir.path());
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    /** Runs both measurements and writes everything into {@code dir}. */
+    Calibration calibrate(ResultsDir dir, PrintWriter err, String command) {
+        Instant started = Instant.now();
+        // Order matters: the token ring and the bursts run first because they also warm the JIT on the netty
+        // path (thousands of messages); measured cold, the flood hops came out 3-5x slower than the same
+        // floods in the sweep that follows.
+        long[] token = tokenHops(err);
+        Arrays.sort(token);
+
+        SimpleRegression fit = new SimpleRegression();
+        List<List<Object>> burstRows = new ArrayList<>();
+        Plots.Builder points = new Plots.Builder();
+        for (int k : bursts) {
+            long[] t = new long[reps];
+            for (int r = 0; r < reps; r++) {
+                t[r] = burst(k);
+            }
+            Arrays.sort(t);
+            long median = t[reps / 2];
+            fit.addData(k, median);
+            burstRows.add(List.of(k, median / 1e3, t[0] / 1e3, t[reps - 1] / 1e3));
+            points.add("median of " + reps + " bursts", k, median / 1e3, Double.NaN);
+            err.printf(Locale.ROOT, "calibrate: burst of %d: median %.1f us to deliver all at node 1%n", k, median / 1e3);
+            err.flush();
+        }
+        dir.writeCsv("burst.csv", List.of("burst", "completion_us_median", "completion_us_min", "completion_us_max"), burstRows);
+        long[] hops = floodHops(err);
+        long[] sorted = hops.clone();
+        Arrays.sort(sorted);
+        Path latency = dir.resolve("latency.txt");
+        writeLatencyFile(latency, hops, command);
+        List<List<Object>> q = new ArrayList<>();
+        for (double p : new double[] {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0}) {
+            q.add(List.of(p, quantile(sorted, p) / 1e3, quantile(token, p) / 1e3));
+        }
+        dir.writeCsv("hop-latency.csv", List.of("quantile", "flood_hop_us", "token_hop_us"), q);
+        double slope = fit.getSlope();
+        List<Plots.Series> series = new ArrayList<>(points.series());
+        double[] xs = bursts.stream().mapToDouble(Integer::doubleValue).sorted().toArray();
+        double[] ys = Arrays.stream(xs).map(x -> (fit.getIntercept() + slope * x) / 1e3).toArray();
+        series.add(new Plots.Series(String.format(Locale.ROOT, "fit: %.1f us + k x %.2f us", fit.getIntercept() / 1e3, slope / 1e3),
+                xs, ys, null));
+        Plots.save(Plots.chart(new Plots.Axes("Processing time on netty: burst of k broadcasts, 2-node ring",
+                "burst size k", "time until node 1 delivered all k, us", false, false), series), dir.path(), "processing");
+        double[] cdfY = new double[100];
+        double[] cdfFlood = new double[100];
+        double[] cdfToken = new double[100];
+        for (int i = 0; i < 100; i++) {
+            cdfY[i] = (i + 1) / 100.0;
+            cdfFlood[i] = quantile(sorted, cdfY[i]) / 1e3;
+            cdfToken[i] = quantile(token, cdfY[i]) / 1e3;
+        }
+        Plots.save(Plots.chart(new Plots.Axes("Hop latency on netty (ring, n=" + nodes + "): empirical CDF",
+                "hop latency, us (log)", "fraction of hops", true, false),
+                List.of(new Plots.Series("flood hops, idle between broadcasts (latency.txt)", cdfFlood, cdfY, null),
+                        new Plots.Series("token hops, hot ring", cdfToken, cdfY, null))),
+                dir.path(), "hop-latency");
+
+        ObjectNode run = new ObjectMapper().createObjectNode();
+        run.put("experiment", "calibrate");
+        run.put("version", Main.version());
+        run.put("command", command);
+        run.put("started_at", started.toString());
+        run.put("java", Runtime.version().toString());
+        run.put("cores", Runtime.getRuntime().availableProcessors());
+        run.put("engine", "netty");
+        run.put("nodes", nodes);
+        run.put("rotations", rotations);
+        run.put("seed", seed);
+        ArrayNode b = run.putArray("bursts");
+        bursts.forEach(b::add);
+        run.put("reps", reps);
+        run.put("hop_samples", hops.length);
+        run.put("flood_broadcasts", FLOOD_BROADCASTS);
+        run.put("token_hop_samples", token.length);
+        run.put("token_hop_latency_us_p50", quantile(token, 0.5) / 1e3);
+        run.put("hop_latency_us_p50", quantile(sorted, 0.5) / 1e3);
+        run.put("hop_latency_us_p99", quantile(sorted, 0.99) / 1e3);
+        run.put("hop_latency_us_mean", Arrays.stream(hops).average().orElse(Double.NaN) / 1e3);
+        run.put("latency_file", "latency.txt");
+        run.put("processing_ns", Math.round(slope));
+        run.put("fit_intercept_ns", fit.getIntercept());
+        run.put("fit_r2", fit.getRSquare());
+        run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg");
+        dir.writeRunJson(run);
+        return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
+                fit.getIntercept(), fit.getRSquare());
+    }
+
+    static long quantile(long[] sorted, double p) {
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+    }
+
+    static final int FLOOD_BROADCASTS = 40;
+
+    /** Individual hop latencies of broadcasts flooded one at a time around the ring (see the class doc). */
+    private long[] floodHops(PrintWriter err) {
+        long[][] at = new long[FLOOD_BROADCASTS][nodes];
+        long[] sentAt = new long[FLOOD_BROADCASTS];
+        AtomicInteger delivered = new AtomicInteger();
+        try (LocalCluster c = new LocalCluster(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed)) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d && d.id() < FLOOD_BROADCASTS) {
+                    at[(int) d.id()][d.hop()] = d.atNanos();
+                    sentAt[(int) d.id()] = d.sentAtNanos();
+                    delivered.incrementAndGet();
+                }
+            });
+            c.start();
+            for (int b = 0; b < FLOOD_BROADCASTS; b++) {
+                int want = (b + 1) * nodes;
+                c.inject(0, new Message.Inject(b, new byte[16]));
+                if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
+                    throw new IllegalStateException("broadcast " + b + " reached " + (delivered.get() - b * nodes) + " of "
+                            + nodes + " nodes in 30 s");
+                }
+                c.runFor(Engines.QUIET_NANOS);
+            }
+        }
+        int warm = FLOOD_BROADCASTS / 5;
+        long[] hops = new long[(FLOOD_BROADCASTS - warm) * (nodes - 1)];
+        int k = 0;
+        for (int b = warm; b < FLOOD_BROADCASTS; b++) {
+            long prev = sentAt[b];
+            for (int h = 1; h < nodes; h++) {
+                hops[k++] = Math.max(0, at[b][h] - prev);
+                prev = at[b][h];
+            }
+        }
+        err.printf(Locale.ROOT, "calibrate: %d flood hops measured (%d broadcasts kept after warm-up)%n", k, FLOOD_BROADCASTS - warm);
+        err.flush();
+        return hops;
+    }
+
+    private long[] tokenHops(PrintWriter err) {
+        int want = rotations * nodes;
+        long[] hops = new long[want];
+        AtomicInteger k = new AtomicInteger();
+        try (LocalCluster c = new LocalCluster(Topologies.build("ring", nodes, seed), TokenRing.protocol(), seed)) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.TokenArrived a) {
+                    int i = k.getAndIncrement();
+                    if (i < want) {
+                        hops[i] = a.hopNanos();
+                    }
+                }
+            });
+            c.start();
+            if (!c.runUntil(() -> k.get() >= want, TimeUnit.SECONDS.toNanos(120))) {
+                throw new IllegalStateException("the token made " + k.get() + " of " + want + " hops in 120 s");
+            }
+        }
+        err.printf(Locale.ROOT, "calibrate: %d token hops measured (%d kept after warm-up)%n", want, want - want / 5);
+        err.flush();
+        return Arrays.copyOfRange(hops, want / 5, want);
+    }
+
+    /** Time from injecting k broadcasts at node 0 until node 1 delivered all of them (2-node ring, flood). */
+    private long burst(int k) {
+        AtomicInteger delivered = new AtomicInteger();
+        AtomicLong lastAt = new AtomicLong();
+        try (LocalCluster c = new LocalCluster(Topologies.build("ring", 2, seed), Flood.PROTOCOL, seed,
+                dev.ringlab.runtime.RuntimeConfig.defaults(), 2)) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d && d.node() == 1) {
+                    lastAt.set(d.atNanos());
+                    delivered.incrementAndGet();
+                }
+            });
+            c.start();
+            // Warm the path (connections, JIT of the handlers) with a burst that is not measured.
+            for (int i = 0; i < 64; i++) {
+                c.inject(0, new Message.Inject(i, new byte[16]));
+            }
+            c.runUntil(() -> delivered.get() >= 64, TimeUnit.SECONDS.toNanos(30));
+            delivered.set(0);
+            long start = c.now();
+            for (int i = 0; i < k; i++) {
+                c.inject(0, new Message.Inject(1000 + i, new byte[16]));
+            }
+            if (!c.runUntil(() -> delivered.get() >= k, TimeUnit.SECONDS.toNanos(30))) {
+                throw new IllegalStateException("node 1 delivered " + delivered.get() + " of a burst of " + k + " in 30 s");
+            }
+            return lastAt.get() - start;
+        }
+    }
+
+    private static void writeLatencyFile(Path file, long[] hops, String command) {
+        StringBuilder b = new StringBuilder();
+        b.append("# ringlab empirical link latency, one-way, nanoseconds, one sample per line\n");
+        b.append("# measured by: ").append(command).append(" (netty, loopback TCP, flood hops on a ring, idle between broadcasts)\n");
+        b.append("# use: --latency empirical:").append(file).append('\n');
+        for (long h : hops) {
+            b.append(h).append('\n');
+        }
+        try {
+            Files.writeString(file, b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

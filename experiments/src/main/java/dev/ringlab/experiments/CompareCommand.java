@@ -1,0 +1,250 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.node.protocols.Protocols;
+import dev.ringlab.sim.Durations;
+import dev.ringlab.topology.Topologies;
+import dev.ringlab.topology.TopologySpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab compare}: a broadcast sweep over topologies x sizes x seeds ({@link BroadcastSweep}),
+ * printed as a table of means with 95% confidence intervals over seeds, and written to
+ * {@code <out>/compare-<UTC timestamp>/}: {@code run.json} (every parameter, the seeds, the version, each
+ * seed's trace hash), {@code broadcast.csv}, {@code broadcast-runs.csv} and the plots.
+ */
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Compare topologies at broadcast: for each topology, n and seed, build the overlay from the seed and run "
+                    + "--broadcasts broadcasts one after the other from random origins; report, per topology and n, the mean "
+                    + "over seeds of p50/p99/max delivery latency, last delivery hop, messages per broadcast and rmr, with "
+                    + "95%% Student-t confidence intervals. Combinations a topology cannot build (margulis: n = m*m, "
+                    + "hypercube: n = 2^k, paley: prime n = 1 mod 4) or above the engine's --max-nodes are skipped and listed.",
+            "Writes results/compare-<UTC yyyyMMdd-HHmmss>/ (run.json, broadcast.csv, broadcast-runs.csv, latency-p50.png/svg,"
+                    + " msgs-per-op.png/svg). The defaults (5 topologies x 5 sizes x 10 seeds x 32 broadcasts) take about 10 s on the simulator on 2 cores, plus the build on first use.",
+            "netty: all nodes in this JVM, each with its own port and one TCP connection per edge, sharing this JVM's "
+                    + "event-loop threads; n is capped at 256 by default (what a 2-core machine runs in minutes, not hours: "
+                    + "each broadcast waits 250 ms of quiet to settle). processes: one JVM per node, capped at 32."
+        })
+public final class CompareCommand implements Callable<Integer> {
+    static final String DEFAULT_NODES = "16,64,256,1024,4096";
+    static final String DEFAULT_TOPOLOGIES = "ring,biring,chordal:4,random-regular:4,random-regular:8";
+    static final int NETTY_MAX_NODES = 256;
+    static final int PROCESSES_MAX_NODES = 32;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE",
+            description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = {"-n", "--nodes"}, defaultValue = DEFAULT_NODES, split = ",", paramLabel = "N",
+            description = "Sizes, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> nodes;
+
+    @Option(names = "--topologies", defaultValue = DEFAULT_TOPOLOGIES, paramLabel = "SPECS",
+            description = "Topologies, comma-separated: " + Topologies.VALID_SPECS + " (default: ${DEFAULT-VALUE}).")
+    String topologies;
+
+    @Option(names = "--protocol", defaultValue = "flood", paramLabel = "P",
+            description = "One of " + Protocols.VALID + " (default: ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(names = "--latency", defaultValue = "lognormal:1ms,0.5", paramLabel = "L",
+            description = "Link latency (simulator): const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE. The "
+                    + "default has spread, so seeds differ and the intervals mean something (default: ${DEFAULT-VALUE}).")
+    String latency;
+
+    @Option(names = "--loss", defaultValue = "0", paramLabel = "P", description = "Message loss probability (simulator) (default: ${DEFAULT-VALUE}).")
+    double loss;
+
+    @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",
+            description = "Time a node is busy per message (simulator), e.g. 10us (default: ${DEFAULT-VALUE}).")
+    String processing;
+
+    @Option(names = "--seeds", paramLabel = "K",
+            description = "Seeds per (topology, n): --seed, --seed+1, ..., --seed+K-1 (default: 10 on sim, 3 on netty and "
+                    + "processes, where each broadcast waits " + (Engines.QUIET_NANOS / 1_000_000) + " ms of quiet to settle).")
+    Integer seeds;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--broadcasts", paramLabel = "B",
+            description = "Broadcasts per seed, one after the other, from random origins (default: 32 on sim, 8 on netty and "
+                    + "processes).")
+    Integer broadcasts;
+
+    @Option(names = "--drain", defaultValue = "30s", paramLabel = "D",
+            description = "Most engine time one broadcast may take to settle (default: ${DEFAULT-VALUE}).")
+    String drain;
+
+    @Option(names = "--payload-bytes", defaultValue = "16", paramLabel = "B", description = "Payload size (default: ${DEFAULT-VALUE}).")
+    int payloadBytes;
+
+    @Option(names = "--max-nodes", paramLabel = "N",
+            description = "Skip sizes above N (default: none on sim, " + NETTY_MAX_NODES + " on netty, " + PROCESSES_MAX_NODES
+                    + " on processes).")
+    Integer maxNodes;
+
+    @Option(names = "--out", defaultValue = "results", paramLabel = "DIR",
+            description = "Results root; the run goes to DIR/compare-<timestamp>/ (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object: results_dir, rows, skipped.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BroadcastSweep.Plan plan = plan();
+        List<BroadcastSweep.Skip> skips = BroadcastSweep.skips(plan);
+        if (skips.size() == plan.combinations()) {
+            throw new UsageException("--topologies", "nothing to run: " + skips.get(0).topology() + " n="
+                    + skips.get(0).nodes() + ": " + skips.get(0).reason());
+        }
+        if (plan.topologies().size() == 1 && !skips.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--topologies")) {
+            BroadcastSweep.Skip s = skips.get(0);
+            throw new UsageException("--nodes", s.topology() + " n=" + s.nodes() + ": " + s.reason());
+        }
+        BroadcastExperiment.Params p = plan.params();
+        err.println("compare: engine=" + p.engine().flag() + " topologies=" + String.join(",", plan.topologies()) + " nodes="
+                + plan.nodes() + " protocol=" + p.protocol() + (p.engine() == Engines.Engine.SIM ? " latency=" + latency : " latency=real links")
+                + " seeds=" + plan.seeds() + " broadcasts/seed=" + broadcasts
+                + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : ""));
+        err.flush();
+        Instant started = Instant.now();
+        BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
+        ResultsDir dir = ResultsDir.create(out, "compare");
+        ObjectNode run = runJson(plan, o, started);
+        List<String> files = BroadcastSweep.write(dir, o, p.engine().flag());
+        ArrayNode f = run.putArray("files");
+        files.forEach(f::add);
+        dir.writeRunJson(run);
+        if (json) {
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.put("results_dir", dir.path().toString());
+            j.put("engine", p.engine().flag());
+            j.put("protocol", p.protocol());
+            j.put("seed", seed);
+            BroadcastSweep.rowsJson(j.putArray("rows"), o.rows());
+            BroadcastSweep.skipped(j.putArray("skipped"), o.skipped());
+            stdout.println(j.toString());
+        } else {
+            BroadcastSweep.table(stdout, o);
+            stdout.printf(Locale.ROOT, "%nmean ±95%% CI half-width over %d seeds (%d broadcasts each); %.1f s; results in %s%n",
+                    plan.seeds().size(), broadcasts, o.wallNanos() / 1e9, dir.path());
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    BroadcastSweep.Plan plan() {
+        Engines.Engine e = Engines.parse(engine);
+        if (seeds == null) {
+            seeds = e == Engines.Engine.SIM ? 10 : 3;
+        }
+        if (broadcasts == null) {
+            broadcasts = e == Engines.Engine.SIM ? 32 : 8;
+        }
+        if (seeds < 1) {
+            throw new UsageException("--seeds", "must be >= 1, got " + seeds);
+        }
+        if (payloadBytes < 0 || payloadBytes > 64 * 1024) {
+            throw new UsageException("--payload-bytes", "must be in 0..65536, got " + payloadBytes);
+        }
+        List<String> tops = new ArrayList<>(new LinkedHashSet<>(splitTopologies(topologies)));
+        for (String t : tops) {
+            try {
+                TopologySpec.parse(t);
+            } catch (IllegalArgumentException ex) {
+                throw new UsageException("--topologies", ex.getMessage());
+            }
+        }
+        List<Integer> ns = new ArrayList<>(new LinkedHashSet<>(nodes));
+        for (int n : ns) {
+            if (n < 2) {
+                throw new UsageException("--nodes", "need at least 2 nodes to broadcast, got " + n);
+            }
+        }
+        List<Long> seedList = new ArrayList<>();
+        for (int i = 0; i < seeds; i++) {
+            seedList.add(seed + i);
+        }
+        BroadcastExperiment.Params p = new BroadcastExperiment.Params(e, protocol, latency, loss,
+                nanos("--processing", processing), broadcasts, nanos("--drain", drain), payloadBytes);
+        p.validate();
+        int cap = maxNodes != null ? maxNodes : switch (e) {
+            case SIM -> Integer.MAX_VALUE;
+            case NETTY -> NETTY_MAX_NODES;
+            case PROCESSES -> PROCESSES_MAX_NODES;
+        };
+        return new BroadcastSweep.Plan(tops, ns, seedList, p, cap);
+    }
+
+    /** Splits on commas that separate specs: "uniform"-style commas do not occur in topology specs. */
+    static List<String> splitTopologies(String s) {
+        List<String> out = new ArrayList<>();
+        for (String t : s.split(",")) {
+            if (!t.isBlank()) {
+                out.add(t.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new UsageException("--topologies", "no topology given");
+        }
+        return out;
+    }
+
+    static long nanos(String flag, String text) {
+        try {
+            return Durations.parseNanos(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag, e.getMessage());
+        }
+    }
+
+    private ObjectNode runJson(BroadcastSweep.Plan plan, BroadcastSweep.Outcome o, Instant started) {
+        ObjectNode run = new ObjectMapper().createObjectNode();
+        run.put("experiment", "compare");
+        run.put("version", Main.version());
+        run.put("command", "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        run.put("started_at", started.toString());
+        run.put("wall_s", o.wallNanos() / 1e9);
+        run.put("java", Runtime.version().toString());
+        run.put("cores", Runtime.getRuntime().availableProcessors());
+        BroadcastExperiment.putParams(run, plan.params());
+        run.put("seed", seed);
+        ArrayNode s = run.putArray("seeds");
+        plan.seeds().forEach(s::add);
+        ArrayNode t = run.putArray("topologies");
+        plan.topologies().forEach(t::add);
+        ArrayNode n = run.putArray("nodes");
+        plan.nodes().forEach(n::add);
+        if (plan.maxNodes() == Integer.MAX_VALUE) {
+            run.putNull("max_nodes");
+        } else {
+            run.put("max_nodes", plan.maxNodes());
+        }
+        BroadcastSweep.describe(run, o);
+        return run;
+    }
+}

@@ -1,0 +1,212 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.sim.Durations;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab recover-sweep}: {@code ringlab recover} (one crash of the healing token ring, then a
+ * respawn) over sizes x suspicion timeouts x seeds, run in this JVM through {@link RecoverRuns} so each point
+ * is exactly what {@code recover --json} measures. Writes {@code <out>/recover-<ts>/}: {@code run.json}
+ * (parameters, and every run's JSON with its trace hash and the command that replays it),
+ * {@code recovery-runs.csv} (one row per run), {@code recovery.csv} (per (n, timeout): mean and 95% CI over
+ * seeds of detect, repair and rejoin time) and {@code recovery.png/svg}.
+ */
+@Command(name = "recover-sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sweep 'ringlab recover' (crash one node of the healing ring, respawn it) over sizes, suspicion timeouts "
+                + "and seeds; write results/recover-<ts>/ with recovery.csv (detect/repair/rejoin ms, mean and 95%% CI over "
+                + "seeds) and plots.")
+public final class RecoverSweepCommand implements Callable<Integer> {
+    static final List<String> METRICS = List.of("detect_ms", "repair_ms", "rejoin_ms");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE", description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = {"-n", "--nodes"}, defaultValue = "16,64,256", split = ",", paramLabel = "N", description = "Sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> nodes;
+
+    @Option(names = "--suspicion-timeouts", defaultValue = "25ms,50ms,100ms,200ms", split = ",", paramLabel = "D",
+            description = "Failure-detector suspicion timeouts (default: ${DEFAULT-VALUE}).")
+    List<String> timeouts;
+
+    @Option(names = "--heartbeat", defaultValue = "10ms", paramLabel = "D", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+    String heartbeat;
+
+    @Option(names = "--respawn-after", defaultValue = "300ms", paramLabel = "D",
+            description = "Respawn the crashed node this long after the crash (default: ${DEFAULT-VALUE}).")
+    String respawnAfter;
+
+    @Option(names = "--latency", defaultValue = "lognormal:1ms,0.5", paramLabel = "L",
+            description = "Simulator link latency; the default has spread so seeds differ (default: ${DEFAULT-VALUE}).")
+    String latency;
+
+    @Option(names = "--seeds", defaultValue = "5", paramLabel = "K", description = "Seeds per point (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object: results_dir, rows.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Engines.Engine eng = Engines.parse(engine);
+        if (seeds < 1) {
+            throw new UsageException("--seeds", "must be >= 1, got " + seeds);
+        }
+        for (String t : timeouts) {
+            try {
+                Durations.parseNanos(t);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--suspicion-timeouts", e.getMessage());
+            }
+        }
+        err.println("recover-sweep: engine=" + eng.flag() + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat="
+                + heartbeat + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
+        err.flush();
+        Instant started = Instant.now();
+        long wallStart = System.nanoTime();
+        ObjectMapper mapper = new ObjectMapper();
+        ArrayNode runs = mapper.createArrayNode();
+        List<List<Object>> runRows = new ArrayList<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Plots.Builder[] plots = {new Plots.Builder(), new Plots.Builder(), new Plots.Builder()};
+        ProgressBar bar = new ProgressBar(err, "recover-sweep", nodes.size() * timeouts.size() * seeds);
+        int failed = 0;
+        for (int n : nodes) {
+            for (String t : timeouts) {
+                double[][] v = new double[3][seeds];
+                int failedHere = 0;
+                for (int s = 0; s < seeds; s++) {
+                    List<String> args = List.of("--topology", "ring", "-n", String.valueOf(n), "--crash", "1", "--respawn-after",
+                            respawnAfter, "--heartbeat", heartbeat, "--suspicion-timeout", t, "--engine", eng.flag(), "--latency",
+                            latency, "--seed", String.valueOf(seed + s));
+                    RecoverRuns.Outcome o = RecoverRuns.run(args);
+                    failed += o.exit() == 0 ? 0 : 1;
+                    failedHere += o.exit() == 0 ? 0 : 1;
+                    JsonNode j = o.json();
+                    ObjectNode r = runs.addObject();
+                    r.put("nodes", n);
+                    r.put("suspicion_timeout", t);
+                    r.put("seed", seed + s);
+                    r.put("exit", o.exit());
+                    r.put("command", "ringlab recover " + String.join(" ", args));
+                    r.set("result", j);
+                    List<Object> row = new ArrayList<>(List.of(n, t, Durations.parseNanos(t) / 1e6, seed + s, o.exit()));
+                    for (int k = 0; k < 3; k++) {
+                        JsonNode x = j == null ? null : j.get(METRICS.get(k));
+                        v[k][s] = x != null && x.isNumber() ? x.asDouble() : Double.NaN;
+                        row.add(v[k][s]);
+                    }
+                    row.add(j == null ? null : j.path("false_suspicions").asLong());
+                    row.add(j == null ? null : j.path("tokens_max_after_repair").isNumber() ? j.get("tokens_max_after_repair").asLong() : null);
+                    row.add(j == null || j.path("trace_hash").isNull() ? null : j.path("trace_hash").asText());
+                    runRows.add(row);
+                    bar.step("n=" + n + " timeout=" + t + " seed=" + (seed + s));
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("nodes", n);
+                m.put("suspicion_timeout_ms", Durations.parseNanos(t) / 1e6);
+                m.put("seeds", seeds);
+                m.put("failed_runs", failedHere);
+                for (int k = 0; k < 3; k++) {
+                    ConfidenceInterval c = ConfidenceInterval.of95(v[k]);
+                    m.put(METRICS.get(k), c.mean());
+                    m.put(METRICS.get(k) + "_ci95_lo", c.lo());
+                    m.put(METRICS.get(k) + "_ci95_hi", c.hi());
+                    plots[k].add("n=" + n, Durations.parseNanos(t) / 1e6, c.mean(), c.halfWidth());
+                }
+                rows.add(m);
+            }
+        }
+        bar.finish();
+        ResultsDir dir = ResultsDir.create(out, "recover");
+        dir.writeCsv("recovery-runs.csv", List.of("nodes", "suspicion_timeout", "suspicion_timeout_ms", "seed", "exit", "detect_ms",
+                "repair_ms", "rejoin_ms", "false_suspicions", "tokens_max_after_repair", "trace_hash"), runRows);
+        List<List<Object>> csv = new ArrayList<>();
+        rows.forEach(r -> csv.add(new ArrayList<>(r.values())));
+        dir.writeCsv("recovery.csv", new ArrayList<>(rows.get(0).keySet()), csv);
+        for (int k = 0; k < 3; k++) {
+            String metric = METRICS.get(k);
+            Plots.save(Plots.chart(new Plots.Axes("Ring recovery: " + metric.replace("_ms", "") + " time vs suspicion timeout ("
+                    + eng.flag() + ", mean and 95% CI)", "suspicion timeout, ms", metric.replace("_", " "), false, false),
+                    plots[k].series()), dir.path(), "recovery-" + metric.replace("_ms", ""));
+        }
+        ObjectNode run = mapper.createObjectNode();
+        run.put("experiment", "recover-sweep");
+        run.put("version", Main.version());
+        run.put("command", "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        run.put("started_at", started.toString());
+        run.put("wall_s", (System.nanoTime() - wallStart) / 1e9);
+        run.put("engine", eng.flag());
+        run.put("topology", "ring");
+        run.put("latency", eng == Engines.Engine.SIM ? latency : null);
+        run.put("heartbeat", heartbeat);
+        run.put("respawn_after", respawnAfter);
+        run.put("seed", seed);
+        run.put("seeds", seeds);
+        ArrayNode ns = run.putArray("nodes");
+        nodes.forEach(ns::add);
+        ArrayNode ts = run.putArray("suspicion_timeouts");
+        timeouts.forEach(ts::add);
+        run.set("runs", runs);
+        run.putArray("files").add("recovery.csv").add("recovery-runs.csv").add("recovery-detect.png").add("recovery-repair.png")
+                .add("recovery-rejoin.png");
+        dir.writeRunJson(run);
+        if (json) {
+            ObjectNode j = mapper.createObjectNode();
+            j.put("results_dir", dir.path().toString());
+            j.put("engine", eng.flag());
+            j.put("failed_runs", failed);
+            ArrayNode a = j.putArray("rows");
+            for (Map<String, Object> r : rows) {
+                ObjectNode o = a.addObject();
+                r.forEach((k, x) -> BroadcastSweep.put(o, k, x));
+            }
+            stdout.println(j.toString());
+        } else {
+            stdout.printf(Locale.ROOT, "%6s %10s  %-17s %-17s %-17s %s%n", "n", "timeout", "detect ms", "repair ms", "rejoin ms",
+                    "failed");
+            for (Map<String, Object> r : rows) {
+                stdout.printf(Locale.ROOT, "%6d %10s  %-17s %-17s %-17s %d/%d%n", (Integer) r.get("nodes"),
+                        BroadcastSweep.sig((Double) r.get("suspicion_timeout_ms")) + "ms", ci(r, "detect_ms"), ci(r, "repair_ms"),
+                        ci(r, "rejoin_ms"), (Integer) r.get("failed_runs"), seeds);
+            }
+            stdout.printf(Locale.ROOT, "%nmean ±95%% CI over %d seeds; failed: runs where recover exited 1 (no repair or rejoin"
+                    + " measured in time, e.g. the respawn came before the repair), %d in all; results in %s%n", seeds, failed, dir.path());
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    private static String ci(Map<String, Object> r, String metric) {
+        double m = (Double) r.get(metric);
+        double lo = (Double) r.get(metric + "_ci95_lo");
+        double hi = (Double) r.get(metric + "_ci95_hi");
+        return BroadcastSweep.pm(new ConfidenceInterval(m, (hi - lo) / 2, lo, hi, 0, 0.95));
+    }
+}
