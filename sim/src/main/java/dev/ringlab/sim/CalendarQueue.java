@@ -9,25 +9,31 @@ import java.util.Arrays;
  *
  * <h2>Structure</h2>
  * <ul>
- *   <li><b>Slots.</b> An event is a slot in paged primitive arrays (time modulo the ring's span in an
- *       {@code int[]}, {@code a}, {@code b} and the bucket link interleaved in an {@code int[]}, the reference
- *       in an {@code Object[]}): 20 bytes per event on a JVM with compressed references, nothing allocated per push once the pages
- *       exist, and growth adds a page instead of copying everything (no 2x spike in the heap). The sequence
- *       number is not stored in the slot: within a bucket it is the list order, and against the overflow
- *       heap a tie in time is decided by why the event took the heap (see {@code heapFirst}).
+ *   <li><b>Slots in chunks.</b> An event is a slot in paged primitive arrays (time modulo the ring's span,
+ *       {@code a} and {@code b} interleaved in an {@code int[]}, the reference in an {@code Object[]}): 16 bytes
+ *       per event on a JVM with compressed references, nothing allocated per push once the pages exist, and
+ *       growth adds a page instead of copying everything (no 2x spike in the heap). Slots come in chunks of
+ *       {@value #CHUNK} consecutive slots, handed out from a free list of chunks; a bucket is a chain of
+ *       chunks, so its events are <b>contiguous</b>: a push appends at the bucket's tail, a pop reads the
+ *       next slot at its head, and the consumer streams through memory instead of following a linked list of
+ *       scattered slots (one cache miss per event). A chunk is returned to the free list as soon as its last
+ *       slot is popped, so the pages hold about the number of pending events, plus at most one partly used
+ *       chunk per occupied bucket. The sequence number is not stored in the slot: within a bucket it is the
+ *       append order, and against the overflow heap a tie in time is decided by why the event took the heap
+ *       (see {@code heapFirst}).
  *   <li><b>Buckets.</b> A ring of {@code B} buckets (power of two) of width {@code w = 2^shift} ns covers
  *       {@code [curStart, curStart + B*w)}; the span is at least twice the largest link latency (capped at
  *       2^31 ns, about 2.1 s: longer latencies take the overflow heap), so every message sent from the
- *       current bucket lands in the ring. A bucket is a singly linked FIFO of slots,
- *       so appends are O(1) and, because sequence numbers rise with every push, <b>list order is seq
- *       order</b>: events with equal times (constant latency makes millions of them) leave in FIFO order at
- *       no cost. A bucket that received an event earlier than its tail is marked unsorted and sorted once,
- *       by (time, position), when it becomes current. A bitmap of occupied buckets finds the next one with
- *       {@link Long#numberOfTrailingZeros} instead of a scan of empty buckets.
+ *       current bucket lands in the ring. A bucket is a FIFO of slots, so appends are O(1) and, because
+ *       sequence numbers rise with every push, <b>slot order is seq order</b>: events with equal times
+ *       (constant latency makes millions of them) leave in FIFO order at no cost. A bucket that received an
+ *       event earlier than its tail is marked unsorted and sorted once, stably by time, when it becomes
+ *       current. A bitmap of occupied buckets finds the next one with {@link Long#numberOfTrailingZeros}
+ *       instead of a scan of empty buckets.
  *   <li><b>Overflow heap.</b> Events beyond the ring (long timers, control actions, processing backlogs),
- *       before its start, or earlier than the tail of the bucket being consumed go to a binary heap of slot
- *       indices; {@link #pop()} takes the smaller of the calendar head and the heap top by (time, seq). Both
- *       sides are internally ordered, so the merge is exactly (time, seq).
+ *       before its start, or earlier than the tail of the bucket being consumed go to a binary heap that
+ *       holds their fields itself; {@link #pop()} takes the smaller of the calendar head and the heap top by
+ *       (time, seq). Both sides are internally ordered, so the merge is exactly (time, seq).
  * </ul>
  * Unlike Brown's queue, the bucket width is fixed from the link model rather than resized from samples
  * of the event population: link latencies are bounded and known up front, which is what the simulator
@@ -44,22 +50,30 @@ final class CalendarQueue extends EventQueue {
     private static final int PAGE_BITS = 15;
     private static final int PAGE = 1 << PAGE_BITS;
     private static final int PAGE_MASK = PAGE - 1;
+    private static final int CHUNK_BITS = 6;
+    /** Slots per chunk: a bucket's unit of growth. */
+    static final int CHUNK = 1 << CHUNK_BITS;
+    private static final int CHUNK_MASK = CHUNK - 1;
+    private static final int CHUNKS_PER_PAGE_BITS = PAGE_BITS - CHUNK_BITS;
     /** Largest ring span: slot times are stored modulo the span in an {@code int}. */
     private static final int MAX_SPAN_BITS = 31;
 
-    /** Per slot of a calendar event: its time modulo {@link #spanNanos} (see {@link #timeOf}). */
-    private int[][] times = new int[4][];
-    private int[][] ints = new int[4][]; // a at 3o, b at 3o+1, next at 3o+2
+    /** Per slot o of a page: time modulo {@link #spanNanos} at 3o (see {@link #timeOf}), a at 3o+1, b at 3o+2. */
+    private int[][] ints = new int[4][];
     private Object[][] refs = new Object[4][];
     private int pages;
-    private int highWater;
-    private int freeHead = NIL;
+    /** Per chunk: the next chunk of its bucket, or of the free list. */
+    private int[] chunkNext = new int[0];
+    private int chunks;
+    private int freeChunk = NIL;
 
     private final int mask;
     private final int shift;
     private final long spanNanos;
     private final long spanMask;
+    /** Per bucket: slot of its first event, or NIL if empty. */
     private final int[] head;
+    /** Per bucket: slot of its last event, or NIL if empty. */
     private final int[] tail;
     private final boolean[] unsorted;
     private final long[] occupied;
@@ -67,11 +81,13 @@ final class CalendarQueue extends EventQueue {
     private long curStart;
     private int calendarCount;
 
-    private int[] heap = new int[64];
-    /** Per heap position: (seq << 1) | 1 if the event follows calendar events of equal time, | 0 if it precedes. */
-    private long[] heapKey = new long[64];
     /** Per heap position: the event's full time (heap events may lie beyond the ring). */
     private long[] heapTime = new long[64];
+    /** Per heap position: (seq << 1) | 1 if the event follows calendar events of equal time, | 0 if it precedes. */
+    private long[] heapKey = new long[64];
+    /** Per heap position: (a << 32) | b. */
+    private long[] heapAB = new long[64];
+    private Object[] heapRef = new Object[64];
     private int heapSize;
 
     private long[] sortKeys = new long[64];
@@ -119,59 +135,67 @@ final class CalendarQueue extends EventQueue {
      * the span; this keeps slots at 4 bytes of time instead of 8.
      */
     private long timeOf(int s) {
-        long mod = times[s >>> PAGE_BITS][s & PAGE_MASK];
+        long mod = ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3];
         return curStart + ((mod - curStart) & spanMask);
     }
 
-    private int nextOf(int s) {
-        return ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3 + 2];
-    }
-
-    private void setNext(int s, int next) {
-        ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3 + 2] = next;
-    }
-
-    private int alloc() {
-        int s = freeHead;
-        if (s != NIL) {
-            freeHead = nextOf(s);
-            return s;
+    /** The slot after {@code s} in its bucket ({@code s} must not be the bucket's tail). */
+    private int nextSlot(int s) {
+        int next = s + 1;
+        if ((next & CHUNK_MASK) == 0) {
+            next = chunkNext[s >>> CHUNK_BITS] << CHUNK_BITS;
         }
-        if (highWater == pages << PAGE_BITS) {
+        return next;
+    }
+
+    private int newChunk() {
+        int c = freeChunk;
+        if (c != NIL) {
+            freeChunk = chunkNext[c];
+            return c;
+        }
+        if (chunks == pages << CHUNKS_PER_PAGE_BITS) {
             addPage();
         }
-        return highWater++;
+        return chunks++;
+    }
+
+    private void freeChunk(int c) {
+        chunkNext[c] = freeChunk;
+        freeChunk = c;
     }
 
     private void addPage() {
         if (pages == (Integer.MAX_VALUE >>> PAGE_BITS)) {
             throw new IllegalStateException("event queue full: " + size + " pending events");
         }
-        if (pages == times.length) {
+        if (pages == ints.length) {
             int cap = pages * 2;
-            times = Arrays.copyOf(times, cap);
             ints = Arrays.copyOf(ints, cap);
             refs = Arrays.copyOf(refs, cap);
         }
-        times[pages] = new int[PAGE];
         ints[pages] = new int[3 * PAGE];
         refs[pages] = new Object[PAGE];
         pages++;
+        int needChunks = pages << CHUNKS_PER_PAGE_BITS;
+        if (chunkNext.length < needChunks) {
+            chunkNext = Arrays.copyOf(chunkNext, Math.max(needChunks, chunkNext.length * 2));
+        }
+    }
+
+    private void write(int s, long t, int a, int b, Object ref) {
+        int o = (s & PAGE_MASK) * 3;
+        int[] in = ints[s >>> PAGE_BITS];
+        in[o] = (int) (t & spanMask);
+        in[o + 1] = a;
+        in[o + 2] = b;
+        refs[s >>> PAGE_BITS][s & PAGE_MASK] = ref;
     }
 
     @Override
     void push(long t, int a, int b, Object ref) {
         checkNotPast(t);
-        int s = alloc();
-        int p = s >>> PAGE_BITS;
-        int o = s & PAGE_MASK;
-        times[p][o] = (int) (t & spanMask);
         long seq = nextSeq++;
-        int[] in = ints[p];
-        in[o * 3] = a;
-        in[o * 3 + 1] = b;
-        in[o * 3 + 2] = NIL;
-        refs[p][o] = ref;
         counted();
         if (calendarCount == 0) {
             // Nothing in the ring: re-anchor it at the clock, so a run that idled past a long timer does
@@ -181,65 +205,82 @@ final class CalendarQueue extends EventQueue {
         }
         long offset = t - curStart;
         if (offset < 0) {
-            heapPush(s, t, seq, FOLLOWS); // before every calendar event: never tied with one
+            heapPush(t, seq, FOLLOWS, a, b, ref); // before every calendar event: never tied with one
             return;
         }
         if (offset >= spanNanos) {
-            heapPush(s, t, seq, PRECEDES);
+            heapPush(t, seq, PRECEDES, a, b, ref);
             return;
         }
         int i = (int) (t >>> shift) & mask;
         int tl = tail[i];
+        int s;
         if (tl == NIL) {
+            s = newChunk() << CHUNK_BITS;
             head[i] = s;
-            tail[i] = s;
             occupied[i >>> 6] |= 1L << i;
-            calendarCount++;
-            return;
-        }
-        if (timeOf(tl) > t) {
-            if (i == cur) {
-                // The bucket being consumed stays sorted: an event that would have to go before its tail
-                // takes the heap, which merges it back in (time, seq) order.
-                heapPush(s, t, seq, FOLLOWS);
-                return;
+        } else {
+            if (timeOf(tl) > t) {
+                if (i == cur) {
+                    // The bucket being consumed stays sorted: an event that would have to go before its tail
+                    // takes the heap, which merges it back in (time, seq) order.
+                    heapPush(t, seq, FOLLOWS, a, b, ref);
+                    return;
+                }
+                unsorted[i] = true;
             }
-            unsorted[i] = true;
+            s = tl + 1;
+            if ((s & CHUNK_MASK) == 0) {
+                int c = newChunk();
+                chunkNext[tl >>> CHUNK_BITS] = c;
+                s = c << CHUNK_BITS;
+            }
         }
-        setNext(tl, s);
         tail[i] = s;
+        write(s, t, a, b, ref);
         calendarCount++;
     }
 
     @Override
     void pop() {
-        int c = calendarHead();
-        int s;
+        int c = heapSize == 0 && calendarCount != 0 ? head[cur] : NIL;
+        if (c == NIL) {
+            c = calendarHead();
+        }
         if (heapFirst(c)) {
-            s = heap[0];
             topTime = heapTime[0];
+            long ab = heapAB[0];
+            topA = (int) (ab >>> 32);
+            topB = (int) ab;
+            topRef = heapRef[0];
             heapRemoveTop();
         } else {
-            s = c;
-            topTime = timeOf(c);
-            int next = nextOf(c);
-            head[cur] = next;
-            if (next == NIL) {
+            int p = c >>> PAGE_BITS;
+            int o = c & PAGE_MASK;
+            int[] in = ints[p];
+            long mod = in[o * 3];
+            topTime = curStart + ((mod - curStart) & spanMask);
+            topA = in[o * 3 + 1];
+            topB = in[o * 3 + 2];
+            Object[] r = refs[p];
+            topRef = r[o];
+            r[o] = null;
+            if (c == tail[cur]) {
+                head[cur] = NIL;
                 tail[cur] = NIL;
                 occupied[cur >>> 6] &= ~(1L << cur);
+                freeChunk(c >>> CHUNK_BITS);
+            } else {
+                int next = c + 1;
+                if ((next & CHUNK_MASK) == 0) {
+                    int chunk = c >>> CHUNK_BITS;
+                    next = chunkNext[chunk] << CHUNK_BITS;
+                    freeChunk(chunk);
+                }
+                head[cur] = next;
             }
             calendarCount--;
         }
-        int p = s >>> PAGE_BITS;
-        int o = s & PAGE_MASK;
-        int[] in = ints[p];
-        topA = in[o * 3];
-        topB = in[o * 3 + 1];
-        in[o * 3 + 2] = freeHead;
-        freeHead = s;
-        Object[] r = refs[p];
-        topRef = r[o];
-        r[o] = null;
         lastPopNanos = topTime;
         size--;
     }
@@ -301,28 +342,31 @@ final class CalendarQueue extends EventQueue {
     }
 
     /**
-     * Fills {@code out} with the slots of the next events of the current bucket, in order, without removing
-     * them; returns how many (0 if the queue cannot tell cheaply). A hint only: the next {@link #pop()}s
-     * may come from the overflow heap first. Slots are valid until the next push or pop.
+     * Fills {@code slots} with the slots of the next events of the current bucket, in order, without removing
+     * them, and {@code as}, {@code bs} with their ints; returns how many (at most {@code slots.length}; 0 if
+     * the queue cannot tell cheaply). A hint only: the next {@link #pop()}s may come from the overflow heap
+     * first. Slots are valid until the next push or pop.
      */
     @Override
-    int upcoming(int[] out) {
-        int h = calendarHead();
-        int k = 0;
-        for (int x = h; x != NIL && k < out.length; x = nextOf(x)) {
-            out[k++] = x;
+    int upcoming(int[] slots, int[] as, int[] bs) {
+        int x = calendarHead();
+        if (x == NIL || slots.length == 0) {
+            return 0;
         }
-        return k;
-    }
-
-    @Override
-    int slotA(int s) {
-        return ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3];
-    }
-
-    @Override
-    int slotB(int s) {
-        return ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3 + 1];
+        int last = tail[cur];
+        int k = 0;
+        while (true) {
+            int[] in = ints[x >>> PAGE_BITS];
+            int o = (x & PAGE_MASK) * 3;
+            slots[k] = x;
+            as[k] = in[o + 1];
+            bs[k] = in[o + 2];
+            k++;
+            if (x == last || k == slots.length) {
+                return k;
+            }
+            x = nextSlot(x);
+        }
     }
 
     @Override
@@ -345,12 +389,15 @@ final class CalendarQueue extends EventQueue {
     }
 
     /**
-     * Sorts the current bucket by (time, seq). List order is seq order, so the key is (time offset in the
-     * bucket, list position): both fit one long, and a primitive sort does the rest.
+     * Sorts the current bucket by (time, seq). Slot order is seq order, so the key is (time offset in the
+     * bucket, position): both fit one long, and a primitive sort does the rest. The sorted events are copied
+     * into a fresh chain of chunks, and the old chain goes back to the free list.
      */
     private void sortCurrent() {
+        int first = head[cur];
+        int last = tail[cur];
         int k = 0;
-        for (int s = head[cur]; s != NIL; s = nextOf(s)) {
+        for (int s = first; ; s = nextSlot(s)) {
             if (k == sortKeys.length) {
                 sortKeys = Arrays.copyOf(sortKeys, k * 2);
                 sortSlots = Arrays.copyOf(sortSlots, k * 2);
@@ -363,17 +410,46 @@ final class CalendarQueue extends EventQueue {
             sortKeys[k] = (offset << 32) | k;
             sortSlots[k] = s;
             k++;
+            if (s == last) {
+                break;
+            }
         }
         Arrays.sort(sortKeys, 0, k);
-        int prev = sortSlots[(int) sortKeys[0]];
-        head[cur] = prev;
-        for (int i = 1; i < k; i++) {
-            int s = sortSlots[(int) sortKeys[i]];
-            setNext(prev, s);
-            prev = s;
+        int dst = NIL;
+        for (int i = 0; i < k; i++) {
+            int src = sortSlots[(int) sortKeys[i]];
+            if (dst == NIL) {
+                dst = newChunk() << CHUNK_BITS;
+                head[cur] = dst;
+            } else if (((dst + 1) & CHUNK_MASK) == 0) {
+                int c = newChunk();
+                chunkNext[dst >>> CHUNK_BITS] = c;
+                dst = c << CHUNK_BITS;
+            } else {
+                dst++;
+            }
+            int[] from = ints[src >>> PAGE_BITS];
+            int[] to = ints[dst >>> PAGE_BITS];
+            int fo = (src & PAGE_MASK) * 3;
+            int to3 = (dst & PAGE_MASK) * 3;
+            to[to3] = from[fo];
+            to[to3 + 1] = from[fo + 1];
+            to[to3 + 2] = from[fo + 2];
+            Object[] fromRefs = refs[src >>> PAGE_BITS];
+            refs[dst >>> PAGE_BITS][dst & PAGE_MASK] = fromRefs[src & PAGE_MASK];
+            fromRefs[src & PAGE_MASK] = null;
         }
-        setNext(prev, NIL);
-        tail[cur] = prev;
+        tail[cur] = dst;
+        // The old chain's links are intact: the fresh chunks came from the free list, which did not hold them.
+        int lastChunk = last >>> CHUNK_BITS;
+        for (int c = first >>> CHUNK_BITS; ; ) {
+            int next = chunkNext[c];
+            freeChunk(c);
+            if (c == lastChunk) {
+                break;
+            }
+            c = next;
+        }
     }
 
     /** Heap order: (time, seq); the flag bit below the seq never decides since seqs differ. */
@@ -381,55 +457,65 @@ final class CalendarQueue extends EventQueue {
         return tx < ty || (tx == ty && keyX < keyY);
     }
 
-    private void heapPush(int s, long t, long seq, long tieRule) {
-        if (heapSize == heap.length) {
-            heap = Arrays.copyOf(heap, heapSize * 2);
-            heapKey = Arrays.copyOf(heapKey, heapSize * 2);
-            heapTime = Arrays.copyOf(heapTime, heapSize * 2);
+    private void heapPush(long t, long seq, long tieRule, int a, int b, Object ref) {
+        if (heapSize == heapTime.length) {
+            int cap = heapSize * 2;
+            heapTime = Arrays.copyOf(heapTime, cap);
+            heapKey = Arrays.copyOf(heapKey, cap);
+            heapAB = Arrays.copyOf(heapAB, cap);
+            heapRef = Arrays.copyOf(heapRef, cap);
         }
         long key = (seq << 1) | tieRule;
+        long ab = ((long) a << 32) | (b & 0xFFFFFFFFL);
         int i = heapSize++;
         while (i > 0) {
             int parent = (i - 1) >>> 1;
             if (!less(t, key, heapTime[parent], heapKey[parent])) {
                 break;
             }
-            heap[i] = heap[parent];
-            heapKey[i] = heapKey[parent];
             heapTime[i] = heapTime[parent];
+            heapKey[i] = heapKey[parent];
+            heapAB[i] = heapAB[parent];
+            heapRef[i] = heapRef[parent];
             i = parent;
         }
-        heap[i] = s;
-        heapKey[i] = key;
         heapTime[i] = t;
+        heapKey[i] = key;
+        heapAB[i] = ab;
+        heapRef[i] = ref;
     }
 
     private void heapRemoveTop() {
-        int last = heap[--heapSize];
-        long lastKey = heapKey[heapSize];
-        long lastTime = heapTime[heapSize];
-        if (heapSize == 0) {
+        int n = --heapSize;
+        long lastTime = heapTime[n];
+        long lastKey = heapKey[n];
+        long lastAB = heapAB[n];
+        Object lastRef = heapRef[n];
+        heapRef[n] = null;
+        if (n == 0) {
             return;
         }
         int i = 0;
-        int half = heapSize >>> 1;
+        int half = n >>> 1;
         while (i < half) {
             int child = 2 * i + 1;
             int right = child + 1;
-            if (right < heapSize && less(heapTime[right], heapKey[right], heapTime[child], heapKey[child])) {
+            if (right < n && less(heapTime[right], heapKey[right], heapTime[child], heapKey[child])) {
                 child = right;
             }
             if (!less(heapTime[child], heapKey[child], lastTime, lastKey)) {
                 break;
             }
-            heap[i] = heap[child];
-            heapKey[i] = heapKey[child];
             heapTime[i] = heapTime[child];
+            heapKey[i] = heapKey[child];
+            heapAB[i] = heapAB[child];
+            heapRef[i] = heapRef[child];
             i = child;
         }
-        heap[i] = last;
-        heapKey[i] = lastKey;
         heapTime[i] = lastTime;
+        heapKey[i] = lastKey;
+        heapAB[i] = lastAB;
+        heapRef[i] = lastRef;
     }
 
     /** Events waiting in the overflow heap (for tests and reports). */
@@ -437,10 +523,10 @@ final class CalendarQueue extends EventQueue {
         return heapSize;
     }
 
-    /** Bytes held by slot pages, buckets and the heap: the queue's footprint. */
+    /** Bytes held by slot pages, chunk links, buckets and the heap: the queue's footprint. */
     long footprintBytes() {
-        long slots = (long) pages * PAGE * (4 + 12 + 4) + 3L * 16 * pages;
+        long slots = (long) pages * PAGE * (12 + 4) + 2L * 16 * pages + chunkNext.length * 4L;
         long buckets = (long) (mask + 1) * (4 + 4 + 1) + occupied.length * 8L;
-        return slots + buckets + heap.length * 20L + sortKeys.length * 12L;
+        return slots + buckets + heapTime.length * 28L + sortKeys.length * 12L;
     }
 }

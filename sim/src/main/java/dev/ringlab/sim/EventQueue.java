@@ -42,19 +42,11 @@ abstract sealed class EventQueue permits CalendarQueue, BinaryHeapQueue, Priorit
     abstract long peekTime();
 
     /**
-     * Slots of the next few events, as a prefetch hint (see {@link CalendarQueue#upcoming}); the default
-     * cannot tell and returns 0.
+     * Slots and ints of the next few events, as a prefetch hint (see {@link CalendarQueue#upcoming}); the
+     * default cannot tell and returns 0.
      */
-    int upcoming(int[] out) {
+    int upcoming(int[] slots, int[] as, int[] bs) {
         return 0;
-    }
-
-    int slotA(int slot) {
-        throw new UnsupportedOperationException();
-    }
-
-    int slotB(int slot) {
-        throw new UnsupportedOperationException();
     }
 
     Object slotRef(int slot) {

@@ -1,0 +1,68 @@
+package dev.ringlab.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The calendar queue's chunked buckets: unsorted buckets larger than a chunk sort stably, and chunks are
+ * recycled so a steady flow of events does not grow the pages.
+ */
+class CalendarQueueChunkTest {
+
+    @Test
+    void anUnsortedBucketOfManyChunksLeavesInTimeThenSeqOrder() {
+        SplittableRandom r = new SplittableRandom(42);
+        CalendarQueue q = new CalendarQueue(1_000_000, 64);
+        long width = q.bucketWidthNanos();
+        int n = 20 * CalendarQueue.CHUNK + 7;
+        long base = 3 * width; // a bucket that is not current: it is sorted when reached
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t = base + r.nextLong(Math.min(width, 50)); // few distinct times: many ties
+            q.push(t, i, ~i, "e" + i);
+            keys[i] = (t - base) << 32 | i;
+        }
+        Arrays.sort(keys);
+        for (int i = 0; i < n; i++) {
+            int id = (int) keys[i];
+            q.pop();
+            assertEquals(id, q.a(), "pop " + i);
+            assertEquals(~id, q.b(), "pop " + i);
+            assertEquals("e" + id, q.ref(), "pop " + i);
+            assertEquals(base + (keys[i] >>> 32), q.time(), "pop " + i);
+        }
+        assertTrue(q.isEmpty());
+        assertEquals(0, q.overflowSize());
+    }
+
+    @Test
+    void waveAfterWaveReusesTheSameChunks() {
+        CalendarQueue q = new CalendarQueue(1_000_000, 1 << 16);
+        int wave = 100_000;
+        for (int i = 0; i < wave; i++) {
+            q.push(1_000_000, i, 0, null);
+        }
+        long footprint = 0;
+        long now = 1_000_000;
+        for (int w = 0; w < 20; w++) {
+            // Pop the whole wave, each pop pushing its successor one latency later (a constant-latency relay).
+            for (int i = 0; i < wave; i++) {
+                q.pop();
+                assertEquals(now, q.time());
+                assertEquals(w * wave + i, q.a(), "wave " + w + " pop " + i);
+                q.push(now + 1_000_000, (w + 1) * wave + i, 0, null);
+            }
+            now += 1_000_000;
+            if (w == 1) {
+                footprint = q.footprintBytes();
+            } else if (w > 1) {
+                assertEquals(footprint, q.footprintBytes(), "wave " + w + ": pages grew although pending stayed at " + wave);
+            }
+        }
+        assertEquals(wave, q.size());
+    }
+}
