@@ -7,16 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ringlab.node.Env;
+import dev.ringlab.node.ForwardingEnv;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
-import dev.ringlab.node.Timer;
 import dev.ringlab.sim.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
-import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -181,7 +180,7 @@ class CheckCommandTest {
                 return new Node() {
                     @Override
                     public void start(Env env) {
-                        node.start(new Forwarding(env) {
+                        node.start(new ForwardingEnv(env) {
                             @Override
                             public void send(int to, Message m) {
                                 env.send(to, m);
@@ -220,7 +219,7 @@ class CheckCommandTest {
                 return new Node() {
                     @Override
                     public void start(Env env) {
-                        node.start(new Forwarding(env) {
+                        node.start(new ForwardingEnv(env) {
                             @Override
                             public void send(int to, Message m) {
                                 env.send(to, m);
@@ -239,43 +238,5 @@ class CheckCommandTest {
                 };
             }
         };
-    }
-
-    private static class Forwarding implements Env {
-        private final Env env;
-
-        Forwarding(Env env) {
-            this.env = env;
-        }
-
-        @Override
-        public int self() {
-            return env.self();
-        }
-
-        @Override
-        public long now() {
-            return env.now();
-        }
-
-        @Override
-        public void send(int to, Message m) {
-            env.send(to, m);
-        }
-
-        @Override
-        public Timer schedule(long delayNanos, Runnable task) {
-            return env.schedule(delayNanos, task);
-        }
-
-        @Override
-        public RandomGenerator random() {
-            return env.random();
-        }
-
-        @Override
-        public void observe(Observation o) {
-            env.observe(o);
-        }
     }
 }

@@ -1,14 +1,13 @@
 package dev.ringlab.node.protocols;
 
 import dev.ringlab.node.Env;
+import dev.ringlab.node.ForwardingEnv;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
-import dev.ringlab.node.Timer;
 import dev.ringlab.topology.Overlay;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
  * Counts the ring's tokens from outside the nodes, for the invariant "exactly one token exists at all
@@ -128,39 +127,17 @@ public final class TokenCensus implements Protocol {
         }
     }
 
-    private final class Watched implements Env {
-        private final Env env;
-
+    private final class Watched extends ForwardingEnv {
         Watched(Env env) {
-            this.env = env;
-        }
-
-        @Override
-        public int self() {
-            return env.self();
-        }
-
-        @Override
-        public long now() {
-            return env.now();
+            super(env);
         }
 
         @Override
         public void send(int to, Message m) {
             if (m instanceof Message.Token) {
-                sent(env.self());
+                sent(self());
             }
-            env.send(to, m);
-        }
-
-        @Override
-        public Timer schedule(long delayNanos, Runnable task) {
-            return env.schedule(delayNanos, task);
-        }
-
-        @Override
-        public RandomGenerator random() {
-            return env.random();
+            super.send(to, m);
         }
 
         @Override
@@ -168,7 +145,7 @@ public final class TokenCensus implements Protocol {
             if (o instanceof Observation.TokenCreated c) {
                 created(c.node());
             }
-            env.observe(o);
+            super.observe(o);
         }
     }
 }
