@@ -62,13 +62,16 @@ public final class BroadcastCommand implements Callable<Integer> {
             description = "One of " + Protocols.VALID + " (default: ${DEFAULT-VALUE}).")
     String protocol;
 
-    @Option(names = "--latency", defaultValue = "const:1ms", paramLabel = "L",
-            description = "Link latency: const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency", paramLabel = "L",
+            description = "Link latency: const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE. Default: "
+                    + Engines.DEFAULT_SIM_LATENCY + " on sim; on netty/processes no added delay (real loopback latency "
+                    + "only). Given on netty/processes, it is added per message on top of loopback by the runtime's "
+                    + "seeded emulation (an event-loop timer; reorders a link when delays vary, as on sim).")
     String latency;
 
     @Option(names = "--loss", defaultValue = "0", paramLabel = "P",
-            description = "Probability that a message is lost, 0..1 (default: ${DEFAULT-VALUE}).")
+            description = "Probability that a message is lost, 0..1; on netty/processes the runtime's seeded emulation "
+                    + "drops it on the send path (default: ${DEFAULT-VALUE}).")
     double loss;
 
     @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",
@@ -107,7 +110,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Run run = validate();
         err.println("broadcast: engine=" + run.engine.flag() + " topology=" + topology + " n=" + nodes + " protocol="
-                + run.protocol.spec() + " latency=" + latency + " loss=" + loss + " processing=" + processing
+                + run.protocol.spec() + " latency=" + latencyLabel(run) + " loss=" + loss + " processing=" + processing
                 + (rate != null ? " rate=" + rate + " duration=" + duration : " origin=" + origin) + " seed=" + seed);
         err.flush();
 
@@ -117,7 +120,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
-        Engines.Options options = new Engines.Options(seed, latency, loss, run.processingNanos);
+        Engines.Options options = Engines.Options.given(seed, latency, loss, run.processingNanos);
         try (Cluster cluster = Engines.build(run.engine, overlay, run.protocol, options)) {
             BroadcastMetrics metrics = new BroadcastMetrics(nodes);
             cluster.addObserver(metrics);
@@ -152,6 +155,12 @@ public final class BroadcastCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The latency a run has: the simulator's spec, or the real links with the added delay if any. */
+    private String latencyLabel(Run run) {
+        String l = Engines.Options.given(seed, latency, loss, 0).latencyOn(run.engine);
+        return run.engine == Engines.Engine.SIM ? l : l == null ? "real links" : "real links + " + l;
+    }
+
     /** Parsed and checked flags: everything that can be wrong is found before any overlay is built. */
     private record Run(Engines.Engine engine, Protocol protocol, long processingNanos, long durationNanos, long drainNanos) {}
 
@@ -170,7 +179,9 @@ public final class BroadcastCommand implements Callable<Integer> {
         if (!(loss >= 0 && loss <= 1)) {
             throw new UsageException("--loss", "must be a probability in 0..1, got " + loss);
         }
-        Engines.link(latency);
+        if (latency != null) {
+            Engines.link(latency);
+        }
         long processingNanos = nanos("--processing", processing);
         long drainNanos = nanos("--drain", drain);
         long durationNanos = 0;
@@ -289,12 +300,9 @@ public final class BroadcastCommand implements Callable<Integer> {
         o.put("topology", overlay.spec());
         o.put("nodes", nodes);
         o.put("protocol", run.protocol.spec());
-        // Only the simulator draws link latencies from the spec; real engines have their real links.
-        if (run.engine == Engines.Engine.SIM) {
-            o.put("latency", latency);
-        } else {
-            o.putNull("latency");
-        }
+        // The simulator draws link latencies from the spec; real engines have their real links, plus the
+        // spec as an added delay when --latency is given (null: nothing added).
+        o.put("latency", Engines.Options.given(seed, latency, loss, 0).latencyOn(run.engine));
         o.put("loss", loss);
         o.put("processing", processing);
         if (rate != null) {
@@ -348,7 +356,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "topology", overlay.spec() + " (n=" + nodes + ", " + overlay.edges()
                 + (overlay.directed() ? " arcs)" : " edges)"));
         out.printf(Locale.ROOT, f, "protocol", run.protocol.spec());
-        out.printf(Locale.ROOT, f, "latency / loss", (run.engine == Engines.Engine.SIM ? latency : "real links") + " / " + loss);
+        out.printf(Locale.ROOT, f, "latency / loss", latencyLabel(run) + " / " + loss);
         out.printf(Locale.ROOT, f, "seed", seed);
         out.printf(Locale.ROOT, f, "trace hash", hash.isPresent() ? String.format("%016x", hash.getAsLong()) : "-");
         out.printf(Locale.ROOT, f, "broadcasts", r.broadcasts() + (rate != null ? " (rate " + rate + "/s for " + duration + ")" : ""));

@@ -69,10 +69,11 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--latency", defaultValue = "lognormal:1ms,0.5", paramLabel = "L",
             description = "Link latency (simulator): const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE. The "
-                    + "default has spread, so seeds differ and the intervals mean something (default: ${DEFAULT-VALUE}).")
+                    + "default has spread, so seeds differ and the intervals mean something (default: ${DEFAULT-VALUE}). "
+                    + "On netty/processes no delay is added: real loopback latency only.")
     String latency;
 
-    @Option(names = "--loss", defaultValue = "0", paramLabel = "P", description = "Message loss probability (simulator) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", defaultValue = "0", paramLabel = "P", description = "Message loss probability; on netty/processes emulated on each node's send path, seeded (default: ${DEFAULT-VALUE}).")
     double loss;
 
     @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",

@@ -103,7 +103,8 @@ public final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--faults", paramLabel = "PLAN", description = "A fault plan, or 'random' (see above).")
     String faults;
 
-    @Option(names = "--latency", paramLabel = "L", description = "Simulator link latency (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency", paramLabel = "L", description = "Simulator link latency (default: ${DEFAULT-VALUE}). "
+            + "On netty/processes no delay is added: real loopback latency only.")
     String latency = "const:1ms";
 
     @Option(names = "--heartbeat", paramLabel = "D", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")

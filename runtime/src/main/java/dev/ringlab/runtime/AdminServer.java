@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A node's admin endpoint, HTTP/1.1 on its own event loop: {@code GET /status} (JSON: id, alive,
- * incarnation-free uptime, neighbours with connection states, last token seen, counters) and
+ * incarnation-free uptime, neighbours with connection states, the link emulation it adds ({@code
+ * added_latency}: spec or null, {@code emulated_loss}: probability), last token seen, counters) and
  * {@code GET /metrics} (Prometheus text format, see {@link NodeMetrics}). Anything else is 404/405.
  */
 public final class AdminServer {
@@ -72,6 +73,13 @@ public final class AdminServer {
         s.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(host.uptimeNanos()));
         s.put("links_up", host.linksUp());
         s.put("degree", host.degree());
+        LinkEmulation e = host.emulation();
+        if (e.active() && e.spec() != null) {
+            s.put("added_latency", e.spec());
+        } else {
+            s.putNull("added_latency");
+        }
+        s.put("emulated_loss", e.active() ? e.lossProbability() : 0.0);
         ArrayNode ns = s.putArray("neighbours");
         for (NodeHost.LinkStatus l : host.links()) {
             ObjectNode n = ns.addObject();

@@ -17,15 +17,20 @@ import java.util.List;
  *
  * <pre>
  * {"topology":"ring","n":4,"seed":1,"protocol":"token","secret_file":"/tmp/.../secret","start":"stdin",
+ *  "latency":"const:2ms","loss":0.0,
  *  "nodes":[{"id":0,"host":"127.0.0.1","port":40001,"admin_port":40002}, ...]}
  * </pre>
+ *
+ * {@code latency} (a link-latency spec, or null / absent for none) and {@code loss} (0..1, absent: 0) are
+ * the {@link LinkEmulation} every node adds on its send path, drawn from generators seeded from
+ * {@code seed}; the node's launcher parses the spec (the runtime does not know the link models).
  *
  * {@code start} is {@code "stdin"} when a parent sends {@code start} on the node's stdin once every node
  * is connected, {@code "linked"} when the node starts itself once its own edges are up. The secret file
  * holds the cluster secret in hex and must be readable by its owner only.
  */
 public record ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
-        List<Endpoint> nodes) {
+        List<Endpoint> nodes, String latency, double loss) {
 
     /** Where node {@code id} listens for peers and serves its admin endpoint. */
     public record Endpoint(int id, String host, int port, int adminPort) {}
@@ -43,6 +48,20 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         if (!start.equals("stdin") && !start.equals("linked")) {
             throw new IllegalArgumentException("cluster file: start must be stdin or linked, got " + start);
         }
+        if (!(loss >= 0 && loss <= 1)) {
+            throw new IllegalArgumentException("cluster file: loss must be in 0..1, got " + loss);
+        }
+    }
+
+    /** A cluster file without link emulation. */
+    public ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
+            List<Endpoint> nodes) {
+        this(topology, n, seed, protocol, secretFile, start, nodes, null, 0);
+    }
+
+    /** The same cluster with other endpoints (e.g. {@code --bind}). */
+    public ClusterFile withNodes(List<Endpoint> endpoints) {
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, endpoints, latency, loss);
     }
 
     public InetSocketAddress[] addresses() {
@@ -64,8 +83,10 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         if (!secret.isAbsolute()) {
             secret = file.toAbsolutePath().getParent().resolve(secret);
         }
+        JsonNode latency = j.path("latency");
         return new ClusterFile(j.path("topology").asText(), j.path("n").asInt(), j.path("seed").asLong(),
-                j.path("protocol").asText(), secret, j.path("start").asText("linked"), nodes);
+                j.path("protocol").asText(), secret, j.path("start").asText("linked"), nodes,
+                latency.isTextual() ? latency.asText() : null, j.path("loss").asDouble(0));
     }
 
     public void write(Path file) throws IOException {
@@ -76,6 +97,12 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         j.put("protocol", protocol);
         j.put("secret_file", secretFile.toString());
         j.put("start", start);
+        if (latency == null) {
+            j.putNull("latency");
+        } else {
+            j.put("latency", latency);
+        }
+        j.put("loss", loss);
         ArrayNode a = j.putArray("nodes");
         for (Endpoint e : nodes) {
             a.addObject().put("id", e.id()).put("host", e.host()).put("port", e.port()).put("admin_port", e.adminPort());

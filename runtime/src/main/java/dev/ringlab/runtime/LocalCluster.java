@@ -36,6 +36,10 @@ import java.util.function.Consumer;
  * messages sent meanwhile are dropped and counted). {@link #partition} is an emulation: the connections
  * stay up and the receiving side drops frames between groups. Observers are called under one lock, from
  * the event-loop threads. Not deterministic: {@link #traceHash} is empty.
+ *
+ * <p>Links have the latency of loopback TCP. A {@link LinkEmulation} adds a seeded delay and loss on each
+ * node's send path on top of it (see {@link NodeHost}); the default, {@link LinkEmulation#NONE}, adds
+ * nothing.
  */
 public final class LocalCluster implements Cluster {
     private final Overlay overlay;
@@ -44,6 +48,7 @@ public final class LocalCluster implements Cluster {
     private final long seed;
     private final byte[] secret;
     private final int threads;
+    private final LinkEmulation emulation;
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final Object observerLock = new Object();
     private final PriorityQueue<Action> actions = new PriorityQueue<>();
@@ -66,6 +71,17 @@ public final class LocalCluster implements Cluster {
      * @param threads event-loop threads shared by the nodes (0: one per available processor)
      */
     public LocalCluster(Overlay overlay, Protocol protocol, long seed, RuntimeConfig config, int threads) {
+        this(overlay, protocol, seed, config, threads, LinkEmulation.NONE);
+    }
+
+    /**
+     * @param threads   event-loop threads shared by the nodes (0: one per available processor)
+     * @param emulation delay and loss every node adds on its send path, drawn from per-node generators seeded
+     *                  from {@code seed} ({@link LinkEmulation#NONE}: the real links only)
+     */
+    public LocalCluster(Overlay overlay, Protocol protocol, long seed, RuntimeConfig config, int threads,
+            LinkEmulation emulation) {
+        this.emulation = Objects.requireNonNull(emulation, "emulation");
         this.overlay = Objects.requireNonNull(overlay, "overlay");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.config = Objects.requireNonNull(config, "config");
@@ -78,6 +94,11 @@ public final class LocalCluster implements Cluster {
 
     public LocalCluster(Overlay overlay, Protocol protocol, long seed) {
         this(overlay, protocol, seed, RuntimeConfig.defaults(), 0);
+    }
+
+    /** The delay and loss the nodes add on their send paths. */
+    public LinkEmulation emulation() {
+        return emulation;
     }
 
     /** The cluster secret (for tests that play a peer). */
@@ -135,7 +156,7 @@ public final class LocalCluster implements Cluster {
             };
             for (int v = 0; v < n; v++) {
                 hosts[v] = new NodeHost(v, overlay, protocol, secret, config, (io.netty.channel.EventLoop) loops.next(),
-                        seed, this::observe, filter);
+                        seed, this::observe, filter, emulation);
                 addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
             }
             for (NodeHost h : hosts) {

@@ -33,6 +33,15 @@ public final class NodeProcess {
     /** Runs node {@code id} until stdin closes or says {@code stop}. Returns the exit code. */
     public static int run(int id, ClusterFile file, Overlay overlay, Protocol protocol, RuntimeConfig config,
             PrintStream out, java.io.InputStream stdin) throws IOException {
+        return run(id, file, overlay, protocol, config, LinkEmulation.NONE, out, stdin);
+    }
+
+    /**
+     * Runs node {@code id} with {@code emulation} on its send path (the cluster file's {@code latency} and
+     * {@code loss}, which the caller parses), until stdin closes or says {@code stop}. Returns the exit code.
+     */
+    public static int run(int id, ClusterFile file, Overlay overlay, Protocol protocol, RuntimeConfig config,
+            LinkEmulation emulation, PrintStream out, java.io.InputStream stdin) throws IOException {
         if (id < 0 || id >= file.n()) {
             throw new IllegalArgumentException("--id " + id + " not in 0.." + (file.n() - 1));
         }
@@ -43,7 +52,7 @@ public final class NodeProcess {
         try {
             NodeHost host = new NodeHost(id, overlay, protocol, secret, config.withBindHost(me.host()),
                     (EventLoop) group.next(), file.seed(), o -> emit(out, observation(o)),
-                    (from, to) -> groups.get()[from] != groups.get()[to]);
+                    (from, to) -> groups.get()[from] != groups.get()[to], emulation);
             host.bind(me.port(), me.adminPort());
             emit(out, event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
             host.connect(file.addresses());

@@ -45,12 +45,17 @@ import java.util.function.Consumer;
  * {@link #restart} spawns the node again on the same ports. {@link #stats} sums each live node's
  * counters from its {@code /status} (a killed node's last known counters are kept). Each child's stderr
  * goes to {@code node-I.log} in the run directory.
+ *
+ * <p>A {@link LinkEmulation} is passed to the children through the cluster file (its {@link
+ * LinkEmulation#spec()} and {@link LinkEmulation#lossProbability()}; each child parses the spec again and
+ * seeds its draws from the run seed and its id); {@link LinkEmulation#NONE} adds nothing.
  */
 public final class ProcessCluster implements Cluster {
     private final Overlay overlay;
     private final Protocol protocol;
     private final long seed;
     private final List<String> launcher;
+    private final LinkEmulation emulation;
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final Object observerLock = new Object();
     private final PriorityQueue<Object[]> actions = new PriorityQueue<>((a, b) -> {
@@ -85,6 +90,16 @@ public final class ProcessCluster implements Cluster {
      * @param launcher the command that runs {@code ringlab node}, without {@code --id}/{@code --cluster}
      */
     public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher) {
+        this(overlay, protocol, seed, launcher, LinkEmulation.NONE);
+    }
+
+    /**
+     * @param launcher  the command that runs {@code ringlab node}, without {@code --id}/{@code --cluster}
+     * @param emulation delay and loss each node adds on its send path; its {@link LinkEmulation#spec()} must
+     *                  be a spec the launcher's {@code node} command parses
+     */
+    public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher, LinkEmulation emulation) {
+        this.emulation = Objects.requireNonNull(emulation, "emulation");
         this.overlay = Objects.requireNonNull(overlay, "overlay");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.seed = seed;
@@ -159,7 +174,8 @@ public final class ProcessCluster implements Cluster {
             for (int v = 0; v < n; v++) {
                 eps.add(new ClusterFile.Endpoint(v, "127.0.0.1", ports[2 * v], ports[2 * v + 1]));
             }
-            file = new ClusterFile(overlay.spec(), n, seed, protocol.spec(), secretFile, "stdin", eps);
+            file = new ClusterFile(overlay.spec(), n, seed, protocol.spec(), secretFile, "stdin", eps,
+                    emulation.active() ? emulation.spec() : null, emulation.active() ? emulation.lossProbability() : 0);
             clusterFile = dir.resolve("cluster.json");
             file.write(clusterFile);
             for (int v = 0; v < n; v++) {

@@ -1,0 +1,61 @@
+package dev.ringlab.runtime;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Link delay and loss that a real engine adds on each node's send path, on top of the real loopback
+ * latency (this machine's kernel has no netem, so the runtime emulates them itself). A seeded plug-in:
+ * every draw comes from the generator {@link NodeHost} hands in, one {@link java.util.SplittableRandom}
+ * per node seeded from (run seed, node id), so the sequence of draws of a node replays from the seed even
+ * though which message meets which draw depends on real scheduling.
+ *
+ * <p>Per message that a node sends to a neighbour: first the loss draw (only if
+ * {@link #lossProbability()} &gt; 0): a lost message is counted as a drop with reason
+ * {@code emulated_loss}; then the delay draw. A delayed message is written to its connection when the
+ * delay has passed, by a timer on the node's event loop; the connection and backpressure checks happen at
+ * that moment. Delays are drawn independently per message, so a model that can draw different delays
+ * (uniform, lognormal, empirical) reorders messages on a link, as the simulator does.
+ */
+public interface LinkEmulation {
+    /** Added one-way delay of one message from {@code from} to {@code to}, >= 0, in nanoseconds. */
+    long delayNanos(int from, int to, RandomGenerator random);
+
+    /** Probability, 0..1, that one node-to-node message is lost. */
+    double lossProbability();
+
+    /** The added-delay spec as the engine flag gives it ({@code const:1ms}, ...), or null when none is added. */
+    String spec();
+
+    /** Whether this adds anything: false for {@link #NONE}, which costs nothing on the send path. */
+    default boolean active() {
+        return true;
+    }
+
+    /** No added delay and no loss: the real links as they are. */
+    LinkEmulation NONE = new LinkEmulation() {
+        @Override
+        public long delayNanos(int from, int to, RandomGenerator random) {
+            return 0;
+        }
+
+        @Override
+        public double lossProbability() {
+            return 0;
+        }
+
+        @Override
+        public String spec() {
+            return null;
+        }
+
+        @Override
+        public boolean active() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "LinkEmulation.NONE";
+        }
+    };
+}
