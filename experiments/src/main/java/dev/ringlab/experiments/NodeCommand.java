@@ -5,6 +5,7 @@ import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.protocols.StationSpec;
 import dev.ringlab.node.protocols.TokenRing;
 import dev.ringlab.runtime.ClusterFile;
+import dev.ringlab.runtime.LinkEmulation;
 import dev.ringlab.runtime.NodeProcess;
 import dev.ringlab.runtime.RuntimeConfig;
 import dev.ringlab.topology.Overlay;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
         description = {
             "Run one node of a multi-process cluster (the processes engine starts these itself).",
             "stdout: one JSON line per event and observation; stdin: start, partition G0,G1,..., heal, stop.",
-            "Peer and admin sockets bind to the host the cluster file gives this node (127.0.0.1 unless --bind)."
+            "Peer and admin sockets bind to the host the cluster file gives this node (127.0.0.1 unless --bind).",
+            "The cluster file's latency and loss, if any, are added on this node's send path, seeded from its seed and --id."
         })
 public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "This node's id, 0..n-1.")
@@ -59,20 +61,32 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--cluster", e.getMessage());
         }
+        LinkEmulation emulation;
+        try {
+            emulation = Engines.emulation(file.latency(), file.loss());
+        } catch (UsageException e) {
+            throw new UsageException("--cluster", "bad link emulation in " + cluster + ": " + e.getMessage());
+        }
         RuntimeConfig config = RuntimeConfig.defaults();
         if (bind != null) {
             List<ClusterFile.Endpoint> eps = new ArrayList<>(file.nodes());
             ClusterFile.Endpoint me = eps.get(id);
             eps.set(id, new ClusterFile.Endpoint(id, bind, me.port(), me.adminPort()));
-            file = new ClusterFile(file.topology(), file.n(), file.seed(), file.protocol(), file.secretFile(), file.start(), eps);
+            file = file.withNodes(eps);
         }
-        return NodeProcess.run(id, file, overlay, protocol, config, System.out, System.in);
+        return NodeProcess.run(id, file, overlay, protocol, config, emulation, System.out, System.in);
     }
 
     /** The protocol of a spec as {@link Protocol#spec()} writes it: {@code token[;STATION...]} or a {@link Protocols} spec. */
     static Protocol protocol(String spec) {
+        if (dev.ringlab.node.protocols.CacheConfig.isSpec(spec)) {
+            return dev.ringlab.node.protocols.FailoverCache.protocol(dev.ringlab.node.protocols.CacheConfig.parse(spec));
+        }
         if (dev.ringlab.node.protocols.HealingRing.isSpec(spec)) {
             return dev.ringlab.node.protocols.HealingRing.protocol(dev.ringlab.node.protocols.RecoveryConfig.parse(spec));
+        }
+        if (dev.ringlab.node.protocols.DeltaReplicator.isSpec(spec)) {
+            return dev.ringlab.node.protocols.DeltaReplicator.parse(spec);
         }
         if (spec.equals("token") || spec.startsWith("token;")) {
             List<StationSpec> stations = new ArrayList<>();

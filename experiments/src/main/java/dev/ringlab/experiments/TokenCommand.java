@@ -54,8 +54,12 @@ import picocli.CommandLine.Spec;
             "on real engines), rotations, ticks (the tick count every node reached), ticks_agree,",
             "rotation_ms {p50,p99,max}, hop_ms {p50,p99,max,mean} (measured), estimated_hop_ms (mean of the",
             "nodes' rotation-frequency estimates), tick_jitter_ms (largest std deviation of a node's tick",
-            "interval), tick_skew_ms {p50,max} (spread of one tick across the ring), census_checks,",
-            "engine_time_ms, wall_ms. Effective options go to stderr."
+            "interval), tick_skew_ms {p50,p99,max} (spread of one tick across the ring: last node's tick time",
+            "minus the first's), compensated_ticks, compensated_tick_skew_ms {p50,p99,max} (the same spread for",
+            "compensated ticks: each node fires tick k at the token's arrival plus its rotation-derived estimate",
+            "of the time the token needs to get back to node 0, so all fire about when rotation k ends; from tick",
+            "2), census_checks, engine_time_ms, wall_ms. Effective options go to stderr. On real engines all",
+            "timestamps are System.nanoTime() of one host (shared by the processes of the processes engine)."
         })
 public final class TokenCommand implements Callable<Integer> {
 
@@ -77,8 +81,11 @@ public final class TokenCommand implements Callable<Integer> {
     long rotations = 100;
 
     @Option(names = "--latency", paramLabel = "L",
-            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE (default: ${DEFAULT-VALUE}).")
-    String latency = "const:1ms";
+            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE. Default on sim: "
+                    + Engines.DEFAULT_SIM_LATENCY + "; on netty/processes: no added delay, real loopback latency only "
+                    + "(json latency: null). Given on netty/processes, it is added to every link by the runtime's "
+                    + "seeded delay stage.")
+    String latency;
 
     @Option(names = "--station", paramLabel = "STATION",
             description = "A station, repeatable: delay:DELAY@NODE or delay:DELAY@* (see above).")
@@ -110,7 +117,7 @@ public final class TokenCommand implements Callable<Integer> {
         }
         Engines.Engine eng = Engines.parse(engine);
         Engines.checkAvailable(eng);
-        LinkModel link = Engines.link(latency);
+        LinkModel link = Engines.link(latency == null ? Engines.DEFAULT_SIM_LATENCY : latency);
         List<StationSpec> specs = new ArrayList<>();
         long holdBoundNanos = 0; // the longest all stations together can hold the token in one rotation
         for (String s : stations) {
@@ -145,9 +152,9 @@ public final class TokenCommand implements Callable<Integer> {
         }
         Protocol protocol = TokenRing.protocol(specs);
         TokenCensus census = new TokenCensus(protocol);
-        Engines.Options options = new Engines.Options(seed, latency, 0, 0);
+        Engines.Options options = Engines.Options.given(seed, latency, 0, 0);
         err.println("ringlab token: engine=" + eng.flag() + " topology=" + topo + " nodes=" + n + " rotations=" + rotations
-                + " latency=" + link.spec() + " stations=" + specs + " seed=" + seed + " timeout="
+                + " latency=" + options.latencyOn(eng) + " stations=" + specs + " seed=" + seed + " timeout="
                 + Durations.format(timeoutNanos));
         err.flush();
 
@@ -166,6 +173,12 @@ public final class TokenCommand implements Callable<Integer> {
             long engineStart = cluster.now();
             try {
                 completed = cluster.runUntil(() -> metrics.rotationsCompleted() >= rotations, timeoutNanos);
+                if (completed) {
+                    // Compensated tick K fires about when rotation K ends, i.e. about now: let it land.
+                    long rotationBound = Math.addExact(Math.multiplyExact((long) n, link.maxNanos()), holdBoundNanos);
+                    cluster.runUntil(() -> metrics.compensatedTickComplete(rotations),
+                            Math.addExact(Math.multiplyExact(2, rotationBound), 200_000_000L));
+                }
             } catch (IllegalStateException e) {
                 err.println("ringlab token: FAILED: " + e.getMessage());
                 err.println("replay: " + replay());
@@ -184,7 +197,7 @@ public final class TokenCommand implements Callable<Integer> {
             o.put("topology", topo);
             o.put("protocol", protocol.spec());
             o.put("nodes", n);
-            o.put("latency", link.spec());
+            o.put("latency", options.latencyOn(eng)); // real engines: null unless --latency adds a delay
             o.put("stations", specs.stream().map(StationSpec::spec).toList());
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("rotations", r.rotations());
@@ -196,13 +209,17 @@ public final class TokenCommand implements Callable<Integer> {
             o.put("hop_ms", hop);
             o.put("estimated_hop_ms", r.estimatedHopMs());
             o.put("tick_jitter_ms", r.tickJitterMs());
-            o.put("tick_skew_ms", ordered("p50", r.tickSkewMsP50(), "max", r.tickSkewMsMax()));
+            o.put("tick_skew_ms", ordered("p50", r.tickSkewMsP50(), "p99", r.tickSkewMsP99(), "max", r.tickSkewMsMax()));
+            o.put("compensated_ticks", r.compensatedTicks());
+            o.put("compensated_tick_skew_ms", ordered("p50", num(r.compensatedTickSkewMsP50()), "p99",
+                    num(r.compensatedTickSkewMsP99()), "max", num(r.compensatedTickSkewMsMax())));
             o.put("census_checks", census.checks());
             o.put("engine_time_ms", engineNanos / 1e6);
             o.put("wall_ms", r.wallMs());
             out.println(new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(o));
         } else {
-            out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, seed %d%n", topo, n, link.spec(),
+            out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, seed %d%n", topo, n,
+                    options.latencyOn(eng) == null ? "real links" : options.latencyOn(eng),
                     specs.isEmpty() ? "no stations" : "stations " + specs, seed);
             out.printf(Locale.ROOT, "  rotations          %d%n", r.rotations());
             out.printf(Locale.ROOT, "  ticks              %d on every node (%s)%n", r.ticks(),
@@ -214,7 +231,11 @@ public final class TokenCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  estimated_hop_ms   %.3f  (rotation frequency alone, %d estimates)%n",
                     r.estimatedHopMs(), r.estimates());
             out.printf(Locale.ROOT, "  tick_jitter_ms     %.3f%n", r.tickJitterMs());
-            out.printf(Locale.ROOT, "  tick_skew_ms       p50 %.3f  max %.3f%n", r.tickSkewMsP50(), r.tickSkewMsMax());
+            out.printf(Locale.ROOT, "  tick_skew_ms       p50 %.3f  p99 %.3f  max %.3f  (tick when the token passes)%n",
+                    r.tickSkewMsP50(), r.tickSkewMsP99(), r.tickSkewMsMax());
+            out.printf(Locale.ROOT, "  compensated skew   p50 %.3f  p99 %.3f  max %.3f  (%d compensated ticks)%n",
+                    r.compensatedTickSkewMsP50(), r.compensatedTickSkewMsP99(), r.compensatedTickSkewMsMax(),
+                    r.compensatedTicks());
             out.printf(Locale.ROOT, "  one-token checks   %d (after every event)%n", census.checks());
             out.printf(Locale.ROOT, "  trace_hash         %s%n", traceHash == null ? "-" : String.format("%016x", traceHash));
             out.printf(Locale.ROOT, "  engine_time_ms     %.3f   wall_ms %.1f%n", engineNanos / 1e6, r.wallMs());
@@ -235,6 +256,10 @@ public final class TokenCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static Object num(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
     private static Map<String, Object> ordered(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
@@ -246,7 +271,7 @@ public final class TokenCommand implements Callable<Integer> {
     /** The one command that reproduces this run. */
     private String replay() {
         StringBuilder b = new StringBuilder("ringlab token --topology " + topology + " -n " + n + " --engine " + engine
-                + " --rotations " + rotations + " --latency " + latency);
+                + " --rotations " + rotations + (latency == null ? "" : " --latency " + latency));
         for (String s : stations) {
             b.append(" --station ").append(s);
         }

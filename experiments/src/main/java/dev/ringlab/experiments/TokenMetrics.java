@@ -25,6 +25,8 @@ public final class TokenMetrics implements Consumer<Observation> {
     private final LongList estimateNanos = new LongList();
     private final List<LongList> tickNumbers = new ArrayList<>();
     private final List<LongList> tickAtNanos = new ArrayList<>();
+    /** Compensated ticks: per tick number 1..rotations, per node, when it fired (0: not yet). */
+    private final long[][] compensatedAtNanos;
 
     /** Metrics for a ring of {@code n} nodes asked to run {@code rotations} rotations. */
     public TokenMetrics(int n, long rotations) {
@@ -37,6 +39,10 @@ public final class TokenMetrics implements Consumer<Observation> {
             tickNumbers.add(new LongList());
             tickAtNanos.add(new LongList());
         }
+        if (rotations > 1_000_000) {
+            throw new IllegalArgumentException("at most 1000000 rotations, got " + rotations);
+        }
+        this.compensatedAtNanos = new long[(int) rotations + 1][];
     }
 
     @Override
@@ -63,10 +69,41 @@ public final class TokenMetrics implements Consumer<Observation> {
                     tickAtNanos.get(t.node()).add(t.atNanos());
                 }
             }
+            case Observation.CompensatedTick c -> {
+                if (c.tick() >= 1 && c.tick() <= rotations) {
+                    long[] at = compensatedAtNanos[(int) c.tick()];
+                    if (at == null) {
+                        at = new long[n];
+                        compensatedAtNanos[(int) c.tick()] = at;
+                    }
+                    if (at[c.node()] != 0) {
+                        throw new IllegalStateException("node " + c.node() + " fired compensated tick " + c.tick() + " twice");
+                    }
+                    // 0 marks "not fired": a real clock reading of exactly 0 ns is taken as 1 ns.
+                    at[c.node()] = c.atNanos() == 0 ? 1 : c.atNanos();
+                }
+            }
             default -> {
                 // TokenCreated, TokenPassed and other protocols' observations carry no metric here.
             }
         }
+    }
+
+    /** True once every node fired compensated tick {@code tick} (they fire about when that rotation ends). */
+    public boolean compensatedTickComplete(long tick) {
+        if (tick < 1 || tick > rotations) {
+            return false;
+        }
+        long[] at = compensatedAtNanos[(int) tick];
+        if (at == null) {
+            return false;
+        }
+        for (long x : at) {
+            if (x == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Rotations completed so far (observed at the origin). */
@@ -121,13 +158,27 @@ public final class TokenMetrics implements Consumer<Observation> {
             skew[t] = hi - lo;
         }
         Arrays.sort(skew);
+        LongList compensated = new LongList();
+        for (int t = 1; t <= rotations; t++) {
+            if (compensatedTickComplete(t)) {
+                long lo = Long.MAX_VALUE;
+                long hi = Long.MIN_VALUE;
+                for (long at : compensatedAtNanos[t]) {
+                    lo = Math.min(lo, at);
+                    hi = Math.max(hi, at);
+                }
+                compensated.add(hi - lo);
+            }
+        }
+        long[] cskew = compensated.sorted();
         double estimateMeanNanos = estimateNanos.size == 0 ? Double.NaN : estimateNanos.sum() / (double) estimateNanos.size;
         return new TokenReport(rot.length, ticks, agree,
                 ms(pct(rot, 0.50)), ms(pct(rot, 0.99)), ms(max(rot)),
                 ms(pct(hop, 0.50)), ms(pct(hop, 0.99)), ms(max(hop)),
                 hop.length == 0 ? Double.NaN : hopNanos.sum() / (double) hop.length / 1e6,
                 hop.length, estimateMeanNanos / 1e6, estimateNanos.size, jitterMaxNanos / 1e6,
-                ms(pct(skew, 0.50)), ms(max(skew)), wallNanos / 1e6);
+                ms(pct(skew, 0.50)), ms(pct(skew, 0.99)), ms(max(skew)), cskew.length, ms(pct(cskew, 0.50)),
+                ms(pct(cskew, 0.99)), ms(max(cskew)), wallNanos / 1e6);
     }
 
     /**
@@ -143,11 +194,16 @@ public final class TokenMetrics implements Consumer<Observation> {
      * @param tickJitterMs         largest, over nodes, standard deviation of a node's tick interval
      * @param tickSkewMsP50        median over ticks of (last node's tick time - first node's), the spread of
      *                             one tick across the ring
+     * @param compensatedTicks     ticks every node fired a compensated tick for (from tick 2: a node needs
+     *                             one rotation to estimate)
+     * @param compensatedTickSkewMsP50 the same spread for compensated ticks
      */
     public record TokenReport(long rotations, long ticks, boolean ticksAgree, double rotationMsP50,
             double rotationMsP99, double rotationMsMax, double hopMsP50, double hopMsP99, double hopMsMax,
             double hopMsMean, long hopSamples, double estimatedHopMs, long estimates, double tickJitterMs,
-            double tickSkewMsP50, double tickSkewMsMax, double wallMs) {}
+            double tickSkewMsP50, double tickSkewMsP99, double tickSkewMsMax, long compensatedTicks,
+            double compensatedTickSkewMsP50, double compensatedTickSkewMsP99, double compensatedTickSkewMsMax,
+            double wallMs) {}
 
     private static double ms(long nanos) {
         return nanos < 0 ? Double.NaN : nanos / 1e6;

@@ -200,4 +200,270 @@ public sealed interface Message {
             }
         }
     }
+
+    // ---- replicated applications: config bus and token catalog (protocols.DeltaReplicator) ----------------
+
+    /** A client asks the receiving node to set config {@code key} to {@code value} (a versioned delta). */
+    record ConfigPut(String key, String value) implements Message {
+        public ConfigPut {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /** A client asks the receiving node to add secret {@code token} to the fleet-wide catalog. */
+    record CatalogAdd(String token) implements Message {
+        public CatalogAdd {
+            Objects.requireNonNull(token, "token");
+        }
+    }
+
+    /** A client asks the receiving node to revoke {@code token}: every add of it the node has seen is undone. */
+    record CatalogRevoke(String token) implements Message {
+        public CatalogRevoke {
+            Objects.requireNonNull(token, "token");
+        }
+    }
+
+    /**
+     * A dot: the {@code seq}-th delta (from 1) originated by incarnation {@code incarnation} of node {@code node}
+     * (its start time, so a restarted node, which remembers nothing, never reuses a dot). Names a delta
+     * fleet-wide; in a {@link Digest} it is the highest contiguous delta held from that source.
+     */
+    record Dot(int node, long incarnation, long seq) {
+        public Dot {
+            if (node < 0 || seq < 0) {
+                throw new IllegalArgumentException("bad dot: node=" + node + " seq=" + seq + " (need >= 0)");
+            }
+        }
+    }
+
+    /**
+     * One versioned delta of a replicated application. {@code op} is {@link #OP_PUT} (config: {@code key}
+     * gets {@code value}), {@link #OP_ADD} (catalog: token {@code key} gets tag {@code dot}) or
+     * {@link #OP_REVOKE} (catalog: the add tags of token {@code key} that the origin had seen,
+     * {@code observed}, are removed). {@code lamport} is the origin's Lamport clock, which orders concurrent
+     * puts to one key.
+     */
+    record Delta(Dot dot, long lamport, byte op, String key, String value, List<Dot> observed) {
+        public static final byte OP_PUT = 1;
+        public static final byte OP_ADD = 2;
+        public static final byte OP_REVOKE = 3;
+
+        public Delta {
+            Objects.requireNonNull(dot, "dot");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            observed = List.copyOf(observed);
+            if (op < OP_PUT || op > OP_REVOKE || dot.seq() < 1 || lamport < 0) {
+                throw new IllegalArgumentException("bad delta: op=" + op + " seq=" + dot.seq() + " lamport=" + lamport
+                        + " (need op 1..3, seq >= 1, lamport >= 0)");
+            }
+        }
+    }
+
+    /** Deltas on their way: a first-hand propagation or the answer to a {@link Digest} (anti-entropy). */
+    record Deltas(List<Delta> items) implements Message {
+        public Deltas {
+            items = List.copyOf(items);
+            if (items.isEmpty()) {
+                throw new IllegalArgumentException("a deltas message holds at least one delta");
+            }
+        }
+    }
+
+    /**
+     * Anti-entropy (Demers et al. 1987, push-pull): per source the highest contiguous delta the sender holds.
+     * The receiver pushes what the sender lacks and, unless {@code reply}, answers with its own digest if the
+     * sender holds something it lacks. Also sent on a gap, as a pull.
+     */
+    record Digest(boolean reply, List<Dot> heads) implements Message {
+        public Digest {
+            heads = List.copyOf(heads);
+        }
+    }
+
+    /** A replica tells a delta's origin that it holds delta {@code dot}: the origin may acknowledge it to the client. */
+    record DeltaAck(Dot dot) implements Message {
+        public DeltaAck {
+            Objects.requireNonNull(dot, "dot");
+        }
+    }
+
+    // ---- the failover cache (protocols.FailoverCache) ------------------------------------------------------
+
+    /**
+     * A cache get ({@code put == false}, empty {@code value}) or put. A client sends it to any node as
+     * {@link Env#CLIENT} with {@code origin == -1} and {@code hops == 0} ({@link #get}, {@link #put}); the node
+     * that took it from the client (the origin) routes it to the node serving the key, setting {@code origin}
+     * to itself, and every node that forwards it increments {@code hops}. The answer, a {@link CacheResponse},
+     * goes back to the origin, which reports it to the client as an observation.
+     *
+     * @param reqId  the client's request id, unique per origin node; retries reuse it, so a server can tell a
+     *               retried put from a new one
+     * @param origin the node the client asked, -1 while the request is still the client's
+     * @param hops   forwards so far
+     */
+    record CacheRequest(long reqId, int origin, int hops, long key, boolean put, byte[] value) implements Message {
+        public CacheRequest {
+            Objects.requireNonNull(value, "value");
+            if (origin < -1 || hops < 0 || (!put && value.length > 0)) {
+                throw new IllegalArgumentException("bad cache request: origin=" + origin + " hops=" + hops + " put=" + put
+                        + " value=" + value.length + "B (need origin >= -1, hops >= 0, no value on a get)");
+            }
+        }
+
+        /** A client's get of {@code key}. */
+        public static CacheRequest get(long reqId, long key) {
+            return new CacheRequest(reqId, -1, 0, key, false, new byte[0]);
+        }
+
+        /** A client's put of {@code value} under {@code key}. */
+        public static CacheRequest put(long reqId, long key, byte[] value) {
+            return new CacheRequest(reqId, -1, 0, key, true, value);
+        }
+
+        /** The same request, sent on by {@code via} (which becomes the origin if it took it from the client). */
+        public CacheRequest routedBy(int via) {
+            return new CacheRequest(reqId, origin < 0 ? via : origin, hops + 1, key, put, value);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CacheRequest r && r.reqId == reqId && r.origin == origin && r.hops == hops
+                    && r.key == key && r.put == put && Arrays.equals(r.value, value);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(reqId, origin, hops, key, put) * 31 + Arrays.hashCode(value);
+        }
+
+        @Override
+        public String toString() {
+            return "CacheRequest[reqId=" + reqId + ", origin=" + origin + ", hops=" + hops + ", key=" + key + ", "
+                    + (put ? "put " + value.length + "B" : "get") + "]";
+        }
+    }
+
+    /** What a cache server answers to a {@link CacheRequest}. */
+    enum CacheStatus {
+        /** A get found the key: {@code version} and {@code value} are the entry's. */
+        HIT,
+        /** A get did not find the key. */
+        MISS,
+        /** A put is stored on the server and on its replica: {@code version} is the one it got. */
+        STORED,
+        /** The server could not serve it now (no replica acknowledged in time, too many forwards): retry. */
+        FAILED
+    }
+
+    /** The server's answer to request {@code reqId}, sent to the request's origin. */
+    record CacheResponse(long reqId, long key, CacheStatus status, long version, byte[] value) implements Message {
+        public CacheResponse {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(value, "value");
+            if (version < 0) {
+                throw new IllegalArgumentException("bad cache response: version " + version + " (need >= 0)");
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CacheResponse r && r.reqId == reqId && r.key == key && r.status == status
+                    && r.version == version && Arrays.equals(r.value, value);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(reqId, key, status, version) * 31 + Arrays.hashCode(value);
+        }
+
+        @Override
+        public String toString() {
+            return "CacheResponse[reqId=" + reqId + ", key=" + key + ", " + status + ", version=" + version + ", value="
+                    + value.length + "B]";
+        }
+    }
+
+    /**
+     * One cache entry: {@code value} under {@code key}, written as {@code version} (from 1, one more than the
+     * version it replaced) by node {@code writer}. Copies merge by the larger {@code (version, writer)}.
+     */
+    record CacheEntry(long key, long version, int writer, byte[] value) {
+        public CacheEntry {
+            Objects.requireNonNull(value, "value");
+            if (version < 1 || writer < 0) {
+                throw new IllegalArgumentException("bad cache entry: version=" + version + " writer=" + writer
+                        + " (need version >= 1, writer >= 0)");
+            }
+        }
+
+        /** True if this copy wins over {@code o} (same key) when copies merge. */
+        public boolean newerThan(CacheEntry o) {
+            return version != o.version ? version > o.version : writer > o.writer;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CacheEntry e && e.key == key && e.version == version && e.writer == writer
+                    && Arrays.equals(e.value, value);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(key, version, writer) * 31 + Arrays.hashCode(value);
+        }
+
+        @Override
+        public String toString() {
+            return "CacheEntry[key=" + key + ", version=" + version + ", writer=" + writer + ", value=" + value.length
+                    + "B]";
+        }
+    }
+
+    /** Why {@link CacheSync} entries travel. */
+    enum CacheSyncKind {
+        /** A server writes one put through to its replica, which answers {@link CacheSignalKind#REPLICATED}. */
+        REPLICATE,
+        /** A server copies the entries it serves to a new successor (its replica), unacknowledged. */
+        PUSH,
+        /** The answer to {@link CacheSignalKind#HANDBACK_REQUEST}: what the asker should hold; the last chunk says so. */
+        HANDBACK,
+        /**
+         * The replica did not store the write {@code seq}: in its view the sender does not serve that key, or it
+         * holds a newer copy, which it sends back (two nodes must agree on a key's server and its next version
+         * before a write is acknowledged).
+         */
+        REPLICA_REFUSED
+    }
+
+    /**
+     * Cache entries from one node to another ({@code seq}: the write for {@link CacheSyncKind#REPLICATE}, the
+     * request answered for {@link CacheSyncKind#HANDBACK}). {@code last} ends a handback sent in chunks.
+     */
+    record CacheSync(CacheSyncKind kind, long seq, boolean last, List<CacheEntry> entries) implements Message {
+        public CacheSync {
+            Objects.requireNonNull(kind, "kind");
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /** Cache signals without entries. */
+    enum CacheSignalKind {
+        /** The replica holds the write {@code seq} of a {@link CacheSyncKind#REPLICATE}. */
+        REPLICATED,
+        /**
+         * A (re)started node asks its neighbours for what it should hold (its own keys, served meanwhile by a
+         * successor, and its predecessor's replica); {@code seq} names the request.
+         */
+        HANDBACK_REQUEST
+    }
+
+    /** A cache signal: see {@link CacheSignalKind}. */
+    record CacheSignal(CacheSignalKind kind, long seq) implements Message {
+        public CacheSignal {
+            Objects.requireNonNull(kind, "kind");
+        }
+    }
 }

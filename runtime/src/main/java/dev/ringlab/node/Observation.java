@@ -84,4 +84,58 @@ public sealed interface Observation {
      * order-independent hash of the whole view, equal on nodes whose views agree.
      */
     record ViewChanged(int node, int dead, long digest, long atNanos) implements Observation {}
+
+    /**
+     * {@code node} applied delta {@code seq} of source ({@code origin}, {@code incarnation}) at {@code atNanos}
+     * ({@code op}: {@link Message.Delta#OP_PUT}, ...). At the origin this is the instant the delta was created.
+     */
+    record DeltaApplied(int node, int origin, long incarnation, long seq, int op, long atNanos) implements Observation {}
+
+    /**
+     * Origin {@code node} acknowledged to its client delta {@code seq} of its incarnation {@code incarnation}
+     * (and, before it, every earlier one): node {@code replica} holds a copy besides the origin.
+     */
+    record DeltaAcked(int node, long incarnation, long seq, int replica, long atNanos) implements Observation {}
+
+    /**
+     * {@code node}'s replicated state changed: {@code hash} is an order-independent hash of it, equal on
+     * nodes that hold the same state; {@code deltas} is how many deltas it has applied.
+     */
+    record StateHash(int node, long hash, long deltas, long atNanos) implements Observation {}
+
+    /**
+     * Cumulative application traffic sent by incarnation {@code incarnation} of {@code node} since its start
+     * (deltas, digests, acks; ring maintenance not included), reported periodically when it changed.
+     */
+    record AppTraffic(int node, long incarnation, long messages, long bytes, long atNanos) implements Observation {}
+
+    /**
+     * Origin {@code node} answered get {@code reqId} of {@code key}: {@code hit} with the entry's {@code version}
+     * and {@code valueDigest} ({@code protocols.FailoverCache#digest}), or a miss (both 0). {@code servedBy}
+     * is the node that served it.
+     */
+    record CacheReply(int node, long reqId, long key, boolean hit, long version, long valueDigest, int servedBy,
+            long atNanos) implements Observation {}
+
+    /**
+     * Origin {@code node} acknowledged put {@code reqId} of {@code key}: stored as {@code version} by
+     * {@code servedBy} and by that server's replica.
+     */
+    record CacheAck(int node, long reqId, long key, long version, int servedBy, long atNanos) implements Observation {}
+
+    /** Origin {@code node} gave up request {@code reqId} of {@code key} at its deadline: no answer in time. */
+    record CacheFailed(int node, long reqId, long key, boolean put, long atNanos) implements Observation {}
+
+    /**
+     * A (re)started cache {@code node} got back what it should hold from its neighbours ({@code entries} in its
+     * store) and serves its own keys again from {@code atNanos}.
+     */
+    record CacheRecovered(int node, long entries, long atNanos) implements Observation {}
+
+    /**
+     * {@code node} fired compensated tick {@code tick}: not when the token passed, but that plus the node's
+     * estimate of the time the token still needs to get back to node 0, so all nodes fire tick {@code tick}
+     * at about the same instant (see {@code protocols.TokenRing}).
+     */
+    record CompensatedTick(int node, long tick, long atNanos) implements Observation {}
 }

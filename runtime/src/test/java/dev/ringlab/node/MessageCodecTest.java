@@ -24,6 +24,53 @@ class MessageCodecTest {
     /** One generator per message type; {@link #everyMessageTypeHasAGenerator} keeps this list complete. */
     private static final Map<Class<?>, Function<SplittableRandom, Message>> GENERATORS = Map.ofEntries(
             Map.entry(Message.Inject.class, r -> new Message.Inject(r.nextLong(), payload(r))),
+            Map.entry(Message.CacheRequest.class, r -> r.nextBoolean()
+                    ? new Message.CacheRequest(r.nextLong(), r.nextInt(-1, Integer.MAX_VALUE), r.nextInt(Integer.MAX_VALUE),
+                            r.nextLong(), true, payload(r))
+                    : new Message.CacheRequest(r.nextLong(), r.nextInt(-1, Integer.MAX_VALUE), r.nextInt(Integer.MAX_VALUE),
+                            r.nextLong(), false, new byte[0])),
+            Map.entry(Message.CacheResponse.class, r -> new Message.CacheResponse(r.nextLong(), r.nextLong(),
+                    Message.CacheStatus.values()[r.nextInt(Message.CacheStatus.values().length)],
+                    r.nextLong(Long.MAX_VALUE), payload(r))),
+            Map.entry(Message.CacheSync.class, r -> {
+                List<Message.CacheEntry> entries = new ArrayList<>();
+                int count = r.nextInt(6);
+                for (int i = 0; i < count; i++) {
+                    entries.add(new Message.CacheEntry(r.nextLong(), 1 + r.nextLong(Long.MAX_VALUE - 1),
+                            r.nextInt(Integer.MAX_VALUE), payload(r)));
+                }
+                return new Message.CacheSync(Message.CacheSyncKind.values()[r.nextInt(Message.CacheSyncKind.values().length)],
+                        r.nextLong(), r.nextBoolean(), entries);
+            }),
+            Map.entry(Message.CacheSignal.class, r -> new Message.CacheSignal(
+                    Message.CacheSignalKind.values()[r.nextInt(Message.CacheSignalKind.values().length)], r.nextLong())),
+            Map.entry(Message.ConfigPut.class, r -> new Message.ConfigPut(text(r), text(r))),
+            Map.entry(Message.CatalogAdd.class, r -> new Message.CatalogAdd(text(r))),
+            Map.entry(Message.CatalogRevoke.class, r -> new Message.CatalogRevoke(text(r))),
+            Map.entry(Message.Deltas.class, r -> {
+                List<Message.Delta> items = new ArrayList<>();
+                int count = 1 + r.nextInt(5);
+                for (int i = 0; i < count; i++) {
+                    List<Message.Dot> observed = new ArrayList<>();
+                    int seen = r.nextInt(4);
+                    for (int j = 0; j < seen; j++) {
+                        observed.add(dot(r));
+                    }
+                    Message.Dot d = dot(r);
+                    items.add(new Message.Delta(new Message.Dot(d.node(), d.incarnation(), 1 + r.nextLong(Long.MAX_VALUE - 1)),
+                            r.nextLong(Long.MAX_VALUE), (byte) (1 + r.nextInt(3)), text(r), text(r), observed));
+                }
+                return new Message.Deltas(items);
+            }),
+            Map.entry(Message.Digest.class, r -> {
+                List<Message.Dot> heads = new ArrayList<>();
+                int count = r.nextInt(6);
+                for (int i = 0; i < count; i++) {
+                    heads.add(dot(r));
+                }
+                return new Message.Digest(r.nextBoolean(), heads);
+            }),
+            Map.entry(Message.DeltaAck.class, r -> new Message.DeltaAck(dot(r))),
             Map.entry(Message.Broadcast.class, MessageCodecTest::broadcast),
             Map.entry(Message.Batch.class, r -> {
                 List<Message.Broadcast> items = new ArrayList<>();
@@ -49,6 +96,25 @@ class MessageCodecTest {
                 }
                 return new Message.Membership(r.nextBoolean(), members);
             }));
+
+    private static Message.Dot dot(SplittableRandom r) {
+        return new Message.Dot(r.nextInt(Integer.MAX_VALUE), r.nextLong(), r.nextLong(Long.MAX_VALUE));
+    }
+
+    /** Strings of mixed width: ASCII, 2- and 3-byte UTF-8, surrogate pairs (no lone surrogates: they do not round-trip). */
+    private static String text(SplittableRandom r) {
+        StringBuilder b = new StringBuilder();
+        int len = r.nextInt(4) == 0 ? 0 : r.nextInt(40);
+        for (int i = 0; i < len; i++) {
+            switch (r.nextInt(4)) {
+                case 0 -> b.append((char) r.nextInt(0x80));
+                case 1 -> b.append((char) (0x80 + r.nextInt(0x780)));
+                case 2 -> b.append((char) (0x800 + r.nextInt(0xD800 - 0x800)));
+                default -> b.appendCodePoint(0x10000 + r.nextInt(0x10FFFF - 0x10000));
+            }
+        }
+        return b.toString();
+    }
 
     private static Message.Broadcast broadcast(SplittableRandom r) {
         return new Message.Broadcast(r.nextLong(), r.nextInt(), r.nextLong(), r.nextInt(), payload(r));

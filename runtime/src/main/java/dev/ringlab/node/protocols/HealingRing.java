@@ -277,6 +277,9 @@ public final class HealingRing implements Node {
             }
             case Message.Broadcast b -> {}
             case Message.Batch b -> {}
+            default -> {
+                // Application messages (config bus, catalog, ...) belong to a protocol that wraps this ring.
+            }
         }
     }
 

@@ -28,6 +28,21 @@ import java.util.function.IntFunction;
  * every node ticks 1, 2, 3, ... once each, and the origin ticks {@code r} at the start of rotation
  * {@code r} while the others tick {@code r} as the token reaches them during it.
  *
+ * <h2>Compensated ticks</h2>
+ * A plain tick fires when the token passes, so tick {@code k} sweeps the ring: node {@code v} ticks about
+ * {@code v} hops after node 0, and the spread across the ring (the tick skew) is most of a rotation. Each
+ * node also fires a <em>compensated</em> tick ({@link Observation.CompensatedTick}): on taking the token for
+ * tick {@code k}, it schedules compensated tick {@code k} after its estimated time for the token to get back to
+ * node 0, {@code (n - v) * step} (node 0: {@code n * step}), with {@code step} the node's own
+ * rotation-derived time per link: {@code intervalNanos / hops} between two visits (the hop latency of the
+ * {@link Observation.RotationEstimate} plus the station holds spread evenly over the links), smoothed over
+ * visits with gain 1/8 as TCP smooths round-trip times (Jacobson, SIGCOMM 1988). So all nodes
+ * fire tick {@code k} at about the instant rotation {@code k} ends, the spread being the error of each node's
+ * estimate (rotation jitter, uneven holds, timer lateness) instead of the sweep. This is delay compensation
+ * as in Cristian's clock synchronisation (Cristian, "Probabilistic clock synchronization", Distributed
+ * Computing 1989), with the latency taken from the rotation period instead of a round trip. A node has no
+ * estimate before its second visit, so compensated ticks start at tick 2.
+ *
  * <h2>Latency from the particle</h2>
  * Two ways, from the token alone (no other message): each arrival yields the hop latency just crossed
  * from the token's {@code sentAtNanos} ({@link Observation.TokenArrived#hopNanos}); and each node, from the
@@ -71,6 +86,8 @@ public final class TokenRing implements Node {
     private long prevVisitAtNanos;
     private long prevHop;
     private long prevHeldNanos;
+    /** Time per link from the rotation estimates (holds included), smoothed; 0 until there is one. */
+    private long stepNanos;
 
     /** The token ring with no station (every node lets the token through at full speed). */
     public static Protocol protocol() {
@@ -205,6 +222,10 @@ public final class TokenRing implements Node {
             long hops = t.hop() - prevHop;
             env.observe(new Observation.RotationEstimate(self, epoch, intervalNanos, heldNanos, hops,
                     (intervalNanos - heldNanos) / hops));
+            long sample = intervalNanos / hops;
+            // Smoothed like TCP's round-trip estimate (Jacobson 1988, gain 1/8): one slow rotation on a real
+            // host must not throw the next compensated tick off by its whole delay.
+            stepNanos = stepNanos == 0 ? sample : stepNanos + (sample - stepNanos) / 8;
         }
         visited = true;
         prevVisitAtNanos = now;
@@ -224,6 +245,12 @@ public final class TokenRing implements Node {
     private void take(Message.Token t, long arrivedAtNanos) {
         lastTick = t.rotation();
         env.observe(new Observation.Tick(self, lastTick, arrivedAtNanos));
+        if (stepNanos > 0) {
+            long tick = lastTick;
+            // Links left until the token is back at node 0: n - self (node 0: a whole rotation).
+            long toCommonInstantNanos = Math.multiplyExact((long) (n - self), stepNanos);
+            env.schedule(toCommonInstantNanos, () -> env.observe(new Observation.CompensatedTick(self, tick, env.now())));
+        }
         long holdNanos = 0;
         Message.Token seen = t;
         for (Station s : stations) {

@@ -1,0 +1,276 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.CacheConfig;
+import dev.ringlab.node.protocols.FailoverCache;
+import dev.ringlab.sim.CacheWorkload;
+import dev.ringlab.sim.Durations;
+import dev.ringlab.sim.LinkModel;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ringlab cache}: the failover cache ({@link FailoverCache}) under a client workload
+ * ({@link CacheWorkload}), optionally with one node crashed in the middle and restarted later. Every figure
+ * comes from the observation stream, so every engine reports the same fields. Exit 1 if an acknowledged
+ * write is lost or a phase does not finish in time.
+ */
+@Command(
+        name = "cache",
+        mixinStandardHelpOptions = true,
+        header = "The failover cache: the next node on the ring takes over a dead node's keys.",
+        description = {
+            "Keys hash onto the ring of the fixed enumeration (consistent hashing); the owner writes every put",
+            "through to its ring successor before acknowledging it, so the successor can serve the owner's keys",
+            "when it dies, and hands them back when it returns. Clients send gets and puts to any node, which",
+            "routes them to the node serving the key. Runs on the healing ring (failure detection, repair),",
+            "over the complete graph (any node routes to any other).",
+            "",
+            "Run: every key is put once (load), then --ops gets/puts of random keys with --clients requests",
+            "outstanding (closed loop), each to a random live node. --crash V kills node V once --crash-at of",
+            "the operations are issued and restarts it --down later. Then every key with an acknowledged put",
+            "is read back.",
+            "",
+            "--json fields: engine, seed, topology, protocol, nodes, latency, keys, ops, get_ratio, clients,",
+            "crash, crash_at, down_ms, gets, hits, puts, acked_writes, failed_ops, hit_rate,",
+            "hit_rate_during_failure (gets issued while the node was down), gets_during_failure,",
+            "hit_rate_dead_owner_keys_during_failure, lost_acknowledged_writes (must be 0 with one failure),",
+            "verified_keys, takeover_ms (crash to the first answer for a dead owner's key served by another node),",
+            "handback_ms (restart to the owner serving its keys again: its CacheRecovered), handback_serve_ms",
+            "(restart to the first answer it served for one of its keys), ops_per_s (answered operations per",
+            "second of engine time), latency_ms {p50,p99}, ops_phase_ms, trace_hash, wall_ms; null where",
+            "nothing was measured. On real engines the driver polls about every millisecond, which bounds",
+            "ops_per_s to about --clients per millisecond."
+        })
+public final class CacheCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--nodes"}, description = "Nodes, >= 2 (default: ${DEFAULT-VALUE}).")
+    int n = 8;
+
+    @Option(names = "--keys", paramLabel = "K", description = "Distinct keys (default: ${DEFAULT-VALUE}).")
+    int keys = 1000;
+
+    @Option(names = "--ops", paramLabel = "R", description = "Operations after the load (default: ${DEFAULT-VALUE}).")
+    long ops = 20_000;
+
+    @Option(names = "--get-ratio", paramLabel = "P", description = "Share of gets, 0..1 (default: ${DEFAULT-VALUE}).")
+    double getRatio = 0.8;
+
+    @Option(names = "--clients", paramLabel = "C", description = "Requests outstanding at once (default: ${DEFAULT-VALUE}).")
+    int clients = 16;
+
+    @Option(names = "--value-bytes", paramLabel = "B", description = "Size of a value, >= 8 (default: ${DEFAULT-VALUE}).")
+    int valueBytes = 64;
+
+    @Option(names = "--crash", paramLabel = "V", description = "Crash node V during the operations (default: none).")
+    Integer crash;
+
+    @Option(names = "--crash-at", paramLabel = "F",
+            description = "Share of the operations issued before the crash, 0..1 (default: ${DEFAULT-VALUE}).")
+    double crashAt = 0.3;
+
+    @Option(names = "--down", paramLabel = "D", description = "How long the crashed node stays down (default: ${DEFAULT-VALUE}).")
+    String down = "1s";
+
+    @Option(names = "--engine", paramLabel = "ENGINE",
+            description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
+    String engine = "sim";
+
+    @Option(names = "--latency", paramLabel = "L",
+            description = "Simulator link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE "
+                    + "(default: ${DEFAULT-VALUE}; real engines use loopback TCP).")
+    String latency = "const:1ms";
+
+    @Option(names = "--config", paramLabel = "SPEC", description = "The cache's knobs: " + CacheConfig.FORMS
+            + " (default: the defaults).")
+    String config = "cache";
+
+    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--timeout", paramLabel = "D",
+            description = "Engine-time limit of each phase (default: ${DEFAULT-VALUE}).")
+    String timeout = "120s";
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (n < 2) {
+            throw new UsageException("--nodes", "the cache needs at least 2 nodes, got " + n);
+        }
+        if (keys < 1) {
+            throw new UsageException("--keys", "need at least 1 key, got " + keys);
+        }
+        if (ops < 0) {
+            throw new UsageException("--ops", "must be >= 0, got " + ops);
+        }
+        if (!(getRatio >= 0 && getRatio <= 1)) {
+            throw new UsageException("--get-ratio", "must be in 0..1, got " + getRatio);
+        }
+        if (clients < 1) {
+            throw new UsageException("--clients", "must be >= 1, got " + clients);
+        }
+        if (valueBytes < 8 || valueBytes > 64 * 1024) {
+            throw new UsageException("--value-bytes", "must be in 8..65536, got " + valueBytes);
+        }
+        if (crash != null && (crash < 0 || crash >= n)) {
+            throw new UsageException("--crash", "node " + crash + " is not in 0.." + (n - 1));
+        }
+        if (!(crashAt >= 0 && crashAt <= 1)) {
+            throw new UsageException("--crash-at", "must be in 0..1, got " + crashAt);
+        }
+        long downNanos = duration("--down", down);
+        long timeoutNanos = duration("--timeout", timeout);
+        CacheConfig cacheConfig;
+        try {
+            cacheConfig = CacheConfig.parse(config);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--config", e.getMessage());
+        }
+        Engines.Engine eng = Engines.parse(engine);
+        LinkModel link = Engines.link(latency);
+        Overlay overlay = Topologies.build("complete", n, seed);
+        Protocol protocol = FailoverCache.protocol(cacheConfig);
+        // A client waits a little longer than the cache's own deadline: past it, the request died with its origin.
+        long clientTimeoutNanos = cacheConfig.deadlineNanos() + 1_000_000_000L;
+        CacheWorkload.Options options = new CacheWorkload.Options(keys, ops, getRatio, clients, valueBytes, seed,
+                crash == null ? -1 : crash, crashAt, downNanos, clientTimeoutNanos, timeoutNanos);
+        String latencyShown = eng == Engines.Engine.SIM ? link.spec() : "loopback";
+        err.println("ringlab cache: engine=" + eng.flag() + " nodes=" + n + " keys=" + keys + " ops=" + ops + " get_ratio="
+                + getRatio + " clients=" + clients + " value_bytes=" + valueBytes + " crash="
+                + (crash == null ? "none" : crash + " at " + crashAt + " for " + Durations.format(downNanos)) + " latency="
+                + latencyShown + " protocol=" + protocol.spec() + " seed=" + seed + " timeout="
+                + Durations.format(timeoutNanos));
+        err.flush();
+
+        long wallStart = System.nanoTime();
+        CacheWorkload.Report r;
+        Long traceHash;
+        try (Cluster cluster = Engines.build(eng, overlay, protocol, new Engines.Options(seed, latency, 0, 0))) {
+            CacheWorkload workload = new CacheWorkload(cluster, options);
+            cluster.addObserver(workload);
+            cluster.start();
+            try {
+                r = workload.run();
+            } catch (IllegalStateException e) {
+                err.println("ringlab cache: FAILED: " + e.getMessage());
+                err.println("replay: " + replay());
+                return 1;
+            }
+            traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
+        }
+        double wallMs = (System.nanoTime() - wallStart) / 1e6;
+
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("engine", eng.flag());
+            o.put("seed", seed);
+            o.put("topology", "complete");
+            o.put("protocol", protocol.spec());
+            o.put("nodes", n);
+            o.put("latency", latencyShown);
+            o.put("keys", keys);
+            o.put("ops", ops);
+            o.put("get_ratio", getRatio);
+            o.put("clients", clients);
+            o.put("crash", crash);
+            o.put("crash_at", crash == null ? null : crashAt);
+            o.put("down_ms", crash == null ? null : downNanos / 1e6);
+            o.put("gets", r.gets());
+            o.put("hits", r.hits());
+            o.put("puts", r.puts());
+            o.put("acked_writes", r.acked());
+            o.put("failed_ops", r.failed());
+            o.put("hit_rate", num(r.hitRate()));
+            o.put("hit_rate_during_failure", num(r.hitRateDuringFailure()));
+            o.put("gets_during_failure", r.getsDuringFailure());
+            o.put("hit_rate_dead_owner_keys_during_failure", num(r.hitRateDeadOwnerKeys()));
+            o.put("lost_acknowledged_writes", r.completed() ? r.lostAcknowledgedWrites() : null);
+            o.put("verified_keys", r.verifiedKeys());
+            o.put("takeover_ms", num(r.takeoverMs()));
+            o.put("handback_ms", num(r.handbackMs()));
+            o.put("handback_serve_ms", num(r.handbackServeMs()));
+            o.put("ops_per_s", num(r.opsPerS()));
+            Map<String, Object> lat = new LinkedHashMap<>();
+            lat.put("p50", num(r.latencyMsP50()));
+            lat.put("p99", num(r.latencyMsP99()));
+            o.put("latency_ms", lat);
+            o.put("ops_phase_ms", num(r.opsPhaseMs()));
+            o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
+            o.put("wall_ms", wallMs);
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            out.printf(Locale.ROOT, "failover cache: %d nodes, %d keys, %d ops (%.0f%% gets, %d clients), %s, %s, seed %d%n",
+                    n, keys, ops, getRatio * 100, clients, eng.flag(), latencyShown, seed);
+            out.printf(Locale.ROOT, "  crash                     %s%n",
+                    crash == null ? "none" : "node " + crash + " at " + crashAt + " of the ops, down " + Durations.format(downNanos));
+            out.printf(Locale.ROOT, "  gets / hits               %d / %d%n", r.gets(), r.hits());
+            out.printf(Locale.ROOT, "  puts / acked              %d / %d   failed ops %d%n", r.puts(), r.acked(), r.failed());
+            out.printf(Locale.ROOT, "  hit_rate                  %.4f%n", r.hitRate());
+            out.printf(Locale.ROOT, "  hit_rate_during_failure   %.4f  (%d gets; dead owner's keys %.4f)%n",
+                    r.hitRateDuringFailure(), r.getsDuringFailure(), r.hitRateDeadOwnerKeys());
+            out.printf(Locale.ROOT, "  lost_acknowledged_writes  %s  (%d keys read back)%n",
+                    r.completed() ? Long.toString(r.lostAcknowledgedWrites()) : "-", r.verifiedKeys());
+            out.printf(Locale.ROOT, "  takeover_ms               %.3f%n", r.takeoverMs());
+            out.printf(Locale.ROOT, "  handback_ms               %.3f  (first serve by the owner %.3f)%n", r.handbackMs(),
+                    r.handbackServeMs());
+            out.printf(Locale.ROOT, "  ops_per_s                 %.1f  (latency_ms p50 %.3f p99 %.3f)%n", r.opsPerS(),
+                    r.latencyMsP50(), r.latencyMsP99());
+            out.printf(Locale.ROOT, "  trace_hash                %s   wall_ms %.1f%n",
+                    traceHash == null ? "-" : String.format("%016x", traceHash), wallMs);
+        }
+        out.flush();
+        if (!r.completed()) {
+            err.println("ringlab cache: " + r.problem() + " within " + Durations.format(timeoutNanos) + " of engine time");
+            err.println("replay: " + replay());
+            return 1;
+        }
+        if (r.lostAcknowledgedWrites() > 0) {
+            err.println("ringlab cache: " + r.lostAcknowledgedWrites() + " acknowledged writes lost, e.g.:");
+            for (String x : r.lostExamples()) {
+                err.println("  " + x);
+            }
+            err.println("replay: " + replay());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static Object num(double v) {
+        return Double.isNaN(v) || Double.isInfinite(v) ? null : v;
+    }
+
+    private static long duration(String flag, String text) {
+        try {
+            return Durations.parseNanos(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag, e.getMessage());
+        }
+    }
+
+    /** The one command that reproduces this run. */
+    private String replay() {
+        return "ringlab cache -n " + n + " --keys " + keys + " --ops " + ops + " --get-ratio " + getRatio + " --clients "
+                + clients + " --value-bytes " + valueBytes + (crash == null ? "" : " --crash " + crash + " --crash-at "
+                + crashAt + " --down " + down) + " --engine " + engine + " --latency " + latency + " --config " + config
+                + " --seed " + seed + " --timeout " + timeout;
+    }
+}

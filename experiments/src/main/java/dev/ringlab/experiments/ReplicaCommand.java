@@ -1,0 +1,380 @@
+package dev.ringlab.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.DeltaReplicator;
+import dev.ringlab.node.protocols.RecoveryConfig;
+import dev.ringlab.sim.Durations;
+import dev.ringlab.sim.LinkModel;
+import dev.ringlab.sim.ReplicaWatch;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * What {@code ringlab config} and {@code ringlab catalog} share: build a cluster of a replicated application
+ * ({@link DeltaReplicator}) on {@code --topology} (on {@code ring}, the healing ring's overlay: see
+ * {@link RecoverCommand#ringOverlay}), inject K client operations at seeded random live nodes at
+ * {@code --rate} per second, crash {@code --crash} seeded nodes halfway through (respawning them
+ * {@code --respawn-after} later if asked), wait until every live node reports the same state hash and
+ * nothing has changed for two anti-entropy rounds, and report from the observation stream
+ * ({@link ReplicaWatch}), so every engine reports the same fields.
+ */
+abstract class ReplicaCommand implements Callable<Integer> {
+    static final long MS = 1_000_000L;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--topology", paramLabel = "SPEC", description = "ring, or an expander spec such as random-regular:4 (default: ${DEFAULT-VALUE}).")
+    String topology = "ring";
+
+    @Option(names = {"-n", "--nodes"}, description = "Nodes (default: ${DEFAULT-VALUE}).")
+    int n = 16;
+
+    @Option(names = "--rate", paramLabel = "R", description = "Client operations per second, fleet-wide (default: ${DEFAULT-VALUE}).")
+    double rate = 200;
+
+    @Option(names = "--crash", paramLabel = "K", description = "Nodes to crash halfway through the operations, chosen by the seed (default: ${DEFAULT-VALUE}).")
+    int crash = 0;
+
+    @Option(names = "--crash-at", paramLabel = "D", description = "Crash this long after the first operation (default: halfway).")
+    String crashAt;
+
+    @Option(names = "--respawn-after", paramLabel = "D", description = "Respawn crashed nodes D after their crash.")
+    String respawnAfter;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
+    String engine = "sim";
+
+    @Option(names = "--latency", paramLabel = "L", description = "Simulator link latency (default: ${DEFAULT-VALUE}).")
+    String latency = "const:1ms";
+
+    @Option(names = "--ae", paramLabel = "D", description = "Anti-entropy period (default: ${DEFAULT-VALUE}).")
+    String ae = "50ms";
+
+    @Option(names = "--ack-timeout", paramLabel = "D", description = "Re-send an unacknowledged delta after (default: ${DEFAULT-VALUE}).")
+    String ackTimeout = "100ms";
+
+    @Option(names = "--heartbeat", paramLabel = "D", description = "Ring: heartbeat interval (default: ${DEFAULT-VALUE}).")
+    String heartbeat = "10ms";
+
+    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Ring: suspicion timeout (default: ${DEFAULT-VALUE}).")
+    String suspicion = "50ms";
+
+    @Option(names = "--successors", paramLabel = "R", description = "Ring: successor list length (default: ${DEFAULT-VALUE}).")
+    int successors = 3;
+
+    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--timeout", paramLabel = "D", description = "Engine-time limit after the last operation (default: ${DEFAULT-VALUE}).")
+    String timeout = "30s";
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    /** {@code config} or {@code catalog}. */
+    abstract String name();
+
+    /** How many client operations this run makes (validated). */
+    abstract int operations();
+
+    /** The protocol for {@code settings}. */
+    abstract Protocol protocol(DeltaReplicator.Settings settings);
+
+    /** The {@code i}-th client operation, drawn from {@code r}. */
+    abstract Message operation(int i, SplittableRandom r);
+
+    /** Adds the application's own fields to the report. */
+    abstract void report(Map<String, Object> o, ReplicaWatch watch, java.util.function.IntPredicate stable);
+
+    /** This command's own flags for the replay line. */
+    abstract String replayFlags();
+
+    static long duration(String flag, String text) {
+        try {
+            return Durations.parseNanos(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag, e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (n < 2) {
+            throw new UsageException("--nodes", "needs at least 2 nodes, got " + n);
+        }
+        int k = operations();
+        if (!(rate > 0)) {
+            throw new UsageException("--rate", "must be > 0, got " + rate);
+        }
+        if (crash < 0 || crash >= n) {
+            throw new UsageException("--crash", "needs 0 <= K < n = " + n + ", got " + crash);
+        }
+        Engines.Engine eng = Engines.parse(engine);
+        Engines.checkAvailable(eng);
+        LinkModel link = Engines.link(latency);
+        long aeNanos = duration("--ae", ae);
+        long ackNanos = duration("--ack-timeout", ackTimeout);
+        long timeoutNanos = duration("--timeout", timeout);
+        long gapNanos = Math.round(1e9 / rate);
+        long spanNanos = gapNanos * k;
+        long crashAtNanos = crashAt != null ? duration("--crash-at", crashAt) : spanNanos / 2;
+        long respawnNanos = respawnAfter == null ? -1 : duration("--respawn-after", respawnAfter);
+        if (respawnNanos == 0) {
+            throw new UsageException("--respawn-after", "must be > 0");
+        }
+        String topo = topology.trim().toLowerCase(Locale.ROOT);
+        boolean ring = topo.equals("ring");
+        DeltaReplicator.Settings settings;
+        Overlay overlay;
+        try {
+            // Token-loss timeout as in recover: it must exceed a rotation.
+            long sus = duration("--suspicion-timeout", suspicion);
+            RecoveryConfig rc = ring ? new RecoveryConfig(duration("--heartbeat", heartbeat), sus,
+                    Math.max(Math.max(200 * MS, sus), 4L * n * link.maxNanos()), successors, RecoveryConfig.Detector.TIMEOUT, 8.0)
+                    : null;
+            settings = new DeltaReplicator.Settings(ring ? DeltaReplicator.Mode.RING : DeltaReplicator.Mode.FLOOD, aeNanos,
+                    ackNanos, rc);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--ae/--ack-timeout/--successors/--heartbeat/--suspicion-timeout", e.getMessage());
+        }
+        try {
+            overlay = ring ? RecoverCommand.ringOverlay(eng, n, successors, seed) : Topologies.build(topo, n, seed);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--topology", e.getMessage());
+        }
+        Protocol proto = protocol(settings);
+        SplittableRandom victimsRandom = new SplittableRandom(seed ^ 0xC4A5_11EDL);
+        TreeSet<Integer> victims = new TreeSet<>();
+        while (victims.size() < crash) {
+            victims.add(victimsRandom.nextInt(n));
+        }
+        err.println("ringlab " + name() + ": engine=" + eng.flag() + " topology=" + topology + " overlay=" + overlay.spec()
+                + " nodes=" + n + " protocol=" + proto.spec() + (eng == Engines.Engine.SIM ? " latency=" + link.spec() : "")
+                + " operations=" + k + " rate=" + rate + "/s crash=" + victims + " crash_at_ms=" + crashAtNanos / 1e6
+                + (respawnNanos > 0 ? " respawn_after_ms=" + respawnNanos / 1e6 : "") + " seed=" + seed);
+        err.println("replay: " + replay());
+        err.flush();
+
+        ReplicaWatch watch = new ReplicaWatch(n);
+        long wallStart = System.nanoTime();
+        Map<String, Object> o = new LinkedHashMap<>();
+        try (Cluster cluster = Engines.build(eng, overlay, proto, new Engines.Options(seed, latency, 0, 0))) {
+            cluster.addObserver(watch);
+            // Ring health: a suspicion of a node that was never crashed makes the bus skip it until it is cleared.
+            AtomicInteger falseSuspicions = new AtomicInteger();
+            long[] hops = {0, 0}; // the ring token's measured hop latency: what one link costs on this engine now
+            cluster.addObserver(ob -> {
+                if (ob instanceof dev.ringlab.node.Observation.Suspected s && !victims.contains(s.suspect())) {
+                    falseSuspicions.incrementAndGet();
+                } else if (ob instanceof dev.ringlab.node.Observation.TokenArrived a) {
+                    synchronized (hops) {
+                        hops[0] += a.hopNanos();
+                        hops[1]++;
+                    }
+                }
+            });
+            cluster.start();
+            cluster.runFor(300 * MS); // warm-up: connections, and on the ring the first heartbeats and token
+            long origin = cluster.now();
+            SplittableRandom ops = new SplittableRandom(seed ^ 0x0B5L);
+            AtomicInteger issued = new AtomicInteger();
+            AtomicInteger dropped = new AtomicInteger();
+            long[] lastOpAt = {-1};
+            for (int i = 0; i < k; i++) {
+                Message m = operation(i, ops);
+                int pick = ops.nextInt(n);
+                cluster.at(origin + i * gapNanos, () -> {
+                    for (int j = 0; j < n; j++) {
+                        int v = (pick + j) % n;
+                        if (cluster.alive(v)) {
+                            cluster.inject(v, m);
+                            issued.incrementAndGet();
+                            lastOpAt[0] = cluster.now();
+                            return;
+                        }
+                    }
+                    dropped.incrementAndGet();
+                });
+            }
+            List<Integer> crashed = new ArrayList<>();
+            boolean[] respawned = {victims.isEmpty() || respawnNanos < 0};
+            if (!victims.isEmpty()) {
+                cluster.at(origin + crashAtNanos, () -> {
+                    for (int v : victims) {
+                        cluster.crash(v);
+                        watch.crashed(v);
+                        crashed.add(v);
+                    }
+                });
+                if (respawnNanos > 0) {
+                    cluster.at(origin + crashAtNanos + respawnNanos, () -> {
+                        for (int v : victims) {
+                            cluster.restart(v);
+                            watch.restarted(v);
+                        }
+                        respawned[0] = true;
+                    });
+                }
+            }
+            long scheduleEnd = origin + Math.max(spanNanos, victims.isEmpty() ? 0
+                    : crashAtNanos + Math.max(0, respawnNanos));
+            long quietNanos = 2 * aeNanos;
+            long[] convergedAt = {-1};
+            boolean done = cluster.runUntil(() -> {
+                long now = cluster.now();
+                if (now < scheduleEnd || issued.get() + dropped.get() < k || !respawned[0] || crashed.size() < victims.size()) {
+                    return false;
+                }
+                if (!watch.converged(cluster::alive) || watch.deltasCreated() < issued.get() - lostInjections(victims)) {
+                    convergedAt[0] = -1;
+                    return false;
+                }
+                if (convergedAt[0] < 0) {
+                    convergedAt[0] = now;
+                }
+                return now - watch.lastChangeNanos() >= quietNanos && now - convergedAt[0] >= quietNanos;
+            }, scheduleEnd - cluster.now() + timeoutNanos);
+            // One more anti-entropy round, so that every node reports its final traffic.
+            cluster.runFor(aeNanos + aeNanos / 2);
+            boolean converged = watch.converged(cluster::alive);
+            long wallNanos = System.nanoTime() - wallStart;
+            java.util.function.IntPredicate stable = v -> cluster.alive(v) && !watch.everCrashed(v);
+            long created = watch.deltasCreated();
+            List<Message.Dot> lost = watch.lostAcked(cluster::alive);
+            List<Message.Dot> missing = watch.missing(cluster::alive);
+            int live = 0;
+            Long hash = null;
+            long held = -1;
+            for (int v = 0; v < n; v++) {
+                if (cluster.alive(v)) {
+                    live++;
+                    if (watch.hash(v).isPresent()) {
+                        hash = watch.hash(v).getAsLong();
+                        held = watch.deltasApplied(v);
+                    }
+                }
+            }
+            o.put("engine", eng.flag());
+            o.put("seed", seed);
+            o.put("nodes", n);
+            o.put("topology", topology);
+            o.put("overlay", overlay.spec());
+            o.put("protocol", proto.spec());
+            o.put("latency", eng == Engines.Engine.SIM ? link.spec() : "loopback");
+            o.put("rate_per_s", rate);
+            o.put("operations", k);
+            o.put("operations_issued", issued.get());
+            o.put("crashed", new ArrayList<>(victims));
+            o.put("respawn_after_ms", respawnNanos < 0 ? null : respawnNanos / 1e6);
+            o.put("live_nodes", live);
+            o.put("converged", converged && done);
+            o.put("state_hash", converged && hash != null ? String.format("%016x", hash) : null);
+            o.put("deltas", created);
+            o.put("deltas_held", converged ? held : null);
+            o.put("acked", watch.deltasAcked());
+            o.put("lost_deltas", lost.size());
+            o.put("lost_delta_samples", lost.stream().limit(5).map(Object::toString).toList());
+            o.put("unacked_missing", missing.size() - lost.size());
+            long[] conv = watch.convergenceNanos(-1, stable);
+            o.put("convergence_ms", percentiles(conv));
+            o.put("convergence_measured", conv.length);
+            o.put("msgs_per_delta", created == 0 ? null : round((double) watch.appMessages() / created));
+            o.put("bytes_per_delta", created == 0 ? null : round((double) watch.appBytes() / created));
+            o.put("cluster_msgs_per_delta", created == 0 ? null : round((double) cluster.stats().messagesSent() / created));
+            o.put("messages_dropped", cluster.stats().messagesDropped());
+            o.put("false_suspicions", ring ? falseSuspicions.get() : null);
+            synchronized (hops) {
+                o.put("token_hop_ms_mean", hops[1] == 0 ? null : round(hops[0] / 1e6 / hops[1]));
+            }
+            report(o, watch, stable);
+            o.put("settle_ms", lastOpAt[0] < 0 || convergedAt[0] < 0 ? null : (convergedAt[0] - lastOpAt[0]) / 1e6);
+            o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
+            o.put("engine_time_ms", (cluster.now() - origin) / 1e6);
+            o.put("wall_ms", wallNanos / 1e6);
+            print(out, o);
+            if (!(converged && done) || !lost.isEmpty()) {
+                err.println("ringlab " + name() + ": " + (!(converged && done) ? "live nodes did not converge within "
+                        + Durations.format(timeoutNanos) + " after the last operation" : lost.size() + " acknowledged deltas lost"));
+                err.println("replay: " + replay());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** Injections a crash may swallow: an operation handed to a victim at the instant it dies (none on the sim). */
+    private static int lostInjections(TreeSet<Integer> victims) {
+        return victims.size();
+    }
+
+    static Map<String, Object> percentiles(long[] nanos) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (nanos.length == 0) {
+            m.put("p50", null);
+            m.put("p99", null);
+            m.put("max", null);
+            return m;
+        }
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        m.put("p50", round(s[(s.length - 1) / 2] / 1e6));
+        m.put("p99", round(s[(int) Math.ceil(0.99 * s.length) - 1] / 1e6));
+        m.put("max", round(s[s.length - 1] / 1e6));
+        return m;
+    }
+
+    static double round(double x) {
+        return Math.round(x * 1000) / 1000.0;
+    }
+
+    private void print(PrintWriter out, Map<String, Object> o) throws Exception {
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            for (Map.Entry<String, Object> e : o.entrySet()) {
+                out.printf(Locale.ROOT, "  %-24s %s%n", e.getKey(), e.getValue() == null ? "-" : e.getValue());
+            }
+        }
+        out.flush();
+    }
+
+    /** The one command that reproduces this run. */
+    String replay() {
+        StringBuilder b = new StringBuilder("ringlab " + name() + " --topology " + topology + " -n " + n + replayFlags()
+                + " --rate " + rate + " --crash " + crash);
+        if (crashAt != null) {
+            b.append(" --crash-at ").append(crashAt);
+        }
+        if (respawnAfter != null) {
+            b.append(" --respawn-after ").append(respawnAfter);
+        }
+        b.append(" --engine ").append(engine).append(" --latency ").append(latency).append(" --ae ").append(ae)
+                .append(" --ack-timeout ").append(ackTimeout).append(" --successors ").append(successors)
+                .append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ").append(suspicion)
+                .append(" --seed ").append(seed).append(" --timeout ").append(timeout);
+        if (json) {
+            b.append(" --json");
+        }
+        return b.toString();
+    }
+}
