@@ -85,7 +85,7 @@ class BroadcastCommandTest {
                 new Bad("--topology", new String[] {"--topology", "margulis", "-n", "10"}),
                 new Bad("--topology", new String[] {"--topology", "moebius", "-n", "10"}),
                 new Bad("--engine", new String[] {"--topology", "ring", "-n", "8", "--engine", "warp"}),
-                new Bad("--loss", new String[] {"--topology", "ring", "-n", "8", "--engine", "netty", "--loss", "0.1"}),
+                new Bad("--processing", new String[] {"--topology", "ring", "-n", "8", "--engine", "netty", "--processing", "1ms"}),
                 new Bad("--processing", new String[] {"--topology", "ring", "-n", "8", "--processing", "soon"}));
         for (Bad bad : cases) {
             String[] args = new String[bad.args().length + 1];
