@@ -28,7 +28,7 @@ public interface Env {
 
     /**
      * Nanoseconds on a clock shared by every node of the cluster: virtual time in the simulator,
-     * {@code System.nanoTime()} (monotonic, shared by all processes of one host on Linux) in the runtime.
+     * the JVM's monotonic nanosecond clock (shared by all processes of one host on Linux) in the runtime.
      * Non-decreasing between calls.
      */
     long now();

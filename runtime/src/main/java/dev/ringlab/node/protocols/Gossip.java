@@ -1,10 +1,8 @@
 package dev.ringlab.node.protocols;
 
 import dev.ringlab.node.Env;
-import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
-import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 import java.util.random.RandomGenerator;
@@ -22,12 +20,10 @@ import java.util.random.RandomGenerator;
  * F = d - 1 is flooding). Reliability below 1 is expected and is what experiments measure. Draws come only
  * from {@link Env#random()}, so a run replays from its seed.
  */
-public final class Gossip implements Node {
+public final class Gossip extends BroadcastNode {
     private final int fanout;
     private final int[] peers;
     private final int[] scratch;
-    private final LongSet seen = new LongSet();
-    private Env env;
 
     /** @throws IllegalArgumentException if {@code fanout < 1} */
     public Gossip(Overlay overlay, int id, int fanout) {
@@ -58,32 +54,7 @@ public final class Gossip implements Node {
     }
 
     @Override
-    public void start(Env env) {
-        this.env = env;
-    }
-
-    @Override
-    public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Inject inject -> {
-                long now = env.now();
-                onBroadcast(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
-            }
-            case Message.Broadcast b -> onBroadcast(from, b);
-            case Message.Batch batch -> {
-                for (Message.Broadcast b : batch.items()) {
-                    onBroadcast(from, b);
-                }
-            }
-            default -> {}
-        }
-    }
-
-    private void onBroadcast(int from, Message.Broadcast b) {
-        if (!seen.add(b.id())) {
-            return;
-        }
-        env.observe(new Observation.Delivered(env.self(), b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+    protected void relay(int from, Message.Broadcast b) {
         int k = 0;
         for (int p : peers) {
             if (p != from) {

@@ -1,10 +1,7 @@
 package dev.ringlab.node.protocols;
 
-import dev.ringlab.node.Env;
-import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
-import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 
@@ -22,7 +19,7 @@ import dev.ringlab.topology.Overlay;
  *
  * <p>No repair: a crashed or partitioned successor stops the pass (the health layer rebuilds the ring).
  */
-public final class Ring implements Node {
+public final class Ring extends BroadcastNode {
     /** The protocol spec {@code ring}. */
     public static final Protocol PROTOCOL = new Protocol() {
         @Override
@@ -37,8 +34,6 @@ public final class Ring implements Node {
     };
 
     private final int n;
-    private final LongSet seen = new LongSet();
-    private Env env;
 
     public Ring(int n) {
         if (n < 1) {
@@ -48,32 +43,7 @@ public final class Ring implements Node {
     }
 
     @Override
-    public void start(Env env) {
-        this.env = env;
-    }
-
-    @Override
-    public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Inject inject -> {
-                long now = env.now();
-                onBroadcast(new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
-            }
-            case Message.Broadcast b -> onBroadcast(b);
-            case Message.Batch batch -> {
-                for (Message.Broadcast b : batch.items()) {
-                    onBroadcast(b);
-                }
-            }
-            default -> {}
-        }
-    }
-
-    private void onBroadcast(Message.Broadcast b) {
-        if (!seen.add(b.id())) {
-            return;
-        }
-        env.observe(new Observation.Delivered(env.self(), b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+    protected void relay(int from, Message.Broadcast b) {
         int next = (env.self() + 1) % n;
         if (next != b.origin()) {
             env.send(next, b.forwarded());

@@ -1,10 +1,7 @@
 package dev.ringlab.node.protocols;
 
-import dev.ringlab.node.Env;
-import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
-import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 
@@ -19,10 +16,8 @@ import dev.ringlab.topology.Overlay;
  * edges are used both ways, so some sends follow an arc backwards. A disconnected overlay yields one tree
  * per component and a broadcast reaches its origin's component only.
  */
-public final class Tree implements Node {
+public final class Tree extends BroadcastNode {
     private final SpanningTree tree;
-    private final LongSet seen = new LongSet();
-    private Env env;
 
     Tree(SpanningTree tree) {
         this.tree = tree;
@@ -45,33 +40,8 @@ public final class Tree implements Node {
     }
 
     @Override
-    public void start(Env env) {
-        this.env = env;
-    }
-
-    @Override
-    public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Inject inject -> {
-                long now = env.now();
-                onBroadcast(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
-            }
-            case Message.Broadcast b -> onBroadcast(from, b);
-            case Message.Batch batch -> {
-                for (Message.Broadcast b : batch.items()) {
-                    onBroadcast(from, b);
-                }
-            }
-            default -> {}
-        }
-    }
-
-    private void onBroadcast(int from, Message.Broadcast b) {
-        if (!seen.add(b.id())) {
-            return;
-        }
+    protected void relay(int from, Message.Broadcast b) {
         int self = env.self();
-        env.observe(new Observation.Delivered(self, b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
         Message.Broadcast next = b.forwarded();
         for (int i = 0; i < tree.degree(self); i++) {
             int to = tree.neighbour(self, i);

@@ -1,0 +1,82 @@
+package dev.ringlab.node.protocols;
+
+import dev.ringlab.node.Env;
+import dev.ringlab.node.LongSet;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Node;
+import dev.ringlab.node.Observation;
+
+/**
+ * What every first-receipt broadcast protocol ({@link Flood}, {@link Ring}, {@link Gossip}, {@link Tree})
+ * does the same way: a client's {@link Message.Inject} becomes a hop-0 {@link Message.Broadcast} at its
+ * origin; a {@link Message.Batch} is its broadcasts one by one; the first copy of each broadcast is
+ * delivered (one {@link Observation.Delivered}) and handed to {@link #relay}, later copies are dropped.
+ * Subclasses decide only where a delivered broadcast goes next.
+ *
+ * <p>The seen-set keeps its first two ids in fields of the node itself: in a simulated 10^6-node flood each
+ * delivery lands on a random node, and a separate set object would be one more cache miss on the hottest
+ * path; only a node that sees more than two broadcasts allocates a {@link LongSet}.
+ */
+abstract class BroadcastNode implements Node {
+    protected Env env;
+    private long seen0 = -1;
+    private long seen1 = -1;
+    private LongSet seenMore;
+
+    @Override
+    public void start(Env env) {
+        this.env = env;
+    }
+
+    @Override
+    public final void onMessage(int from, Message m) {
+        switch (m) {
+            case Message.Inject inject -> {
+                long now = env.now();
+                receive(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
+            }
+            case Message.Broadcast b -> receive(from, b);
+            case Message.Batch batch -> {
+                for (Message.Broadcast b : batch.items()) {
+                    receive(from, b);
+                }
+            }
+            default -> {
+                // Tokens, heartbeats and application messages belong to other protocols.
+            }
+        }
+    }
+
+    private void receive(int from, Message.Broadcast b) {
+        if (!markSeen(b.id())) {
+            return;
+        }
+        env.observe(new Observation.Delivered(env.self(), b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+        relay(from, b);
+    }
+
+    /**
+     * Sends broadcast {@code b}, just delivered here for the first time, on to other nodes (as
+     * {@code b.forwarded()}). {@code from} is the node it came from, or {@link Env#CLIENT} at the origin.
+     */
+    protected abstract void relay(int from, Message.Broadcast b);
+
+    /** Records broadcast {@code id} as seen; false if it was already (ids are non-negative). */
+    private boolean markSeen(long id) {
+        if (id == seen0 || id == seen1) {
+            return false;
+        }
+        if (seen0 < 0) {
+            seen0 = id;
+            return true;
+        }
+        if (seen1 < 0) {
+            seen1 = id;
+            return true;
+        }
+        if (seenMore == null) {
+            seenMore = new LongSet();
+        }
+        return seenMore.add(id);
+    }
+}
