@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         description = {
             "Makes --tokens K operations at seeded random live nodes at --rate per second: each adds a fresh random",
             "secret token, or with probability --revoke-fraction revokes one added earlier. Propagation as in",
-            "'ringlab config' (ring: hop by hop on the healing ring; expander: flooding; anti-entropy every --ae).",
+            "'ringlab config' (ring: on the healing ring's token, or hop by hop with --via hop; expander: flooding; anti-entropy every --ae).",
             "",
             "--json fields: those of 'ringlab config' (converged, lost_deltas, convergence_ms over all operations,",
             "msgs_per_delta, ...) plus adds, revokes, time_to_fleet_ms {p50, p99, max} (a new token's add, from",

@@ -77,6 +77,11 @@ abstract class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Ring: suspicion timeout (default: ${DEFAULT-VALUE}).")
     String suspicion = "50ms";
 
+    @Option(names = "--via", paramLabel = "token|hop", description = "Ring: how deltas travel first-hand: token (in the"
+            + " healing ring token's payload, one message per hop for all deltas on board) or hop (each node forwards"
+            + " every delta to its successor in its own messages) (default: ${DEFAULT-VALUE}).")
+    String via = "token";
+
     @Option(names = "--successors", paramLabel = "R", description = "Ring: successor list length (default: ${DEFAULT-VALUE}).")
     int successors = 3;
 
@@ -152,8 +157,13 @@ abstract class ReplicaCommand implements Callable<Integer> {
             RecoveryConfig rc = ring ? new RecoveryConfig(duration("--heartbeat", heartbeat), sus,
                     Math.max(Math.max(200 * MS, sus), 4L * n * link.maxNanos()), successors, RecoveryConfig.Detector.TIMEOUT, 8.0)
                     : null;
+            DeltaReplicator.Via v = switch (via.trim().toLowerCase(Locale.ROOT)) {
+                case "token" -> DeltaReplicator.Via.TOKEN;
+                case "hop" -> DeltaReplicator.Via.HOP;
+                default -> throw new UsageException("--via", "use token or hop, got '" + via + "'");
+            };
             settings = new DeltaReplicator.Settings(ring ? DeltaReplicator.Mode.RING : DeltaReplicator.Mode.FLOOD, aeNanos,
-                    ackNanos, rc);
+                    ackNanos, rc, ring ? v : null);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--ae/--ack-timeout/--successors/--heartbeat/--suspicion-timeout", e.getMessage());
         }
@@ -370,6 +380,7 @@ abstract class ReplicaCommand implements Callable<Integer> {
         }
         b.append(" --engine ").append(engine).append(" --latency ").append(latency).append(" --ae ").append(ae)
                 .append(" --ack-timeout ").append(ackTimeout).append(" --successors ").append(successors)
+                .append(" --via ").append(via)
                 .append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ").append(suspicion)
                 .append(" --seed ").append(seed).append(" --timeout ").append(timeout);
         if (json) {

@@ -15,7 +15,7 @@ class CatalogCommandTest {
     @Test
     void tokensReachTheFleetAndRespawnedNodesCatchUp() throws Exception {
         TokenCommandTest.Result r = TokenCommandTest.run("catalog", "--topology", "ring", "-n", "10", "--tokens", "150",
-                "--rate", "300", "--crash", "2", "--respawn-after", "300ms", "--seed", "8", "--json");
+                "--rate", "300", "--crash", "2", "--respawn-after", "300ms", "--seed", "8", "--via", "hop", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
         for (String f : List.of("converged", "time_to_fleet_ms", "bytes_per_token", "add_delta_bytes", "adds", "revokes",

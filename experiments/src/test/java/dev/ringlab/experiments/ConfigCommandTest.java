@@ -15,7 +15,7 @@ class ConfigCommandTest {
     @Test
     void onTheRingEveryLiveNodeConvergesAfterACrashAndNoAcknowledgedDeltaIsLost() throws Exception {
         String[] args = {"config", "--topology", "ring", "-n", "12", "--deltas", "100", "--rate", "200", "--crash", "1",
-            "--seed", "4", "--json"};
+            "--seed", "4", "--via", "hop", "--json"};
         TokenCommandTest.Result r = TokenCommandTest.run(args);
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
@@ -40,6 +40,29 @@ class ConfigCommandTest {
         assertTrue(j.get("cluster_msgs_per_delta").asDouble() > mpd, "the ring's heartbeats come on top");
         assertTrue(r.err().contains("replay: ringlab config --topology ring -n 12 --deltas 100"), r.err());
         // Same seed, same run.
+        assertEquals(j.get("trace_hash"), TokenCommandTest.run(args).json().get("trace_hash"));
+    }
+
+    @Test
+    void onTheRingDeltasRideTheTokenByDefaultWithFewerMessagesThanHopByHop() throws Exception {
+        String[] args = {"config", "--topology", "ring", "-n", "12", "--deltas", "100", "--rate", "200", "--crash", "1",
+            "--seed", "4", "--json"};
+        TokenCommandTest.Result r = TokenCommandTest.run(args);
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("protocol").asText().contains(",via=token;"), r.out());
+        assertTrue(j.get("converged").asBoolean(), r.out());
+        assertEquals(0, j.get("lost_deltas").asInt(), r.out());
+        assertEquals(100, j.get("deltas_held").asInt(), r.out());
+        // A delta waits at most one rotation (12 hops of 1 ms) for the token, then rides 11 hops (10 past the victim).
+        double p50 = j.get("convergence_ms").get("p50").asDouble();
+        assertTrue(p50 >= 10 && p50 <= 24, "p50 " + p50);
+        double mpd = j.get("msgs_per_delta").asDouble();
+        TokenCommandTest.Result hop = TokenCommandTest.run(
+                "config", "--topology", "ring", "-n", "12", "--deltas", "100", "--rate", "200", "--crash", "1",
+                "--seed", "4", "--via", "hop", "--json");
+        assertTrue(mpd < hop.json().get("msgs_per_delta").asDouble(), "token " + mpd + " vs hop " + hop.out());
+        assertTrue(r.err().contains(" --via token"), r.err());
         assertEquals(j.get("trace_hash"), TokenCommandTest.run(args).json().get("trace_hash"));
     }
 

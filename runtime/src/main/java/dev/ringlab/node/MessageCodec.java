@@ -237,15 +237,7 @@ public final class MessageCodec {
             case Message.Deltas d -> {
                 out.putInt(d.items().size());
                 for (Message.Delta x : d.items()) {
-                    putDot(x.dot(), out);
-                    out.putLong(x.lamport());
-                    out.put(x.op());
-                    putString(x.key(), out);
-                    putString(x.value(), out);
-                    out.putInt(x.observed().size());
-                    for (Message.Dot o : x.observed()) {
-                        putDot(o, out);
-                    }
+                    putDelta(x, out);
                 }
             }
             case Message.Digest d -> {
@@ -481,19 +473,44 @@ public final class MessageCodec {
         }
         List<Message.Delta> items = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
-            Message.Dot dot = getDot(in);
-            long lamport = in.getLong();
-            byte op = in.get();
-            String key = string(in);
-            String value = string(in);
-            List<Message.Dot> observed = dots(in);
-            try {
-                items.add(new Message.Delta(dot, lamport, op, key, value, observed));
-            } catch (IllegalArgumentException e) {
-                throw new CodecException(e.getMessage());
-            }
+            items.add(getDelta(in));
         }
         return new Message.Deltas(items);
+    }
+
+    /**
+     * Writes one delta as inside a {@link Message.Deltas} body ({@link #deltaSize} bytes): for protocols that
+     * carry deltas in another container, such as the config bus's token payload.
+     */
+    public static void putDelta(Message.Delta x, ByteBuffer out) {
+        putDot(x.dot(), out);
+        out.putLong(x.lamport());
+        out.put(x.op());
+        putString(x.key(), out);
+        putString(x.value(), out);
+        out.putInt(x.observed().size());
+        for (Message.Dot o : x.observed()) {
+            putDot(o, out);
+        }
+    }
+
+    /**
+     * Reads one delta written by {@link #putDelta}.
+     *
+     * @throws CodecException if the bytes are not a delta
+     */
+    public static Message.Delta getDelta(ByteBuffer in) {
+        Message.Dot dot = getDot(in);
+        long lamport = in.getLong();
+        byte op = in.get();
+        String key = string(in);
+        String value = string(in);
+        List<Message.Dot> observed = dots(in);
+        try {
+            return new Message.Delta(dot, lamport, op, key, value, observed);
+        } catch (IllegalArgumentException e) {
+            throw new CodecException(e.getMessage());
+        }
     }
 
     private static List<Message.Dot> dots(ByteBuffer in) {

@@ -3,7 +3,9 @@ package dev.ringlab.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
+import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.ConfigBus;
@@ -11,11 +13,14 @@ import dev.ringlab.node.protocols.DeltaReplicator;
 import dev.ringlab.node.protocols.HealingRing;
 import dev.ringlab.node.protocols.RecoveryConfig;
 import dev.ringlab.node.protocols.TokenCatalog;
+import dev.ringlab.node.Timer;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +36,89 @@ class ConfigBusSimTest {
     static final long MASTER_SEED = 0xC0F1_6BL;
 
     static DeltaReplicator.Settings ring() {
-        return new DeltaReplicator.Settings(DeltaReplicator.Mode.RING, 50 * MS, 100 * MS, RecoveryConfig.defaults());
+        return ring(DeltaReplicator.Via.TOKEN);
+    }
+
+    static DeltaReplicator.Settings ring(DeltaReplicator.Via via) {
+        return new DeltaReplicator.Settings(DeltaReplicator.Mode.RING, 50 * MS, 100 * MS, RecoveryConfig.defaults(), via);
+    }
+
+    /**
+     * Wraps every node's {@link Env} to count, on the sending side, the node-to-node messages that carry deltas:
+     * {@link Message.Deltas} and tokens with a non-empty payload (independently of the application's own count).
+     */
+    static final class CarrierCount {
+        final AtomicLong messages = new AtomicLong();
+        final AtomicLong loadedTokens = new AtomicLong();
+        /** The node the last token with a non-empty payload was sent to, -1 if none yet. */
+        volatile int lastLoadedTokenTo = -1;
+
+        Protocol wrap(Protocol inner) {
+            return new Protocol() {
+                @Override
+                public String spec() {
+                    return inner.spec();
+                }
+
+                @Override
+                public Node create(int id, Overlay overlay) {
+                    Node node = inner.create(id, overlay);
+                    return new Node() {
+                        @Override
+                        public void start(Env env) {
+                            node.start(new Env() {
+                                @Override
+                                public int self() {
+                                    return env.self();
+                                }
+
+                                @Override
+                                public long now() {
+                                    return env.now();
+                                }
+
+                                @Override
+                                public void send(int to, Message m) {
+                                    if (m instanceof Message.Token t && t.payload().length > 0) {
+                                        loadedTokens.incrementAndGet();
+                                        lastLoadedTokenTo = to;
+                                    }
+                                    if (m instanceof Message.Deltas || m instanceof Message.Token t && t.payload().length > 0) {
+                                        messages.incrementAndGet();
+                                    }
+                                    env.send(to, m);
+                                }
+
+                                @Override
+                                public Timer schedule(long delayNanos, Runnable task) {
+                                    return env.schedule(delayNanos, task);
+                                }
+
+                                @Override
+                                public RandomGenerator random() {
+                                    return env.random();
+                                }
+
+                                @Override
+                                public void observe(Observation o) {
+                                    env.observe(o);
+                                }
+                            });
+                        }
+
+                        @Override
+                        public void onMessage(int from, Message m) {
+                            node.onMessage(from, m);
+                        }
+
+                        @Override
+                        public void stop() {
+                            node.stop();
+                        }
+                    };
+                }
+            };
+        }
     }
 
     static DeltaReplicator.Settings flood() {
@@ -44,14 +131,19 @@ class ConfigBusSimTest {
         final SimCluster cluster;
         final ReplicaWatch watch;
         final List<Observation> seen = new ArrayList<>();
+        final CarrierCount carriers = new CarrierCount();
 
         Run(int n, boolean catalog, boolean onRing, SimConfig config) {
+            this(n, catalog, onRing, DeltaReplicator.Via.TOKEN, config);
+        }
+
+        Run(int n, boolean catalog, boolean onRing, DeltaReplicator.Via via, SimConfig config) {
             this.n = n;
-            DeltaReplicator.Settings s = onRing ? ring() : flood();
+            DeltaReplicator.Settings s = onRing ? ring(via) : flood();
             Overlay overlay = onRing ? HealingRing.overlay(n, s.ring().successors())
                     : Topologies.build("random-regular:4", n, config.seed());
             Protocol p = catalog ? TokenCatalog.protocol(s) : ConfigBus.protocol(s);
-            cluster = new SimCluster(overlay, p, config);
+            cluster = new SimCluster(overlay, carriers.wrap(p), config);
             watch = new ReplicaWatch(n);
             cluster.addObserver(watch);
             cluster.addObserver(seen::add);
@@ -83,8 +175,8 @@ class ConfigBusSimTest {
         }
     }
 
-    private static void scriptedCrashInTheMiddle(boolean onRing) {
-        Run run = new Run(12, false, onRing, SimConfig.of(7));
+    private static void scriptedCrashInTheMiddle(boolean onRing, DeltaReplicator.Via via) {
+        Run run = new Run(12, false, onRing, via, SimConfig.of(7));
         run.cluster.runFor(300 * MS); // the ring forms
         for (int i = 0; i < 40; i++) {
             int node = i % 12;
@@ -109,32 +201,110 @@ class ConfigBusSimTest {
 
     @Test
     void liveNodesConvergeAfterACrashInTheMiddleOnTheHealingRing() {
-        scriptedCrashInTheMiddle(true);
+        scriptedCrashInTheMiddle(true, DeltaReplicator.Via.TOKEN);
+        scriptedCrashInTheMiddle(true, DeltaReplicator.Via.HOP);
     }
 
     @Test
     void liveNodesConvergeAfterACrashInTheMiddleOnAnExpander() {
-        scriptedCrashInTheMiddle(false);
+        scriptedCrashInTheMiddle(false, null);
     }
 
     @Test
     void anAcknowledgedDeltaSurvivesTheCrashOfItsOrigin() {
-        for (boolean onRing : new boolean[] {true, false}) {
-            Run run = new Run(10, false, onRing, SimConfig.of(3));
+        for (DeltaReplicator.Via via : new DeltaReplicator.Via[] {DeltaReplicator.Via.TOKEN, DeltaReplicator.Via.HOP, null}) {
+            boolean onRing = via != null;
+            Run run = new Run(10, false, onRing, via, SimConfig.of(3));
             run.cluster.runFor(300 * MS);
             run.cluster.inject(4, new Message.ConfigPut("feature", "on"));
             // Crash the origin the instant it acknowledges: only what it already handed on can survive.
             assertTrue(run.cluster.runUntil(() -> !run.acks(4).isEmpty(), 1_000 * MS), "no ack");
             run.crash(4);
             assertTrue(run.converge(5_000 * MS));
-            assertEquals(List.of(), run.watch.lostAcked(run.cluster::alive), "ring=" + onRing);
-            assertEquals(1, run.watch.convergenceNanos(-1, v -> run.cluster.alive(v)).length, "ring=" + onRing);
+            assertEquals(List.of(), run.watch.lostAcked(run.cluster::alive), "via=" + via);
+            assertEquals(1, run.watch.convergenceNanos(-1, v -> run.cluster.alive(v)).length, "via=" + via);
+        }
+    }
+
+    /** Puts at a steady rate on a 16-node ring; returns node-to-node messages carrying deltas, per delta. */
+    private static double carriersPerDelta(DeltaReplicator.Via via, int deltas, long[] tokensOut) {
+        Run run = new Run(16, false, true, via, SimConfig.of(17));
+        run.cluster.runFor(300 * MS);
+        long before = run.carriers.messages.get();
+        long tokensBefore = run.carriers.loadedTokens.get();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < deltas; i++) {
+            run.cluster.inject(r.nextInt(16), new Message.ConfigPut("k" + r.nextInt(20), "v" + i));
+            run.cluster.runFor(2 * MS);
+        }
+        assertTrue(run.converge(5_000 * MS), "via=" + via + ": no convergence");
+        assertEquals(deltas, run.watch.deltasCreated());
+        assertEquals(deltas, run.watch.convergenceNanos(-1, v -> true).length, "via=" + via + ": every delta at every node");
+        assertEquals(List.of(), run.watch.missing(run.cluster::alive));
+        assertEquals(deltas, run.watch.deltasAcked(), "via=" + via + ": every delta acknowledged");
+        // First-hand propagation, not anti-entropy (a 50 ms round per ring edge), brings them: the median delta
+        // reaches every node within two token rotations (16 hops of 1 ms each).
+        long[] conv = run.watch.convergenceNanos(-1, v -> true).clone();
+        java.util.Arrays.sort(conv);
+        assertTrue(conv[conv.length / 2] <= 32 * MS, "via=" + via + ": median convergence " + conv[conv.length / 2] / 1e6 + " ms");
+        tokensOut[0] = run.carriers.loadedTokens.get() - tokensBefore;
+        return (double) (run.carriers.messages.get() - before) / deltas;
+    }
+
+    @Test
+    void onTheRingTheTokenCarriesDeltasWithFarFewerMessagesThanHopByHop() {
+        long[] tokens = new long[1];
+        double token = carriersPerDelta(DeltaReplicator.Via.TOKEN, 400, tokens);
+        assertTrue(tokens[0] > 0, "deltas rode the token");
+        long[] hopTokens = new long[1];
+        double hop = carriersPerDelta(DeltaReplicator.Via.HOP, 400, hopTokens);
+        assertEquals(0, hopTokens[0], "hop by hop: the token stays empty");
+        // Hop by hop each delta costs about one message per node (15 hops); on the token a pass carries every
+        // delta on board, and at 500 deltas/s on a 16 ms rotation each pass carries several.
+        assertTrue(hop >= 10, "hop by hop: " + hop + " messages per delta");
+        assertTrue(token * 4 < hop, "token " + token + " vs hop " + hop + " messages carrying deltas per delta");
+    }
+
+    @Test
+    void theTokenDyingWithItsHolderLosesNoDeltaOfALiveOrigin() {
+        for (long seed = 1; seed <= 4; seed++) {
+            Run run = new Run(12, false, true, DeltaReplicator.Via.TOKEN, SimConfig.of(seed));
+            run.cluster.runFor(300 * MS);
+            int victim = 9;
+            for (int i = 0; i < 30; i++) {
+                run.cluster.inject(i % 4, new Message.ConfigPut("k" + (i % 5), "v" + i));
+                run.cluster.runFor(MS);
+            }
+            // The next token with deltas on board is sent to the victim: it dies there in flight, payload and all.
+            assertTrue(run.cluster.runUntil(() -> run.carriers.lastLoadedTokenTo == victim, 1_000 * MS),
+                    "no loaded token to the victim");
+            run.carriers.lastLoadedTokenTo = -1;
+            run.crash(victim);
+            long crashedAt = run.cluster.now();
+            for (int i = 30; i < 40; i++) {
+                run.cluster.inject(i % 4, new Message.ConfigPut("k" + (i % 5), "v" + i));
+                run.cluster.runFor(MS);
+            }
+            assertTrue(run.converge(5_000 * MS), "seed " + seed + ": no convergence");
+            boolean regenerated = run.seen.stream().anyMatch(o -> o instanceof Observation.TokenCreated c
+                    && c.atNanos() > crashedAt);
+            assertTrue(regenerated, "seed " + seed + ": the token died with its holder and was regenerated");
+            assertEquals(40, run.watch.deltasCreated());
+            assertEquals(List.of(), run.watch.missing(run.cluster::alive), "seed " + seed + ": origins never crashed");
+            assertEquals(List.of(), run.watch.lostAcked(run.cluster::alive));
+            assertEquals(40, run.watch.deltasAcked(), "seed " + seed);
         }
     }
 
     @Test
     void anUnacknowledgedDeltaMayDieWithItsOriginAndIsNotCountedAsAcknowledged() {
-        Run run = new Run(10, false, true, SimConfig.of(3));
+        for (DeltaReplicator.Via via : DeltaReplicator.Via.values()) {
+            unacknowledgedDeltaDiesWithItsOrigin(via);
+        }
+    }
+
+    private static void unacknowledgedDeltaDiesWithItsOrigin(DeltaReplicator.Via via) {
+        Run run = new Run(10, false, true, via, SimConfig.of(3));
         run.cluster.runFor(300 * MS);
         run.cluster.inject(4, new Message.ConfigPut("feature", "on"));
         run.crash(4); // at the same instant: the delta never left node 4
@@ -165,21 +335,33 @@ class ConfigBusSimTest {
      * acknowledged delta. Shared with {@link CatalogSimTest}.
      */
     static void randomRunsConverge(boolean catalog, long masterSeed, int cases) {
-        SplittableRandom master = new SplittableRandom(masterSeed);
-        for (int c = 0; c < cases; c++) {
-            randomCase(catalog, master.nextLong(), true);
+        for (DeltaReplicator.Via via : DeltaReplicator.Via.values()) {
+            randomRunsConverge(catalog, masterSeed, cases, via);
         }
     }
 
-    /** One case of {@link #randomRunsConverge}: everything follows from {@code seed}. */
+    /** {@link #randomRunsConverge} with deltas {@code via} the token or hop by hop on the ring cases. */
+    static void randomRunsConverge(boolean catalog, long masterSeed, int cases, DeltaReplicator.Via via) {
+        SplittableRandom master = new SplittableRandom(masterSeed);
+        for (int c = 0; c < cases; c++) {
+            randomCase(catalog, master.nextLong(), true, via);
+        }
+    }
+
+    /** One case of {@link #randomRunsConverge}, deltas on the token on the ring: everything follows from {@code seed}. */
     static Run randomCase(boolean catalog, long seed, boolean check) {
+        return randomCase(catalog, seed, check, DeltaReplicator.Via.TOKEN);
+    }
+
+    /** One case of {@link #randomRunsConverge}: everything follows from {@code seed} and {@code via}. */
+    static Run randomCase(boolean catalog, long seed, boolean check, DeltaReplicator.Via via) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean onRing = r.nextBoolean();
         int n = 6 + r.nextInt(7);
         long horizon = 1_000 * MS;
         FaultPlan plan = FaultPlan.random(seed, n, horizon);
-        String why = "case seed " + seed + " (catalog=" + catalog + ", ring=" + onRing + ", n=" + n + ", faults=" + plan + ")";
-        Run run = new Run(n, catalog, onRing, SimConfig.of(seed));
+        String why = "case seed " + seed + " (catalog=" + catalog + ", ring=" + onRing + ", via=" + via + ", n=" + n + ", faults=" + plan + ")";
+        Run run = new Run(n, catalog, onRing, onRing ? via : null, SimConfig.of(seed));
         run.cluster.runFor(200 * MS);
         long origin = run.cluster.now();
         plan.applyTo(run.cluster, origin, (kind, node, at, call) -> {

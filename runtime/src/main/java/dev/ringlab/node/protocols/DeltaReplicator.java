@@ -25,13 +25,24 @@ import java.util.TreeMap;
  * A delta travels first-hand the moment it is created or first received, and every node forwards each delta
  * at most once:
  * <ul>
- *   <li>{@link Mode#RING}: hop by hop around the ring, to the node's current successor as the
+ *   <li>{@link Mode#RING} with {@link Via#TOKEN} (the default on the ring): on the wrapped {@link HealingRing}'s
+ *       token. When the token visits, the node applies every delta in its payload (in order per source, gaps
+ *       buffered and pulled from the node the token came from, as below), then appends its own deltas not yet
+ *       circulated (new ones, and unacknowledged ones again after {@link Settings#ackTimeoutNanos}), as many
+ *       as fit under {@link MessageCodec#MAX_FRAME_BYTES}; the rest wait for the next visit. Each payload
+ *       entry counts the hops it has travelled; it leaves the payload when the token brings it back to its
+ *       origin node (one rotation) or, if the origin is dead, after {@code n} hops. The payload is
+ *       {@code int count} then per entry {@code int hops} and the delta as {@link MessageCodec#putDelta}
+ *       writes it. The first node after the origin that reads a delta from the token (hop 1) answers the
+ *       origin {@link Message.DeltaAck}. A token lost with its holder loses its payload: the origins re-send
+ *       their unacknowledged deltas on a later token and anti-entropy spreads the rest. Deltas received
+ *       otherwise (pulls, anti-entropy) are not forwarded first-hand.</li>
+ *   <li>{@link Mode#RING} with {@link Via#HOP}: hop by hop around the ring, to the node's current successor as the
  *       {@link HealingRing} this node wraps decides it (its failure detector and successor list skip dead
  *       nodes, so the bus survives crashes and a respawned node is relinked), and to the suspected nodes the
  *       ring skips on the way there (a falsely suspected node still gets deltas first-hand; a dead one drops
- *       them); a delta stops at the node whose successor is its origin, or at a node that already has it. The wrapped ring still circulates its token
- *       (ticks, rotations) but deltas do not ride it: the token's payload would carry every pending delta
- *       around the whole ring once per rotation, where hop-by-hop forwarding carries each delta once.</li>
+ *       them); a delta stops at the node whose successor is its origin, or at a node that already has it. The
+ *       wrapped ring still circulates its token (ticks, rotations) but deltas do not ride it.</li>
  *   <li>{@link Mode#FLOOD}: to every overlay neighbour but the sender (flooding on an expander).</li>
  * </ul>
  *
@@ -72,15 +83,25 @@ public abstract class DeltaReplicator implements Node {
         FLOOD
     }
 
+    /** How deltas travel first-hand in {@link Mode#RING}. */
+    public enum Via {
+        /** In the payload of the healing ring's token. */
+        TOKEN,
+        /** Hop by hop to the current successor, each in its own messages. */
+        HOP
+    }
+
     /** Spec prefix of the config bus. */
     public static final String CONFIG = "config";
     /** Spec prefix of the token catalog. */
     public static final String CATALOG = "catalog";
-    public static final String FORMS = "config;MODE;ae=D,ack=D[;healing:...] or catalog;... with MODE ring or flood,"
-            + " D a duration such as 50ms (the healing ring part only with ring)";
+    public static final String FORMS = "config;MODE;ae=D,ack=D[,via=token|hop][;healing:...] or catalog;... with MODE ring"
+            + " or flood, D a duration such as 50ms (via and the healing ring part only with ring; via defaults to token)";
 
     /** Largest {@link Message.Deltas} this node sends, in encoded bytes, well under the frame cap. */
     private static final int MAX_BATCH_BYTES = 64 * 1024;
+    /** An empty token payload. */
+    private static final byte[] NO_DELTAS = new byte[0];
     /** Most deltas re-sent per anti-entropy round while unacknowledged. */
     private static final int MAX_RESEND = 256;
 
@@ -91,8 +112,14 @@ public abstract class DeltaReplicator implements Node {
      * @param antiEntropyNanos period of the digest exchange with one peer, > 0
      * @param ackTimeoutNanos  an unacknowledged delta is re-sent after this long, > 0
      * @param ring             the healing ring wrapped in {@link Mode#RING}; null in {@link Mode#FLOOD}
+     * @param via              how deltas travel on the ring in {@link Mode#RING}; null in {@link Mode#FLOOD}
      */
-    public record Settings(Mode mode, long antiEntropyNanos, long ackTimeoutNanos, RecoveryConfig ring) {
+    public record Settings(Mode mode, long antiEntropyNanos, long ackTimeoutNanos, RecoveryConfig ring, Via via) {
+        /** Settings with deltas on the token in {@link Mode#RING}. */
+        public Settings(Mode mode, long antiEntropyNanos, long ackTimeoutNanos, RecoveryConfig ring) {
+            this(mode, antiEntropyNanos, ackTimeoutNanos, ring, mode == Mode.RING ? Via.TOKEN : null);
+        }
+
         public Settings {
             Objects.requireNonNull(mode, "mode");
             if (antiEntropyNanos <= 0 || ackTimeoutNanos <= 0) {
@@ -102,13 +129,16 @@ public abstract class DeltaReplicator implements Node {
             if ((mode == Mode.RING) != (ring != null)) {
                 throw new IllegalArgumentException("a healing ring config is needed in ring mode and only there");
             }
+            if ((mode == Mode.RING) != (via != null)) {
+                throw new IllegalArgumentException("via (token or hop) is needed in ring mode and only there");
+            }
         }
 
-        /** {@code ring;ae=50ms,ack=100ms;healing:...} or {@code flood;ae=50ms,ack=100ms}. */
+        /** {@code ring;ae=50ms,ack=100ms,via=token;healing:...} or {@code flood;ae=50ms,ack=100ms}. */
         public String spec() {
             String s = mode.name().toLowerCase(Locale.ROOT) + ";ae=" + RecoveryConfig.format(antiEntropyNanos) + ",ack="
                     + RecoveryConfig.format(ackTimeoutNanos);
-            return ring == null ? s : s + ";" + ring.spec();
+            return ring == null ? s : s + ",via=" + via.name().toLowerCase(Locale.ROOT) + ";" + ring.spec();
         }
 
         /** The inverse of {@link #spec()}. @throws IllegalArgumentException naming the bad part */
@@ -124,10 +154,19 @@ public abstract class DeltaReplicator implements Node {
             };
             long ae = -1;
             long ack = -1;
+            Via via = null;
             for (String kv : parts[1].split(",")) {
                 String[] p = kv.split("=", 2);
                 if (p.length != 2) {
                     throw new IllegalArgumentException("'" + kv + "' in '" + spec + "' is not KEY=VALUE");
+                }
+                if (p[0].equals("via")) {
+                    via = switch (p[1].toLowerCase(Locale.ROOT)) {
+                        case "token" -> Via.TOKEN;
+                        case "hop" -> Via.HOP;
+                        default -> throw new IllegalArgumentException("unknown via '" + p[1] + "': use token or hop");
+                    };
+                    continue;
                 }
                 DelaySpec d = DelaySpec.parse(p[1]);
                 if (d.loNanos() != d.hiNanos()) {
@@ -136,14 +175,21 @@ public abstract class DeltaReplicator implements Node {
                 switch (p[0]) {
                     case "ae" -> ae = d.loNanos();
                     case "ack" -> ack = d.loNanos();
-                    default -> throw new IllegalArgumentException("unknown key '" + p[0] + "' in '" + spec + "': use ae, ack");
+                    default -> throw new IllegalArgumentException("unknown key '" + p[0] + "' in '" + spec + "': use ae, ack, via");
                 }
             }
             if (ae < 0 || ack < 0) {
                 throw new IllegalArgumentException("'" + spec + "' needs both ae=D and ack=D");
             }
             RecoveryConfig ring = parts.length == 3 ? RecoveryConfig.parse(parts[2]) : null;
-            return new Settings(mode, ae, ack, ring);
+            if (via != null && mode != Mode.RING) {
+                throw new IllegalArgumentException("via=" + p1(via) + " in '" + spec + "': only in ring mode");
+            }
+            return new Settings(mode, ae, ack, ring, mode == Mode.RING && via == null ? Via.TOKEN : via);
+        }
+
+        private static String p1(Via via) {
+            return via.name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -229,6 +275,8 @@ public abstract class DeltaReplicator implements Node {
     private long sentBytes;
     private long reportedMessages = -1;
     private final Map<Integer, Long> lastPullNanos = new HashMap<>();
+    /** {@link Via#TOKEN}: own deltas (by seq) to append to the token on its next visit, in order. */
+    private final java.util.TreeSet<Long> toCirculate = new java.util.TreeSet<>();
 
     protected DeltaReplicator(int id, Overlay overlay, Settings settings) {
         this.self = id;
@@ -237,7 +285,9 @@ public abstract class DeltaReplicator implements Node {
         if (id < 0 || id >= overlay.size()) {
             throw new IllegalArgumentException("node " + id + " is not in 0.." + (overlay.size() - 1));
         }
-        this.ring = settings.mode() == Mode.RING ? new HealingRing(id, overlay, settings.ring()) : null;
+        this.ring = settings.mode() != Mode.RING ? null
+                : settings.via() == Via.TOKEN ? new HealingRing(id, overlay, settings.ring(), this::onTokenVisit)
+                : new HealingRing(id, overlay, settings.ring());
     }
 
     // ---- what an application supplies --------------------------------------------------------------------
@@ -269,7 +319,11 @@ public abstract class DeltaReplicator implements Node {
         SourceLog log = logs.computeIfAbsent(source(dot), k -> new SourceLog());
         applyInOrder(log, d);
         unacked.put(dot.seq(), env.now());
-        forward(Env.CLIENT, List.of(d));
+        if (onToken()) {
+            toCirculate.add(dot.seq());
+        } else {
+            forward(Env.CLIENT, List.of(d));
+        }
         reportState();
         return d;
     }
@@ -314,6 +368,10 @@ public abstract class DeltaReplicator implements Node {
         }
     }
 
+    private boolean onToken() {
+        return settings.via() == Via.TOKEN;
+    }
+
     private void onDeltas(int from, Message.Deltas msg) {
         List<Message.Delta> fresh = new ArrayList<>();
         boolean gap = false;
@@ -322,9 +380,26 @@ public abstract class DeltaReplicator implements Node {
             if (from == dot.node() && from != self) {
                 send(from, new Message.DeltaAck(dot));
             }
+            gap |= receive(d, fresh);
+        }
+        if (gap) {
+            pull(from);
+        }
+        if (!fresh.isEmpty()) {
+            if (!onToken()) {
+                forward(from, fresh);
+            }
+            reportState();
+        }
+    }
+
+    /** Takes one received delta: applies it (and what it unblocks) or buffers it; true if it left a gap. */
+    private boolean receive(Message.Delta d, List<Message.Delta> fresh) {
+        Message.Dot dot = d.dot();
+        {
             SourceLog log = logs.computeIfAbsent(source(dot), k -> new SourceLog());
             if (log.holds(dot.seq())) {
-                continue;
+                return false;
             }
             if (dot.node() == self && dot.incarnation() == incarnation) {
                 throw new IllegalStateException("node " + self + " received its own delta " + dot + " that it never created");
@@ -338,16 +413,104 @@ public abstract class DeltaReplicator implements Node {
                 }
             } else {
                 log.buffered.put(dot.seq(), d);
-                gap = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@link Via#TOKEN}: the token visits. Applies the deltas of its payload, acknowledges those whose first
+     * holder this node is, drops those back at their origin or that have travelled {@code n} hops, and appends
+     * this node's deltas not yet circulated, as many as fit.
+     */
+    private byte[] onTokenVisit(int from, Message.Token token) {
+        int n = overlay.size();
+        List<Message.Delta> keep = new ArrayList<>();
+        List<Integer> keepHops = new ArrayList<>();
+        java.util.Set<Message.Dot> carried = new java.util.HashSet<>();
+        List<Message.Delta> fresh = new ArrayList<>();
+        boolean gap = false;
+        byte[] in = token.payload();
+        List<Message.Delta> items = new ArrayList<>();
+        List<Integer> itemHops = new ArrayList<>();
+        if (in.length > 0) {
+            try {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(in);
+                int count = b.getInt();
+                for (int k = 0; k < count; k++) {
+                    int hops = b.getInt();
+                    items.add(MessageCodec.getDelta(b));
+                    itemHops.add(hops);
+                }
+            } catch (dev.ringlab.node.CodecException | java.nio.BufferUnderflowException e) {
+                // Not a payload this bus wrote (a hostile or broken peer): drop it; anti-entropy repairs.
+                items.clear();
+                itemHops.clear();
+            }
+            for (int k = 0; k < items.size(); k++) {
+                int hops = itemHops.get(k) + (from == self ? 0 : 1);
+                Message.Delta d = items.get(k);
+                Message.Dot dot = d.dot();
+                if (dot.node() >= n) {
+                    continue; // no such origin: not a delta of this cluster
+                }
+                boolean own = dot.node() == self && dot.incarnation() == incarnation;
+                if (!own) {
+                    if (hops == 1) {
+                        send(dot.node(), new Message.DeltaAck(dot)); // the first node after the origin holds it
+                    }
+                    gap |= receive(d, fresh);
+                }
+                if (dot.node() != self && hops < n) {
+                    keep.add(d);
+                    keepHops.add(hops);
+                    carried.add(dot);
+                }
             }
         }
         if (gap) {
             pull(from);
         }
         if (!fresh.isEmpty()) {
-            forward(from, fresh);
             reportState();
         }
+        // Room left under the frame cap for this node's deltas.
+        int budget = MessageCodec.MAX_FRAME_BYTES - (MessageCodec.encodedSize(token) - in.length);
+        int bytes = 4;
+        for (Message.Delta d : keep) {
+            bytes += 4 + MessageCodec.deltaSize(d);
+        }
+        SourceLog own = logs.get(new Message.Dot(self, incarnation, 0));
+        java.util.Iterator<Long> it = toCirculate.iterator();
+        while (it.hasNext()) {
+            Message.Delta d = own.applied.get((int) (it.next() - 1));
+            if (carried.contains(d.dot())) {
+                it.remove(); // still on its way round
+                continue;
+            }
+            int size = 4 + MessageCodec.deltaSize(d);
+            if (bytes + size > budget) {
+                break; // the token is full: the rest waits for the next visit
+            }
+            bytes += size;
+            keep.add(d);
+            keepHops.add(0);
+            it.remove();
+        }
+        if (keep.isEmpty()) {
+            return in.length == 0 ? in : NO_DELTAS;
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(bytes);
+        out.putInt(keep.size());
+        for (int k = 0; k < keep.size(); k++) {
+            out.putInt(keepHops.get(k));
+            MessageCodec.putDelta(keep.get(k), out);
+        }
+        // The token now carries deltas: count its pass as a message of this application.
+        sentMessages++;
+        sentBytes += bytes;
+        return out.array();
     }
 
     private void applyInOrder(SourceLog log, Message.Delta d) {
@@ -432,7 +595,13 @@ public abstract class DeltaReplicator implements Node {
                     e.setValue(now);
                 }
             }
-            sendBatched(peer, resend);
+            if (onToken()) {
+                for (Message.Delta d : resend) {
+                    toCirculate.add(d.dot().seq()); // on the next token
+                }
+            } else {
+                sendBatched(peer, resend);
+            }
         }
         if (sentMessages != reportedMessages) {
             reportedMessages = sentMessages;

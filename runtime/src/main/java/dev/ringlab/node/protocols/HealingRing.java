@@ -76,6 +76,12 @@ import java.util.TreeMap;
  * rotation all nodes agree again. Without faults, ticks, rotations and rotation estimates are those of
  * {@link TokenRing}, except that the first token appears one round trip after start.
  *
+ * <h2>Payload station</h2>
+ * A wrapping protocol may give a {@link PayloadStation}: each time this node takes the token (it arrives,
+ * or this node creates one), the station reads the payload and returns the payload the token leaves with,
+ * the way a {@link Station} rides the {@link TokenRing}'s token. The config bus puts its deltas there. Without
+ * a station the payload is passed on untouched.
+ *
  * <h2>Overlays</h2>
  * Needs an edge (either direction) between every node and each of its {@code r} successors, because real
  * engines only carry messages along overlay edges: {@link #overlay} builds the smallest such graph;
@@ -92,9 +98,27 @@ public final class HealingRing implements Node {
     private static final long MS = 1_000_000L;
     private static final byte[] EMPTY = new byte[0];
 
+    /**
+     * A hook at one node: called on the node's thread each time the node takes the token (once per visit,
+     * before the token is passed on or held), it reads the payload and returns the payload the token leaves
+     * with (the same array to leave it untouched). Must not block; the encoded token must stay within the
+     * frame cap.
+     */
+    @FunctionalInterface
+    public interface PayloadStation {
+        /**
+         * @param from  the node the token came from, or this node for a token it just created (empty payload)
+         * @param token the token as it arrived (rotation already renumbered)
+         * @return the payload to pass on, not null
+         */
+        byte[] onToken(int from, Message.Token token);
+    }
+
     private final int self;
     private final int n;
     private final RecoveryConfig config;
+    /** Reads and rewrites the token's payload on each visit; null: the payload passes untouched. */
+    private final PayloadStation station;
     /** Successor list: self+1 .. self+r (fewer if n - 1 < r). */
     private final int[] succ;
     /** Predecessors self-1 .. self-r, heartbeated once at start. */
@@ -192,7 +216,18 @@ public final class HealingRing implements Node {
      *     no edge between {@code id} and one of its successors
      */
     public HealingRing(int id, Overlay overlay, RecoveryConfig config) {
+        this(id, overlay, config, null);
+    }
+
+    /**
+     * The ring node with a {@link PayloadStation} ({@code station} null: none, exactly as the constructor
+     * without it).
+     *
+     * @throws IllegalArgumentException as {@link #HealingRing(int, Overlay, RecoveryConfig)}
+     */
+    public HealingRing(int id, Overlay overlay, RecoveryConfig config, PayloadStation station) {
         Objects.requireNonNull(overlay, "overlay");
+        this.station = station;
         this.config = Objects.requireNonNull(config, "config");
         this.n = overlay.size();
         if (n < 2 || n > MAX_NODES) {
@@ -599,7 +634,7 @@ public final class HealingRing implements Node {
         prevVisitAtNanos = now;
         prevHop = 0;
         prevHeldNanos = 0;
-        take(new Message.Token(epoch, lastTick + 1, 0, now, now, 0, EMPTY), now);
+        take(new Message.Token(epoch, lastTick + 1, 0, now, now, 0, EMPTY), now, self);
     }
 
     private void onToken(int from, Message.Token t) {
@@ -651,12 +686,19 @@ public final class HealingRing implements Node {
             here = new Message.Token(here.epoch(), lastTick + 1, here.hop(), here.rotationStartedAtNanos(),
                     here.sentAtNanos(), here.heldNanos(), here.payload());
         }
-        take(here, now);
+        take(here, now, from);
     }
 
-    private void take(Message.Token t, long arrivedAtNanos) {
+    private void take(Message.Token t, long arrivedAtNanos, int from) {
         lastTick = t.rotation();
         env.observe(new Observation.Tick(self, lastTick, arrivedAtNanos));
+        if (station != null) {
+            byte[] payload = Objects.requireNonNull(station.onToken(from, t), "payload station returned null");
+            if (payload != t.payload()) {
+                t = new Message.Token(t.epoch(), t.rotation(), t.hop(), t.rotationStartedAtNanos(), t.sentAtNanos(),
+                        t.heldNanos(), payload);
+            }
+        }
         held = t;
         heldArrivedAtNanos = arrivedAtNanos;
         tryPass();
