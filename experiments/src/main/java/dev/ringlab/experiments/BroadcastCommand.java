@@ -8,7 +8,6 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.Protocols;
-import dev.ringlab.sim.Durations;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -182,8 +181,8 @@ public final class BroadcastCommand implements Callable<Integer> {
         if (latency != null) {
             Engines.link(latency);
         }
-        long processingNanos = nanos("--processing", processing);
-        long drainNanos = nanos("--drain", drain);
+        long processingNanos = UsageException.durationNanos("--processing", processing);
+        long drainNanos = UsageException.durationNanos("--drain", drain);
         long durationNanos = 0;
         if (rate != null || duration != null) {
             if (rate == null) {
@@ -195,7 +194,7 @@ public final class BroadcastCommand implements Callable<Integer> {
             if (!(rate > 0) || rate.isInfinite()) {
                 throw new UsageException("--rate", "must be a positive number of broadcasts per second, got " + rate);
             }
-            durationNanos = nanos("--duration", duration);
+            durationNanos = UsageException.durationNanos("--duration", duration);
             if (durationNanos <= 0) {
                 throw new UsageException("--duration", "must be positive, got " + duration);
             }
@@ -207,14 +206,6 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw new UsageException("--payload-bytes", "must be in 0..65536, got " + payloadBytes);
         }
         return new Run(e, p, processingNanos, durationNanos, drainNanos);
-    }
-
-    private static long nanos(String flag, String text) {
-        try {
-            return Durations.parseNanos(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag, e.getMessage());
-        }
     }
 
     /** The Poisson stream of broadcasts: each injection schedules the next, so no queue of future events. */

@@ -137,8 +137,8 @@ public final class CacheCommand implements Callable<Integer> {
         if (!(crashAt >= 0 && crashAt <= 1)) {
             throw new UsageException("--crash-at", "must be in 0..1, got " + crashAt);
         }
-        long downNanos = duration("--down", down);
-        long timeoutNanos = duration("--timeout", timeout);
+        long downNanos = UsageException.durationNanos("--down", down);
+        long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
         CacheConfig cacheConfig;
         try {
             cacheConfig = CacheConfig.parse(config);
@@ -256,14 +256,6 @@ public final class CacheCommand implements Callable<Integer> {
 
     private static Object num(double v) {
         return Double.isNaN(v) || Double.isInfinite(v) ? null : v;
-    }
-
-    private static long duration(String flag, String text) {
-        try {
-            return Durations.parseNanos(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag, e.getMessage());
-        }
     }
 
     /** The one command that reproduces this run. */

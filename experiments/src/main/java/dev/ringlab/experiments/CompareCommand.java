@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.protocols.Protocols;
-import dev.ringlab.sim.Durations;
 import dev.ringlab.topology.Topologies;
 import dev.ringlab.topology.TopologySpec;
 import java.io.PrintWriter;
@@ -191,7 +190,7 @@ public final class CompareCommand implements Callable<Integer> {
             seedList.add(seed + i);
         }
         BroadcastExperiment.Params p = new BroadcastExperiment.Params(e, protocol, latency, loss,
-                nanos("--processing", processing), broadcasts, nanos("--drain", drain), payloadBytes);
+                UsageException.durationNanos("--processing", processing), broadcasts, UsageException.durationNanos("--drain", drain), payloadBytes);
         p.validate();
         int cap = maxNodes != null ? maxNodes : switch (e) {
             case SIM -> Integer.MAX_VALUE;
@@ -213,14 +212,6 @@ public final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--topologies", "no topology given");
         }
         return out;
-    }
-
-    static long nanos(String flag, String text) {
-        try {
-            return Durations.parseNanos(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag, e.getMessage());
-        }
     }
 
     private ObjectNode runJson(BroadcastSweep.Plan plan, BroadcastSweep.Outcome o, Instant started) {

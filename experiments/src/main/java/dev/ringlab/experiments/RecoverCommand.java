@@ -135,14 +135,6 @@ public final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
-    private static long duration(String flag, String text) {
-        try {
-            return Durations.parseNanos(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag, e.getMessage());
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -155,12 +147,12 @@ public final class RecoverCommand implements Callable<Integer> {
         LinkModel link = Engines.link(latency);
         String topo = topology.trim().toLowerCase(Locale.ROOT);
         boolean ring = topo.equals("ring") || topo.equals("biring");
-        long crashAtNanos = duration("--crash-at", crashAt);
-        long respawnNanos = respawnAfter == null ? -1 : duration("--respawn-after", respawnAfter);
+        long crashAtNanos = UsageException.durationNanos("--crash-at", crashAt);
+        long respawnNanos = respawnAfter == null ? -1 : UsageException.durationNanos("--respawn-after", respawnAfter);
         if (respawnNanos == 0) {
             throw new UsageException("--respawn-after", "must be > 0");
         }
-        long timeoutNanos = duration("--timeout", timeout);
+        long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
 
         // The crashed set: named, or drawn from the seed.
         int k = crash != null ? crash : (faults != null || crashNodes != null ? 0 : 1);
@@ -208,9 +200,9 @@ public final class RecoverCommand implements Callable<Integer> {
     }
 
     private RecoveryConfig config(LinkModel link) {
-        long hb = duration("--heartbeat", heartbeat);
-        long sus = duration("--suspicion-timeout", suspicion);
-        long loss = lossTimeout != null ? duration("--loss-timeout", lossTimeout)
+        long hb = UsageException.durationNanos("--heartbeat", heartbeat);
+        long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
+        long loss = lossTimeout != null ? UsageException.durationNanos("--loss-timeout", lossTimeout)
                 : Math.max(200 * MS, 4L * n * link.maxNanos());
         try {
             RecoveryConfig c = new RecoveryConfig(hb, sus, Math.max(loss, sus), successors, RecoveryConfig.Detector.TIMEOUT, 8.0);

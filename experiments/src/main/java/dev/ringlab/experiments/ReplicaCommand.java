@@ -112,14 +112,6 @@ abstract class ReplicaCommand implements Callable<Integer> {
     /** This command's own flags for the replay line. */
     abstract String replayFlags();
 
-    static long duration(String flag, String text) {
-        try {
-            return Durations.parseNanos(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag, e.getMessage());
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -137,13 +129,13 @@ abstract class ReplicaCommand implements Callable<Integer> {
         Engines.Engine eng = Engines.parse(engine);
         Engines.checkAvailable(eng);
         LinkModel link = Engines.link(latency);
-        long aeNanos = duration("--ae", ae);
-        long ackNanos = duration("--ack-timeout", ackTimeout);
-        long timeoutNanos = duration("--timeout", timeout);
+        long aeNanos = UsageException.durationNanos("--ae", ae);
+        long ackNanos = UsageException.durationNanos("--ack-timeout", ackTimeout);
+        long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
         long gapNanos = Math.round(1e9 / rate);
         long spanNanos = gapNanos * k;
-        long crashAtNanos = crashAt != null ? duration("--crash-at", crashAt) : spanNanos / 2;
-        long respawnNanos = respawnAfter == null ? -1 : duration("--respawn-after", respawnAfter);
+        long crashAtNanos = crashAt != null ? UsageException.durationNanos("--crash-at", crashAt) : spanNanos / 2;
+        long respawnNanos = respawnAfter == null ? -1 : UsageException.durationNanos("--respawn-after", respawnAfter);
         if (respawnNanos == 0) {
             throw new UsageException("--respawn-after", "must be > 0");
         }
@@ -153,8 +145,8 @@ abstract class ReplicaCommand implements Callable<Integer> {
         Overlay overlay;
         try {
             // Token-loss timeout as in recover: it must exceed a rotation.
-            long sus = duration("--suspicion-timeout", suspicion);
-            RecoveryConfig rc = ring ? new RecoveryConfig(duration("--heartbeat", heartbeat), sus,
+            long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
+            RecoveryConfig rc = ring ? new RecoveryConfig(UsageException.durationNanos("--heartbeat", heartbeat), sus,
                     Math.max(Math.max(200 * MS, sus), 4L * n * link.maxNanos()), successors, RecoveryConfig.Detector.TIMEOUT, 8.0)
                     : null;
             DeltaReplicator.Via v = switch (via.trim().toLowerCase(Locale.ROOT)) {

@@ -16,4 +16,17 @@ public final class UsageException extends RuntimeException {
     public UsageException(String flag, String message) {
         super(flag + ": " + message);
     }
+
+    /**
+     * Parses a duration flag such as {@code --drain 10s}.
+     *
+     * @throws UsageException naming {@code flag} and the allowed units if {@code text} is not a duration
+     */
+    public static long durationNanos(String flag, String text) {
+        try {
+            return dev.ringlab.sim.Durations.parseNanos(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag, e.getMessage());
+        }
+    }
 }
