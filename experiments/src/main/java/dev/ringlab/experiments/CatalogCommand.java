@@ -5,7 +5,7 @@ import dev.ringlab.node.MessageCodec;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.DeltaReplicator;
 import dev.ringlab.node.protocols.TokenCatalog;
-import dev.ringlab.sim.ReplicaWatch;
+import dev.ringlab.node.check.ReplicaWatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

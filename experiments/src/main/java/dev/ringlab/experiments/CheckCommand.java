@@ -1,7 +1,7 @@
 package dev.ringlab.experiments;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ringlab.sim.FaultPlan;
+import dev.ringlab.node.spec.FaultPlan;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

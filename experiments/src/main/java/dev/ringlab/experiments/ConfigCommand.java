@@ -4,7 +4,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.ConfigBus;
 import dev.ringlab.node.protocols.DeltaReplicator;
-import dev.ringlab.sim.ReplicaWatch;
+import dev.ringlab.node.check.ReplicaWatch;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntPredicate;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ringlab.sim.Durations;
+import dev.ringlab.node.spec.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;

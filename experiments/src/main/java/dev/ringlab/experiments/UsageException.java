@@ -24,7 +24,7 @@ public final class UsageException extends RuntimeException {
      */
     public static long durationNanos(String flag, String text) {
         try {
-            return dev.ringlab.sim.Durations.parseNanos(text);
+            return dev.ringlab.node.spec.Durations.parseNanos(text);
         } catch (IllegalArgumentException e) {
             throw new UsageException(flag, e.getMessage());
         }

@@ -7,7 +7,7 @@ import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.Protocols;
-import dev.ringlab.sim.Durations;
+import dev.ringlab.node.spec.Durations;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.util.ArrayList;

@@ -12,7 +12,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
-import dev.ringlab.sim.FaultPlan;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;

@@ -1,5 +1,8 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.Durations;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,9 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.LinkModels;
+import dev.ringlab.node.check.CacheWorkload;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,8 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.spec.FaultPlan;
+import dev.ringlab.node.check.ReplicaWatch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.spec.LinkModels;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,8 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.LinkModels;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.ringlab.sim;
+package dev.ringlab.node.spec;
 
 import dev.ringlab.node.Cluster;
 import java.util.ArrayList;

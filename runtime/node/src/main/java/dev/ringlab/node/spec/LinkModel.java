@@ -1,4 +1,4 @@
-package dev.ringlab.sim;
+package dev.ringlab.node.spec;
 
 import java.util.random.RandomGenerator;
 

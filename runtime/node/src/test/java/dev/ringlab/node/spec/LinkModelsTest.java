@@ -1,4 +1,4 @@
-package dev.ringlab.sim;
+package dev.ringlab.node.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

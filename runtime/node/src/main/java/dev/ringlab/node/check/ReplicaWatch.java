@@ -1,4 +1,4 @@
-package dev.ringlab.sim;
+package dev.ringlab.node.check;
 
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;

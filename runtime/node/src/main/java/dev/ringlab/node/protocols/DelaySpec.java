@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * number and a unit {@code ns, us, ms, s}, as the simulator's latency specs write them.
  *
  * <p>Why its own parser: the node package must not depend on the simulator (the same node runs on Netty),
- * so it cannot borrow {@code dev.ringlab.sim.LinkModels}; the two forms it needs fit in this class.
+ * so it cannot borrow {@code dev.ringlab.node.spec.LinkModels}; the two forms it needs fit in this class.
  * Draws use only {@link RandomGenerator#nextLong(long)} of the node's {@code Env.random()}, so a seed
  * replays the same holds.
  *

@@ -1,4 +1,4 @@
-package dev.ringlab.sim;
+package dev.ringlab.node.check;
 
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Message;
