@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * <ol>
  *   <li><b>Hop latency, as broadcasts see it.</b> Broadcasts are flooded one at a time from node 0 around a
  *       unidirectional ring of {@code --nodes} nodes ({@link Flood}), with an idle gap of
- *       {@link Engines#QUIET_NANOS} between them, as {@code compare} and {@code fidelity} run them. Node h
+ *       {@link dev.ringlab.node.Cluster#QUIET_NANOS} between them, as {@code compare} and {@code fidelity} run them. Node h
  *       delivers at hop h, so the differences between consecutive deliveries (node 1's from the origin's
  *       timestamp) are the individual hop latencies: encode, the loopback socket, decode, and the wake-up
  *       of an event loop that was idle. The first fifth of the broadcasts is warm-up and discarded. These
@@ -268,7 +268,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                     throw new IllegalStateException("broadcast " + b + " reached " + (delivered.get() - b * nodes) + " of "
                             + nodes + " nodes in 30 s");
                 }
-                c.runFor(Engines.QUIET_NANOS);
+                c.runFor(dev.ringlab.node.Cluster.QUIET_NANOS);
             }
         }
         int warm = FLOOD_BROADCASTS / 5;

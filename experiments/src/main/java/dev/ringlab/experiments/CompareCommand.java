@@ -81,7 +81,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--seeds", paramLabel = "K",
             description = "Seeds per (topology, n): --seed, --seed+1, ..., --seed+K-1 (default: 10 on sim, 3 on netty and "
-                    + "processes, where each broadcast waits " + (Engines.QUIET_NANOS / 1_000_000) + " ms of quiet to settle).")
+                    + "processes, where each broadcast waits " + (dev.ringlab.node.Cluster.QUIET_NANOS / 1_000_000) + " ms of quiet to settle).")
     Integer seeds;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")

@@ -13,7 +13,6 @@ import dev.ringlab.sim.SimConfig;
 import dev.ringlab.topology.Overlay;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
  * The {@code --engine} flag shared by every command: which engine runs a {@link Cluster}, and how to build
@@ -158,9 +157,8 @@ public final class Engines {
     }
 
     /**
-     * The runtime's link emulation for an added-delay spec (null: none) and a loss probability:
-     * {@link LinkEmulation#NONE} when both add nothing, otherwise the spec's {@link LinkModel} drawn per
-     * message with the node's generator.
+     * The runtime's link emulation for an added-delay spec (null: none) and a loss probability
+     * ({@link LinkEmulation#of}).
      *
      * @throws UsageException naming {@code --latency} or {@code --loss}
      */
@@ -168,53 +166,18 @@ public final class Engines {
         if (!(lossProbability >= 0 && lossProbability <= 1)) {
             throw new UsageException("--loss", "must be a probability in 0..1, got " + lossProbability);
         }
-        if (addedLatency == null && lossProbability == 0) {
-            return LinkEmulation.NONE;
+        if (addedLatency != null) {
+            link(addedLatency);
         }
-        LinkModel model = addedLatency == null ? null : link(addedLatency);
-        return new ModelEmulation(model, addedLatency, lossProbability);
+        return LinkEmulation.of(addedLatency, lossProbability);
     }
-
-    /** A {@link LinkModel} as the runtime's {@link LinkEmulation}; {@code model} null adds no delay. */
-    private record ModelEmulation(LinkModel model, String spec, double lossProbability) implements LinkEmulation {
-        @Override
-        public long delayNanos(int from, int to, RandomGenerator random) {
-            return model == null ? 0 : model.sampleNanos(from, to, random);
-        }
-
-        @Override
-        public String toString() {
-            return "emulation[latency=" + spec + " loss=" + lossProbability + "]";
-        }
-    }
-
-    /** How long a real engine must send nothing before {@link #settle} calls the run settled. */
-    public static final long QUIET_NANOS = 250_000_000L;
 
     /**
-     * Lets in-flight work finish after the last injection: on the simulator, runs until no event is
-     * pending or {@code drainNanos} of virtual time pass (so a protocol with periodic timers still ends);
-     * on a real engine, until no node has sent a message for {@link #QUIET_NANOS} or {@code drainNanos}
-     * pass.
+     * Lets in-flight work finish after the last injection ({@link Cluster#settle}).
      *
      * @return true if the run settled (the simulator's queue is empty; a real engine went quiet)
      */
     public static boolean settle(Cluster cluster, long drainNanos) {
-        if (cluster instanceof SimCluster sim) {
-            // runUntil checks after every event and stops as soon as the queue is empty.
-            sim.runUntil(() -> sim.pendingEvents() == 0, drainNanos);
-            return sim.pendingEvents() == 0;
-        }
-        long[] last = {cluster.stats().messagesSent(), cluster.now()};
-        return cluster.runUntil(() -> {
-            long sent = cluster.stats().messagesSent();
-            long now = cluster.now();
-            if (sent != last[0]) {
-                last[0] = sent;
-                last[1] = now;
-                return false;
-            }
-            return now - last[1] >= QUIET_NANOS;
-        }, drainNanos);
+        return cluster.settle(drainNanos).quiet();
     }
 }

@@ -1,9 +1,7 @@
 package dev.ringlab.experiments;
 
 import dev.ringlab.node.Protocol;
-import dev.ringlab.node.protocols.Protocols;
-import dev.ringlab.node.protocols.StationSpec;
-import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.node.ProtocolRegistry;
 import dev.ringlab.runtime.ClusterFile;
 import dev.ringlab.runtime.LinkEmulation;
 import dev.ringlab.runtime.NodeProcess;
@@ -77,25 +75,8 @@ public final class NodeCommand implements Callable<Integer> {
         return NodeProcess.run(id, file, overlay, protocol, config, emulation, System.out, System.in);
     }
 
-    /** The protocol of a spec as {@link Protocol#spec()} writes it: {@code token[;STATION...]} or a {@link Protocols} spec. */
+    /** The protocol of a spec as {@link Protocol#spec()} writes it, through the protocol registry. */
     static Protocol protocol(String spec) {
-        if (dev.ringlab.node.protocols.CacheConfig.isSpec(spec)) {
-            return dev.ringlab.node.protocols.FailoverCache.protocol(dev.ringlab.node.protocols.CacheConfig.parse(spec));
-        }
-        if (dev.ringlab.node.protocols.HealingRing.isSpec(spec)) {
-            return dev.ringlab.node.protocols.HealingRing.protocol(dev.ringlab.node.protocols.RecoveryConfig.parse(spec));
-        }
-        if (dev.ringlab.node.protocols.DeltaReplicator.isSpec(spec)) {
-            return dev.ringlab.node.protocols.DeltaReplicator.parse(spec);
-        }
-        if (spec.equals("token") || spec.startsWith("token;")) {
-            List<StationSpec> stations = new ArrayList<>();
-            String[] parts = spec.split(";");
-            for (int i = 1; i < parts.length; i++) {
-                stations.add(StationSpec.parse(parts[i]));
-            }
-            return TokenRing.protocol(stations);
-        }
-        return Protocols.parse(spec);
+        return ProtocolRegistry.standard().protocol(spec);
     }
 }

@@ -372,6 +372,14 @@ public final class SimCluster implements Cluster {
         invariants.add(Objects.requireNonNull(check, "check"));
     }
 
+    /** Runs until no event is pending (quiet) or {@code drainNanos} of virtual time pass. */
+    @Override
+    public Settled settle(long drainNanos) {
+        // runUntil checks after every event and stops as soon as the queue is empty.
+        runUntil(() -> pendingEvents() == 0, drainNanos);
+        return new Settled(pendingEvents() == 0, now());
+    }
+
     /** Number of pending events. */
     public int pendingEvents() {
         return queue.size();

@@ -1,5 +1,7 @@
 package dev.ringlab.runtime;
 
+import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.LinkModels;
 import java.util.random.RandomGenerator;
 
 /**
@@ -58,4 +60,35 @@ public interface LinkEmulation {
             return "LinkEmulation.NONE";
         }
     };
+
+    /**
+     * The emulation of an added-delay spec (null: none; parsed with {@link LinkModels#parse}) and a loss
+     * probability: {@link #NONE} when both add nothing, otherwise the spec's {@link LinkModel} drawn per
+     * message with the node's generator.
+     *
+     * @throws IllegalArgumentException for a bad spec or a probability outside 0..1
+     */
+    static LinkEmulation of(String addedLatency, double lossProbability) {
+        if (!(lossProbability >= 0 && lossProbability <= 1)) {
+            throw new IllegalArgumentException("loss probability must be in 0..1, got " + lossProbability);
+        }
+        if (addedLatency == null && lossProbability == 0) {
+            return NONE;
+        }
+        LinkModel model = addedLatency == null ? null : LinkModels.parse(addedLatency);
+        return new ModelEmulation(model, addedLatency, lossProbability);
+    }
+
+    /** A {@link LinkModel} as a {@link LinkEmulation}; {@code model} null adds no delay. */
+    record ModelEmulation(LinkModel model, String spec, double lossProbability) implements LinkEmulation {
+        @Override
+        public long delayNanos(int from, int to, RandomGenerator random) {
+            return model == null ? 0 : model.sampleNanos(from, to, random);
+        }
+
+        @Override
+        public String toString() {
+            return "emulation[latency=" + spec + " loss=" + lossProbability + "]";
+        }
+    }
 }

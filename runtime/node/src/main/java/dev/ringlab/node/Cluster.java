@@ -98,6 +98,40 @@ public interface Cluster extends AutoCloseable {
      */
     boolean runUntil(BooleanSupplier condition, long timeoutNanos);
 
+    /**
+     * How a {@link #settle} ended.
+     *
+     * @param quiet             true if the cluster went quiet (the simulator: no event pending; a real engine:
+     *                          no node sent a message for the engine's quiet period)
+     * @param lastActivityNanos engine time ({@link #now()}) of the last message sent before the cluster went quiet,
+     *                          or the time settle gave up: the end of the measured work, without the quiet wait
+     */
+    record Settled(boolean quiet, long lastActivityNanos) {}
+
+    /** How long a real engine must send nothing before the default {@link #settle} calls it quiet. */
+    long QUIET_NANOS = 250_000_000L;
+
+    /**
+     * Lets in-flight work finish: runs until the cluster goes quiet or {@code drainNanos} of engine time pass
+     * (so a protocol with periodic timers still ends). The default, for engines with their own clocks, polls
+     * {@link #stats()} and calls the cluster quiet once no message was sent for {@link #QUIET_NANOS}; the
+     * simulator overrides it with "no event pending".
+     */
+    default Settled settle(long drainNanos) {
+        long[] last = {stats().messagesSent(), now()};
+        boolean quiet = runUntil(() -> {
+            long sent = stats().messagesSent();
+            long t = now();
+            if (sent != last[0]) {
+                last[0] = sent;
+                last[1] = t;
+                return false;
+            }
+            return t - last[1] >= QUIET_NANOS;
+        }, drainNanos);
+        return new Settled(quiet, quiet ? last[1] : now());
+    }
+
     /** Counters since start: messages, bytes, drops, deliveries. */
     ClusterStats stats();
 

@@ -1,0 +1,50 @@
+package dev.ringlab.node.protocols;
+
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.ProtocolProvider;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ringlab's own protocols as a {@link ProtocolProvider}: the broadcast protocols of {@link Protocols}, the
+ * token ring with its stations, the healing ring, the replicated applications and the failover cache.
+ * Every spec their {@link Protocol#spec()} writes parses back here.
+ */
+public final class BuiltInProtocols implements ProtocolProvider {
+    @Override
+    public List<String> forms() {
+        return List.of(Protocols.VALID, "token[;STATION...] (the token ring; stations delay:D@N)",
+                RecoveryConfig.SPEC_PREFIX + ":... (the healing ring, as its spec() writes it)",
+                "config;... | catalog;... (the replicated applications, as their spec() writes it)",
+                CacheConfig.SPEC_PREFIX + ":... (the failover cache, as its spec() writes it)");
+    }
+
+    @Override
+    public Protocol parse(String spec) {
+        if (CacheConfig.isSpec(spec)) {
+            return FailoverCache.protocol(CacheConfig.parse(spec));
+        }
+        if (HealingRing.isSpec(spec)) {
+            return HealingRing.protocol(RecoveryConfig.parse(spec));
+        }
+        if (DeltaReplicator.isSpec(spec)) {
+            return DeltaReplicator.parse(spec);
+        }
+        if (spec.equals("token") || spec.startsWith("token;")) {
+            List<StationSpec> stations = new ArrayList<>();
+            String[] parts = spec.split(";");
+            for (int i = 1; i < parts.length; i++) {
+                stations.add(StationSpec.parse(parts[i]));
+            }
+            return TokenRing.protocol(stations);
+        }
+        try {
+            return Protocols.parse(spec);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith("unknown protocol")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+}

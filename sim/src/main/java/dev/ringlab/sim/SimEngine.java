@@ -1,0 +1,27 @@
+package dev.ringlab.sim;
+
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.RunSpec;
+
+/**
+ * The {@code sim} engine: the deterministic simulator ({@link SimCluster}) on a virtual clock, its links
+ * drawn from the spec's link model ({@link RunSpec#simLink()}), seeded from the spec's seed.
+ */
+public final class SimEngine implements ClusterEngine {
+    @Override
+    public String name() {
+        return "sim";
+    }
+
+    @Override
+    public boolean deterministic() {
+        return true;
+    }
+
+    @Override
+    public Cluster build(RunSpec spec) {
+        return new SimCluster(spec.overlay(), spec.protocol(), new SimConfig(spec.seed(), spec.simLink(),
+                spec.lossProbability(), spec.processingNanosPerMsg()));
+    }
+}
