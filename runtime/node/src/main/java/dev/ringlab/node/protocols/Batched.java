@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.BroadcastMessage;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
@@ -114,8 +115,11 @@ public final class Batched implements Node {
 
     @Override
     public void onMessage(int from, Message m) {
+        if (!(m instanceof BroadcastMessage bm)) {
+            return; // another protocol's message: ignored (see Node#onMessage)
+        }
         int parent = tree.parent(env.self());
-        switch (m) {
+        switch (bm) {
             case Message.Inject inject -> {
                 long now = env.now();
                 onUp(new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
@@ -135,7 +139,6 @@ public final class Batched implements Node {
                 }
                 onDown(batch, null);
             }
-            default -> {}
         }
     }
 
