@@ -82,10 +82,11 @@ public final class Batched implements Node {
     }
 
     /** The protocol {@code batched:W} for a window of {@code windowNanos}; one tree for all its nodes. */
-    public static Protocol protocol(long windowNanos, String spec) {
+    public static Protocol protocol(long windowNanos) {
         if (windowNanos < 0) {
             throw new IllegalArgumentException("batch window must be >= 0 ns, got " + windowNanos);
         }
+        String spec = "batched:" + Protocols.format(windowNanos);
         SpanningTree.Cache cache = new SpanningTree.Cache();
         return new Protocol() {
             @Override

@@ -55,13 +55,6 @@ public final class BuiltInProtocols implements ProtocolProvider {
             }
             return TokenRing.protocol(stations);
         }
-        try {
-            return Protocols.parse(spec);
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith("unknown protocol")) {
-                return null;
-            }
-            throw e;
-        }
+        return Protocols.parseBroadcast(spec);
     }
 }
