@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * One whole frame (from {@link FrameDecoder}) to one {@link Message} through {@link MessageCodec}. A
- * frame the codec rejects (unknown version or type, truncated body, trailing bytes) is a
- * {@link BadMessageException}; the connection handler closes the connection and counts it.
+ * frame the codec rejects (unknown version, a type id no registered protocol provider declares, truncated
+ * body, trailing bytes) is a {@link BadMessageException}; the connection handler closes the connection and
+ * counts it.
  */
 public final class MessageDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** A whole frame whose content {@link MessageCodec} rejected. */

@@ -1,7 +1,9 @@
 package dev.ringlab.runtime;
 
-import dev.ringlab.node.MessageCodec;
+import dev.ringlab.node.MessageType;
 import dev.ringlab.node.Observation;
+import dev.ringlab.node.ProtocolRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -9,13 +11,17 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One node's transport counters, written on its event loop and read by the cluster and the admin
  * endpoint from other threads (hence {@link LongAdder}). Rendered in the Prometheus text exposition
- * format, version 0.0.4.
+ * format, version 0.0.4. Messages are counted per {@link MessageType} registered with the
+ * {@link ProtocolRegistry}, labelled by the type's name (a researcher's types included); an id no registered
+ * type has is counted as {@code unknown}.
  */
 public final class NodeMetrics {
-    private static final int TYPES = 5; // index 0: unknown, else the MessageCodec type byte (1..4)
     private final int node;
-    private final LongAdder[] messagesIn = adders(TYPES);
-    private final LongAdder[] messagesOut = adders(TYPES);
+    /** The registered types, by id: the series {@link #prometheus} prints. */
+    private final List<MessageType<?>> types;
+    /** By wire id (1..255): a registered type's counter; slot 0, never an id, counts unknown ids. */
+    private final LongAdder[] messagesIn;
+    private final LongAdder[] messagesOut;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     final LongAdder sent = new LongAdder();
@@ -27,29 +33,62 @@ public final class NodeMetrics {
     private final Map<String, LongAdder> dropped = new ConcurrentSkipListMap<>();
 
     public NodeMetrics(int node) {
-        this.node = node;
+        this(node, ProtocolRegistry.standard().messageTypes());
     }
 
-    private static LongAdder[] adders(int k) {
-        LongAdder[] a = new LongAdder[k];
-        for (int i = 0; i < k; i++) {
-            a[i] = new LongAdder();
+    /** Counters for exactly {@code types} (tests). */
+    NodeMetrics(int node, List<MessageType<?>> types) {
+        this.node = node;
+        this.types = List.copyOf(types);
+        this.messagesIn = adders(this.types);
+        this.messagesOut = adders(this.types);
+    }
+
+    private static LongAdder[] adders(List<MessageType<?>> types) {
+        LongAdder[] a = new LongAdder[MessageType.MAX_ID + 1];
+        a[0] = new LongAdder();
+        for (MessageType<?> t : types) {
+            a[t.id()] = new LongAdder();
         }
         return a;
     }
 
-    private static int slot(byte type) {
-        return type >= 1 && type < TYPES ? type : 0;
+    /** The counter of wire id {@code type}, or the unknown counter. */
+    private static LongAdder slot(LongAdder[] counters, byte type) {
+        LongAdder a = counters[type & 0xff];
+        return a != null ? a : counters[0];
     }
 
     void messageIn(byte type, int wireBytes) {
-        messagesIn[slot(type)].increment();
+        slot(messagesIn, type).increment();
         bytesIn.add(wireBytes);
     }
 
     void messageOut(byte type, int wireBytes) {
-        messagesOut[slot(type)].increment();
+        slot(messagesOut, type).increment();
         bytesOut.add(wireBytes);
+    }
+
+    /** Messages received of the type named {@code type} ({@code unknown} for unregistered ids), 0 if none. */
+    public long messagesIn(String type) {
+        return count(messagesIn, type);
+    }
+
+    /** Messages written of the type named {@code type} ({@code unknown} for unregistered ids), 0 if none. */
+    public long messagesOut(String type) {
+        return count(messagesOut, type);
+    }
+
+    private long count(LongAdder[] counters, String type) {
+        if (type.equals("unknown")) {
+            return counters[0].sum();
+        }
+        for (MessageType<?> t : types) {
+            if (t.name().equals(type)) {
+                return counters[t.id()].sum();
+            }
+        }
+        return 0;
     }
 
     void reject(String reason) {
@@ -122,13 +161,9 @@ public final class NodeMetrics {
         StringBuilder b = new StringBuilder(2048);
         String n = "node=\"" + node + "\"";
         header(b, "ringlab_messages_in_total", "Messages received from peers and clients, by type.");
-        for (int t = 0; t < TYPES; t++) {
-            line(b, "ringlab_messages_in_total", n + ",type=\"" + typeLabel(t) + "\"", messagesIn[t].sum());
-        }
+        byType(b, "ringlab_messages_in_total", n, messagesIn);
         header(b, "ringlab_messages_out_total", "Messages written to peers, by type.");
-        for (int t = 0; t < TYPES; t++) {
-            line(b, "ringlab_messages_out_total", n + ",type=\"" + typeLabel(t) + "\"", messagesOut[t].sum());
-        }
+        byType(b, "ringlab_messages_out_total", n, messagesOut);
         header(b, "ringlab_bytes_in_total", "Frame bytes received, length prefixes included.");
         line(b, "ringlab_bytes_in_total", n, bytesIn.sum());
         header(b, "ringlab_bytes_out_total", "Frame bytes written, length prefixes included.");
@@ -141,8 +176,12 @@ public final class NodeMetrics {
         return b.toString();
     }
 
-    private static String typeLabel(int t) {
-        return t == 0 ? "unknown" : MessageCodec.typeName((byte) t);
+    /** One series per registered type (names are snake_case, so valid label values), then unknown ids. */
+    private void byType(StringBuilder b, String name, String n, LongAdder[] counters) {
+        line(b, name, n + ",type=\"unknown\"", counters[0].sum());
+        for (MessageType<?> t : types) {
+            line(b, name, n + ",type=\"" + t.name() + "\"", counters[t.id()].sum());
+        }
     }
 
     private static void header(StringBuilder b, String name, String help) {

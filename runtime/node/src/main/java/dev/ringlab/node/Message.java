@@ -5,17 +5,25 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything nodes say to each other (and clients to nodes), as immutable records. Handlers dispatch
- * with an exhaustive {@code switch}; each type has exactly one binary encoding in {@link MessageCodec},
- * used by the runtime on the wire and by the simulator to count bytes.
+ * Everything nodes say to each other (and clients to nodes), as immutable records. The set is open: each
+ * protocol family has its own sealed sub-interface ({@link BroadcastMessage}, {@link RingMessage},
+ * {@link ReplicaMessage}, {@link CacheMessage}, or a researcher's own) over which its handlers dispatch with
+ * an exhaustive {@code switch}, ignoring messages of other families ({@link Node#onMessage}). Each message
+ * names its {@link MessageType}, the one binary encoding of its kind, which {@link MessageCodec} uses on the
+ * wire and the simulator to count bytes. ringlab's own records are nested here.
  */
-public sealed interface Message {
+public interface Message {
+    /**
+     * This message's wire type. Every instance of a class returns the same constant (a {@code static final}
+     * field): the simulator calls it on every send, so it must neither allocate nor compute.
+     */
+    MessageType<?> type();
 
     /**
      * A client asks the receiving node to originate broadcast {@code id} carrying {@code payload}. Sent by
      * an engine or a client as {@link Env#CLIENT}; never between nodes.
      */
-    record Inject(long id, byte[] payload) implements Message {
+    record Inject(long id, byte[] payload) implements BroadcastMessage {
         public Inject {
             Objects.requireNonNull(payload, "payload");
         }
@@ -34,6 +42,11 @@ public sealed interface Message {
         public String toString() {
             return "Inject[id=" + id + ", payload=" + payload.length + "B]";
         }
+
+        @Override
+        public MessageType<Inject> type() {
+            return BroadcastMessage.INJECT;
+        }
     }
 
     /**
@@ -41,7 +54,7 @@ public sealed interface Message {
      * it at {@code sentAtNanos} (origin's clock, shared by all nodes: see {@link Env#now}), {@code hop} is
      * the number of links it has crossed when it arrives at the receiver.
      */
-    record Broadcast(long id, int origin, long sentAtNanos, int hop, byte[] payload) implements Message {
+    record Broadcast(long id, int origin, long sentAtNanos, int hop, byte[] payload) implements BroadcastMessage {
         public Broadcast {
             Objects.requireNonNull(payload, "payload");
         }
@@ -67,15 +80,25 @@ public sealed interface Message {
             return "Broadcast[id=" + id + ", origin=" + origin + ", sentAtNanos=" + sentAtNanos + ", hop=" + hop
                     + ", payload=" + payload.length + "B]";
         }
+
+        @Override
+        public MessageType<Broadcast> type() {
+            return BroadcastMessage.BROADCAST;
+        }
     }
 
     /** Several broadcasts in one message (the {@code batched} protocol): one frame, one send. */
-    record Batch(List<Broadcast> items) implements Message {
+    record Batch(List<Broadcast> items) implements BroadcastMessage {
         public Batch {
             items = List.copyOf(items);
             if (items.isEmpty()) {
                 throw new IllegalArgumentException("a batch holds at least one broadcast");
             }
+        }
+
+        @Override
+        public MessageType<Batch> type() {
+            return BroadcastMessage.BATCH;
         }
     }
 
@@ -104,7 +127,7 @@ public sealed interface Message {
      * @param payload                bytes that stations may read and replace (the config bus rides here)
      */
     record Token(long epoch, long rotation, long hop, long rotationStartedAtNanos, long sentAtNanos, long heldNanos,
-            byte[] payload) implements Message {
+            byte[] payload) implements RingMessage {
         public Token {
             Objects.requireNonNull(payload, "payload");
             if (epoch < 0 || rotation < 1 || hop < 0 || heldNanos < 0) {
@@ -132,6 +155,11 @@ public sealed interface Message {
                     + rotationStartedAtNanos + ", sentAtNanos=" + sentAtNanos + ", heldNanos=" + heldNanos
                     + ", payload=" + payload.length + "B]";
         }
+
+        @Override
+        public MessageType<Token> type() {
+            return RingMessage.TOKEN;
+        }
     }
 
     /**
@@ -146,12 +174,17 @@ public sealed interface Message {
      * @param successor   the node the sender passes the token to now (-1: none), so a node knows whether the
      *                    ring reaches it
      */
-    record Heartbeat(long seq, long sentAtNanos, long maxEpoch, long viewDigest, int successor) implements Message {
+    record Heartbeat(long seq, long sentAtNanos, long maxEpoch, long viewDigest, int successor) implements RingMessage {
         public Heartbeat {
             if (maxEpoch < -1 || successor < -1) {
                 throw new IllegalArgumentException("bad heartbeat: maxEpoch=" + maxEpoch + " successor=" + successor
                         + " (need >= -1)");
             }
+        }
+
+        @Override
+        public MessageType<Heartbeat> type() {
+            return RingMessage.HEARTBEAT;
         }
     }
 
@@ -161,11 +194,16 @@ public sealed interface Message {
      * shared), so its predecessor knows whether a token it passed got there.
      */
     record HeartbeatAck(long seq, long echoSentAtNanos, long maxEpoch, long viewDigest, long tokenSeenAtNanos)
-            implements Message {
+            implements RingMessage {
         public HeartbeatAck {
             if (maxEpoch < -1) {
                 throw new IllegalArgumentException("bad heartbeat ack: maxEpoch=" + maxEpoch + " (need >= -1)");
             }
+        }
+
+        @Override
+        public MessageType<HeartbeatAck> type() {
+            return RingMessage.HEARTBEAT_ACK;
         }
     }
 
@@ -192,19 +230,24 @@ public sealed interface Message {
      * around the ring (each node that learns something from it forwards it to its successor); without, it
      * is a one-hop anti-entropy sync of a whole view between neighbours whose digests differ.
      */
-    record Membership(boolean relay, List<Member> members) implements Message {
+    record Membership(boolean relay, List<Member> members) implements RingMessage {
         public Membership {
             members = List.copyOf(members);
             if (members.isEmpty()) {
                 throw new IllegalArgumentException("a membership message holds at least one entry");
             }
         }
+
+        @Override
+        public MessageType<Membership> type() {
+            return RingMessage.MEMBERSHIP;
+        }
     }
 
     // ---- replicated applications: config bus and token catalog (protocols.DeltaReplicator) ----------------
 
     /** A client asks the receiving node to set config {@code key} to {@code value} (a versioned delta). */
-    record ConfigPut(String key, String value) implements Message {
+    record ConfigPut(String key, String value) implements ReplicaMessage.AppRequest {
         public ConfigPut {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
@@ -212,14 +255,14 @@ public sealed interface Message {
     }
 
     /** A client asks the receiving node to add secret {@code token} to the fleet-wide catalog. */
-    record CatalogAdd(String token) implements Message {
+    record CatalogAdd(String token) implements ReplicaMessage.AppRequest {
         public CatalogAdd {
             Objects.requireNonNull(token, "token");
         }
     }
 
     /** A client asks the receiving node to revoke {@code token}: every add of it the node has seen is undone. */
-    record CatalogRevoke(String token) implements Message {
+    record CatalogRevoke(String token) implements ReplicaMessage.AppRequest {
         public CatalogRevoke {
             Objects.requireNonNull(token, "token");
         }
@@ -263,12 +306,17 @@ public sealed interface Message {
     }
 
     /** Deltas on their way: a first-hand propagation or the answer to a {@link Digest} (anti-entropy). */
-    record Deltas(List<Delta> items) implements Message {
+    record Deltas(List<Delta> items) implements ReplicaMessage {
         public Deltas {
             items = List.copyOf(items);
             if (items.isEmpty()) {
                 throw new IllegalArgumentException("a deltas message holds at least one delta");
             }
+        }
+
+        @Override
+        public MessageType<Deltas> type() {
+            return ReplicaMessage.DELTAS;
         }
     }
 
@@ -277,16 +325,26 @@ public sealed interface Message {
      * The receiver pushes what the sender lacks and, unless {@code reply}, answers with its own digest if the
      * sender holds something it lacks. Also sent on a gap, as a pull.
      */
-    record Digest(boolean reply, List<Dot> heads) implements Message {
+    record Digest(boolean reply, List<Dot> heads) implements ReplicaMessage {
         public Digest {
             heads = List.copyOf(heads);
+        }
+
+        @Override
+        public MessageType<Digest> type() {
+            return ReplicaMessage.DIGEST;
         }
     }
 
     /** A replica tells a delta's origin that it holds delta {@code dot}: the origin may acknowledge it to the client. */
-    record DeltaAck(Dot dot) implements Message {
+    record DeltaAck(Dot dot) implements ReplicaMessage {
         public DeltaAck {
             Objects.requireNonNull(dot, "dot");
+        }
+
+        @Override
+        public MessageType<DeltaAck> type() {
+            return ReplicaMessage.DELTA_ACK;
         }
     }
 
@@ -304,7 +362,7 @@ public sealed interface Message {
      * @param origin the node the client asked, -1 while the request is still the client's
      * @param hops   forwards so far
      */
-    record CacheRequest(long reqId, int origin, int hops, long key, boolean put, byte[] value) implements Message {
+    record CacheRequest(long reqId, int origin, int hops, long key, boolean put, byte[] value) implements CacheMessage {
         public CacheRequest {
             Objects.requireNonNull(value, "value");
             if (origin < -1 || hops < 0 || (!put && value.length > 0)) {
@@ -344,6 +402,11 @@ public sealed interface Message {
             return "CacheRequest[reqId=" + reqId + ", origin=" + origin + ", hops=" + hops + ", key=" + key + ", "
                     + (put ? "put " + value.length + "B" : "get") + "]";
         }
+
+        @Override
+        public MessageType<CacheRequest> type() {
+            return CacheMessage.CACHE_REQUEST;
+        }
     }
 
     /** What a cache server answers to a {@link CacheRequest}. */
@@ -359,7 +422,7 @@ public sealed interface Message {
     }
 
     /** The server's answer to request {@code reqId}, sent to the request's origin. */
-    record CacheResponse(long reqId, long key, CacheStatus status, long version, byte[] value) implements Message {
+    record CacheResponse(long reqId, long key, CacheStatus status, long version, byte[] value) implements CacheMessage {
         public CacheResponse {
             Objects.requireNonNull(status, "status");
             Objects.requireNonNull(value, "value");
@@ -383,6 +446,11 @@ public sealed interface Message {
         public String toString() {
             return "CacheResponse[reqId=" + reqId + ", key=" + key + ", " + status + ", version=" + version + ", value="
                     + value.length + "B]";
+        }
+
+        @Override
+        public MessageType<CacheResponse> type() {
+            return CacheMessage.CACHE_RESPONSE;
         }
     }
 
@@ -442,10 +510,15 @@ public sealed interface Message {
      * Cache entries from one node to another ({@code seq}: the write for {@link CacheSyncKind#REPLICATE}, the
      * request answered for {@link CacheSyncKind#HANDBACK}). {@code last} ends a handback sent in chunks.
      */
-    record CacheSync(CacheSyncKind kind, long seq, boolean last, List<CacheEntry> entries) implements Message {
+    record CacheSync(CacheSyncKind kind, long seq, boolean last, List<CacheEntry> entries) implements CacheMessage {
         public CacheSync {
             Objects.requireNonNull(kind, "kind");
             entries = List.copyOf(entries);
+        }
+
+        @Override
+        public MessageType<CacheSync> type() {
+            return CacheMessage.CACHE_SYNC;
         }
     }
 
@@ -461,9 +534,14 @@ public sealed interface Message {
     }
 
     /** A cache signal: see {@link CacheSignalKind}. */
-    record CacheSignal(CacheSignalKind kind, long seq) implements Message {
+    record CacheSignal(CacheSignalKind kind, long seq) implements CacheMessage {
         public CacheSignal {
             Objects.requireNonNull(kind, "kind");
+        }
+
+        @Override
+        public MessageType<CacheSignal> type() {
+            return CacheMessage.CACHE_SIGNAL;
         }
     }
 }

@@ -12,6 +12,10 @@ import java.util.List;
  * this provider's, so providers never need to know of each other. A protocol's {@link Protocol#spec()} must
  * parse back, through the same provider, to an equal protocol: that is how a {@code processes} child
  * rebuilds the protocol its parent runs.
+ *
+ * <p>A protocol that sends message types of its own registers them through {@link #messageTypes()}: the
+ * registry builds the codec's id table from every provider's list, so a new type touches only its
+ * protocol's files.
  */
 public interface ProtocolProvider {
     /**
@@ -26,4 +30,15 @@ public interface ProtocolProvider {
      * @throws IllegalArgumentException if the spec is this provider's but malformed, naming what is wrong
      */
     Protocol parse(String spec);
+
+    /**
+     * The message types this provider's protocols send (each a constant, see {@link MessageType}); none by
+     * default, for protocols that only use other providers' types. Ids must be in
+     * {@value MessageType#FIRST_THIRD_PARTY_ID}..{@value MessageType#MAX_ID} unless the provider is
+     * ringlab's own; the {@link ProtocolRegistry} refuses an id or a name that another type already has.
+     * The same type instance may be listed by several providers.
+     */
+    default List<MessageType<?>> messageTypes() {
+        return List.of();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.BroadcastMessage;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
@@ -81,10 +82,11 @@ public final class Batched implements Node {
     }
 
     /** The protocol {@code batched:W} for a window of {@code windowNanos}; one tree for all its nodes. */
-    public static Protocol protocol(long windowNanos, String spec) {
+    public static Protocol protocol(long windowNanos) {
         if (windowNanos < 0) {
             throw new IllegalArgumentException("batch window must be >= 0 ns, got " + windowNanos);
         }
+        String spec = "batched:" + Protocols.format(windowNanos);
         SpanningTree.Cache cache = new SpanningTree.Cache();
         return new Protocol() {
             @Override
@@ -114,8 +116,11 @@ public final class Batched implements Node {
 
     @Override
     public void onMessage(int from, Message m) {
+        if (!(m instanceof BroadcastMessage bm)) {
+            return; // another protocol's message: ignored (see Node#onMessage)
+        }
         int parent = tree.parent(env.self());
-        switch (m) {
+        switch (bm) {
             case Message.Inject inject -> {
                 long now = env.now();
                 onUp(new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
@@ -135,7 +140,6 @@ public final class Batched implements Node {
                 }
                 onDown(batch, null);
             }
-            default -> {}
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.BroadcastMessage;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.LongSet;
 import dev.ringlab.node.Message;
@@ -30,19 +31,19 @@ abstract class BroadcastNode implements Node {
 
     @Override
     public final void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Inject inject -> {
-                long now = env.now();
-                receive(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
-            }
-            case Message.Broadcast b -> receive(from, b);
-            case Message.Batch batch -> {
-                for (Message.Broadcast b : batch.items()) {
-                    receive(from, b);
+        // Tokens, heartbeats and application messages belong to other protocols: ignored (see Node#onMessage).
+        if (m instanceof BroadcastMessage bm) {
+            switch (bm) {
+                case Message.Inject inject -> {
+                    long now = env.now();
+                    receive(Env.CLIENT, new Message.Broadcast(inject.id(), env.self(), now, 0, inject.payload()));
                 }
-            }
-            default -> {
-                // Tokens, heartbeats and application messages belong to other protocols.
+                case Message.Broadcast b -> receive(from, b);
+                case Message.Batch batch -> {
+                    for (Message.Broadcast b : batch.items()) {
+                        receive(from, b);
+                    }
+                }
             }
         }
     }

@@ -1,14 +1,21 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.BroadcastMessage;
+import dev.ringlab.node.CacheMessage;
+import dev.ringlab.node.MessageType;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.ProtocolProvider;
+import dev.ringlab.node.ReplicaMessage;
+import dev.ringlab.node.RingMessage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * ringlab's own protocols as a {@link ProtocolProvider}: the broadcast protocols of {@link Protocols}, the
  * token ring with its stations, the healing ring, the replicated applications and the failover cache.
- * Every spec their {@link Protocol#spec()} writes parses back here.
+ * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the four
+ * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}), ids
+ * 1..15.
  */
 public final class BuiltInProtocols implements ProtocolProvider {
     @Override
@@ -17,6 +24,16 @@ public final class BuiltInProtocols implements ProtocolProvider {
                 RecoveryConfig.SPEC_PREFIX + ":... (the healing ring, as its spec() writes it)",
                 "config;... | catalog;... (the replicated applications, as their spec() writes it)",
                 CacheConfig.SPEC_PREFIX + ":... (the failover cache, as its spec() writes it)");
+    }
+
+    @Override
+    public List<MessageType<?>> messageTypes() {
+        List<MessageType<?>> all = new ArrayList<>();
+        all.addAll(BroadcastMessage.types());
+        all.addAll(RingMessage.types());
+        all.addAll(ReplicaMessage.types());
+        all.addAll(CacheMessage.types());
+        return all;
     }
 
     @Override
@@ -38,13 +55,6 @@ public final class BuiltInProtocols implements ProtocolProvider {
             }
             return TokenRing.protocol(stations);
         }
-        try {
-            return Protocols.parse(spec);
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith("unknown protocol")) {
-                return null;
-            }
-            throw e;
-        }
+        return Protocols.parseBroadcast(spec);
     }
 }

@@ -2,6 +2,7 @@ package dev.ringlab.node.protocols;
 
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.ReplicaMessage;
 import dev.ringlab.topology.Overlay;
 import java.util.Collections;
 import java.util.List;
@@ -38,9 +39,12 @@ public final class ConfigBus extends DeltaReplicator {
     }
 
     @Override
-    protected void onClientRequest(Message request) {
-        if (request instanceof Message.ConfigPut p) {
-            originate(Message.Delta.OP_PUT, p.key(), p.value(), List.of());
+    protected void onClientRequest(ReplicaMessage.AppRequest request) {
+        switch (request) {
+            case Message.ConfigPut p -> originate(Message.Delta.OP_PUT, p.key(), p.value(), List.of());
+            // Catalog requests sent to a config bus: another application's, ignored.
+            case Message.CatalogAdd a -> {}
+            case Message.CatalogRevoke r -> {}
         }
     }
 

@@ -77,13 +77,25 @@ public record DelaySpec(String kind, long loNanos, long hiNanos) {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration with a unit");
         }
-        double scale = switch (m.group(2)) {
-            case "ns" -> 1;
-            case "us" -> 1e3;
-            case "ms" -> 1e6;
-            case "s" -> 1e9;
+        long scale = switch (m.group(2)) {
+            case "ns" -> 1L;
+            case "us" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
             default -> throw new AssertionError(m.group(2));
         };
+        if (m.group(1).indexOf('.') < 0) {
+            // Whole numbers exactly: a double loses nanoseconds above 2^53, and spec() must parse back.
+            try {
+                long nanos = Math.multiplyExact(Long.parseLong(m.group(1)), scale);
+                if (nanos <= Long.MAX_VALUE / 4) {
+                    return nanos;
+                }
+            } catch (ArithmeticException | NumberFormatException e) {
+                // too long: reported below
+            }
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
+        }
         double nanos = Double.parseDouble(m.group(1)) * scale;
         if (nanos > Long.MAX_VALUE / 4) {
             throw new IllegalArgumentException("'" + text + "' is too long a duration");

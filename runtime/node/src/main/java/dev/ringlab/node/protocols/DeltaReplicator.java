@@ -6,6 +6,7 @@ import dev.ringlab.node.MessageCodec;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.ReplicaMessage;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,7 +33,7 @@ import java.util.TreeMap;
  *       as fit under {@link MessageCodec#MAX_FRAME_BYTES}; the rest wait for the next visit. Each payload
  *       entry counts the hops it has travelled; it leaves the payload when the token brings it back to its
  *       origin node (one rotation) or, if the origin is dead, after {@code n} hops. The payload is
- *       {@code int count} then per entry {@code int hops} and the delta as {@link MessageCodec#putDelta}
+ *       {@code int count} then per entry {@code int hops} and the delta as {@link ReplicaMessage#putDelta}
  *       writes it. The first node after the origin that reads a delta from the token (hop 1) answers the
  *       origin {@link Message.DeltaAck}. A token lost with its holder loses its payload: the origins re-send
  *       their unacknowledged deltas on a later token and anti-entropy spreads the rest. Deltas received
@@ -293,7 +294,7 @@ public abstract class DeltaReplicator implements Node {
     // ---- what an application supplies --------------------------------------------------------------------
 
     /** Turns a client request into a delta by calling {@link #originate}; ignores requests for other applications. */
-    protected abstract void onClientRequest(Message request);
+    protected abstract void onClientRequest(ReplicaMessage.AppRequest request);
 
     /** Applies one delta to the application state (each delta once, each source in sequence order). */
     protected abstract void apply(Message.Delta d);
@@ -346,18 +347,16 @@ public abstract class DeltaReplicator implements Node {
 
     @Override
     public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.ConfigPut p -> onClientRequest(p);
-            case Message.CatalogAdd a -> onClientRequest(a);
-            case Message.CatalogRevoke r -> onClientRequest(r);
-            case Message.Deltas d -> onDeltas(from, d);
-            case Message.Digest d -> onDigest(from, d);
-            case Message.DeltaAck a -> onDeltaAck(from, a);
-            default -> {
-                if (ring != null) {
-                    ring.onMessage(from, m);
-                }
+        if (m instanceof ReplicaMessage rm) {
+            switch (rm) {
+                case ReplicaMessage.AppRequest r -> onClientRequest(r);
+                case Message.Deltas d -> onDeltas(from, d);
+                case Message.Digest d -> onDigest(from, d);
+                case Message.DeltaAck a -> onDeltaAck(from, a);
             }
+        } else if (ring != null) {
+            // The ring's messages go to the ring underneath, which ignores any other family's.
+            ring.onMessage(from, m);
         }
     }
 
@@ -440,7 +439,7 @@ public abstract class DeltaReplicator implements Node {
                 int count = b.getInt();
                 for (int k = 0; k < count; k++) {
                     int hops = b.getInt();
-                    items.add(MessageCodec.getDelta(b));
+                    items.add(ReplicaMessage.getDelta(b));
                     itemHops.add(hops);
                 }
             } catch (dev.ringlab.node.CodecException | java.nio.BufferUnderflowException e) {
@@ -479,7 +478,7 @@ public abstract class DeltaReplicator implements Node {
         int budget = MessageCodec.MAX_FRAME_BYTES - (MessageCodec.encodedSize(token) - in.length);
         int bytes = 4;
         for (Message.Delta d : keep) {
-            bytes += 4 + MessageCodec.deltaSize(d);
+            bytes += 4 + ReplicaMessage.deltaSize(d);
         }
         SourceLog own = logs.get(new Message.Dot(self, incarnation, 0));
         java.util.Iterator<Long> it = toCirculate.iterator();
@@ -489,7 +488,7 @@ public abstract class DeltaReplicator implements Node {
                 it.remove(); // still on its way round
                 continue;
             }
-            int size = 4 + MessageCodec.deltaSize(d);
+            int size = 4 + ReplicaMessage.deltaSize(d);
             if (bytes + size > budget) {
                 break; // the token is full: the rest waits for the next visit
             }
@@ -505,7 +504,7 @@ public abstract class DeltaReplicator implements Node {
         out.putInt(keep.size());
         for (int k = 0; k < keep.size(); k++) {
             out.putInt(keepHops.get(k));
-            MessageCodec.putDelta(keep.get(k), out);
+            ReplicaMessage.putDelta(keep.get(k), out);
         }
         // The token now carries deltas: count its pass as a message of this application.
         sentMessages++;
@@ -657,8 +656,8 @@ public abstract class DeltaReplicator implements Node {
         while (from < deltas.size()) {
             int bytes = 2 + 4;
             int end = from;
-            while (end < deltas.size() && (end == from || bytes + MessageCodec.deltaSize(deltas.get(end)) <= MAX_BATCH_BYTES)) {
-                bytes += MessageCodec.deltaSize(deltas.get(end));
+            while (end < deltas.size() && (end == from || bytes + ReplicaMessage.deltaSize(deltas.get(end)) <= MAX_BATCH_BYTES)) {
+                bytes += ReplicaMessage.deltaSize(deltas.get(end));
                 end++;
             }
             send(to, new Message.Deltas(deltas.subList(from, end)));

@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.CacheMessage;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.ForwardingEnv;
 import dev.ringlab.node.Message;
@@ -279,18 +280,22 @@ public final class FailoverCache implements Node {
         if (from >= 0) {
             lastHeardNanos[from] = env.now();
         }
-        switch (m) {
-            case Message.CacheRequest r -> {
-                if (from == Env.CLIENT) {
-                    onClientRequest(r);
-                } else {
-                    onRequest(r);
+        if (m instanceof CacheMessage cm) {
+            switch (cm) {
+                case Message.CacheRequest r -> {
+                    if (from == Env.CLIENT) {
+                        onClientRequest(r);
+                    } else {
+                        onRequest(r);
+                    }
                 }
+                case Message.CacheResponse r -> onResponse(from, r);
+                case Message.CacheSync c -> onSync(from, c);
+                case Message.CacheSignal s -> onSignal(from, s);
             }
-            case Message.CacheResponse r -> onResponse(from, r);
-            case Message.CacheSync c -> onSync(from, c);
-            case Message.CacheSignal s -> onSignal(from, s);
-            default -> ring.onMessage(from, m);
+        } else {
+            // The ring's messages go to the ring underneath, which ignores any other family's.
+            ring.onMessage(from, m);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.RingMessage;
 import dev.ringlab.node.Timer;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayList;
@@ -302,18 +303,14 @@ public final class HealingRing implements Node {
 
     @Override
     public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Token t -> onToken(from, t);
-            case Message.Heartbeat h -> onHeartbeat(from, h);
-            case Message.HeartbeatAck a -> onHeartbeatAck(from, a);
-            case Message.Membership ms -> onMembership(from, ms);
-            case Message.Inject i -> {
-                // The ring carries no broadcasts: a client request has nothing to do here.
-            }
-            case Message.Broadcast b -> {}
-            case Message.Batch b -> {}
-            default -> {
-                // Application messages (config bus, catalog, ...) belong to a protocol that wraps this ring.
+        // Broadcasts (and client injects) are not the ring's; application messages (config bus, catalog, cache)
+        // belong to a protocol that wraps this ring: both ignored (Node#onMessage).
+        if (m instanceof RingMessage rm) {
+            switch (rm) {
+                case Message.Token t -> onToken(from, t);
+                case Message.Heartbeat h -> onHeartbeat(from, h);
+                case Message.HeartbeatAck a -> onHeartbeatAck(from, a);
+                case Message.Membership ms -> onMembership(from, ms);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.ringlab.node.protocols;
 
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.ReplicaMessage;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,14 +45,15 @@ public final class TokenCatalog extends DeltaReplicator {
     }
 
     @Override
-    protected void onClientRequest(Message request) {
+    protected void onClientRequest(ReplicaMessage.AppRequest request) {
         switch (request) {
             case Message.CatalogAdd a -> originate(Message.Delta.OP_ADD, a.token(), "", List.of());
             case Message.CatalogRevoke r -> {
                 TreeSet<Message.Dot> seen = tags.get(r.token());
                 originate(Message.Delta.OP_REVOKE, r.token(), "", seen == null ? List.of() : new ArrayList<>(seen));
             }
-            default -> {}
+            // A config request sent to a catalog: another application's, ignored.
+            case Message.ConfigPut p -> {}
         }
     }
 

@@ -5,6 +5,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.RingMessage;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayList;
 import java.util.List;
@@ -180,15 +181,14 @@ public final class TokenRing implements Node {
 
     @Override
     public void onMessage(int from, Message m) {
-        switch (m) {
-            case Message.Token t -> onToken(from, t);
-            case Message.Inject i -> {
-                // The token ring carries no broadcasts: a client request has nothing to do here.
-            }
-            case Message.Broadcast b -> {}
-            case Message.Batch b -> {}
-            default -> {
-                // Heartbeats and membership belong to HealingRing; this fault-free ring ignores them.
+        // Broadcasts (and client injects) and application messages are other protocols': ignored (Node#onMessage).
+        if (m instanceof RingMessage rm) {
+            switch (rm) {
+                case Message.Token t -> onToken(from, t);
+                // Failure detection and membership are HealingRing's; this fault-free ring ignores them.
+                case Message.Heartbeat h -> {}
+                case Message.HeartbeatAck a -> {}
+                case Message.Membership ms -> {}
             }
         }
     }
