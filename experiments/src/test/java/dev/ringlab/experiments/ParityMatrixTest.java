@@ -293,6 +293,38 @@ class ParityMatrixTest {
         });
     }
 
+    /** The measuring commands, each with the least it needs. */
+    static final List<List<String>> COMMANDS = List.of(List.of("broadcast", "--topology", "ring", "-n", "4"),
+            List.of("token", "-n", "4"), List.of("recover", "-n", "4"), List.of("compare", "--nodes", "4"),
+            List.of("config", "-n", "4"), List.of("catalog", "-n", "4"), List.of("cache", "-n", "4"),
+            List.of("recover-sweep", "--nodes", "4"));
+
+    @Test
+    @Timeout(30)
+    void everyCommandParsesTheRunOptionsTheSameWayWithTheSameErrors() throws Exception {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("--loss", "2");
+        bad.put("--latency", "fast");
+        bad.put("--engine", "warp");
+        bad.put("--processing", "soon");
+        bad.put("--faults", "crash:x@1s");
+        for (Map.Entry<String, String> b : bad.entrySet()) {
+            TreeSet<String> messages = new TreeSet<>();
+            for (List<String> cmd : COMMANDS) {
+                List<String> args = new ArrayList<>(cmd);
+                args.addAll(List.of(b.getKey(), b.getValue()));
+                BroadcastCommandTest.Outcome o = BroadcastCommandTest.run(args.toArray(String[]::new));
+                String why = String.join(" ", args) + ": " + o.err();
+                assertEquals(2, o.exit(), why);
+                assertEquals(1, o.err().strip().lines().count(), why);
+                String prefix = "ringlab " + cmd.get(0) + ": " + b.getKey() + ": ";
+                assertTrue(o.err().startsWith(prefix), why);
+                messages.add(o.err().strip().substring(prefix.length()));
+            }
+            assertEquals(1, messages.size(), "one message for " + b.getKey() + " on every command: " + messages);
+        }
+    }
+
     @Test
     @Timeout(30)
     void aFlagThatWouldNotTakeEffectIsRefused() throws Exception {

@@ -90,6 +90,21 @@ class RecoverCommandTest {
     }
 
     @Test
+    void theRingOverlayIsTheHealingRingsOwnSuccessorOverlayBuiltFromItsSpec() {
+        for (int n : new int[] {2, 3, 4, 7, 16, 33}) {
+            for (int r = 1; r <= 5; r++) {
+                dev.ringlab.topology.Overlay own = dev.ringlab.node.protocols.HealingRing.overlay(n, r);
+                dev.ringlab.topology.Overlay spec = RecoverCommand.ringOverlay(n, r, 1);
+                assertEquals(own.spec(), spec.spec());
+                for (int v = 0; v < n; v++) {
+                    assertEquals(java.util.Arrays.toString(own.neighbours(v)), java.util.Arrays.toString(spec.neighbours(v)),
+                            "n=" + n + " r=" + r + " node " + v);
+                }
+            }
+        }
+    }
+
+    @Test
     void badFlagsAreUsageErrors() {
         TokenCommandTest.Result r = TokenCommandTest.run("recover", "-n", "8", "--crash", "8");
         assertEquals(2, r.exit());
