@@ -136,8 +136,10 @@ class ParityMatrixTest {
     @Timeout(60)
     void aLossBurstTakesEffectOrIsRefusedNamingFaults() throws Exception {
         // Every message lost from the start: only the origin has the broadcast.
+        // sim and netty: the fault is applied from the control side through Cluster.lossBurst, the code path both
+        // real engines share here; a processes run would only add three JVM start-ups to the class.
         List<String> cmd = List.of("broadcast", "--topology", "ring", "-n", "3", "--faults", "loss:1@0..1s");
-        for (String e : ENGINES) {
+        for (String e : List.of("sim", "netty")) {
             Run r = run(e, cmd);
             if (r.exit() == 2) {
                 // Refused when the plan applies it (the engine has no loss burst): the last line names the flag and
@@ -238,8 +240,8 @@ class ParityMatrixTest {
     void recoverRepairsTheRingToOneTokenOnTheSameOverlayOnEveryEngine() throws Exception {
         // Suspicion after a silence of 1 s: under a heavy CPU shortage a child JVM can stall for several hundred ms,
         // and a stalled node that passes for dead regenerates a second token.
-        List<String> cmd = List.of("recover", "-n", "4", "--crash-nodes", "2", "--respawn-after", "2s", "--timeout", "30s",
-                "--heartbeat", "50ms", "--suspicion-timeout", "1s", "--loss-timeout", "3s");
+        List<String> cmd = List.of("recover", "-n", "4", "--crash-nodes", "2", "--respawn-after", "1500ms", "--timeout",
+                "30s", "--heartbeat", "50ms", "--suspicion-timeout", "1s", "--loss-timeout", "1500ms");
         matrix(cmd, (r, j) -> {
             assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
             assertTrue(j.get("detect_ms").isNumber(), r.why());
@@ -249,7 +251,7 @@ class ParityMatrixTest {
             assertEquals(1, j.get("tokens_max_after_repair").asInt(), "tokens after repair: " + r.why());
             assertEquals(List.of(2), List.of(j.get("crashed").get(0).asInt()), r.why());
             assertEquals(r.engine().equals("sim"), j.get("invariant_checks").isNumber(), r.why());
-            assertTrue(r.err().contains("timing=hb=50ms,suspect=1s,loss=3s"), "effective timing printed: " + r.why());
+            assertTrue(r.err().contains("timing=hb=50ms,suspect=1s,loss=1500ms"), "effective timing printed: " + r.why());
         });
     }
 
