@@ -240,7 +240,8 @@ class ParityMatrixTest {
     void recoverRepairsTheRingToOneTokenOnTheSameOverlayOnEveryEngine() throws Exception {
         // Suspicion after a silence of 1 s: under a heavy CPU shortage a child JVM can stall for several hundred ms,
         // and a stalled node that passes for dead regenerates a second token.
-        List<String> cmd = List.of("recover", "-n", "4", "--crash-nodes", "2", "--respawn-after", "1500ms", "--timeout",
+        // The respawn comes well after the repair (suspicion, then the token-loss timeout at the latest).
+        List<String> cmd = List.of("recover", "-n", "4", "--crash-nodes", "2", "--respawn-after", "3s", "--timeout",
                 "30s", "--heartbeat", "50ms", "--suspicion-timeout", "1s", "--loss-timeout", "1500ms");
         matrix(cmd, (r, j) -> {
             assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
