@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Cluster;
+import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.Protocols;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -17,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,8 +33,9 @@ import picocli.CommandLine.Spec;
  * <p>The stream ({@code --rate R --duration D}) is a Poisson process: inter-arrival gaps are exponential
  * with mean 1/R, so bursts happen as they do with independent clients; each broadcast starts at a node
  * drawn uniformly. Gaps and origins come from their own stream split from {@code --seed}, so the load
- * replays with the run. After the last injection the run drains: until no event is pending (simulator)
- * or for {@code --drain} of engine time.
+ * replays with the run. After the last injection (and the last fault of {@code --faults}) the run drains:
+ * until the cluster is quiet ({@link Cluster#settle}) or for {@code --drain} of engine time. On a real engine
+ * a few warm-up broadcasts run first and no figure counts them ({@link Defaults#warmupBroadcasts}).
  */
 @Command(
         name = "broadcast",
@@ -38,8 +44,12 @@ import picocli.CommandLine.Spec;
         description = "Broadcast over an overlay and measure reliability, latency (p50/p99/max over every "
                 + "(broadcast, non-origin node) delivery), last delivery hop, messages per broadcast and relative "
                 + "message redundancy. One broadcast from --origin by default; --rate R --duration D injects a "
-                + "Poisson stream of broadcasts from random nodes, then drains. Prints a table, or one JSON object "
-                + "with --json; the run's options and progress go to stderr.")
+                + "Poisson stream of broadcasts from random nodes, then drains. On netty and processes "
+                + "4 warm-up broadcasts are injected and settled first and left out of every figure (warmup_broadcasts). "
+                + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
+                + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
+                + "partition, loss, a send along a non-edge). Prints a table, or one JSON object with --json; the "
+                + "run's effective options, its replay line and progress go to stderr.")
 public final class BroadcastCommand implements Callable<Integer> {
     private static final long LOAD_STREAM = 0x6C6F6164L; // "load"
 
@@ -53,29 +63,12 @@ public final class BroadcastCommand implements Callable<Integer> {
     @Option(names = {"-n", "--nodes"}, required = true, paramLabel = "N", description = "Number of nodes, >= 2.")
     int nodes;
 
-    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE",
-            description = "sim, netty or processes (default: ${DEFAULT-VALUE}; available now: " + Engines.AVAILABLE + ").")
-    String engine;
-
     @Option(names = "--protocol", defaultValue = "flood", paramLabel = "P",
             description = "One of " + Protocols.VALID + " (default: ${DEFAULT-VALUE}).")
     String protocol;
 
-    @Option(names = "--latency", paramLabel = "L",
-            description = "Link latency: const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE. Default: "
-                    + Engines.DEFAULT_SIM_LATENCY + " on sim; on netty/processes no added delay (real loopback latency "
-                    + "only). Given on netty/processes, it is added per message on top of loopback by the runtime's "
-                    + "seeded emulation (an event-loop timer; reorders a link when delays vary, as on sim).")
-    String latency;
-
-    @Option(names = "--loss", defaultValue = "0", paramLabel = "P",
-            description = "Probability that a message is lost, 0..1; on netty/processes the runtime's seeded emulation "
-                    + "drops it on the send path (default: ${DEFAULT-VALUE}).")
-    double loss;
-
-    @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",
-            description = "Time a node is busy per message, e.g. 10us (default: ${DEFAULT-VALUE}).")
-    String processing;
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--rate", paramLabel = "OPS_PER_S",
             description = "Broadcasts per second over the whole cluster (Poisson); needs --duration.")
@@ -90,15 +83,13 @@ public final class BroadcastCommand implements Callable<Integer> {
     String drain;
 
     @Option(names = "--origin", defaultValue = "0", paramLabel = "NODE",
-            description = "Origin of the single broadcast (ignored with --rate) (default: ${DEFAULT-VALUE}).")
+            description = "Origin of the single broadcast; not with --rate, whose origins are drawn from the seed "
+                    + "(default: ${DEFAULT-VALUE}).")
     int origin;
 
     @Option(names = "--payload-bytes", defaultValue = "16", paramLabel = "B",
             description = "Payload size of each broadcast (default: ${DEFAULT-VALUE}).")
     int payloadBytes;
-
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Root seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
@@ -107,81 +98,85 @@ public final class BroadcastCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Run run = validate();
-        err.println("broadcast: engine=" + run.engine.flag() + " topology=" + topology + " n=" + nodes + " protocol="
-                + run.protocol.spec() + " latency=" + latencyLabel(run) + " loss=" + loss + " processing=" + processing
-                + (rate != null ? " rate=" + rate + " duration=" + duration : " origin=" + origin) + " seed=" + seed);
-        err.flush();
-
+        Run r = validate();
         Overlay overlay;
         try {
-            overlay = Topologies.build(topology, nodes, seed);
+            overlay = Topologies.build(topology, nodes, run.seed());
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
-        Engines.Options options = Engines.Options.given(seed, latency, loss, run.processingNanos);
-        try (Cluster cluster = Engines.build(run.engine, overlay, run.protocol, options)) {
+        FaultPlan plan = run.faults(nodes);
+        ClusterEngine engine = run.engine();
+        int warmup = Defaults.warmupBroadcasts(engine);
+
+        try (Cluster cluster = run.build(run.spec(overlay, r.protocol, plan))) {
+            err.println("ringlab broadcast: " + run.effective(plan, null) + " topology=" + overlay.spec() + " n=" + nodes
+                    + " protocol=" + r.protocol.spec() + (rate != null ? " rate=" + rate + " duration=" + duration
+                    : " origin=" + origin) + " warmup_broadcasts=" + warmup);
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
             BroadcastMetrics metrics = new BroadcastMetrics(nodes);
-            cluster.addObserver(metrics);
+            cluster.addObserver(BroadcastExperiment.measured(metrics));
             cluster.addObserver(new Progress(err));
             cluster.start();
             byte[] payload = new byte[payloadBytes];
+            ClusterStats baseline = BroadcastExperiment.warmUp(cluster, engine, payload, r.drainNanos);
 
             long engineStart = cluster.now();
             long wallStart = System.nanoTime();
-            boolean settled;
+            plan.applyTo(cluster, engineStart, (kind, node, at, call) -> {});
             if (rate == null) {
-                metrics.injected(0, origin, cluster.now());
-                cluster.inject(origin, new Message.Inject(0, payload));
-                settled = Engines.settle(cluster, run.drainNanos);
+                // Through at(), so that a fault the plan puts at time 0 takes effect first, on every engine.
+                cluster.at(engineStart, () -> {
+                    metrics.injected(0, origin, cluster.now());
+                    cluster.inject(origin, new Message.Inject(0, payload));
+                });
             } else {
-                Load load = new Load(cluster, metrics, payload, rate, cluster.now() + run.durationNanos,
-                        new SplittableRandom(seed ^ LOAD_STREAM), err);
+                Load load = new Load(cluster, metrics, payload, rate, cluster.now() + r.durationNanos,
+                        new SplittableRandom(run.seed() ^ LOAD_STREAM), err);
                 load.scheduleNext();
-                cluster.runFor(run.durationNanos);
-                settled = Engines.settle(cluster, run.drainNanos);
             }
+            // The injections and the fault plan run their course, then in-flight work drains.
+            long busyUntil = engineStart + Math.max(r.durationNanos, plan.endNanos());
+            if (busyUntil > cluster.now()) {
+                cluster.runFor(busyUntil - cluster.now());
+            }
+            Cluster.Settled settled = cluster.settle(r.drainNanos);
             long wallNanos = System.nanoTime() - wallStart;
-            BroadcastMetrics.Result r = metrics.result(cluster.stats(), cluster::alive, wallNanos);
+            BroadcastMetrics.Result res = metrics.result(BroadcastExperiment.since(cluster.stats(), baseline), cluster::alive,
+                    wallNanos);
             OptionalLong hash = cluster.traceHash();
+            long engineNanos = settled.lastActivityNanos() - engineStart;
             if (json) {
-                out.println(json(run, overlay, r, hash, settled, cluster.now() - engineStart));
+                out.println(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos));
             } else {
-                table(out, run, overlay, r, hash, settled, cluster.now() - engineStart);
+                table(out, r, overlay, res, hash, settled.quiet(), engineNanos);
             }
             out.flush();
         }
         return 0;
     }
 
-    /** The latency a run has: the simulator's spec, or the real links with the added delay if any. */
-    private String latencyLabel(Run run) {
-        String l = Engines.Options.given(seed, latency, loss, 0).latencyOn(run.engine);
-        return run.engine == Engines.Engine.SIM ? l : l == null ? "real links" : "real links + " + l;
+    /** The latency a run has, for people: the spec drawn from, or the real links with the added delay if any. */
+    private String latencyLabel() {
+        String l = run.reportedLatency();
+        return l == null ? "real links" : run.latency() == null || run.engine().deterministic() ? l : "real links + " + l;
     }
 
     /** Parsed and checked flags: everything that can be wrong is found before any overlay is built. */
-    private record Run(Engines.Engine engine, Protocol protocol, long processingNanos, long durationNanos, long drainNanos) {}
+    private record Run(Protocol protocol, long durationNanos, long drainNanos) {}
 
     private Run validate() {
         if (nodes < 2) {
             throw new UsageException("-n", "need at least 2 nodes to broadcast, got " + nodes);
         }
-        Engines.Engine e = Engines.parse(engine);
-        Engines.checkAvailable(e);
+        run.validate();
         Protocol p;
         try {
             p = Protocols.parse(protocol);
         } catch (IllegalArgumentException ex) {
             throw new UsageException("--protocol", ex.getMessage());
         }
-        if (!(loss >= 0 && loss <= 1)) {
-            throw new UsageException("--loss", "must be a probability in 0..1, got " + loss);
-        }
-        if (latency != null) {
-            Engines.link(latency);
-        }
-        long processingNanos = UsageException.durationNanos("--processing", processing);
         long drainNanos = UsageException.durationNanos("--drain", drain);
         long durationNanos = 0;
         if (rate != null || duration != null) {
@@ -198,6 +193,10 @@ public final class BroadcastCommand implements Callable<Integer> {
             if (durationNanos <= 0) {
                 throw new UsageException("--duration", "must be positive, got " + duration);
             }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--origin")) {
+                throw new UsageException("--origin", "picks the single broadcast's origin; with --rate every origin is "
+                        + "drawn from the seed: drop one of them");
+            }
         }
         if (origin < 0 || origin >= nodes) {
             throw new UsageException("--origin", "must be a node in 0.." + (nodes - 1) + ", got " + origin);
@@ -205,7 +204,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         if (payloadBytes < 0 || payloadBytes > 64 * 1024) {
             throw new UsageException("--payload-bytes", "must be in 0..65536, got " + payloadBytes);
         }
-        return new Run(e, p, processingNanos, durationNanos, drainNanos);
+        return new Run(p, durationNanos, drainNanos);
     }
 
     /** The Poisson stream of broadcasts: each injection schedules the next, so no queue of future events. */
@@ -282,20 +281,24 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
     }
 
-    private String json(Run run, Overlay overlay, BroadcastMetrics.Result r, OptionalLong hash, boolean settled,
-            long engineNanos) throws Exception {
+    private String json(Run r, Overlay overlay, FaultPlan plan, int warmup, BroadcastMetrics.Result res,
+            OptionalLong hash, boolean settled, long engineNanos) throws Exception {
         ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
-        o.put("engine", run.engine.flag());
-        o.put("seed", seed);
+        o.put("engine", run.engine().name());
+        o.put("seed", run.seed());
         o.put("topology", overlay.spec());
         o.put("nodes", nodes);
-        o.put("protocol", run.protocol.spec());
-        // The simulator draws link latencies from the spec; real engines have their real links, plus the
-        // spec as an added delay when --latency is given (null: nothing added).
-        o.put("latency", Engines.Options.given(seed, latency, loss, 0).latencyOn(run.engine));
-        o.put("loss", loss);
-        o.put("processing", processing);
+        o.put("protocol", r.protocol.spec());
+        // The links' latency spec: drawn from on sim, added on top of loopback on real engines (null: nothing added).
+        o.put("latency", run.reportedLatency());
+        o.put("loss", run.loss());
+        o.put("processing", Durations.format(run.processingNanos()));
+        if (plan.isEmpty()) {
+            o.putNull("faults");
+        } else {
+            o.put("faults", plan.toString());
+        }
         if (rate != null) {
             o.put("rate", rate);
             o.put("duration", duration);
@@ -303,30 +306,31 @@ public final class BroadcastCommand implements Callable<Integer> {
             o.putNull("rate");
             o.putNull("duration");
         }
+        o.put("warmup_broadcasts", warmup);
         if (hash.isPresent()) {
             o.put("trace_hash", String.format("%016x", hash.getAsLong()));
         } else {
             o.putNull("trace_hash");
         }
-        o.put("broadcasts", r.broadcasts());
-        o.put("live_nodes", r.liveNodes());
-        o.put("deliveries", r.deliveries());
-        o.put("messages", r.messages());
-        o.put("bytes", r.bytes());
-        o.put("dropped", r.messagesDropped());
-        number(o, "msgs_per_op", r.msgsPerOp());
-        number(o, "reliability", r.reliability());
-        number(o, "reliability_min", r.reliabilityMin());
+        o.put("broadcasts", res.broadcasts());
+        o.put("live_nodes", res.liveNodes());
+        o.put("deliveries", res.deliveries());
+        o.put("messages", res.messages());
+        o.put("bytes", res.bytes());
+        o.put("dropped", res.messagesDropped());
+        number(o, "msgs_per_op", res.msgsPerOp());
+        number(o, "reliability", res.reliability());
+        number(o, "reliability_min", res.reliabilityMin());
         ObjectNode lat = o.putObject("latency_ms");
-        number(lat, "p50", r.latencyMsP50());
-        number(lat, "p99", r.latencyMsP99());
-        number(lat, "max", r.latencyMsMax());
-        number(lat, "mean", r.latencyMsMean());
-        o.put("last_delivery_hop", r.lastDeliveryHop());
-        number(o, "rmr", r.rmr());
-        o.put("events", r.events());
-        number(o, "wall_ms", r.wallNanos() / 1e6);
-        number(o, "events_per_s", r.eventsPerS());
+        number(lat, "p50", res.latencyMsP50());
+        number(lat, "p99", res.latencyMsP99());
+        number(lat, "max", res.latencyMsMax());
+        number(lat, "mean", res.latencyMsMean());
+        o.put("last_delivery_hop", res.lastDeliveryHop());
+        number(o, "rmr", res.rmr());
+        o.put("events", res.events());
+        number(o, "wall_ms", res.wallNanos() / 1e6);
+        number(o, "events_per_s", res.eventsPerS());
         number(o, "engine_time_ms", engineNanos / 1e6);
         o.put("settled", settled);
         return mapper.writeValueAsString(o);
@@ -340,26 +344,26 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
     }
 
-    private void table(PrintWriter out, Run run, Overlay overlay, BroadcastMetrics.Result r, OptionalLong hash,
+    private void table(PrintWriter out, Run r, Overlay overlay, BroadcastMetrics.Result res, OptionalLong hash,
             boolean settled, long engineNanos) {
         String f = "%-18s %s%n";
-        out.printf(Locale.ROOT, f, "engine", run.engine.flag());
+        out.printf(Locale.ROOT, f, "engine", run.engine().name());
         out.printf(Locale.ROOT, f, "topology", overlay.spec() + " (n=" + nodes + ", " + overlay.edges()
                 + (overlay.directed() ? " arcs)" : " edges)"));
-        out.printf(Locale.ROOT, f, "protocol", run.protocol.spec());
-        out.printf(Locale.ROOT, f, "latency / loss", latencyLabel(run) + " / " + loss);
-        out.printf(Locale.ROOT, f, "seed", seed);
+        out.printf(Locale.ROOT, f, "protocol", r.protocol.spec());
+        out.printf(Locale.ROOT, f, "latency / loss", latencyLabel() + " / " + run.loss());
+        out.printf(Locale.ROOT, f, "seed", run.seed());
         out.printf(Locale.ROOT, f, "trace hash", hash.isPresent() ? String.format("%016x", hash.getAsLong()) : "-");
-        out.printf(Locale.ROOT, f, "broadcasts", r.broadcasts() + (rate != null ? " (rate " + rate + "/s for " + duration + ")" : ""));
-        out.printf(Locale.ROOT, f, "reliability", fmt(r.reliability()) + " (min " + fmt(r.reliabilityMin()) + ")");
-        out.printf(Locale.ROOT, f, "latency ms", "p50 " + fmt(r.latencyMsP50()) + "  p99 " + fmt(r.latencyMsP99())
-                + "  max " + fmt(r.latencyMsMax()));
-        out.printf(Locale.ROOT, f, "last delivery hop", r.lastDeliveryHop());
-        out.printf(Locale.ROOT, f, "messages", r.messages() + " (" + r.bytes() + " bytes, " + r.messagesDropped() + " dropped)");
-        out.printf(Locale.ROOT, f, "msgs per op", fmt(r.msgsPerOp()));
-        out.printf(Locale.ROOT, f, "rmr", fmt(r.rmr()));
-        out.printf(Locale.ROOT, f, "events", r.events() + " in " + fmt(r.wallNanos() / 1e6) + " ms wall ("
-                + fmt(r.eventsPerS()) + "/s)");
+        out.printf(Locale.ROOT, f, "broadcasts", res.broadcasts() + (rate != null ? " (rate " + rate + "/s for " + duration + ")" : ""));
+        out.printf(Locale.ROOT, f, "reliability", fmt(res.reliability()) + " (min " + fmt(res.reliabilityMin()) + ")");
+        out.printf(Locale.ROOT, f, "latency ms", "p50 " + fmt(res.latencyMsP50()) + "  p99 " + fmt(res.latencyMsP99())
+                + "  max " + fmt(res.latencyMsMax()));
+        out.printf(Locale.ROOT, f, "last delivery hop", res.lastDeliveryHop());
+        out.printf(Locale.ROOT, f, "messages", res.messages() + " (" + res.bytes() + " bytes, " + res.messagesDropped() + " dropped)");
+        out.printf(Locale.ROOT, f, "msgs per op", fmt(res.msgsPerOp()));
+        out.printf(Locale.ROOT, f, "rmr", fmt(res.rmr()));
+        out.printf(Locale.ROOT, f, "events", res.events() + " in " + fmt(res.wallNanos() / 1e6) + " ms wall ("
+                + fmt(res.eventsPerS()) + "/s)");
         out.printf(Locale.ROOT, f, "settled", settled + " after " + fmt(engineNanos / 1e6) + " ms of engine time");
     }
 

@@ -1,9 +1,15 @@
 package dev.ringlab.experiments;
 
 import dev.ringlab.node.Cluster;
+import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
+import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.Protocols;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.FaultPlan;
+import dev.ringlab.node.spec.LinkModels;
+import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import dev.ringlab.topology.TopologySpec;
@@ -14,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The broadcast experiment behind {@code compare}, {@code replay} and {@code fidelity}: for one (topology,
@@ -22,7 +29,9 @@ import java.util.SplittableRandom;
  * drawn uniformly from its own stream split from the seed, letting each settle before the next (so the
  * latencies are those of an idle network, not of queueing between broadcasts). The seed's metrics are
  * {@link BroadcastMetrics} over all its broadcasts: p50/p99/max over every (broadcast, non-origin node)
- * delivery; last delivery hop the maximum over its broadcasts; messages per broadcast.
+ * delivery; last delivery hop the maximum over its broadcasts; messages per broadcast. On a real engine the
+ * seed's cluster first settles a few warm-up broadcasts ({@link Defaults#warmupBroadcasts}) that no figure
+ * counts; the fault plan starts with the measured broadcasts.
  *
  * <p>{@link #summarize} turns the seeds of one (topology, n) into a {@link Row}: the mean over seeds of
  * each per-seed figure with a 95% Student-t {@link ConfidenceInterval}. Seeds are the independent
@@ -36,23 +45,25 @@ public final class BroadcastExperiment {
     private BroadcastExperiment() {}
 
     /**
-     * What shapes every run of a sweep, the same on every engine.
+     * What shapes every run of a sweep, the same on every engine (the fields of a {@link RunSpec} but the
+     * overlay and the seed, which each run draws).
      *
      * @param engine          engine
      * @param protocol        protocol spec ({@link Protocols#parse})
-     * @param latency         link latency spec (simulator only; real engines have their real links)
-     * @param loss            message loss probability (simulator only)
-     * @param processingNanos per-message processing time (simulator only)
+     * @param latency         link latency spec, or null for the engine's own links ({@link RunSpec#latency})
+     * @param loss            message loss probability
+     * @param faults          fault plan, times from the start of each seed's measured broadcasts
+     * @param processingNanos per-message processing time
      * @param broadcasts      broadcasts per seed, injected one after the other from random origins
      * @param drainNanos      most engine time to let one broadcast settle
      * @param payloadBytes    payload size of each broadcast
      */
-    public record Params(Engines.Engine engine, String protocol, String latency, double loss, long processingNanos,
-            int broadcasts, long drainNanos, int payloadBytes) {
+    public record Params(ClusterEngine engine, String protocol, String latency, double loss, FaultPlan faults,
+            long processingNanos, int broadcasts, long drainNanos, int payloadBytes) {
         public Params {
             Objects.requireNonNull(engine, "engine");
             Objects.requireNonNull(protocol, "protocol");
-            Objects.requireNonNull(latency, "latency");
+            Objects.requireNonNull(faults, "faults");
             if (broadcasts < 1) {
                 throw new UsageException("--broadcasts", "must be >= 1, got " + broadcasts);
             }
@@ -63,31 +74,41 @@ public final class BroadcastExperiment {
 
         /** Checks the specs without building anything. @throws UsageException naming the flag */
         public void validate() {
-            Engines.checkAvailable(engine);
             try {
                 Protocols.parse(protocol);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--protocol", e.getMessage());
             }
-            if (engine == Engines.Engine.SIM) {
-                Engines.link(latency);
+            if (latency != null) {
+                try {
+                    LinkModels.parse(latency);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--latency", e.getMessage());
+                }
             }
-            new Engines.Options(1, latency, loss, processingNanos);
+            if (!(loss >= 0 && loss <= 1)) {
+                throw new UsageException("--loss", RunOptions.LOSS_RANGE + loss);
+            }
+            if (processingNanos < 0) {
+                throw new UsageException("--processing", "must be >= 0, got " + processingNanos + " ns");
+            }
         }
     }
 
     /** Records {@code p} in run.json (durations both as given and in ns). */
     public static void putParams(com.fasterxml.jackson.databind.node.ObjectNode o, Params p) {
-        o.put("engine", p.engine().flag());
+        o.put("engine", p.engine().name());
         o.put("protocol", p.protocol());
-        if (p.engine() == Engines.Engine.SIM) {
-            o.put("latency", p.latency());
-        } else {
-            o.putNull("latency");
-        }
+        o.put("latency", RunOptions.reportedLatency(p.engine(), p.latency()));
         o.put("loss", p.loss());
+        if (p.faults().isEmpty()) {
+            o.putNull("faults");
+        } else {
+            o.put("faults", p.faults().toString());
+        }
         o.put("processing_ns", p.processingNanos());
         o.put("broadcasts_per_seed", p.broadcasts());
+        o.put("warmup_broadcasts", Defaults.warmupBroadcasts(p.engine()));
         o.put("drain_ns", p.drainNanos());
         o.put("payload_bytes", p.payloadBytes());
     }
@@ -100,10 +121,49 @@ public final class BroadcastExperiment {
                 throw new IllegalArgumentException("run.json has no '" + f + "' field");
             }
         }
-        return new Params(Engines.parse(o.get("engine").asText()), o.get("protocol").asText(),
-                o.get("latency").isNull() ? "const:0ns" : o.get("latency").asText(), o.get("loss").asDouble(),
+        FaultPlan faults = o.path("faults").isTextual() ? FaultPlan.parse(o.get("faults").asText()) : FaultPlan.none();
+        return new Params(Engines.byName(o.get("engine").asText()), o.get("protocol").asText(),
+                o.get("latency").isNull() ? null : o.get("latency").asText(), o.get("loss").asDouble(), faults,
                 o.get("processing_ns").asLong(), o.get("broadcasts_per_seed").asInt(), o.get("drain_ns").asLong(),
                 o.get("payload_bytes").asInt());
+    }
+
+    /**
+     * Ids of warm-up broadcasts start here, far above any measured id, so that {@link #measured} can leave
+     * their deliveries out.
+     */
+    static final long WARMUP_ID = 1L << 48;
+
+    /**
+     * Injects the engine's warm-up broadcasts ({@link Defaults#warmupBroadcasts}), from nodes 0, 1, 2, ...,
+     * and lets them settle; returns the engine's counters after them, the baseline the measured run's
+     * counters are taken from ({@link #since}).
+     */
+    static ClusterStats warmUp(Cluster cluster, ClusterEngine engine, byte[] payload, long drainNanos) {
+        int w = Defaults.warmupBroadcasts(engine);
+        for (int i = 0; i < w; i++) {
+            cluster.inject(i % cluster.size(), new Message.Inject(WARMUP_ID + i, payload));
+        }
+        if (w > 0) {
+            cluster.settle(drainNanos);
+        }
+        return cluster.stats();
+    }
+
+    /** {@code sink} without the deliveries of warm-up broadcasts. */
+    static Consumer<Observation> measured(Consumer<Observation> sink) {
+        return o -> {
+            if (!(o instanceof Observation.Delivered d && d.id() >= WARMUP_ID)) {
+                sink.accept(o);
+            }
+        };
+    }
+
+    /** The counters of the measured run: {@code end} minus the {@code baseline} taken before it. */
+    static ClusterStats since(ClusterStats end, ClusterStats baseline) {
+        return new ClusterStats(end.messagesSent() - baseline.messagesSent(), end.bytesSent() - baseline.bytesSent(),
+                end.messagesDelivered() - baseline.messagesDelivered(), end.messagesDropped() - baseline.messagesDropped(),
+                end.events() - baseline.events());
     }
 
     /** One seed's run of one (topology, n). {@code traceHash} is null on real engines. */
@@ -120,26 +180,46 @@ public final class BroadcastExperiment {
         }
     }
 
+    /**
+     * Builds the cluster of one run and closes it unstarted (no socket, thread or process exists yet), so that
+     * an engine refuses a field it cannot apply before a sweep starts.
+     *
+     * @throws UsageException naming the flag the engine refuses
+     */
+    public static void preflight(Params p, String topology, int n, long seed) {
+        Overlay overlay = Topologies.build(topology, n, seed);
+        RunSpec spec = new RunSpec(overlay, Protocols.parse(p.protocol()), p.latency(), p.loss(), p.faults(),
+                p.processingNanos(), seed);
+        RunOptions.build(p.engine(), spec).close();
+    }
+
     /** Runs one seed. @throws IllegalArgumentException if the topology does not fit n */
     public static SeedRun run(Params p, String topology, int n, long seed) {
         Overlay overlay = Topologies.build(topology, n, seed);
         Protocol protocol = Protocols.parse(p.protocol());
-        Engines.Options options = new Engines.Options(seed, p.latency(), p.loss(), p.processingNanos());
-        try (Cluster cluster = Engines.build(p.engine(), overlay, protocol, options)) {
+        RunSpec spec = new RunSpec(overlay, protocol, p.latency(), p.loss(), p.faults(), p.processingNanos(), seed);
+        try (Cluster cluster = RunOptions.build(p.engine(), spec)) {
             BroadcastMetrics metrics = new BroadcastMetrics(n);
-            cluster.addObserver(metrics);
+            cluster.addObserver(measured(metrics));
             cluster.start();
-            SplittableRandom origins = new SplittableRandom(seed ^ ORIGIN_STREAM);
             byte[] payload = new byte[p.payloadBytes()];
+            ClusterStats baseline = warmUp(cluster, p.engine(), payload, p.drainNanos());
+            p.faults().applyTo(cluster, cluster.now(), (kind, node, at, call) -> {});
+            SplittableRandom origins = new SplittableRandom(seed ^ ORIGIN_STREAM);
             long wallStart = System.nanoTime();
             boolean settled = true;
             for (int b = 0; b < p.broadcasts(); b++) {
                 int origin = origins.nextInt(n);
-                metrics.injected(b, origin, cluster.now());
-                cluster.inject(origin, new Message.Inject(b, payload));
-                settled &= Engines.settle(cluster, p.drainNanos());
+                long id = b;
+                // Through at(), so that a fault due now (the plan's time 0) takes effect first, on every engine.
+                cluster.at(cluster.now(), () -> {
+                    metrics.injected(id, origin, cluster.now());
+                    cluster.inject(origin, new Message.Inject(id, payload));
+                });
+                settled &= cluster.settle(p.drainNanos()).quiet();
             }
-            BroadcastMetrics.Result r = metrics.result(cluster.stats(), cluster::alive, System.nanoTime() - wallStart);
+            BroadcastMetrics.Result r = metrics.result(since(cluster.stats(), baseline), cluster::alive,
+                    System.nanoTime() - wallStart);
             OptionalLong h = cluster.traceHash();
             return new SeedRun(overlay.spec(), n, seed, r, h.isPresent() ? hex(h.getAsLong()) : null, settled);
         }

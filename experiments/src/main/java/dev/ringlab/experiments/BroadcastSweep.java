@@ -42,7 +42,7 @@ public final class BroadcastSweep {
             for (int n : plan.nodes()) {
                 String why = BroadcastExperiment.cannotBuild(t, n);
                 if (why == null && n > plan.maxNodes()) {
-                    why = "engine " + plan.params().engine().flag() + " runs at most " + plan.maxNodes()
+                    why = "engine " + plan.params().engine().name() + " runs at most " + plan.maxNodes()
                             + " nodes here (--max-nodes)";
                 }
                 if (why != null) {

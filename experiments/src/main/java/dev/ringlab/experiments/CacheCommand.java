@@ -6,8 +6,10 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.CacheConfig;
 import dev.ringlab.node.protocols.FailoverCache;
 import dev.ringlab.node.check.CacheWorkload;
+import dev.ringlab.node.protocols.RecoveryConfig;
+import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
-import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -16,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,14 +45,17 @@ import picocli.CommandLine.Spec;
             "the operations are issued and restarts it --down later. Then every key with an acknowledged put",
             "is read back.",
             "",
-            "--json fields: engine, seed, topology, protocol, nodes, latency, keys, ops, get_ratio, clients,",
+            "--faults adds a fault plan, times from the cluster's start (before the load phase).",
+            "",
+            "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults, keys, ops,",
+            "get_ratio, clients,",
             "crash, crash_at, down_ms, gets, hits, puts, acked_writes, failed_ops, hit_rate,",
             "hit_rate_during_failure (gets issued while the node was down), gets_during_failure,",
             "hit_rate_dead_owner_keys_during_failure, lost_acknowledged_writes (must be 0 with one failure),",
             "verified_keys, takeover_ms (crash to the first answer for a dead owner's key served by another node),",
             "handback_ms (restart to the owner serving its keys again: its CacheRecovered), handback_serve_ms",
             "(restart to the first answer it served for one of its keys), ops_per_s (answered operations per",
-            "second of engine time), latency_ms {p50,p99}, ops_phase_ms, trace_hash, wall_ms; null where",
+            "second of engine time), latency_ms {p50,p99}, ops_phase_ms, dropped, trace_hash, wall_ms; null where",
             "nothing was measured. On real engines the driver polls about every millisecond, which bounds",
             "ops_per_s to about --clients per millisecond."
         })
@@ -86,21 +92,13 @@ public final class CacheCommand implements Callable<Integer> {
     @Option(names = "--down", paramLabel = "D", description = "How long the crashed node stays down (default: ${DEFAULT-VALUE}).")
     String down = "1s";
 
-    @Option(names = "--engine", paramLabel = "ENGINE",
-            description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
-    String engine = "sim";
-
-    @Option(names = "--latency", paramLabel = "L",
-            description = "Simulator link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE "
-                    + "(default: ${DEFAULT-VALUE}; real engines use loopback TCP).")
-    String latency = "const:1ms";
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--config", paramLabel = "SPEC", description = "The cache's knobs: " + CacheConfig.FORMS
-            + " (default: the defaults).")
+            + " (default: the defaults; hb, suspect and loss not given take the engine's timing, printed with the "
+            + "run's options).")
     String config = "cache";
-
-    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
 
     @Option(names = "--timeout", paramLabel = "D",
             description = "Engine-time limit of each phase (default: ${DEFAULT-VALUE}).")
@@ -139,54 +137,65 @@ public final class CacheCommand implements Callable<Integer> {
         }
         long downNanos = UsageException.durationNanos("--down", down);
         long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
-        CacheConfig cacheConfig;
-        try {
-            cacheConfig = CacheConfig.parse(config);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--config", e.getMessage());
+        if (crash == null) {
+            for (String f : new String[] {"--crash-at", "--down"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(f)) {
+                    throw new UsageException(f, "applies to the --crash node, and none is given");
+                }
+            }
         }
-        Engines.Engine eng = Engines.parse(engine);
-        LinkModel link = Engines.link(latency);
-        Overlay overlay = Topologies.build("complete", n, seed);
+        run.validate();
+        ClusterEngine engine = run.engine();
+        Defaults.Timing timing = Defaults.timing(engine, n, run.linkBound());
+        CacheConfig cacheConfig = cacheConfig(timing);
+        Defaults.Timing effective = new Defaults.Timing(cacheConfig.ring().heartbeatIntervalNanos(),
+                cacheConfig.ring().suspicionTimeoutNanos(), cacheConfig.ring().tokenLossTimeoutNanos());
+        Overlay overlay = Topologies.build("complete", n, run.seed());
         Protocol protocol = FailoverCache.protocol(cacheConfig);
+        FaultPlan plan = run.faults(n);
         // A client waits a little longer than the cache's own deadline: past it, the request died with its origin.
         long clientTimeoutNanos = cacheConfig.deadlineNanos() + 1_000_000_000L;
-        CacheWorkload.Options options = new CacheWorkload.Options(keys, ops, getRatio, clients, valueBytes, seed,
+        CacheWorkload.Options options = new CacheWorkload.Options(keys, ops, getRatio, clients, valueBytes, run.seed(),
                 crash == null ? -1 : crash, crashAt, downNanos, clientTimeoutNanos, timeoutNanos);
-        String latencyShown = eng == Engines.Engine.SIM ? link.spec() : "loopback";
-        err.println("ringlab cache: engine=" + eng.flag() + " nodes=" + n + " keys=" + keys + " ops=" + ops + " get_ratio="
-                + getRatio + " clients=" + clients + " value_bytes=" + valueBytes + " crash="
-                + (crash == null ? "none" : crash + " at " + crashAt + " for " + Durations.format(downNanos)) + " latency="
-                + latencyShown + " protocol=" + protocol.spec() + " seed=" + seed + " timeout="
-                + Durations.format(timeoutNanos));
-        err.flush();
 
         long wallStart = System.nanoTime();
         CacheWorkload.Report r;
         Long traceHash;
-        try (Cluster cluster = Engines.build(eng, overlay, protocol, new Engines.Options(seed, latency, 0, 0))) {
+        long dropped;
+        try (Cluster cluster = run.build(run.spec(overlay, protocol, plan))) {
+            err.println("ringlab cache: " + run.effective(plan, effective) + " nodes=" + n + " keys=" + keys + " ops=" + ops
+                    + " get_ratio=" + getRatio + " clients=" + clients + " value_bytes=" + valueBytes + " crash="
+                    + (crash == null ? "none" : crash + " at " + crashAt + " for " + Durations.format(downNanos))
+                    + " protocol=" + protocol.spec() + " timeout=" + Durations.format(timeoutNanos));
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
             CacheWorkload workload = new CacheWorkload(cluster, options);
             cluster.addObserver(workload);
             cluster.start();
+            plan.applyTo(cluster, cluster.now(), (kind, node, at, call) -> {});
             try {
                 r = workload.run();
             } catch (IllegalStateException e) {
                 err.println("ringlab cache: FAILED: " + e.getMessage());
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
             traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
+            dropped = cluster.stats().messagesDropped();
         }
         double wallMs = (System.nanoTime() - wallStart) / 1e6;
 
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("engine", eng.flag());
-            o.put("seed", seed);
+            o.put("engine", engine.name());
+            o.put("seed", run.seed());
             o.put("topology", "complete");
             o.put("protocol", protocol.spec());
             o.put("nodes", n);
-            o.put("latency", latencyShown);
+            o.put("latency", run.reportedLatency());
+            o.put("loss", run.loss());
+            o.put("processing", Durations.format(run.processingNanos()));
+            o.put("faults", plan.isEmpty() ? null : plan.toString());
             o.put("keys", keys);
             o.put("ops", ops);
             o.put("get_ratio", getRatio);
@@ -214,12 +223,14 @@ public final class CacheCommand implements Callable<Integer> {
             lat.put("p99", num(r.latencyMsP99()));
             o.put("latency_ms", lat);
             o.put("ops_phase_ms", num(r.opsPhaseMs()));
+            o.put("dropped", dropped);
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("wall_ms", wallMs);
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
             out.printf(Locale.ROOT, "failover cache: %d nodes, %d keys, %d ops (%.0f%% gets, %d clients), %s, %s, seed %d%n",
-                    n, keys, ops, getRatio * 100, clients, eng.flag(), latencyShown, seed);
+                    n, keys, ops, getRatio * 100, clients, engine.name(),
+                    run.reportedLatency() == null ? "real links" : run.reportedLatency(), run.seed());
             out.printf(Locale.ROOT, "  crash                     %s%n",
                     crash == null ? "none" : "node " + crash + " at " + crashAt + " of the ops, down " + Durations.format(downNanos));
             out.printf(Locale.ROOT, "  gets / hits               %d / %d%n", r.gets(), r.hits());
@@ -240,7 +251,7 @@ public final class CacheCommand implements Callable<Integer> {
         out.flush();
         if (!r.completed()) {
             err.println("ringlab cache: " + r.problem() + " within " + Durations.format(timeoutNanos) + " of engine time");
-            err.println("replay: " + replay());
+            err.println("replay: " + Replay.line(spec, run));
             return 1;
         }
         if (r.lostAcknowledgedWrites() > 0) {
@@ -248,7 +259,7 @@ public final class CacheCommand implements Callable<Integer> {
             for (String x : r.lostExamples()) {
                 err.println("  " + x);
             }
-            err.println("replay: " + replay());
+            err.println("replay: " + Replay.line(spec, run));
             return 1;
         }
         return 0;
@@ -258,11 +269,28 @@ public final class CacheCommand implements Callable<Integer> {
         return Double.isNaN(v) || Double.isInfinite(v) ? null : v;
     }
 
-    /** The one command that reproduces this run. */
-    private String replay() {
-        return "ringlab cache -n " + n + " --keys " + keys + " --ops " + ops + " --get-ratio " + getRatio + " --clients "
-                + clients + " --value-bytes " + valueBytes + (crash == null ? "" : " --crash " + crash + " --crash-at "
-                + crashAt + " --down " + down) + " --engine " + engine + " --latency " + latency + " --config " + config
-                + " --seed " + seed + " --timeout " + timeout;
+    /**
+     * The {@code --config} knobs, with the ring's timing keys it does not give (hb, suspect, loss) taken from
+     * {@code timing}, the engine's defaults.
+     */
+    private CacheConfig cacheConfig(Defaults.Timing timing) {
+        try {
+            CacheConfig c = CacheConfig.parse(config);
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            String s = config.trim().toLowerCase(Locale.ROOT);
+            if (s.startsWith(CacheConfig.SPEC_PREFIX + ":")) {
+                for (String kv : s.substring(CacheConfig.SPEC_PREFIX.length() + 1).split(",")) {
+                    keys.add(kv.split("=", 2)[0].trim());
+                }
+            }
+            RecoveryConfig ring = c.ring();
+            ring = new RecoveryConfig(keys.contains("hb") ? ring.heartbeatIntervalNanos() : timing.heartbeatNanos(),
+                    keys.contains("suspect") ? ring.suspicionTimeoutNanos() : timing.suspicionNanos(),
+                    keys.contains("loss") ? ring.tokenLossTimeoutNanos() : timing.tokenLossNanos(), ring.successors(),
+                    ring.detector(), ring.phiThreshold());
+            return c.withRing(ring);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--config", e.getMessage());
+        }
     }
 }

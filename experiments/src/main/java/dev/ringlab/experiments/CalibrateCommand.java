@@ -65,6 +65,8 @@ import picocli.CommandLine.Spec;
             "Measure hop latency and per-message processing time on the netty engine (loopback) and write an empirical "
                     + "latency file and a processing-time figure for the simulator: results/calibrate-<ts>/latency.txt "
                     + "(use: --latency empirical:FILE) and run.json's processing_ns (use: --processing).",
+            "Of the run options it takes --seed only: it measures the netty engine's own links and nodes, which an added "
+                    + "latency, loss, faults or processing time would hide.",
         })
 public final class CalibrateCommand implements Callable<Integer> {
     @Spec
@@ -86,7 +88,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             description = "Bursts per size; the median is fitted (default: ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = RunOptions.SEED_HELP)
     long seed;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")

@@ -85,9 +85,4 @@ public final class CatalogCommand extends ReplicaCommand {
                 "0123456789abcdef0123456789abcdef", "", List.of());
         o.put("add_delta_bytes", MessageCodec.encodedSize(new Message.Deltas(List.of(sample))));
     }
-
-    @Override
-    String replayFlags() {
-        return " --tokens " + tokens + " --revoke-fraction " + revokeFraction;
-    }
 }

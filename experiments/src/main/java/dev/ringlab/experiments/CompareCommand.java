@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.protocols.Protocols;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Topologies;
 import dev.ringlab.topology.TopologySpec;
 import java.io.PrintWriter;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,20 +43,18 @@ import picocli.CommandLine.Spec;
                     + " msgs-per-op.png/svg). The defaults (5 topologies x 5 sizes x 10 seeds x 32 broadcasts) take about 10 s on the simulator on 2 cores, plus the build on first use.",
             "netty: all nodes in this JVM, each with its own port and one TCP connection per edge, sharing this JVM's "
                     + "event-loop threads; n is capped at 256 by default (what a 2-core machine runs in minutes, not hours: "
-                    + "each broadcast waits 250 ms of quiet to settle). processes: one JVM per node, capped at 32."
+                    + "each broadcast waits 250 ms of quiet to settle). processes: one JVM per node, capped at 32. On both, "
+                    + "each seed's cluster first settles " + Defaults.REAL_WARMUP_BROADCASTS + " warm-up broadcasts that no "
+                    + "figure counts (run.json: warmup_broadcasts).",
+            "Without --latency, sim links are const:1ms, so on a vertex-transitive overlay (ring, biring, chordal) "
+                    + "every seed gives the same figures; --latency lognormal:1ms,0.5 gives links with spread."
         })
 public final class CompareCommand implements Callable<Integer> {
     static final String DEFAULT_NODES = "16,64,256,1024,4096";
     static final String DEFAULT_TOPOLOGIES = "ring,biring,chordal:4,random-regular:4,random-regular:8";
-    static final int NETTY_MAX_NODES = 256;
-    static final int PROCESSES_MAX_NODES = 32;
 
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE",
-            description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
-    String engine;
 
     @Option(names = {"-n", "--nodes"}, defaultValue = DEFAULT_NODES, split = ",", paramLabel = "N",
             description = "Sizes, comma-separated (default: ${DEFAULT-VALUE}).")
@@ -66,26 +68,14 @@ public final class CompareCommand implements Callable<Integer> {
             description = "One of " + Protocols.VALID + " (default: ${DEFAULT-VALUE}).")
     String protocol;
 
-    @Option(names = "--latency", defaultValue = "lognormal:1ms,0.5", paramLabel = "L",
-            description = "Link latency (simulator): const:1ms, uniform:1ms,5ms, lognormal:MEDIAN,SIGMA, empirical:FILE. The "
-                    + "default has spread, so seeds differ and the intervals mean something (default: ${DEFAULT-VALUE}). "
-                    + "On netty/processes no delay is added: real loopback latency only.")
-    String latency;
-
-    @Option(names = "--loss", defaultValue = "0", paramLabel = "P", description = "Message loss probability; on netty/processes emulated on each node's send path, seeded (default: ${DEFAULT-VALUE}).")
-    double loss;
-
-    @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",
-            description = "Time a node is busy per message (simulator), e.g. 10us (default: ${DEFAULT-VALUE}).")
-    String processing;
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--seeds", paramLabel = "K",
             description = "Seeds per (topology, n): --seed, --seed+1, ..., --seed+K-1 (default: 10 on sim, 3 on netty and "
-                    + "processes, where each broadcast waits " + (dev.ringlab.node.Cluster.QUIET_NANOS / 1_000_000) + " ms of quiet to settle).")
+                    + "processes, where each broadcast waits " + (dev.ringlab.node.Cluster.QUIET_NANOS / 1_000_000)
+                    + " ms of quiet to settle).")
     Integer seeds;
-
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--broadcasts", paramLabel = "B",
             description = "Broadcasts per seed, one after the other, from random origins (default: 32 on sim, 8 on netty and "
@@ -100,8 +90,7 @@ public final class CompareCommand implements Callable<Integer> {
     int payloadBytes;
 
     @Option(names = "--max-nodes", paramLabel = "N",
-            description = "Skip sizes above N (default: none on sim, " + NETTY_MAX_NODES + " on netty, " + PROCESSES_MAX_NODES
-                    + " on processes).")
+            description = "Skip sizes above N (default: none on sim, 256 on netty, 32 on processes).")
     Integer maxNodes;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR",
@@ -126,25 +115,40 @@ public final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--nodes", s.topology() + " n=" + s.nodes() + ": " + s.reason());
         }
         BroadcastExperiment.Params p = plan.params();
-        err.println("compare: engine=" + p.engine().flag() + " topologies=" + String.join(",", plan.topologies()) + " nodes="
-                + plan.nodes() + " protocol=" + p.protocol() + (p.engine() == Engines.Engine.SIM ? " latency=" + latency : " latency=real links")
-                + " seeds=" + plan.seeds() + " broadcasts/seed=" + broadcasts
+        first:
+        for (String t : plan.topologies()) {
+            for (int n : plan.nodes()) {
+                if (skips.stream().noneMatch(s -> s.topology().equals(t) && s.nodes() == n)) {
+                    BroadcastExperiment.preflight(p, t, n, plan.seeds().get(0));
+                    break first;
+                }
+            }
+        }
+        err.println("ringlab compare: " + run.effective(p.faults(), null) + " topologies=" + String.join(",", plan.topologies())
+                + " nodes=" + plan.nodes() + " protocol=" + p.protocol() + " seeds=" + plan.seeds() + " broadcasts/seed="
+                + broadcasts + " warmup_broadcasts=" + Defaults.warmupBroadcasts(p.engine())
                 + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : ""));
+        err.println("replay: " + Replay.line(spec, run));
         err.flush();
         Instant started = Instant.now();
         BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
         ResultsDir dir = ResultsDir.create(out, "compare");
-        ObjectNode run = runJson(plan, o, started);
-        List<String> files = BroadcastSweep.write(dir, o, p.engine().flag());
-        ArrayNode f = run.putArray("files");
+        ObjectNode record = runJson(plan, o, started);
+        List<String> files = BroadcastSweep.write(dir, o, p.engine().name());
+        ArrayNode f = record.putArray("files");
         files.forEach(f::add);
-        dir.writeRunJson(run);
+        dir.writeRunJson(record);
         if (json) {
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("results_dir", dir.path().toString());
-            j.put("engine", p.engine().flag());
+            j.put("engine", p.engine().name());
             j.put("protocol", p.protocol());
-            j.put("seed", seed);
+            j.put("seed", run.seed());
+            j.put("latency", run.reportedLatency());
+            j.put("loss", p.loss());
+            j.put("processing", Durations.format(p.processingNanos()));
+            j.put("faults", p.faults().isEmpty() ? null : p.faults().toString());
+            j.put("warmup_broadcasts", Defaults.warmupBroadcasts(p.engine()));
             BroadcastSweep.rowsJson(j.putArray("rows"), o.rows());
             BroadcastSweep.skipped(j.putArray("skipped"), o.skipped());
             stdout.println(j.toString());
@@ -158,12 +162,14 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     BroadcastSweep.Plan plan() {
-        Engines.Engine e = Engines.parse(engine);
+        run.validate();
+        ClusterEngine e = run.engine();
+        Defaults.Sweep d = Defaults.sweep(e);
         if (seeds == null) {
-            seeds = e == Engines.Engine.SIM ? 10 : 3;
+            seeds = d.seeds();
         }
         if (broadcasts == null) {
-            broadcasts = e == Engines.Engine.SIM ? 32 : 8;
+            broadcasts = d.broadcasts();
         }
         if (seeds < 1) {
             throw new UsageException("--seeds", "must be >= 1, got " + seeds);
@@ -187,16 +193,14 @@ public final class CompareCommand implements Callable<Integer> {
         }
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds; i++) {
-            seedList.add(seed + i);
+            seedList.add(run.seed() + i);
         }
-        BroadcastExperiment.Params p = new BroadcastExperiment.Params(e, protocol, latency, loss,
-                UsageException.durationNanos("--processing", processing), broadcasts, UsageException.durationNanos("--drain", drain), payloadBytes);
+        // The plan must fit the smallest size: every node it names is in every cluster.
+        FaultPlan faults = run.faults(ns.stream().mapToInt(Integer::intValue).min().orElse(2));
+        BroadcastExperiment.Params p = new BroadcastExperiment.Params(e, protocol, run.latency(), run.loss(), faults,
+                run.processingNanos(), broadcasts, UsageException.durationNanos("--drain", drain), payloadBytes);
         p.validate();
-        int cap = maxNodes != null ? maxNodes : switch (e) {
-            case SIM -> Integer.MAX_VALUE;
-            case NETTY -> NETTY_MAX_NODES;
-            case PROCESSES -> PROCESSES_MAX_NODES;
-        };
+        int cap = maxNodes != null ? maxNodes : d.maxNodes();
         return new BroadcastSweep.Plan(tops, ns, seedList, p, cap);
     }
 
@@ -224,7 +228,7 @@ public final class CompareCommand implements Callable<Integer> {
         run.put("java", Runtime.version().toString());
         run.put("cores", Runtime.getRuntime().availableProcessors());
         BroadcastExperiment.putParams(run, plan.params());
-        run.put("seed", seed);
+        run.put("seed", this.run.seed());
         ArrayNode s = run.putArray("seeds");
         plan.seeds().forEach(s::add);
         ArrayNode t = run.putArray("topologies");

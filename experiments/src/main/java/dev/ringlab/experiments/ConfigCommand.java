@@ -24,16 +24,20 @@ import picocli.CommandLine.Option;
             "On --topology ring the deltas ride the healing ring's token (--via token, the default: appended to its",
             "payload at their origin, dropped after a rotation) or go hop by hop along the live successor (--via hop);",
             "on an expander (random-regular:4, ...) they are flooded. Both run anti-entropy every --ae. --crash K crashes K seeded",
-            "nodes halfway through (--crash-at), --respawn-after D brings them back.",
+            "nodes halfway through (--crash-at), --respawn-after D brings them back; --faults adds a plan (times from the first",
+            "operation, after a 300 ms warm-up on every engine). On the ring, --heartbeat, --suspicion-timeout and",
+            "--loss-timeout default to the engine's timing (printed with the run's options); --via, --successors and the",
+            "timing flags are ring-only and refused on an expander.",
             "",
-            "--json fields: engine, seed, nodes, topology, overlay, protocol, latency, rate_per_s, operations,",
+            "--json fields: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing, faults,",
+            "rate_per_s, operations,",
             "operations_issued, crashed, respawn_after_ms, live_nodes, converged (all live nodes report one state",
             "hash), state_hash, deltas, deltas_held, acked, lost_deltas (acknowledged deltas some live node lacks:",
             "must be 0), lost_delta_samples, unacked_missing (unacknowledged deltas that died with their origin),",
             "convergence_ms {p50, p99, max} (creation to applied on every node that never crashed),",
             "convergence_measured, msgs_per_delta and bytes_per_delta (application messages: deltas, digests, acks,",
             "and with --via token each token pass with deltas on board, counted with its payload bytes),",
-            "cluster_msgs_per_delta (every message, ring maintenance included), messages_dropped (engine count),",
+            "cluster_msgs_per_delta (every message, ring maintenance included), dropped (messages the engine dropped),",
             "false_suspicions and token_hop_ms_mean (ring health, ring only), keys, settle_ms (last operation to",
             "convergence), trace_hash (sim), engine_time_ms, wall_ms.",
             "Exit 1 if the live nodes did not converge or an acknowledged delta was lost."
@@ -74,10 +78,5 @@ public final class ConfigCommand extends ReplicaCommand {
     @Override
     void report(Map<String, Object> o, ReplicaWatch watch, IntPredicate stable) {
         o.put("keys", keys);
-    }
-
-    @Override
-    String replayFlags() {
-        return " --deltas " + deltas + " --keys " + keys;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.node.spec.FaultPlan;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fidelity", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the same broadcast and recovery experiments on the calibrated simulator and on netty; report "
-                + "predicted vs measured latency p50/p99 (and recovery times) per topology and size, with the relative error.")
+                + "predicted vs measured latency p50/p99 (and recovery times) per topology and size, with the relative error. "
+                + "Of the run options it takes --seed only: the engines are fixed (netty measured, sim predicting with the "
+                + "calibrated latency and processing time), and added latency, loss or faults would move both away from "
+                + "what was calibrated.")
 public final class FidelityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,7 +67,7 @@ public final class FidelityCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "3", paramLabel = "K", description = "Seeds per (topology, n) (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = RunOptions.SEED_HELP)
     long seed;
 
     @Option(names = "--broadcasts", defaultValue = "16", paramLabel = "B",
@@ -149,14 +153,16 @@ public final class FidelityCommand implements Callable<Integer> {
 
         // 2. The same broadcast sweep on both engines.
         long drain = 10_000_000_000L;
-        BroadcastExperiment.Params nettyParams = new BroadcastExperiment.Params(Engines.Engine.NETTY, protocol, "const:0ns", 0, 0,
-                broadcasts, drain, 16);
-        BroadcastExperiment.Params simParams = new BroadcastExperiment.Params(Engines.Engine.SIM, protocol, simLatency, 0,
-                processingNanos, broadcasts, drain, 16);
+        // netty's own links (nothing added) against the simulator drawing from what calibration measured on them.
+        BroadcastExperiment.Params nettyParams = new BroadcastExperiment.Params(Engines.byName("netty"), protocol, null, 0,
+                FaultPlan.none(), 0, broadcasts, drain, 16);
+        BroadcastExperiment.Params simParams = new BroadcastExperiment.Params(Engines.byName("sim"), protocol, simLatency, 0,
+                FaultPlan.none(), processingNanos, broadcasts, drain, 16);
         simParams.validate();
         nettyParams.validate();
-        BroadcastSweep.Plan nettyPlan = new BroadcastSweep.Plan(tops, nodes, seedList, nettyParams, CompareCommand.NETTY_MAX_NODES);
-        BroadcastSweep.Plan simPlan = new BroadcastSweep.Plan(tops, nodes, seedList, simParams, CompareCommand.NETTY_MAX_NODES);
+        int cap = Defaults.sweep(nettyParams.engine()).maxNodes();
+        BroadcastSweep.Plan nettyPlan = new BroadcastSweep.Plan(tops, nodes, seedList, nettyParams, cap);
+        BroadcastSweep.Plan simPlan = new BroadcastSweep.Plan(tops, nodes, seedList, simParams, cap);
         if (BroadcastSweep.skips(nettyPlan).size() == nettyPlan.combinations()) {
             throw new UsageException("--topologies", "no (topology, n) can run: " + BroadcastSweep.skips(nettyPlan).get(0).reason());
         }

@@ -8,11 +8,10 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.HealingRing;
 import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.protocols.RecoveryConfig;
+import dev.ringlab.node.check.RingWatch;
+import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.FaultPlan;
-import dev.ringlab.node.spec.LinkModel;
-import dev.ringlab.node.check.RingWatch;
-import dev.ringlab.sim.SimCluster;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -26,7 +25,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,9 +50,15 @@ import picocli.CommandLine.Spec;
  * (creation or arrival) anywhere, {@code false_suspicions} suspicions of a node that was alive.
  *
  * <h2>Overlay</h2>
- * Real engines carry messages only along overlay edges, so the ring runs on {@code successor-ring:R} (each
- * node linked to its R successors); on {@code processes}, whose children rebuild the overlay from a built-in
- * spec, on {@code complete} (R >= 3) or {@code chordal:2} (R = 2).
+ * Messages travel only along overlay edges, so the ring runs on {@code successor-ring:R} (each node linked
+ * to its R successors, {@link HealingRing#overlay}), the same overlay on every engine (a processes child
+ * rebuilds it from its spec).
+ *
+ * <h2>Expander</h2>
+ * On any other topology the run broadcasts ({@code --protocol}) while the fault plan runs: 20 broadcasts from
+ * live nodes spread from 50 ms after {@code --crash-at} to 50 ms after the plan's last fault (at least
+ * 100 ms), and reports {@code reliability_live}, the share of (broadcast, node alive when it was injected)
+ * pairs that were delivered.
  */
 @Command(
         name = "recover",
@@ -63,18 +70,30 @@ import picocli.CommandLine.Spec;
             "respawned nodes. On an expander topology (random-regular:D, chordal:K, hypercube, ...) it measures",
             "broadcast reliability among the live nodes with K crashed instead.",
             "",
-            "--faults PLAN adds a fault plan (times from the end of the warm-up): crash:N@T[..T2], restart:N@T,",
-            "partition:0-3|4-7@T[..T2], heal@T, slow:N=D@T[..T2], loss:P@T[..T2] (slow and loss: sim only);",
-            "--faults random draws one from the seed.",
+            "--faults PLAN adds a fault plan to the crashes (times from the end of the warm-up: two full",
+            "rotations on the ring, settled warm-up broadcasts on an expander): crash:N@T[..T2], restart:N@T,",
+            "partition:0-3|4-7@T[..T2], heal@T, slow:N=D@T[..T2], loss:P@T[..T2]; --faults random draws one",
+            "from the seed. The plan applies on every engine, on the ring and on expanders alike.",
             "",
-            "--json fields (ring): engine, seed, nodes, topology, protocol, latency, faults, crashed,",
-            "respawn_after_ms, detect_ms, repair_ms, rejoin_ms, tokens_max_after_repair, token_gap_ms,",
-            "false_suspicions, suspicions, tokens_created, hop_ms_mean, invariant_checks, trace_hash,",
-            "engine_time_ms, wall_ms (null where not measured). Expander: reliability_live, broadcasts,",
-            "live_nodes, deliveries_live. Exit 1 if the ring did not repair (or rejoin) in time or an invariant failed."
+            "The ring runs on successor-ring:R (each node linked to its R = --successors successors) on every",
+            "engine. Its timing (--heartbeat, --suspicion-timeout, --loss-timeout) defaults to the engine's,",
+            "printed with the run's options; --successors, --phi and the timing flags are ring-only, --protocol",
+            "is expander-only (a flag that would not take effect is refused).",
+            "",
+            "--json fields (ring): engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
+            "faults, crashed, respawn_after_ms, crash_call_ms, respawn_call_ms, detect_ms, repair_ms, rejoin_ms,",
+            "tokens_max_after_repair, token_gap_ms, false_suspicions, suspicions, false_suspicion_samples,",
+            "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",
+            "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
+            "measured). Expander: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
+            "faults, crashed, respawn_after_ms, warmup_broadcasts, broadcasts, live_nodes (alive at the end),",
+            "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
+            "dropped, trace_hash, engine_time_ms, wall_ms.",
+            "Exit 1 if the ring did not repair (or rejoin) in time or an invariant failed."
         })
 public final class RecoverCommand implements Callable<Integer> {
     static final long MS = 1_000_000L;
+    private static final int EXPANDER_BROADCASTS = 20;
 
     @Spec
     CommandSpec spec;
@@ -97,37 +116,20 @@ public final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--respawn-after", paramLabel = "D", description = "Respawn crashed nodes D after their crash.")
     String respawnAfter;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
-    String engine = "sim";
+    @Mixin
+    RunOptions run;
 
-    @Option(names = "--faults", paramLabel = "PLAN", description = "A fault plan, or 'random' (see above).")
-    String faults;
+    @Mixin
+    TimingOptions timing;
 
-    @Option(names = "--latency", paramLabel = "L", description = "Simulator link latency (default: ${DEFAULT-VALUE}). "
-            + "On netty/processes no delay is added: real loopback latency only.")
-    String latency = "const:1ms";
-
-    @Option(names = "--heartbeat", paramLabel = "D", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
-    String heartbeat = "10ms";
-
-    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Suspicion timeout (default: ${DEFAULT-VALUE}).")
-    String suspicion = "50ms";
-
-    @Option(names = "--loss-timeout", paramLabel = "D",
-            description = "Token-loss timeout; must exceed a rotation (default: max(200ms, 4 x n x the latency bound)).")
-    String lossTimeout;
-
-    @Option(names = "--successors", paramLabel = "R", description = "Successor list length r (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--successors", paramLabel = "R", description = "Ring: successor list length r (default: ${DEFAULT-VALUE}).")
     int successors = 3;
 
-    @Option(names = "--phi", paramLabel = "T", description = "Use the phi-accrual detector with threshold T.")
+    @Option(names = "--phi", paramLabel = "T", description = "Ring: use the phi-accrual detector with threshold T.")
     Double phi;
 
-    @Option(names = "--protocol", paramLabel = "P", description = "Broadcast protocol on expanders (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--protocol", paramLabel = "P", description = "Expander: broadcast protocol (default: ${DEFAULT-VALUE}).")
     String protocol = "flood";
-
-    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
 
     @Option(names = "--timeout", paramLabel = "D", description = "Engine-time limit after the faults start (default: ${DEFAULT-VALUE}).")
     String timeout = "20s";
@@ -142,11 +144,21 @@ public final class RecoverCommand implements Callable<Integer> {
         if (n < 2) {
             throw new UsageException("--nodes", "needs at least 2 nodes, got " + n);
         }
-        Engines.Engine eng = Engines.parse(engine);
-        Engines.checkAvailable(eng);
-        LinkModel link = Engines.link(latency);
+        run.validate();
         String topo = topology.trim().toLowerCase(Locale.ROOT);
         boolean ring = topo.equals("ring") || topo.equals("biring");
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (ring && given.hasMatchedOption("--protocol")) {
+            throw new UsageException("--protocol", "applies to expander topologies; on " + topo + " the run is the healing ring");
+        }
+        if (!ring) {
+            for (String f : new String[] {timing.firstGiven(), given.hasMatchedOption("--successors") ? "--successors" : null,
+                given.hasMatchedOption("--phi") ? "--phi" : null}) {
+                if (f != null) {
+                    throw new UsageException(f, "applies to the healing ring (--topology ring or biring), not to " + topo);
+                }
+            }
+        }
         long crashAtNanos = UsageException.durationNanos("--crash-at", crashAt);
         long respawnNanos = respawnAfter == null ? -1 : UsageException.durationNanos("--respawn-after", respawnAfter);
         if (respawnNanos == 0) {
@@ -155,7 +167,7 @@ public final class RecoverCommand implements Callable<Integer> {
         long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
 
         // The crashed set: named, or drawn from the seed.
-        int k = crash != null ? crash : (faults != null || crashNodes != null ? 0 : 1);
+        int k = crash != null ? crash : (run.faultsText() != null || crashNodes != null ? 0 : 1);
         TreeSet<Integer> victims = new TreeSet<>();
         if (crashNodes != null) {
             for (int v : crashNodes) {
@@ -171,73 +183,83 @@ public final class RecoverCommand implements Callable<Integer> {
             if (k < 0 || k >= n) {
                 throw new UsageException("--crash", "needs 0 <= K < n = " + n + ", got " + k);
             }
-            SplittableRandom r = new SplittableRandom(seed ^ 0xC4A5_11EDL);
+            SplittableRandom r = new SplittableRandom(run.seed() ^ 0xC4A5_11EDL);
             while (victims.size() < k) {
                 victims.add(r.nextInt(n));
             }
+        }
+        if (victims.isEmpty() && ring && given.hasMatchedOption("--crash-at")) {
+            throw new UsageException("--crash-at", "times the --crash nodes' crash, and none is crashed");
+        }
+        if (victims.isEmpty() && respawnAfter != null) {
+            throw new UsageException("--respawn-after", "respawns the --crash nodes, and none is crashed");
         }
         List<FaultPlan.Fault> planned = new ArrayList<>();
         for (int v : victims) {
             planned.add(FaultPlan.Fault.crash(v, crashAtNanos, respawnNanos < 0 ? -1 : crashAtNanos + respawnNanos));
         }
-        if (faults != null) {
-            FaultPlan extra;
-            try {
-                extra = faults.trim().equalsIgnoreCase("random") ? FaultPlan.random(seed, n, 2_000 * MS) : FaultPlan.parse(faults);
-                extra.check(n);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--faults", e.getMessage());
-            }
-            planned.addAll(extra.faults());
-        }
+        planned.addAll(run.faults(n).faults());
         FaultPlan plan = new FaultPlan(planned);
-        if (plan.needsSimulator() && eng != Engines.Engine.SIM) {
-            throw new UsageException("--faults", "slow and loss faults need the simulator; engine " + eng.flag()
-                    + " supports crash, restart, partition, heal");
-        }
-        return ring ? ring(out, err, eng, link, plan, victims, respawnNanos, timeoutNanos)
-                : expander(out, err, eng, topo, victims, crashAtNanos);
+        return ring ? ring(out, err, plan, respawnNanos, timeoutNanos)
+                : expander(out, err, topo, plan, crashAtNanos, respawnNanos);
     }
 
-    private RecoveryConfig config(LinkModel link) {
-        long hb = UsageException.durationNanos("--heartbeat", heartbeat);
-        long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
-        long loss = lossTimeout != null ? UsageException.durationNanos("--loss-timeout", lossTimeout)
-                : Math.max(200 * MS, 4L * n * link.maxNanos());
+    private RecoveryConfig config(Defaults.Timing t) {
         try {
-            RecoveryConfig c = new RecoveryConfig(hb, sus, Math.max(loss, sus), successors, RecoveryConfig.Detector.TIMEOUT, 8.0);
+            RecoveryConfig c = t.applyTo(RecoveryConfig.defaults().withSuccessors(successors));
             return phi != null ? c.withPhi(phi) : c;
         } catch (IllegalArgumentException e) {
             throw new UsageException("--heartbeat/--suspicion-timeout/--loss-timeout/--successors/--phi", e.getMessage());
         }
     }
 
-    /** The overlay the healing ring runs on for this engine (see the class doc). */
-    static Overlay ringOverlay(Engines.Engine eng, int n, int r, long seed) {
-        if (eng != Engines.Engine.PROCESSES) {
-            return HealingRing.overlay(n, r);
-        }
-        String builtIn = r >= 3 || n < 5 ? "complete" : r == 2 ? "chordal:2" : "biring";
-        return Topologies.build(builtIn, n, seed);
+    /** The overlay the healing ring runs on, on every engine: each node linked to its {@code r} successors. */
+    static Overlay ringOverlay(int n, int r, long seed) {
+        return Topologies.build("successor-ring:" + r, n, seed);
     }
 
-    private int ring(PrintWriter out, PrintWriter err, Engines.Engine eng, LinkModel link, FaultPlan plan,
-            Set<Integer> victims, long respawnNanos, long timeoutNanos) throws Exception {
-        RecoveryConfig config = config(link);
-        Overlay overlay = ringOverlay(eng, n, config.successors(), seed);
-        Protocol proto = HealingRing.protocol(config);
-        err.println("ringlab recover: engine=" + eng.flag() + " topology=" + topology + " overlay=" + overlay.spec()
-                + " nodes=" + n + " protocol=" + proto.spec() + (eng == Engines.Engine.SIM ? " latency=" + link.spec() : "")
-                + " faults=" + (plan.isEmpty() ? "none" : plan) + " seed=" + seed);
-        err.println("replay: " + replay());
-        err.flush();
+    /** Common leading fields of both reports. */
+    private Map<String, Object> header(Overlay overlay, Protocol proto, FaultPlan plan, Set<Integer> crashed, long respawnNanos) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("engine", run.engine().name());
+        o.put("seed", run.seed());
+        o.put("nodes", n);
+        o.put("topology", topology);
+        o.put("overlay", overlay.spec());
+        o.put("protocol", proto.spec());
+        o.put("latency", run.reportedLatency());
+        o.put("loss", run.loss());
+        o.put("processing", Durations.format(run.processingNanos()));
+        o.put("faults", plan.isEmpty() ? null : plan.toString());
+        o.put("crashed", new ArrayList<>(crashed));
+        o.put("respawn_after_ms", respawnNanos < 0 ? null : respawnNanos / 1e6);
+        return o;
+    }
 
-        // Custody needs causally ordered observations; a processes cluster reads each child on its own thread.
-        RingWatch watch = new RingWatch(n, eng != Engines.Engine.PROCESSES);
+    private int ring(PrintWriter out, PrintWriter err, FaultPlan plan, long respawnNanos, long timeoutNanos) throws Exception {
+        ClusterEngine engine = run.engine();
+        Defaults.Timing t = timing.resolve(engine, n, run.linkBound());
+        RecoveryConfig config = config(t);
+        Overlay overlay;
+        try {
+            overlay = ringOverlay(n, config.successors(), run.seed());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--successors", e.getMessage());
+        }
+        Protocol proto = HealingRing.protocol(config);
+
         long[] hopSum = {0, 0};
         long wallStart = System.nanoTime();
-        Map<String, Object> o = new LinkedHashMap<>();
-        try (Cluster cluster = Engines.build(eng, overlay, proto, new Engines.Options(seed, latency, 0, 0))) {
+        try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
+            err.println("ringlab recover: " + run.effective(plan, t) + " topology=" + topology + " overlay=" + overlay.spec()
+                    + " nodes=" + n + " protocol=" + proto.spec());
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
+            // Custody needs causally ordered observations: it is checked where the engine runs a check after
+            // every event (the simulator); a processes cluster reads each child on its own thread.
+            RingWatch[] holder = new RingWatch[1];
+            boolean perEvent = Engines.checkAfterEveryEvent(cluster, () -> holder[0].check());
+            RingWatch watch = holder[0] = new RingWatch(n, perEvent);
             cluster.addObserver(watch);
             cluster.addObserver(ob -> {
                 if (ob instanceof Observation.TokenArrived a) {
@@ -247,14 +269,11 @@ public final class RecoverCommand implements Callable<Integer> {
                     }
                 }
             });
-            if (cluster instanceof SimCluster sim) {
-                sim.addInvariant(watch::check);
-            }
             cluster.start();
             watch.markRotations(cluster.now());
             if (!cluster.runUntil(() -> watch.fullRotations() >= 2, 10_000 * MS)) {
                 err.println("ringlab recover: the ring did not complete two rotations within 10 s of engine time");
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
             long origin = cluster.now();
@@ -264,7 +283,7 @@ public final class RecoverCommand implements Callable<Integer> {
             long[] repairAt = {-1};
             long[] rejoinAt = {-1};
             Set<Integer> crashedEver = new TreeSet<>();
-            long[] callNanosMax = {0, 0}; // longest crash call, longest restart call
+            long[] callNanosMax = {-1, -1}; // longest crash call, longest restart call
             plan.applyTo(cluster, origin, (kind, node, at, call) -> {
                 if (kind == FaultPlan.Kind.CRASH) {
                     callNanosMax[0] = Math.max(callNanosMax[0], call);
@@ -304,7 +323,7 @@ public final class RecoverCommand implements Callable<Integer> {
                 }, plan.endNanos() + timeoutNanos);
             } catch (IllegalStateException e) {
                 err.println("ringlab recover: FAILED: " + e.getMessage());
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
             // A tail to see whether any second token survives the repair.
@@ -320,21 +339,11 @@ public final class RecoverCommand implements Callable<Integer> {
                 detect = Math.max(detect, d);
             }
             long wallNanos = System.nanoTime() - wallStart;
-            o.put("engine", eng.flag());
-            o.put("seed", seed);
-            o.put("nodes", n);
-            o.put("topology", topology);
-            o.put("overlay", overlay.spec());
-            o.put("protocol", proto.spec());
-            o.put("latency", eng == Engines.Engine.SIM ? link.spec() : "loopback");
-            o.put("faults", plan.toString());
-            o.put("crashed", new ArrayList<>(crashedEver));
-            o.put("respawn_after_ms", respawnNanos < 0 ? null : respawnNanos / 1e6);
+            Map<String, Object> o = header(overlay, proto, plan, crashedEver, respawnNanos);
             // How long the engine took to crash / respawn: crash and respawn instants are taken when the call
-            // returned (a processes crash first fetches the node's stats, then SIGKILLs and reaps it; a
-            // respawn waits for the new JVM to start).
-            o.put("crash_call_ms", callNanosMax[0] / 1e6);
-            o.put("respawn_call_ms", callNanosMax[1] / 1e6);
+            // returned (a processes crash SIGKILLs and reaps the JVM; a respawn waits for the new JVM to start).
+            o.put("crash_call_ms", callNanosMax[0] < 0 ? null : callNanosMax[0] / 1e6);
+            o.put("respawn_call_ms", callNanosMax[1] < 0 ? null : callNanosMax[1] / 1e6);
             o.put("detect_ms", detect < 0 || detect == Long.MAX_VALUE ? null : detect / 1e6);
             // The first crash's instant, refined on real engines by the victim's last observation (RingWatch).
             long crashInstant = firstVictim[0] < 0 ? -1 : watch.crashInstant(firstVictim[0]);
@@ -354,31 +363,29 @@ public final class RecoverCommand implements Callable<Integer> {
             synchronized (hopSum) {
                 o.put("hop_ms_mean", hopSum[1] == 0 ? null : hopSum[0] / 1e6 / hopSum[1]);
             }
-            // The simulator checks custody after every event; netty checks it as observations arrive (the
-            // violation, if any, is reported below); processes cannot (see RingWatch).
-            o.put("invariant_checks", eng == Engines.Engine.SIM ? watch.checks() : null);
-            o.put("custody_checked", eng != Engines.Engine.PROCESSES);
+            o.put("invariant_checks", perEvent ? watch.checks() : null);
+            o.put("dropped", cluster.stats().messagesDropped());
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             o.put("engine_time_ms", (cluster.now() - origin) / 1e6);
             o.put("wall_ms", wallNanos / 1e6);
             print(out, o);
-            String violation = watch.violation();
+            String violation = perEvent ? watch.violation() : null;
             if (violation != null || !done) {
                 err.println("ringlab recover: " + (violation != null ? "invariant violated: " + violation
                         : "did not " + (crashes && repairAt[0] < 0 ? "repair" : "rejoin") + " within "
                                 + Durations.format(timeoutNanos) + " after the last fault"));
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
             return 0;
         }
     }
 
-    private int expander(PrintWriter out, PrintWriter err, Engines.Engine eng, String topo, Set<Integer> victims,
-            long crashAtNanos) throws Exception {
+    private int expander(PrintWriter out, PrintWriter err, String topo, FaultPlan plan, long crashAtNanos,
+            long respawnNanos) throws Exception {
         Overlay overlay;
         try {
-            overlay = Topologies.build(topo, n, seed);
+            overlay = Topologies.build(topo, n, run.seed());
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
@@ -388,62 +395,90 @@ public final class RecoverCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--protocol", e.getMessage());
         }
-        int broadcasts = 20;
-        err.println("ringlab recover: engine=" + eng.flag() + " topology=" + topo + " nodes=" + n + " protocol="
-                + proto.spec() + " crashed=" + victims + " broadcasts=" + broadcasts + " seed=" + seed);
-        err.println("replay: " + replay());
-        err.flush();
+        ClusterEngine engine = run.engine();
+        int warmup = Defaults.warmupBroadcasts(engine);
+        // The broadcasts span the faults: from just after the crash to just after the plan's last fault.
+        long firstAt = crashAtNanos + 50 * MS;
+        long lastAt = Math.max(firstAt + 100 * MS, plan.endNanos() + 50 * MS);
         long wallStart = System.nanoTime();
         List<Set<Long>> delivered = new ArrayList<>();
         for (int v = 0; v < n; v++) {
             delivered.add(new HashSet<>());
         }
-        try (Cluster cluster = Engines.build(eng, overlay, proto, new Engines.Options(seed, latency, 0, 0))) {
-            cluster.addObserver(ob -> {
+        try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
+            err.println("ringlab recover: " + run.effective(plan, null) + " topology=" + topo + " nodes=" + n + " protocol="
+                    + proto.spec() + " broadcasts=" + EXPANDER_BROADCASTS + " from " + Durations.format(firstAt) + " to "
+                    + Durations.format(lastAt) + " warmup_broadcasts=" + warmup);
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
+            cluster.addObserver(BroadcastExperiment.measured(ob -> {
                 if (ob instanceof Observation.Delivered d) {
                     synchronized (delivered) {
                         delivered.get(d.node()).add(d.id());
                     }
                 }
-            });
+            }));
             cluster.start();
-            cluster.runFor(crashAtNanos);
-            for (int v : victims) {
-                cluster.crash(v);
-            }
-            cluster.runFor(50 * MS);
-            List<Integer> live = new ArrayList<>();
-            for (int v = 0; v < n; v++) {
-                if (!victims.contains(v)) {
-                    live.add(v);
+            byte[] payload = new byte[8];
+            BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);
+            long origin = cluster.now();
+            Set<Integer> crashedEver = new TreeSet<>();
+            plan.applyTo(cluster, origin, (kind, node, at, call) -> {
+                if (kind == FaultPlan.Kind.CRASH) {
+                    synchronized (crashedEver) {
+                        crashedEver.add(node);
+                    }
                 }
+            });
+            // Per broadcast, the nodes alive when it was injected: the ones it should reach.
+            List<boolean[]> aliveAtInject = new ArrayList<>();
+            SplittableRandom r = new SplittableRandom(run.seed() ^ 0xB0ADL);
+            for (int b = 0; b < EXPANDER_BROADCASTS; b++) {
+                long id = b;
+                long at = firstAt + (lastAt - firstAt) * b / (EXPANDER_BROADCASTS - 1);
+                cluster.at(origin + at, () -> {
+                    boolean[] alive = new boolean[n];
+                    List<Integer> live = new ArrayList<>();
+                    for (int v = 0; v < n; v++) {
+                        alive[v] = cluster.alive(v);
+                        if (alive[v]) {
+                            live.add(v);
+                        }
+                    }
+                    aliveAtInject.add(alive);
+                    if (!live.isEmpty()) {
+                        cluster.inject(live.get(r.nextInt(live.size())), new Message.Inject(id, payload));
+                    }
+                });
             }
-            SplittableRandom r = new SplittableRandom(seed ^ 0xB0ADL);
-            for (int b = 0; b < broadcasts; b++) {
-                cluster.inject(live.get(r.nextInt(live.size())), new Message.Inject(b, new byte[8]));
-                cluster.runFor(5 * MS);
-            }
-            Engines.settle(cluster, 2_000 * MS);
+            cluster.runUntil(() -> aliveAtInject.size() == EXPANDER_BROADCASTS, lastAt + 60_000 * MS);
+            Cluster.Settled settled = cluster.settle(2_000 * MS);
             long got = 0;
+            long should = 0;
             synchronized (delivered) {
-                for (int v : live) {
-                    for (long id : delivered.get(v)) {
-                        got += id < broadcasts ? 1 : 0;
+                for (int b = 0; b < aliveAtInject.size(); b++) {
+                    boolean[] alive = aliveAtInject.get(b);
+                    for (int v = 0; v < n; v++) {
+                        if (alive[v]) {
+                            should++;
+                            got += delivered.get(v).contains((long) b) ? 1 : 0;
+                        }
                     }
                 }
             }
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("engine", eng.flag());
-            o.put("seed", seed);
-            o.put("nodes", n);
-            o.put("topology", topo);
-            o.put("protocol", proto.spec());
-            o.put("crashed", new ArrayList<>(victims));
-            o.put("live_nodes", live.size());
-            o.put("broadcasts", broadcasts);
+            int liveAtEnd = 0;
+            for (int v = 0; v < n; v++) {
+                liveAtEnd += cluster.alive(v) ? 1 : 0;
+            }
+            Map<String, Object> o = header(overlay, proto, plan, crashedEver, respawnNanos);
+            o.put("warmup_broadcasts", warmup);
+            o.put("broadcasts", aliveAtInject.size());
+            o.put("live_nodes", liveAtEnd);
             o.put("deliveries_live", got);
-            o.put("reliability_live", (double) got / ((long) broadcasts * live.size()));
+            o.put("reliability_live", should == 0 ? null : (double) got / should);
+            o.put("dropped", cluster.stats().messagesDropped());
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
+            o.put("engine_time_ms", (settled.lastActivityNanos() - origin) / 1e6);
             o.put("wall_ms", (System.nanoTime() - wallStart) / 1e6);
             print(out, o);
             return 0;
@@ -459,32 +494,5 @@ public final class RecoverCommand implements Callable<Integer> {
             }
         }
         out.flush();
-    }
-
-    /** The one command that reproduces this run. */
-    private String replay() {
-        StringBuilder b = new StringBuilder("ringlab recover --topology " + topology + " -n " + n + " --engine " + engine);
-        if (crash != null) {
-            b.append(" --crash ").append(crash);
-        }
-        if (crashNodes != null) {
-            b.append(" --crash-nodes ").append(String.join(",", crashNodes.stream().map(String::valueOf).toList()));
-        }
-        b.append(" --crash-at ").append(crashAt);
-        if (respawnAfter != null) {
-            b.append(" --respawn-after ").append(respawnAfter);
-        }
-        if (faults != null) {
-            b.append(" --faults \"").append(faults).append('"');
-        }
-        b.append(" --latency ").append(latency).append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ")
-                .append(suspicion).append(" --successors ").append(successors);
-        if (lossTimeout != null) {
-            b.append(" --loss-timeout ").append(lossTimeout);
-        }
-        if (phi != null) {
-            b.append(" --phi ").append(phi);
-        }
-        return b.append(" --seed ").append(seed).toString();
     }
 }

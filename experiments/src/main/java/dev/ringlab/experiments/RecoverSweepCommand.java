@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,15 +33,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "recover-sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sweep 'ringlab recover' (crash one node of the healing ring, respawn it) over sizes, suspicion timeouts "
                 + "and seeds; write results/recover-<ts>/ with recovery.csv (detect/repair/rejoin ms, mean and 95%% CI over "
-                + "seeds) and plots.")
+                + "seeds) and plots. Takes every run option (--engine, --latency, --loss, --faults, --processing, --seed) and "
+                + "passes the ones given to each recover run.")
 public final class RecoverSweepCommand implements Callable<Integer> {
     static final List<String> METRICS = List.of("detect_ms", "repair_ms", "rejoin_ms");
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE", description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
-    String engine;
+    @Mixin
+    RunOptions run;
 
     @Option(names = {"-n", "--nodes"}, defaultValue = "16,64,256", split = ",", paramLabel = "N", description = "Sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> nodes;
@@ -47,22 +51,16 @@ public final class RecoverSweepCommand implements Callable<Integer> {
             description = "Failure-detector suspicion timeouts (default: ${DEFAULT-VALUE}).")
     List<String> timeouts;
 
-    @Option(names = "--heartbeat", defaultValue = "10ms", paramLabel = "D", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heartbeat", paramLabel = "D",
+            description = "Heartbeat interval (default: the engine's, as in recover).")
     String heartbeat;
 
     @Option(names = "--respawn-after", defaultValue = "300ms", paramLabel = "D",
             description = "Respawn the crashed node this long after the crash (default: ${DEFAULT-VALUE}).")
     String respawnAfter;
 
-    @Option(names = "--latency", defaultValue = "lognormal:1ms,0.5", paramLabel = "L",
-            description = "Simulator link latency; the default has spread so seeds differ (default: ${DEFAULT-VALUE}).")
-    String latency;
-
     @Option(names = "--seeds", defaultValue = "5", paramLabel = "K", description = "Seeds per point (default: ${DEFAULT-VALUE}).")
     int seeds;
-
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "First seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -74,7 +72,12 @@ public final class RecoverSweepCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Engines.Engine eng = Engines.parse(engine);
+        run.validate();
+        ClusterEngine eng = run.engine();
+        long seed = run.seed();
+        if (heartbeat != null) {
+            UsageException.durationNanos("--heartbeat", heartbeat);
+        }
         if (seeds < 1) {
             throw new UsageException("--seeds", "must be >= 1, got " + seeds);
         }
@@ -85,8 +88,22 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 throw new UsageException("--suspicion-timeouts", e.getMessage());
             }
         }
-        err.println("recover-sweep: engine=" + eng.flag() + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat="
-                + heartbeat + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
+        // The run options given are passed on to every recover run as given, so each run means what recover means.
+        List<String> passed = new ArrayList<>(List.of("--engine", eng.name()));
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (String[] f : new String[][] {{"--latency", run.latency()}, {"--loss", String.valueOf(run.loss())},
+            {"--faults", run.faultsText()}, {"--processing", run.processingText()}, {"--heartbeat", heartbeat}}) {
+            if (given.hasMatchedOption(f[0])) {
+                passed.add(f[0]);
+                passed.add(f[1]);
+            }
+        }
+        String hb = heartbeat != null ? heartbeat
+                : dev.ringlab.node.spec.Durations.format(Defaults.timing(eng, nodes.get(0), run.linkBound()).heartbeatNanos());
+        err.println("ringlab recover-sweep: " + run.effective(run.faults(nodes.stream().mapToInt(Integer::intValue).min()
+                .orElse(2)), null) + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat=" + hb
+                + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
+        err.println("replay: " + Replay.line(spec, run));
         err.flush();
         Instant started = Instant.now();
         long wallStart = System.nanoTime();
@@ -102,9 +119,10 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 double[][] v = new double[3][seeds];
                 int failedHere = 0;
                 for (int s = 0; s < seeds; s++) {
-                    List<String> args = List.of("--topology", "ring", "-n", String.valueOf(n), "--crash", "1", "--respawn-after",
-                            respawnAfter, "--heartbeat", heartbeat, "--suspicion-timeout", t, "--engine", eng.flag(), "--latency",
-                            latency, "--seed", String.valueOf(seed + s));
+                    List<String> args = new ArrayList<>(List.of("--topology", "ring", "-n", String.valueOf(n), "--crash", "1",
+                            "--respawn-after", respawnAfter, "--suspicion-timeout", t));
+                    args.addAll(passed);
+                    args.addAll(List.of("--seed", String.valueOf(seed + s)));
                     RecoverRuns.Outcome o = RecoverRuns.run(args);
                     failed += o.exit() == 0 ? 0 : 1;
                     failedHere += o.exit() == 0 ? 0 : 1;
@@ -114,7 +132,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                     r.put("suspicion_timeout", t);
                     r.put("seed", seed + s);
                     r.put("exit", o.exit());
-                    r.put("command", "ringlab recover " + String.join(" ", args));
+                    r.put("command", "ringlab recover " + String.join(" ", args.stream().map(Replay::quote).toList()));
                     r.set("result", j);
                     List<Object> row = new ArrayList<>(List.of(n, t, Durations.parseNanos(t) / 1e6, seed + s, o.exit()));
                     for (int k = 0; k < 3; k++) {
@@ -153,7 +171,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         for (int k = 0; k < 3; k++) {
             String metric = METRICS.get(k);
             Plots.save(Plots.chart(new Plots.Axes("Ring recovery: " + metric.replace("_ms", "") + " time vs suspicion timeout ("
-                    + eng.flag() + ", mean and 95% CI)", "suspicion timeout, ms", metric.replace("_", " "), false, false),
+                    + eng.name() + ", mean and 95% CI)", "suspicion timeout, ms", metric.replace("_", " "), false, false),
                     plots[k].series()), dir.path(), "recovery-" + metric.replace("_ms", ""));
         }
         ObjectNode run = mapper.createObjectNode();
@@ -162,10 +180,13 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         run.put("command", "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         run.put("started_at", started.toString());
         run.put("wall_s", (System.nanoTime() - wallStart) / 1e9);
-        run.put("engine", eng.flag());
+        run.put("engine", eng.name());
         run.put("topology", "ring");
-        run.put("latency", eng == Engines.Engine.SIM ? latency : null);
-        run.put("heartbeat", heartbeat);
+        run.put("latency", this.run.reportedLatency());
+        run.put("loss", this.run.loss());
+        run.put("faults", this.run.faultsText());
+        run.put("processing", this.run.processingText());
+        run.put("heartbeat", hb);
         run.put("respawn_after", respawnAfter);
         run.put("seed", seed);
         run.put("seeds", seeds);
@@ -180,7 +201,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         if (json) {
             ObjectNode j = mapper.createObjectNode();
             j.put("results_dir", dir.path().toString());
-            j.put("engine", eng.flag());
+            j.put("engine", eng.name());
             j.put("failed_runs", failed);
             ArrayNode a = j.putArray("rows");
             for (Map<String, Object> r : rows) {

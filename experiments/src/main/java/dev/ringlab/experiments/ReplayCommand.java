@@ -118,8 +118,8 @@ public final class ReplayCommand implements Callable<Integer> {
      */
     static List<Mismatch> replay(JsonNode recorded, PrintWriter err, int[] count) {
         BroadcastExperiment.Params p = BroadcastExperiment.paramsFrom(recorded);
-        if (p.engine() != Engines.Engine.SIM) {
-            throw new IllegalArgumentException("engine " + p.engine().flag() + " runs are not deterministic and have no trace"
+        if (!p.engine().deterministic()) {
+            throw new IllegalArgumentException("engine " + p.engine().name() + " runs are not deterministic and have no trace"
                     + " hash; only simulator runs replay");
         }
         JsonNode runs = recorded.path("runs");

@@ -6,9 +6,10 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.DeltaReplicator;
 import dev.ringlab.node.protocols.RecoveryConfig;
-import dev.ringlab.node.spec.Durations;
-import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.check.ReplicaWatch;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -18,10 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,12 +34,15 @@ import picocli.CommandLine.Spec;
  * ({@link DeltaReplicator}) on {@code --topology} (on {@code ring}, the healing ring's overlay: see
  * {@link RecoverCommand#ringOverlay}), inject K client operations at seeded random live nodes at
  * {@code --rate} per second, crash {@code --crash} seeded nodes halfway through (respawning them
- * {@code --respawn-after} later if asked), wait until every live node reports the same state hash and
- * nothing has changed for two anti-entropy rounds, and report from the observation stream
- * ({@link ReplicaWatch}), so every engine reports the same fields.
+ * {@code --respawn-after} later if asked) and apply {@code --faults}, all as one fault plan through the
+ * {@link Cluster} contract; wait until every live node reports the same state hash and nothing has changed
+ * for two anti-entropy rounds, and report from the observation stream ({@link ReplicaWatch}), so every engine
+ * reports the same fields.
  */
 abstract class ReplicaCommand implements Callable<Integer> {
     static final long MS = 1_000_000L;
+    /** Run before the first operation on every engine: connections, the first heartbeats and the ring's token. */
+    static final long WARMUP_NANOS = 300 * MS;
 
     @Spec
     CommandSpec spec;
@@ -59,23 +65,17 @@ abstract class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--respawn-after", paramLabel = "D", description = "Respawn crashed nodes D after their crash.")
     String respawnAfter;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "sim, netty or processes (default: ${DEFAULT-VALUE}).")
-    String engine = "sim";
+    @Mixin
+    RunOptions run;
 
-    @Option(names = "--latency", paramLabel = "L", description = "Simulator link latency (default: ${DEFAULT-VALUE}).")
-    String latency = "const:1ms";
+    @Mixin
+    TimingOptions timing;
 
     @Option(names = "--ae", paramLabel = "D", description = "Anti-entropy period (default: ${DEFAULT-VALUE}).")
     String ae = "50ms";
 
     @Option(names = "--ack-timeout", paramLabel = "D", description = "Re-send an unacknowledged delta after (default: ${DEFAULT-VALUE}).")
     String ackTimeout = "100ms";
-
-    @Option(names = "--heartbeat", paramLabel = "D", description = "Ring: heartbeat interval (default: ${DEFAULT-VALUE}).")
-    String heartbeat = "10ms";
-
-    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Ring: suspicion timeout (default: ${DEFAULT-VALUE}).")
-    String suspicion = "50ms";
 
     @Option(names = "--via", paramLabel = "token|hop", description = "Ring: how deltas travel first-hand: token (in the"
             + " healing ring token's payload, one message per hop for all deltas on board) or hop (each node forwards"
@@ -84,9 +84,6 @@ abstract class ReplicaCommand implements Callable<Integer> {
 
     @Option(names = "--successors", paramLabel = "R", description = "Ring: successor list length (default: ${DEFAULT-VALUE}).")
     int successors = 3;
-
-    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
 
     @Option(names = "--timeout", paramLabel = "D", description = "Engine-time limit after the last operation (default: ${DEFAULT-VALUE}).")
     String timeout = "30s";
@@ -109,9 +106,6 @@ abstract class ReplicaCommand implements Callable<Integer> {
     /** Adds the application's own fields to the report. */
     abstract void report(Map<String, Object> o, ReplicaWatch watch, java.util.function.IntPredicate stable);
 
-    /** This command's own flags for the replay line. */
-    abstract String replayFlags();
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -126,9 +120,8 @@ abstract class ReplicaCommand implements Callable<Integer> {
         if (crash < 0 || crash >= n) {
             throw new UsageException("--crash", "needs 0 <= K < n = " + n + ", got " + crash);
         }
-        Engines.Engine eng = Engines.parse(engine);
-        Engines.checkAvailable(eng);
-        LinkModel link = Engines.link(latency);
+        run.validate();
+        ClusterEngine engine = run.engine();
         long aeNanos = UsageException.durationNanos("--ae", ae);
         long ackNanos = UsageException.durationNanos("--ack-timeout", ackTimeout);
         long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
@@ -139,16 +132,27 @@ abstract class ReplicaCommand implements Callable<Integer> {
         if (respawnNanos == 0) {
             throw new UsageException("--respawn-after", "must be > 0");
         }
+        if (crash == 0) {
+            for (String f : new String[] {"--crash-at", "--respawn-after"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(f)) {
+                    throw new UsageException(f, "applies to the --crash nodes, and --crash is 0");
+                }
+            }
+        }
         String topo = topology.trim().toLowerCase(Locale.ROOT);
         boolean ring = topo.equals("ring");
+        if (!ring) {
+            for (String f : new String[] {timing.firstGiven(), given("--via"), given("--successors")}) {
+                if (f != null) {
+                    throw new UsageException(f, "applies to --topology ring (the healing ring), not to " + topo);
+                }
+            }
+        }
+        Defaults.Timing t = ring ? timing.resolve(engine, n, run.linkBound()) : null;
         DeltaReplicator.Settings settings;
         Overlay overlay;
         try {
-            // Token-loss timeout as in recover: it must exceed a rotation.
-            long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
-            RecoveryConfig rc = ring ? new RecoveryConfig(UsageException.durationNanos("--heartbeat", heartbeat), sus,
-                    Math.max(Math.max(200 * MS, sus), 4L * n * link.maxNanos()), successors, RecoveryConfig.Detector.TIMEOUT, 8.0)
-                    : null;
+            RecoveryConfig rc = ring ? t.applyTo(RecoveryConfig.defaults().withSuccessors(successors)) : null;
             DeltaReplicator.Via v = switch (via.trim().toLowerCase(Locale.ROOT)) {
                 case "token" -> DeltaReplicator.Via.TOKEN;
                 case "hop" -> DeltaReplicator.Via.HOP;
@@ -157,36 +161,46 @@ abstract class ReplicaCommand implements Callable<Integer> {
             settings = new DeltaReplicator.Settings(ring ? DeltaReplicator.Mode.RING : DeltaReplicator.Mode.FLOOD, aeNanos,
                     ackNanos, rc, ring ? v : null);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--ae/--ack-timeout/--successors/--heartbeat/--suspicion-timeout", e.getMessage());
+            throw new UsageException("--ae/--ack-timeout/--successors/--heartbeat/--suspicion-timeout/--loss-timeout",
+                    e.getMessage());
         }
         try {
-            overlay = ring ? RecoverCommand.ringOverlay(eng, n, successors, seed) : Topologies.build(topo, n, seed);
+            overlay = ring ? RecoverCommand.ringOverlay(n, successors, run.seed()) : Topologies.build(topo, n, run.seed());
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
         Protocol proto = protocol(settings);
-        SplittableRandom victimsRandom = new SplittableRandom(seed ^ 0xC4A5_11EDL);
+        SplittableRandom victimsRandom = new SplittableRandom(run.seed() ^ 0xC4A5_11EDL);
         TreeSet<Integer> victims = new TreeSet<>();
         while (victims.size() < crash) {
             victims.add(victimsRandom.nextInt(n));
         }
-        err.println("ringlab " + name() + ": engine=" + eng.flag() + " topology=" + topology + " overlay=" + overlay.spec()
-                + " nodes=" + n + " protocol=" + proto.spec() + (eng == Engines.Engine.SIM ? " latency=" + link.spec() : "")
-                + " operations=" + k + " rate=" + rate + "/s crash=" + victims + " crash_at_ms=" + crashAtNanos / 1e6
-                + (respawnNanos > 0 ? " respawn_after_ms=" + respawnNanos / 1e6 : "") + " seed=" + seed);
-        err.println("replay: " + replay());
-        err.flush();
+        // One fault plan: the --crash nodes (restarted --respawn-after later), then --faults.
+        List<FaultPlan.Fault> planned = new ArrayList<>();
+        for (int v : victims) {
+            planned.add(FaultPlan.Fault.crash(v, crashAtNanos, respawnNanos < 0 ? -1 : crashAtNanos + respawnNanos));
+        }
+        planned.addAll(run.faults(n).faults());
+        FaultPlan plan = new FaultPlan(planned);
+        // Nodes the plan crashes: a suspicion of any other node is false.
+        Set<Integer> planCrashes = new TreeSet<>();
+        plan.faults().stream().filter(f -> f.kind() == FaultPlan.Kind.CRASH).forEach(f -> planCrashes.add(f.node()));
 
         ReplicaWatch watch = new ReplicaWatch(n);
         long wallStart = System.nanoTime();
         Map<String, Object> o = new LinkedHashMap<>();
-        try (Cluster cluster = Engines.build(eng, overlay, proto, new Engines.Options(seed, latency, 0, 0))) {
+        try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
+            err.println("ringlab " + name() + ": " + run.effective(plan, t) + " topology=" + topology + " overlay="
+                    + overlay.spec() + " nodes=" + n + " protocol=" + proto.spec() + " operations=" + k + " rate=" + rate
+                    + "/s warmup_ms=" + WARMUP_NANOS / MS);
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
             cluster.addObserver(watch);
             // Ring health: a suspicion of a node that was never crashed makes the bus skip it until it is cleared.
             AtomicInteger falseSuspicions = new AtomicInteger();
             long[] hops = {0, 0}; // the ring token's measured hop latency: what one link costs on this engine now
             cluster.addObserver(ob -> {
-                if (ob instanceof dev.ringlab.node.Observation.Suspected s && !victims.contains(s.suspect())) {
+                if (ob instanceof dev.ringlab.node.Observation.Suspected s && !planCrashes.contains(s.suspect())) {
                     falseSuspicions.incrementAndGet();
                 } else if (ob instanceof dev.ringlab.node.Observation.TokenArrived a) {
                     synchronized (hops) {
@@ -196,9 +210,9 @@ abstract class ReplicaCommand implements Callable<Integer> {
                 }
             });
             cluster.start();
-            cluster.runFor(300 * MS); // warm-up: connections, and on the ring the first heartbeats and token
+            cluster.runFor(WARMUP_NANOS); // connections, and on the ring the first heartbeats and token
             long origin = cluster.now();
-            SplittableRandom ops = new SplittableRandom(seed ^ 0x0B5L);
+            SplittableRandom ops = new SplittableRandom(run.seed() ^ 0x0B5L);
             AtomicInteger issued = new AtomicInteger();
             AtomicInteger dropped = new AtomicInteger();
             long[] lastOpAt = {-1};
@@ -219,35 +233,25 @@ abstract class ReplicaCommand implements Callable<Integer> {
                 });
             }
             List<Integer> crashed = new ArrayList<>();
-            boolean[] respawned = {victims.isEmpty() || respawnNanos < 0};
-            if (!victims.isEmpty()) {
-                cluster.at(origin + crashAtNanos, () -> {
-                    for (int v : victims) {
-                        cluster.crash(v);
-                        watch.crashed(v);
-                        crashed.add(v);
-                    }
-                });
-                if (respawnNanos > 0) {
-                    cluster.at(origin + crashAtNanos + respawnNanos, () -> {
-                        for (int v : victims) {
-                            cluster.restart(v);
-                            watch.restarted(v);
-                        }
-                        respawned[0] = true;
-                    });
+            int[] crashes = {0};
+            plan.applyTo(cluster, origin, (kind, node, at, call) -> {
+                if (kind == FaultPlan.Kind.CRASH) {
+                    watch.crashed(node);
+                    crashed.add(node);
+                    crashes[0]++;
+                } else if (kind == FaultPlan.Kind.RESTART) {
+                    watch.restarted(node);
                 }
-            }
-            long scheduleEnd = origin + Math.max(spanNanos, victims.isEmpty() ? 0
-                    : crashAtNanos + Math.max(0, respawnNanos));
+            });
+            long scheduleEnd = origin + Math.max(spanNanos, plan.endNanos());
             long quietNanos = 2 * aeNanos;
             long[] convergedAt = {-1};
             boolean done = cluster.runUntil(() -> {
                 long now = cluster.now();
-                if (now < scheduleEnd || issued.get() + dropped.get() < k || !respawned[0] || crashed.size() < victims.size()) {
+                if (now < scheduleEnd || issued.get() + dropped.get() < k) {
                     return false;
                 }
-                if (!watch.converged(cluster::alive) || watch.deltasCreated() < issued.get() - lostInjections(victims)) {
+                if (!watch.converged(cluster::alive) || watch.deltasCreated() < issued.get() - crashes[0]) {
                     convergedAt[0] = -1;
                     return false;
                 }
@@ -276,17 +280,20 @@ abstract class ReplicaCommand implements Callable<Integer> {
                     }
                 }
             }
-            o.put("engine", eng.flag());
-            o.put("seed", seed);
+            o.put("engine", engine.name());
+            o.put("seed", run.seed());
             o.put("nodes", n);
             o.put("topology", topology);
             o.put("overlay", overlay.spec());
             o.put("protocol", proto.spec());
-            o.put("latency", eng == Engines.Engine.SIM ? link.spec() : "loopback");
+            o.put("latency", run.reportedLatency());
+            o.put("loss", run.loss());
+            o.put("processing", Durations.format(run.processingNanos()));
+            o.put("faults", plan.isEmpty() ? null : plan.toString());
             o.put("rate_per_s", rate);
             o.put("operations", k);
             o.put("operations_issued", issued.get());
-            o.put("crashed", new ArrayList<>(victims));
+            o.put("crashed", new ArrayList<>(new TreeSet<>(crashed)));
             o.put("respawn_after_ms", respawnNanos < 0 ? null : respawnNanos / 1e6);
             o.put("live_nodes", live);
             o.put("converged", converged && done);
@@ -303,7 +310,7 @@ abstract class ReplicaCommand implements Callable<Integer> {
             o.put("msgs_per_delta", created == 0 ? null : round((double) watch.appMessages() / created));
             o.put("bytes_per_delta", created == 0 ? null : round((double) watch.appBytes() / created));
             o.put("cluster_msgs_per_delta", created == 0 ? null : round((double) cluster.stats().messagesSent() / created));
-            o.put("messages_dropped", cluster.stats().messagesDropped());
+            o.put("dropped", cluster.stats().messagesDropped());
             o.put("false_suspicions", ring ? falseSuspicions.get() : null);
             synchronized (hops) {
                 o.put("token_hop_ms_mean", hops[1] == 0 ? null : round(hops[0] / 1e6 / hops[1]));
@@ -317,16 +324,16 @@ abstract class ReplicaCommand implements Callable<Integer> {
             if (!(converged && done) || !lost.isEmpty()) {
                 err.println("ringlab " + name() + ": " + (!(converged && done) ? "live nodes did not converge within "
                         + Durations.format(timeoutNanos) + " after the last operation" : lost.size() + " acknowledged deltas lost"));
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
             return 0;
         }
     }
 
-    /** Injections a crash may swallow: an operation handed to a victim at the instant it dies (none on the sim). */
-    private static int lostInjections(TreeSet<Integer> victims) {
-        return victims.size();
+    /** The flag {@code f} if it was given, else null. */
+    private String given(String f) {
+        return spec.commandLine().getParseResult().hasMatchedOption(f) ? f : null;
     }
 
     static Map<String, Object> percentiles(long[] nanos) {
@@ -360,24 +367,4 @@ abstract class ReplicaCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** The one command that reproduces this run. */
-    String replay() {
-        StringBuilder b = new StringBuilder("ringlab " + name() + " --topology " + topology + " -n " + n + replayFlags()
-                + " --rate " + rate + " --crash " + crash);
-        if (crashAt != null) {
-            b.append(" --crash-at ").append(crashAt);
-        }
-        if (respawnAfter != null) {
-            b.append(" --respawn-after ").append(respawnAfter);
-        }
-        b.append(" --engine ").append(engine).append(" --latency ").append(latency).append(" --ae ").append(ae)
-                .append(" --ack-timeout ").append(ackTimeout).append(" --successors ").append(successors)
-                .append(" --via ").append(via)
-                .append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ").append(suspicion)
-                .append(" --seed ").append(seed).append(" --timeout ").append(timeout);
-        if (json) {
-            b.append(" --json");
-        }
-        return b.toString();
-    }
 }

@@ -7,9 +7,10 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.StationSpec;
 import dev.ringlab.node.protocols.TokenCensus;
 import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.node.spec.LinkModel;
-import dev.ringlab.sim.SimCluster;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,8 +34,10 @@ import picocli.CommandLine.Spec;
  * estimated from the rotation frequency alone, and the ticks.
  *
  * <p>On the simulator, the invariant "exactly one token exists" ({@link TokenCensus}) is checked after
- * every event; a violation ends the run with exit 1 and the command that replays it. Exit 1 also if the
- * rotations do not complete in time or the nodes' tick counts disagree.
+ * every event of a run without faults or loss; a violation ends the run with exit 1 and the command that
+ * replays it. Exit 1 also if the rotations do not complete in time or the nodes' tick counts disagree. On a
+ * real engine the token first makes a few warm-up rotations that no figure counts
+ * ({@link Defaults#warmupRotations}).
  */
 @Command(
         name = "token",
@@ -50,15 +54,21 @@ import picocli.CommandLine.Spec;
             "node's seeded stream). Examples: --station delay:5ms@3 --station delay:uniform:1ms,3ms@*.",
             "Several stations on one node add their holds.",
             "",
-            "--json fields: engine, seed, topology, protocol, nodes, latency, stations, trace_hash (hex, null",
-            "on real engines), rotations, ticks (the tick count every node reached), ticks_agree,",
+            "On netty and processes the token first makes " + Defaults.REAL_WARMUP_ROTATIONS + " warm-up rotations that no",
+            "figure counts (warmup_rotations); the measured rotations and ticks are numbered from 1 after them.",
+            "",
+            "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults,",
+            "warmup_rotations, stations, trace_hash (hex, null on real engines), rotations, ticks (the tick count",
+            "every node reached), ticks_agree,",
             "rotation_ms {p50,p99,max}, hop_ms {p50,p99,max,mean} (measured), estimated_hop_ms (mean of the",
             "nodes' rotation-frequency estimates), tick_jitter_ms (largest std deviation of a node's tick",
             "interval), tick_skew_ms {p50,p99,max} (spread of one tick across the ring: last node's tick time",
             "minus the first's), compensated_ticks, compensated_tick_skew_ms {p50,p99,max} (the same spread for",
             "compensated ticks: each node fires tick k at the token's arrival plus its rotation-derived estimate",
             "of the time the token needs to get back to node 0, so all fire about when rotation k ends; from tick",
-            "2), census_checks, engine_time_ms, wall_ms. Effective options go to stderr. On real engines all",
+            "2), census_checks (one-token checks after every event: sim without faults or loss; null where no",
+            "checker runs), dropped, engine_time_ms (first to last measured rotation), wall_ms. Effective options",
+            "and the replay line go to stderr. On real engines all",
             "timestamps are System.nanoTime() of one host (shared by the processes of the processes engine)."
         })
 public final class TokenCommand implements Callable<Integer> {
@@ -73,26 +83,15 @@ public final class TokenCommand implements Callable<Integer> {
     @Option(names = {"-n", "--nodes"}, description = "Nodes on the ring, >= 2 (default: ${DEFAULT-VALUE}).")
     int n = 8;
 
-    @Option(names = "--engine", paramLabel = "ENGINE",
-            description = "sim, netty or processes (default: ${DEFAULT-VALUE}; available now: " + Engines.AVAILABLE + ").")
-    String engine = "sim";
-
     @Option(names = "--rotations", paramLabel = "K", description = "Rotations to complete (default: ${DEFAULT-VALUE}).")
     long rotations = 100;
-
-    @Option(names = "--latency", paramLabel = "L",
-            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA, empirical:FILE. Default on sim: "
-                    + Engines.DEFAULT_SIM_LATENCY + "; on netty/processes: no added delay, real loopback latency only "
-                    + "(json latency: null). Given on netty/processes, it is added to every link by the runtime's "
-                    + "seeded delay stage.")
-    String latency;
 
     @Option(names = "--station", paramLabel = "STATION",
             description = "A station, repeatable: delay:DELAY@NODE or delay:DELAY@* (see above).")
     List<String> stations = new ArrayList<>();
 
-    @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--timeout", paramLabel = "D",
             description = "Engine-time limit, e.g. 30s (default: twice the slowest possible run, plus 1s).")
@@ -115,9 +114,10 @@ public final class TokenCommand implements Callable<Integer> {
         if (!topo.equals("ring") && !topo.equals("biring")) {
             throw new UsageException("--topology", "the token needs a ring: ring or biring, got '" + topology + "'");
         }
-        Engines.Engine eng = Engines.parse(engine);
-        Engines.checkAvailable(eng);
-        LinkModel link = Engines.link(latency == null ? Engines.DEFAULT_SIM_LATENCY : latency);
+        run.validate();
+        ClusterEngine engine = run.engine();
+        LinkModel link = run.linkBound();
+        long hopBound = Math.addExact(link.maxNanos(), run.processingNanos()); // the longest one hop can take
         List<StationSpec> specs = new ArrayList<>();
         long holdBoundNanos = 0; // the longest all stations together can hold the token in one rotation
         for (String s : stations) {
@@ -141,63 +141,82 @@ public final class TokenCommand implements Callable<Integer> {
                 throw new UsageException("--timeout", e.getMessage());
             }
         } else {
-            long rotationBound = Math.addExact(Math.multiplyExact((long) n, link.maxNanos()), holdBoundNanos);
+            long rotationBound = Math.addExact(Math.multiplyExact((long) n, hopBound), holdBoundNanos);
             timeoutNanos = Math.addExact(Math.multiplyExact(2 * rotations, rotationBound), 1_000_000_000L);
         }
         Overlay overlay;
         try {
-            overlay = Topologies.build(topo, n, seed);
+            overlay = Topologies.build(topo, n, run.seed());
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
+        FaultPlan plan = run.faults(n);
         Protocol protocol = TokenRing.protocol(specs);
+        // The census counts tokens held and in flight: a token lost to a fault or to loss would stay "in
+        // flight" for ever, so it only checks fault-free, loss-free runs.
         TokenCensus census = new TokenCensus(protocol);
-        Engines.Options options = Engines.Options.given(seed, latency, 0, 0);
-        err.println("ringlab token: engine=" + eng.flag() + " topology=" + topo + " nodes=" + n + " rotations=" + rotations
-                + " latency=" + options.latencyOn(eng) + " stations=" + specs + " seed=" + seed + " timeout="
-                + Durations.format(timeoutNanos));
-        err.flush();
+        boolean censusValid = plan.isEmpty() && run.loss() == 0;
+        long warmup = Defaults.warmupRotations(engine);
 
-        TokenMetrics metrics = new TokenMetrics(n, rotations);
+        TokenMetrics metrics = new TokenMetrics(n, rotations, warmup);
         long wallStart = System.nanoTime();
         boolean completed;
         Long traceHash;
         long engineNanos;
-        try (Cluster cluster = Engines.build(eng, overlay, census, options)) {
+        boolean checked;
+        long dropped;
+        try (Cluster cluster = run.build(run.spec(overlay, census, plan))) {
+            err.println("ringlab token: " + run.effective(plan, null) + " topology=" + topo + " nodes=" + n + " rotations="
+                    + rotations + " warmup_rotations=" + warmup + " stations=" + specs + " timeout=" + Durations.format(timeoutNanos));
+            err.println("replay: " + Replay.line(spec, run));
+            err.flush();
             cluster.addObserver(metrics);
-            if (cluster instanceof SimCluster sim) {
-                sim.addInvariant(census::check);
-            }
+            checked = censusValid && Engines.checkAfterEveryEvent(cluster, census::check);
             cluster.start();
-            // Real engines' clocks are System.nanoTime(): only differences mean anything.
-            long engineStart = cluster.now();
+            long rotationBound = Math.addExact(Math.multiplyExact((long) n, hopBound), holdBoundNanos);
+            long engineStart;
             try {
-                completed = cluster.runUntil(() -> metrics.rotationsCompleted() >= rotations, timeoutNanos);
+                if (warmup > 0 && !cluster.runUntil(() -> metrics.rotationsSeen() >= warmup,
+                        Math.addExact(Math.multiplyExact(2 * warmup, rotationBound), 10_000_000_000L))) {
+                    err.println("ringlab token: the token did not complete " + warmup + " warm-up rotations");
+                    err.println("replay: " + Replay.line(spec, run));
+                    return 1;
+                }
+                // Real engines' clocks are System.nanoTime(): only differences mean anything.
+                engineStart = cluster.now();
+                plan.applyTo(cluster, engineStart, (kind, node, at, call) -> {});
+                completed = cluster.runUntil(() -> metrics.rotationsCompleted() >= rotations,
+                        Math.addExact(plan.endNanos(), timeoutNanos));
                 if (completed) {
                     // Compensated tick K fires about when rotation K ends, i.e. about now: let it land.
-                    long rotationBound = Math.addExact(Math.multiplyExact((long) n, link.maxNanos()), holdBoundNanos);
                     cluster.runUntil(() -> metrics.compensatedTickComplete(rotations),
                             Math.addExact(Math.multiplyExact(2, rotationBound), 200_000_000L));
                 }
             } catch (IllegalStateException e) {
                 err.println("ringlab token: FAILED: " + e.getMessage());
-                err.println("replay: " + replay());
+                err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
-            engineNanos = cluster.now() - engineStart;
+            // The measured work ends with the last measured rotation, not with the wait for compensated ticks.
+            engineNanos = (completed ? metrics.lastRotationAtNanos() : cluster.now()) - engineStart;
             traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
+            dropped = cluster.stats().messagesDropped();
         }
         long wallNanos = System.nanoTime() - wallStart;
         TokenMetrics.TokenReport r = metrics.report(wallNanos);
 
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("engine", eng.flag());
-            o.put("seed", seed);
+            o.put("engine", engine.name());
+            o.put("seed", run.seed());
             o.put("topology", topo);
             o.put("protocol", protocol.spec());
             o.put("nodes", n);
-            o.put("latency", options.latencyOn(eng)); // real engines: null unless --latency adds a delay
+            o.put("latency", run.reportedLatency()); // real engines: null unless --latency adds a delay
+            o.put("loss", run.loss());
+            o.put("processing", Durations.format(run.processingNanos()));
+            o.put("faults", plan.isEmpty() ? null : plan.toString());
+            o.put("warmup_rotations", warmup);
             o.put("stations", specs.stream().map(StationSpec::spec).toList());
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("rotations", r.rotations());
@@ -213,14 +232,15 @@ public final class TokenCommand implements Callable<Integer> {
             o.put("compensated_ticks", r.compensatedTicks());
             o.put("compensated_tick_skew_ms", ordered("p50", num(r.compensatedTickSkewMsP50()), "p99",
                     num(r.compensatedTickSkewMsP99()), "max", num(r.compensatedTickSkewMsMax())));
-            o.put("census_checks", census.checks());
+            o.put("census_checks", checked ? census.checks() : null);
+            o.put("dropped", dropped);
             o.put("engine_time_ms", engineNanos / 1e6);
             o.put("wall_ms", r.wallMs());
             out.println(new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(o));
         } else {
-            out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, seed %d%n", topo, n,
-                    options.latencyOn(eng) == null ? "real links" : options.latencyOn(eng),
-                    specs.isEmpty() ? "no stations" : "stations " + specs, seed);
+            out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, %s, seed %d%n", topo, n, engine.name(),
+                    run.reportedLatency() == null ? "real links" : run.reportedLatency(),
+                    specs.isEmpty() ? "no stations" : "stations " + specs, run.seed());
             out.printf(Locale.ROOT, "  rotations          %d%n", r.rotations());
             out.printf(Locale.ROOT, "  ticks              %d on every node (%s)%n", r.ticks(),
                     r.ticksAgree() ? "all agree" : "DISAGREE");
@@ -236,7 +256,8 @@ public final class TokenCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  compensated skew   p50 %.3f  p99 %.3f  max %.3f  (%d compensated ticks)%n",
                     r.compensatedTickSkewMsP50(), r.compensatedTickSkewMsP99(), r.compensatedTickSkewMsMax(),
                     r.compensatedTicks());
-            out.printf(Locale.ROOT, "  one-token checks   %d (after every event)%n", census.checks());
+            out.printf(Locale.ROOT, "  one-token checks   %s%n", checked ? census.checks() + " (after every event)"
+                    : "- (no checker: " + (censusValid ? "the engine runs events concurrently" : "faults or loss") + ")");
             out.printf(Locale.ROOT, "  trace_hash         %s%n", traceHash == null ? "-" : String.format("%016x", traceHash));
             out.printf(Locale.ROOT, "  engine_time_ms     %.3f   wall_ms %.1f%n", engineNanos / 1e6, r.wallMs());
         }
@@ -244,13 +265,13 @@ public final class TokenCommand implements Callable<Integer> {
         if (!completed) {
             err.println("ringlab token: only " + r.rotations() + " of " + rotations + " rotations completed within "
                     + Durations.format(timeoutNanos) + " of engine time");
-            err.println("replay: " + replay());
+            err.println("replay: " + Replay.line(spec, run));
             return 1;
         }
         if (!r.ticksAgree() || r.ticks() != rotations) {
             err.println("ringlab token: nodes disagree on the tick count (every node reached " + r.ticks() + " of "
                     + rotations + ")");
-            err.println("replay: " + replay());
+            err.println("replay: " + Replay.line(spec, run));
             return 1;
         }
         return 0;
@@ -268,17 +289,4 @@ public final class TokenCommand implements Callable<Integer> {
         return m;
     }
 
-    /** The one command that reproduces this run. */
-    private String replay() {
-        StringBuilder b = new StringBuilder("ringlab token --topology " + topology + " -n " + n + " --engine " + engine
-                + " --rotations " + rotations + (latency == null ? "" : " --latency " + latency));
-        for (String s : stations) {
-            b.append(" --station ").append(s);
-        }
-        b.append(" --seed ").append(seed);
-        if (timeout != null) {
-            b.append(" --timeout ").append(timeout);
-        }
-        return b.toString();
-    }
 }

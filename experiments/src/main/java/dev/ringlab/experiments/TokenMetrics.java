@@ -11,15 +11,20 @@ import java.util.function.Consumer;
  * internals), so every engine reports the same fields with the same meaning. Feed it as a cluster observer,
  * then call {@link #report}.
  *
- * <p>Only rotations {@code 1..K} count ({@code K} the rotations asked for): hops and ticks of later
- * rotations, and estimates reported after the origin saw rotation {@code K} complete, are ignored — the
- * origin starts rotation {@code K + 1} in the very event that completes {@code K}, and a real engine stops
- * a little later still. Percentiles are nearest-rank (p50 of 1, 2, 3, 4 is 2). Not thread-safe: engines
+ * <p>Only rotations {@code W+1..W+K} count ({@code W} the warm-up rotations, {@code K} the rotations asked
+ * for), and are reported as rotations (and ticks) {@code 1..K}: hops, ticks and estimates of the warm-up are
+ * ignored, so are those of later rotations and estimates reported after the origin saw rotation {@code W+K}
+ * complete — the origin starts the next rotation in the very event that completes it, and a real engine
+ * stops a little later still. Percentiles are nearest-rank (p50 of 1, 2, 3, 4 is 2). Not thread-safe: engines
  * serialise observer calls (see {@code Cluster}).
  */
 public final class TokenMetrics implements Consumer<Observation> {
     private final int n;
     private final long rotations;
+    private final long warmup;
+    /** Completed rotations the origin reported, warm-up included. */
+    private long rotationsSeen;
+    private long lastRotationAtNanos = -1;
     private final LongList rotationNanos = new LongList();
     private final LongList hopNanos = new LongList();
     private final LongList estimateNanos = new LongList();
@@ -28,13 +33,20 @@ public final class TokenMetrics implements Consumer<Observation> {
     /** Compensated ticks: per tick number 1..rotations, per node, when it fired (0: not yet). */
     private final long[][] compensatedAtNanos;
 
-    /** Metrics for a ring of {@code n} nodes asked to run {@code rotations} rotations. */
+    /** Metrics for a ring of {@code n} nodes asked to run {@code rotations} rotations, with no warm-up. */
     public TokenMetrics(int n, long rotations) {
-        if (n < 1 || rotations < 1) {
-            throw new IllegalArgumentException("need n >= 1 and rotations >= 1, got " + n + ", " + rotations);
+        this(n, rotations, 0);
+    }
+
+    /** Metrics of {@code rotations} rotations after {@code warmup} rotations that no figure counts. */
+    public TokenMetrics(int n, long rotations, long warmup) {
+        if (n < 1 || rotations < 1 || warmup < 0) {
+            throw new IllegalArgumentException("need n >= 1, rotations >= 1 and warmup >= 0, got " + n + ", " + rotations
+                    + ", " + warmup);
         }
         this.n = n;
         this.rotations = rotations;
+        this.warmup = warmup;
         for (int v = 0; v < n; v++) {
             tickNumbers.add(new LongList());
             tickAtNanos.add(new LongList());
@@ -49,32 +61,34 @@ public final class TokenMetrics implements Consumer<Observation> {
     public void accept(Observation o) {
         switch (o) {
             case Observation.RotationCompleted rc -> {
-                if (rc.rotation() <= rotations) {
+                rotationsSeen++;
+                if (measured(rc.rotation())) {
                     rotationNanos.add(rc.periodNanos());
+                    lastRotationAtNanos = rc.completedAtNanos();
                 }
             }
             case Observation.TokenArrived a -> {
-                if (a.rotation() <= rotations) {
+                if (measured(a.rotation())) {
                     hopNanos.add(a.hopNanos());
                 }
             }
             case Observation.RotationEstimate e -> {
-                if (rotationNanos.size < rotations) {
+                if (rotationsSeen >= warmup && rotationNanos.size < rotations) {
                     estimateNanos.add(e.estimatedHopNanos());
                 }
             }
             case Observation.Tick t -> {
-                if (t.tick() <= rotations) {
-                    tickNumbers.get(t.node()).add(t.tick());
+                if (measured(t.tick())) {
+                    tickNumbers.get(t.node()).add(t.tick() - warmup);
                     tickAtNanos.get(t.node()).add(t.atNanos());
                 }
             }
             case Observation.CompensatedTick c -> {
-                if (c.tick() >= 1 && c.tick() <= rotations) {
-                    long[] at = compensatedAtNanos[(int) c.tick()];
+                if (measured(c.tick())) {
+                    long[] at = compensatedAtNanos[(int) (c.tick() - warmup)];
                     if (at == null) {
                         at = new long[n];
-                        compensatedAtNanos[(int) c.tick()] = at;
+                        compensatedAtNanos[(int) (c.tick() - warmup)] = at;
                     }
                     if (at[c.node()] != 0) {
                         throw new IllegalStateException("node " + c.node() + " fired compensated tick " + c.tick() + " twice");
@@ -89,7 +103,15 @@ public final class TokenMetrics implements Consumer<Observation> {
         }
     }
 
-    /** True once every node fired compensated tick {@code tick} (they fire about when that rotation ends). */
+    /** Rotation (or tick) number {@code r} of the token is one of the measured ones, {@code W+1..W+K}. */
+    private boolean measured(long r) {
+        return r > warmup && r - warmup <= rotations;
+    }
+
+    /**
+     * True once every node fired measured compensated tick {@code tick} (1..K; they fire about when that
+     * rotation ends).
+     */
     public boolean compensatedTickComplete(long tick) {
         if (tick < 1 || tick > rotations) {
             return false;
@@ -106,9 +128,19 @@ public final class TokenMetrics implements Consumer<Observation> {
         return true;
     }
 
-    /** Rotations completed so far (observed at the origin). */
+    /** Measured rotations completed so far (observed at the origin). */
     public long rotationsCompleted() {
         return rotationNanos.size;
+    }
+
+    /** Rotations completed so far, warm-up included. */
+    public long rotationsSeen() {
+        return rotationsSeen;
+    }
+
+    /** When the last measured rotation completed (the origin's clock), or -1 before the first. */
+    public long lastRotationAtNanos() {
+        return lastRotationAtNanos;
     }
 
     /**

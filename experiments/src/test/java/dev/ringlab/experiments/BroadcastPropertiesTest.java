@@ -8,6 +8,8 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.RunSpec;
+import dev.ringlab.sim.SimEngine;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.util.ArrayList;
@@ -64,13 +66,13 @@ class BroadcastPropertiesTest {
     /** One broadcast from {@code origin}, run until the simulator is quiescent. */
     static Outcome single(Overlay overlay, String protocol, long seed, int origin, String latency) {
         Protocol p = Protocols.parse(protocol);
-        try (Cluster c = Engines.build(Engines.Engine.SIM, overlay, p, new Engines.Options(seed, latency, 0, 0))) {
+        try (Cluster c = new SimEngine().build(RunSpec.of(overlay, p, seed).withLatency(latency))) {
             BroadcastMetrics metrics = new BroadcastMetrics(overlay.size());
             c.addObserver(metrics);
             c.start();
             metrics.injected(0, origin, c.now());
             c.inject(origin, new Message.Inject(0, new byte[8]));
-            assertTrue(Engines.settle(c, 60_000_000_000L), "did not settle");
+            assertTrue(c.settle(60_000_000_000L).quiet(), "did not settle");
             return new Outcome(metrics.result(c.stats(), c::alive, 1), c.traceHash().orElseThrow());
         }
     }
@@ -79,7 +81,7 @@ class BroadcastPropertiesTest {
     static BroadcastMetrics.Result stream(Overlay overlay, String protocol, long seed, double ratePerS,
             long durationNanos) {
         Protocol p = Protocols.parse(protocol);
-        try (Cluster c = Engines.build(Engines.Engine.SIM, overlay, p, new Engines.Options(seed, "const:1ms", 0, 0))) {
+        try (Cluster c = new SimEngine().build(RunSpec.of(overlay, p, seed).withLatency("const:1ms"))) {
             BroadcastMetrics metrics = new BroadcastMetrics(overlay.size());
             c.addObserver(metrics);
             c.start();
@@ -99,7 +101,7 @@ class BroadcastPropertiesTest {
                 });
             }
             c.runFor(durationNanos);
-            assertTrue(Engines.settle(c, 60_000_000_000L), "did not settle");
+            assertTrue(c.settle(60_000_000_000L).quiet(), "did not settle");
             return metrics.result(c.stats(), c::alive, 1);
         }
     }

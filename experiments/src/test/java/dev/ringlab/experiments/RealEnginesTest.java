@@ -9,6 +9,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.protocols.Flood;
 import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
@@ -30,10 +31,10 @@ class RealEnginesTest {
     /** Reliability and the hop of the last first-delivery of one broadcast. */
     private record Outcome(int reached, int lastHop) {}
 
-    private static Outcome broadcast(Engines.Engine engine, Overlay overlay) {
+    private static Outcome broadcast(String engine, Overlay overlay) {
         int n = overlay.size();
         ConcurrentHashMap<Integer, Integer> hops = new ConcurrentHashMap<>();
-        try (Cluster c = Engines.build(engine, overlay, Flood.PROTOCOL, new Engines.Options(7, "const:1ms", 0, 0))) {
+        try (Cluster c = Engines.byName(engine).build(RunSpec.of(overlay, Flood.PROTOCOL, 7))) {
             c.addObserver(o -> {
                 if (o instanceof Observation.Delivered d) {
                     hops.put(d.node(), d.hop());
@@ -42,7 +43,7 @@ class RealEnginesTest {
             c.start();
             c.inject(3, new Message.Inject(1, new byte[32]));
             c.runUntil(() -> hops.size() == n, TEN_S);
-            Engines.settle(c, TimeUnit.MILLISECONDS.toNanos(50));
+            c.settle(TimeUnit.MILLISECONDS.toNanos(50));
             return new Outcome(hops.size(), hops.values().stream().mapToInt(Integer::intValue).max().orElse(-1));
         }
     }
@@ -51,9 +52,9 @@ class RealEnginesTest {
     @Timeout(60)
     void simAndNettyReportTheSameReliabilityAndLastHopOnARing() {
         Overlay ring = Topologies.build("ring", 16, 7);
-        Outcome sim = broadcast(Engines.Engine.SIM, ring);
+        Outcome sim = broadcast("sim", ring);
         assertEquals(new Outcome(16, 15), sim);
-        assertEquals(sim, broadcast(Engines.Engine.NETTY, ring));
+        assertEquals(sim, broadcast("netty", ring));
     }
 
     /**
@@ -64,8 +65,8 @@ class RealEnginesTest {
     @Timeout(60)
     void simAndNettyReportTheSameReliabilityOnABidirectionalRing() {
         Overlay biring = Topologies.build("biring", 16, 7);
-        Outcome sim = broadcast(Engines.Engine.SIM, biring);
-        Outcome netty = broadcast(Engines.Engine.NETTY, biring);
+        Outcome sim = broadcast("sim", biring);
+        Outcome netty = broadcast("netty", biring);
         assertEquals(new Outcome(16, 8), sim);
         assertEquals(16, netty.reached());
         assertTrue(netty.lastHop() >= 8 && netty.lastHop() <= 15, netty.toString());

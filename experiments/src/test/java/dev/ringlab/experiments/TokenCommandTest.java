@@ -53,8 +53,8 @@ class TokenCommandTest {
         assertEquals(0.0, j.get("tick_jitter_ms").asDouble());
         assertEquals(16, j.get("trace_hash").asText().length());
         assertTrue(j.get("census_checks").asLong() >= 8 * 50, r.out());
-        assertTrue(r.err().contains("engine=sim topology=ring nodes=8 rotations=50 latency=const:1ms"
-                + " stations=[delay:5ms@3] seed=7"), r.err());
+        assertTrue(r.err().contains("engine=sim seed=7 latency=const:1ms loss=0.0 faults=none processing=0ns timing=none"
+                + " topology=ring nodes=8 rotations=50 warmup_rotations=0 stations=[delay:5ms@3]"), r.err());
     }
 
     @Test
@@ -113,7 +113,8 @@ class TokenCommandTest {
         Result r = run("token", "-n", "10", "--rotations", "5", "--latency", "const:1ms", "--timeout", "20ms");
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("only 2 of 5 rotations completed within 20ms"), r.err());
-        assertTrue(r.err().contains("replay: ringlab token --topology ring -n 10 --engine sim --rotations 5"), r.err());
+        assertTrue(r.err().contains("replay: ringlab token -n 10 --rotations 5 --latency const:1ms --timeout 20ms --engine sim"
+                + " --seed 1"), r.err());
     }
 
     @Test

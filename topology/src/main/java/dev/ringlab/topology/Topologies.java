@@ -15,6 +15,12 @@ import java.util.Arrays;
  *       that coincide mod n (2^j = ±2^j' mod n, which happens once 2^(K-1) >= n/2) are merged and a chord
  *       of length 0 (2^j = 0 mod n) is dropped, so the graph is always simple and |S|-regular; for
  *       2^(K-1) < n/2 the degree is 2K. chordal:1 is the biring.
+ *   <li>{@code successor-ring:R}: the circulant graph C_n(±1, ..., ±R): node i linked (undirected) to its R
+ *       successors i+1..i+R, and so to its R predecessors. It is the overlay of a ring whose nodes keep
+ *       successor lists of length R (the healing ring: a node must reach its R successors to route around
+ *       up to R-1 dead ones), and the smallest one such a ring runs on over real sockets. Offsets that
+ *       coincide mod n are merged, so for R >= n/2 it is the complete graph (under its own spec); for
+ *       2R < n the degree is 2R. successor-ring:1 is the biring.
  *   <li>{@code random-regular:D}: a random simple D-regular graph, see {@link RandomRegularGraphs}.
  *   <li>{@code margulis}: the Margulis–Gabber–Galil graph on Z_m x Z_m, n = m^2 (Gabber and Galil 1981,
  *       in the form of Hoory, Linial and Wigderson, "Expander graphs and their applications", Bull. AMS
@@ -38,13 +44,14 @@ public final class Topologies {
 
     /** The valid SPECs on one line, for error messages. */
     public static final String VALID_SPECS =
-            "ring, biring, chordal:K, random-regular:D, margulis, hypercube, paley, complete";
+            "ring, biring, chordal:K, successor-ring:R, random-regular:D, margulis, hypercube, paley, complete";
 
     /** Help text for command lines: one SPEC per line, with what it needs of n (a compile-time constant, for annotations). */
     public static final String SPECS =
             "ring              unidirectional ring i -> i+1, directed (n >= 2)\n"
             + "biring            bidirectional ring, the cycle C_n (n >= 2)\n"
             + "chordal:K         ring + chords i ~ i+2^j for j < K, undirected (1 <= K <= 31)\n"
+            + "successor-ring:R  each node linked to its R successors i+1..i+R, undirected (R >= 1)\n"
             + "random-regular:D  random simple D-regular graph, seeded (1 <= D < n, n*D even)\n"
             + "margulis          Margulis-Gabber-Galil 8-regular multigraph (n = m*m, m >= 2)\n"
             + "hypercube         hypercube Q_k (n = 2^k, k >= 1)\n"
@@ -78,6 +85,7 @@ public final class Topologies {
             case RING -> ring(n);
             case BIRING -> circulant(name, n, new long[] {1});
             case CHORDAL -> circulant(name, n, powersOfTwo(spec.param()));
+            case SUCCESSOR_RING -> circulant(name, n, firstIntegers(Math.min(spec.param(), n - 1)));
             case RANDOM_REGULAR -> RandomRegularGraphs.generate(n, spec.param(), seed);
             case MARGULIS -> margulis(n);
             case HYPERCUBE -> hypercube(n);
@@ -99,6 +107,7 @@ public final class Topologies {
             case RING -> { }
             case BIRING -> checkArcs(2L * n, spec, n);
             case CHORDAL -> checkArcs(2L * spec.param() * n, spec, n);
+            case SUCCESSOR_RING -> checkArcs(Math.min(2L * spec.param(), n - 1L) * n, spec, n);
             case RANDOM_REGULAR -> {
                 int d = spec.param();
                 if (d >= n) {
@@ -200,6 +209,14 @@ public final class Topologies {
         long[] s = new long[k];
         for (int j = 0; j < k; j++) {
             s[j] = 1L << j;
+        }
+        return s;
+    }
+
+    private static long[] firstIntegers(int k) {
+        long[] s = new long[k];
+        for (int j = 0; j < k; j++) {
+            s[j] = j + 1;
         }
         return s;
     }

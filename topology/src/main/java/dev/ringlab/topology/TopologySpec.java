@@ -10,7 +10,8 @@ import java.util.Objects;
  * line can blame the right flag (the SPEC or {@code -n}).
  *
  * @param kind  which construction
- * @param param the construction's parameter ({@code K} for chordal, {@code D} for random-regular), or 0
+ * @param param the construction's parameter ({@code K} for chordal, {@code D} for random-regular, {@code R}
+ *              for successor-ring), or 0
  *              for kinds without one
  */
 public record TopologySpec(Kind kind, int param) {
@@ -26,6 +27,8 @@ public record TopologySpec(Kind kind, int param) {
         BIRING("biring", false, true),
         /** Ring plus chords to i + 2^j, j < K (a circulant graph). */
         CHORDAL("chordal", true, true),
+        /** Each node linked (undirected) to its R successors i+1..i+R (the healing ring's overlay). */
+        SUCCESSOR_RING("successor-ring", true, true),
         /** Uniformly random simple D-regular graph. */
         RANDOM_REGULAR("random-regular", true, false),
         /** Margulis–Gabber–Galil 8-regular multigraph on Z_m x Z_m. */
@@ -68,6 +71,9 @@ public record TopologySpec(Kind kind, int param) {
             if (kind == Kind.RANDOM_REGULAR && param < 1) {
                 throw new IllegalArgumentException("random-regular:D needs a degree D >= 1, got D=" + param);
             }
+            if (kind == Kind.SUCCESSOR_RING && param < 1) {
+                throw new IllegalArgumentException("successor-ring:R needs R >= 1 successors per node, got R=" + param);
+            }
         } else if (param != 0) {
             throw new IllegalArgumentException(kind.token + " takes no parameter, got " + param);
         }
@@ -99,10 +105,15 @@ public record TopologySpec(Kind kind, int param) {
             }
             return new TopologySpec(kind, 0);
         }
-        String name = kind == Kind.CHORDAL ? "K" : "D";
+        String name = switch (kind) {
+            case CHORDAL -> "K";
+            case SUCCESSOR_RING -> "R";
+            case RANDOM_REGULAR -> "D";
+            default -> throw new AssertionError(kind + " takes no parameter");
+        };
         if (colon < 0 || colon == s.length() - 1) {
             throw new IllegalArgumentException(kind.token + " needs " + kind.token + ":" + name + " with an integer "
-                    + name + ", e.g. " + kind.token + (kind == Kind.CHORDAL ? ":3" : ":8") + ", got '" + spec + "'");
+                    + name + ", e.g. " + kind.token + (kind == Kind.RANDOM_REGULAR ? ":8" : ":3") + ", got '" + spec + "'");
         }
         int param;
         try {

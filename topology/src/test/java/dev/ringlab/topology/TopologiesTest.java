@@ -96,6 +96,36 @@ class TopologiesTest {
     }
 
     @Test
+    void successorRingLinksEachNodeToItsRSuccessorsAndPredecessorsInThatOrder() {
+        Overlay g = Topologies.build("successor-ring:3", 10, 1);
+        assertEquals("successor-ring:3", g.spec());
+        assertFalse(g.directed());
+        assertArrayEquals(new int[] {1, 9, 2, 8, 3, 7}, g.neighbours(0));
+        assertArrayEquals(new int[] {8, 6, 9, 5, 0, 4}, g.neighbours(7));
+        assertEquals(10 * 3, g.edges());
+        assertTrue(OverlayGraphs.isSimple(g));
+        assertSymmetricMultiset(g);
+        assertEquals("successor-ring:3", TopologySpec.parse(" Successor-Ring:3 ").toString());
+        assertTrue(TopologySpec.parse("successor-ring:2").vertexTransitive());
+    }
+
+    @Test
+    void successorRingMergesOffsetsThatCoincideOnSmallRings() {
+        // n = 4, R = 3: offsets ±1, ±2 (= -2), ±3 (= ∓1): every other node once, no loop.
+        Overlay small = Topologies.build("successor-ring:3", 4, 1);
+        assertArrayEquals(new int[] {1, 3, 2}, small.neighbours(0));
+        assertTrue(OverlayGraphs.isSimple(small));
+        // R far above n is the complete graph, and costs nothing extra to build.
+        Overlay wide = Topologies.build("successor-ring:1000000", 5, 1);
+        assertEquals(5 * 4 / 2, wide.edges());
+        Overlay two = Topologies.build("successor-ring:3", 2, 1);
+        assertArrayEquals(new int[] {1}, two.neighbours(0));
+        assertArrayEquals(Topologies.build("biring", 9, 1).neighbours(4), Topologies.build("successor-ring:1", 9, 1).neighbours(4));
+        assertTrue(rejection("successor-ring:0", 8).contains("R >= 1"));
+        assertTrue(rejection("successor-ring", 8).contains("successor-ring:R"));
+    }
+
+    @Test
     void margulisIsEightRegularAndKeepsItsLoops() {
         Overlay g = Topologies.build("margulis", 25, 1);
         for (int v = 0; v < 25; v++) {

@@ -1,0 +1,219 @@
+package dev.ringlab.experiments;
+
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.Durations;
+import dev.ringlab.node.spec.FaultPlan;
+import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.LinkModels;
+import dev.ringlab.node.spec.RunSpec;
+import dev.ringlab.node.spec.UnsupportedRunException;
+import dev.ringlab.topology.Overlay;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that shape a run on any engine, shared by every measuring command as a picocli mixin: one
+ * set of names, help texts, parsing and error messages. They become a {@link RunSpec}, built into a
+ * {@link Cluster} by the chosen {@link ClusterEngine} ({@link #build}); a field the engine cannot apply is a
+ * usage error naming its flag and the engine (exit 2), never silently dropped.
+ *
+ * <p>Validation is lazy and idempotent: every getter parses its flag and throws {@link UsageException}
+ * naming it, so a command calls {@link #validate} before anything expensive and the getters afterwards.
+ */
+public final class RunOptions {
+    /** The start of the {@code --loss} range error, shared with the node launcher. */
+    static final String LOSS_RANGE = "must be a probability in 0..1, got ";
+
+    /** Run-spec field (see {@link UnsupportedRunException#field}) to the flag that sets it. */
+    private static final Map<String, String> FLAGS = Map.of("latency", "--latency", "loss", "--loss", "faults", "--faults",
+            "processing", "--processing", "protocol", "--protocol", "overlay", "--topology", "seed", "--seed");
+
+    @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE",
+            description = "sim (the deterministic simulator, virtual time), netty (every node in this JVM on its own "
+                    + "loopback port) or processes (one JVM per node; a crash is a SIGKILL) (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--latency", paramLabel = "L",
+            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA or empirical:FILE. On sim it is "
+                    + "the whole link latency; not given, sim uses " + RunSpec.DEFAULT_SIM_LATENCY + ". On netty and "
+                    + "processes it is a seeded delay each node adds per message on top of the real loopback latency; "
+                    + "not given, nothing is added (json latency: null).")
+    String latency;
+
+    @Option(names = "--loss", defaultValue = "0", paramLabel = "P",
+            description = "Probability, 0..1, that a node-to-node message is lost: drawn by sim, dropped on the send path "
+                    + "by the runtime's seeded emulation on netty and processes (default: ${DEFAULT-VALUE}).")
+    double loss;
+
+    @Option(names = "--faults", paramLabel = "PLAN",
+            description = "Fault plan, times from the start of the measured work, applied on every engine through the "
+                    + "cluster contract: " + FaultPlan.FORMS + "; or 'random' (drawn from --seed).")
+    String faults;
+
+    @Option(names = "--processing", defaultValue = "0ns", paramLabel = "D",
+            description = "Time a node is busy per message, e.g. 10us (default: ${DEFAULT-VALUE}). sim only: netty and "
+                    + "processes spend the real time and refuse a non-zero value (exit 2).")
+    String processing;
+
+    /** The help text of {@code --seed}, also used by the commands that take no other run option. */
+    static final String SEED_HELP = "Root seed of the run; a sweep runs seeds S, S+1, ... (default: ${DEFAULT-VALUE}).";
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = SEED_HELP)
+    long seed;
+
+    /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
+    public void validate() {
+        engine();
+        latency();
+        loss();
+        processingNanos();
+        if (faults != null && !isRandomFaults()) {
+            parseFaults();
+        }
+    }
+
+    public ClusterEngine engine() {
+        return Engines.byName(engine);
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** The {@code --latency} spec as given, checked, or null when not given. */
+    public String latency() {
+        if (latency != null) {
+            try {
+                LinkModels.parse(latency);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--latency", e.getMessage());
+            }
+        }
+        return latency;
+    }
+
+    public double loss() {
+        if (!(loss >= 0 && loss <= 1)) {
+            throw new UsageException("--loss", LOSS_RANGE + loss);
+        }
+        return loss;
+    }
+
+    public long processingNanos() {
+        long p = UsageException.durationNanos("--processing", processing);
+        if (p < 0) {
+            throw new UsageException("--processing", "must be >= 0, got " + processing);
+        }
+        return p;
+    }
+
+    /** The {@code --processing} value as given, for reports. */
+    public String processingText() {
+        return processing;
+    }
+
+    /** The {@code --faults} text as given, or null. */
+    public String faultsText() {
+        return faults;
+    }
+
+    /**
+     * The {@code --faults} plan for a cluster of {@code n} nodes ({@code random}: drawn from the seed over
+     * 2 s); the empty plan when not given.
+     *
+     * @throws UsageException naming {@code --faults} for a bad plan or a node outside {@code 0..n-1}
+     */
+    public FaultPlan faults(int n) {
+        if (faults == null) {
+            return FaultPlan.none();
+        }
+        try {
+            FaultPlan plan = isRandomFaults() ? FaultPlan.random(seed, n, 2_000_000_000L) : parseFaults();
+            plan.check(n);
+            return plan;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--faults", e.getMessage());
+        }
+    }
+
+    private boolean isRandomFaults() {
+        return faults.trim().equalsIgnoreCase("random");
+    }
+
+    private FaultPlan parseFaults() {
+        try {
+            return FaultPlan.parse(faults);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--faults", e.getMessage());
+        }
+    }
+
+    /** The run spec of {@code protocol} on {@code overlay} with these options and {@code plan}. */
+    public RunSpec spec(Overlay overlay, Protocol protocol, FaultPlan plan) {
+        return spec(overlay, protocol, plan, seed);
+    }
+
+    /** As {@link #spec(Overlay, Protocol, FaultPlan)} with another seed (a sweep's seeds). */
+    public RunSpec spec(Overlay overlay, Protocol protocol, FaultPlan plan, long runSeed) {
+        return new RunSpec(overlay, protocol, latency(), loss(), plan, processingNanos(), runSeed);
+    }
+
+    /**
+     * The cluster (not started) of {@code spec} on the chosen engine.
+     *
+     * @throws UsageException naming the flag of a field the engine cannot apply, and the engine
+     */
+    public Cluster build(RunSpec spec) {
+        return build(engine(), spec);
+    }
+
+    /** As {@link #build(RunSpec)} on {@code engine}. */
+    public static Cluster build(ClusterEngine engine, RunSpec spec) {
+        try {
+            return engine.build(spec);
+        } catch (UnsupportedRunException e) {
+            String flag = FLAGS.getOrDefault(e.field(), "--" + e.field());
+            String why = e.getMessage();
+            throw new UsageException(flag, why.contains(engine.name()) ? why : "engine " + engine.name() + ": " + why);
+        }
+    }
+
+    /**
+     * The {@code latency} a report gives: the spec of the links the engine drew from or added. The spec
+     * given; when none was, the simulator's default (its links must have a latency) and null on the real
+     * engines (their own links, nothing added).
+     */
+    public static String reportedLatency(ClusterEngine engine, String given) {
+        return given != null ? given : engine.deterministic() ? RunSpec.DEFAULT_SIM_LATENCY : null;
+    }
+
+    /** {@link #reportedLatency(ClusterEngine, String)} of these options. */
+    public String reportedLatency() {
+        return reportedLatency(engine(), latency());
+    }
+
+    /**
+     * The link model that timeouts and time limits are sized on: the given one, or the simulator's default
+     * ({@link RunSpec#DEFAULT_SIM_LATENCY}), which also bounds loopback TCP (tens of microseconds per hop).
+     */
+    public LinkModel linkBound() {
+        return LinkModels.parse(latency() == null ? RunSpec.DEFAULT_SIM_LATENCY : latency());
+    }
+
+    /**
+     * The run's effective options, for the line every command prints to stderr at start:
+     * {@code engine=.. seed=.. latency=.. loss=.. faults=.. processing=.. timing=..}.
+     *
+     * @param plan   the whole fault plan the run applies (a command may add its own faults to {@code --faults})
+     * @param timing the failure detector's timing, or null for a protocol without one
+     */
+    public String effective(FaultPlan plan, Defaults.Timing timing) {
+        String l = reportedLatency();
+        String shown = l == null ? "none (real links)" : latency() == null ? l + " (sim default)" : l;
+        return "engine=" + engine().name() + " seed=" + seed + " latency=" + shown + " loss=" + loss() + " faults="
+                + (plan.isEmpty() ? "none" : plan.toString()) + " processing=" + Durations.format(processingNanos())
+                + " timing=" + (timing == null ? "none" : timing.toString());
+    }
+}
