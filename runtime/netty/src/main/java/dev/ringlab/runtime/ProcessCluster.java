@@ -40,7 +40,10 @@ import java.util.function.Consumer;
  * travel on an authenticated control connection ({@link ControlClient}). {@link #crash} is
  * {@link Process#destroyForcibly()}, a SIGKILL on Linux; {@link #restart} spawns the node again on the same
  * ports, and sends the new child the faults in force (partition, slow nodes, loss burst, crashed nodes)
- * before it starts. Each child's stderr goes to {@code node-I.log} in the run directory.
+ * before it starts. When {@link #crash} returns, every other child has applied the crash notice (it waits
+ * for their answer to a counters request sent after the notice, up to {@link #FLUSH_WAIT_NANOS}), so from
+ * then on their sends to the dead node count as {@code receiver_down}. Each child's stderr goes to
+ * {@code node-I.log} in the run directory.
  *
  * <h2>Building</h2>
  * The constructor refuses an overlay the protocol refuses ({@link Protocol#checkOverlay}) and a protocol
@@ -437,15 +440,28 @@ public final class ProcessCluster implements Cluster {
         }
         children[node].alive = false;
         faults.down(node, true);
+        // Every other child applies the notice before its answer to the counters request that follows it
+        // (each reads its stdin in order), so once they answered, a send to the dead node counts as
+        // receiver_down everywhere.
         tellOthers(node, "down " + node);
+        long seq = ++flushSeq;
+        tellOthers(node, "counters " + seq);
+        long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        for (int u = 0; u < n; u++) {
+            if (u != node) {
+                awaitAnswer(children[u], seq, deadline);
+            }
+        }
     }
 
     /** Asks node {@code v}'s process for its counters and waits for the answer, up to {@link #FLUSH_WAIT_NANOS}. */
     private void flushCounters(int v) {
-        Child c = children[v];
         long seq = ++flushSeq;
         command(v, "counters " + seq);
-        long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        awaitAnswer(children[v], seq, System.nanoTime() + FLUSH_WAIT_NANOS);
+    }
+
+    private static void awaitAnswer(Child c, long seq, long deadline) {
         while (c.answered < seq && c.alive && System.nanoTime() - deadline < 0) {
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
         }
