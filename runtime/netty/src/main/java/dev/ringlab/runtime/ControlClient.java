@@ -45,6 +45,22 @@ public final class ControlClient implements AutoCloseable {
         return dropped;
     }
 
+    /**
+     * Opens the control connection to {@code node} now if it is not open (up to 5 s), so that a later
+     * {@link #send} does not pay for it: the first connection of a JVM costs hundreds of milliseconds (class
+     * loading, the first handshake), which would stall an engine's control thread in the middle of a run.
+     *
+     * @return whether the connection is open
+     */
+    public synchronized boolean open(int node) {
+        Channel ch = channels[node];
+        if (ch == null || !ch.isActive()) {
+            ch = connect(node);
+            channels[node] = ch;
+        }
+        return ch != null && ch.isActive();
+    }
+
     /** Sends {@code m} to node {@code node}, connecting first (up to 5 s) if needed. */
     public synchronized boolean send(int node, Message m) {
         Channel ch = channels[node];

@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * loopback ports, and talks to each child over its stdio (see {@link NodeProcess}): observations arrive as
  * JSON lines on the child's stdout and are handed to observers one at a time from the reader threads;
  * partitions, slow nodes, loss bursts, crash notices and the start signal go down its stdin. Client requests
- * travel on an authenticated control connection ({@link ControlClient}). {@link #crash} is
+ * travel on an authenticated control connection ({@link ControlClient}), opened to every node by
+ * {@link #start} (and again by {@link #restart}) so that no inject stalls the control thread on a connect. {@link #crash} is
  * {@link Process#destroyForcibly()}, a SIGKILL on Linux; {@link #restart} spawns the node again on the same
  * ports, and sends the new child the faults in force (partition, slow nodes, loss burst, crashed nodes)
  * before it starts. When {@link #crash} returns, every other child has applied the crash notice (it waits
@@ -241,6 +242,9 @@ public final class ProcessCluster implements Cluster {
             }
             awaitAll(c -> c.started, "start");
             control = new ControlClient(secret, file.addresses(), TimeUnit.SECONDS.toNanos(2));
+            for (int v = 0; v < n; v++) {
+                control.open(v); // now, not at the first inject in the middle of a run
+            }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(e);
@@ -497,6 +501,7 @@ public final class ProcessCluster implements Cluster {
         tellOthers(node, "up " + node);
         command(node, "start");
         await(node, c -> c.started, "restart", System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+        control.open(node);
     }
 
     @Override
