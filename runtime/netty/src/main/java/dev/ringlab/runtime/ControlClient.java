@@ -31,6 +31,9 @@ public final class ControlClient implements AutoCloseable {
     private final long handshakeTimeoutNanos;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel[] channels;
+    /** Per node, the last write handed to its channel (null: none): {@link #awaitWritten} waits for it. */
+    private final ChannelFuture[] lastWrite;
+    private final long[] sent;
     private long dropped;
 
     public ControlClient(byte[] secret, InetSocketAddress[] addresses, long handshakeTimeoutNanos) {
@@ -38,6 +41,13 @@ public final class ControlClient implements AutoCloseable {
         this.addresses = addresses.clone();
         this.handshakeTimeoutNanos = handshakeTimeoutNanos;
         this.channels = new Channel[addresses.length];
+        this.lastWrite = new ChannelFuture[addresses.length];
+        this.sent = new long[addresses.length];
+    }
+
+    /** Requests handed to a connection to {@code node} so far (its restarts included). */
+    public synchronized long sent(int node) {
+        return sent[node];
     }
 
     /** Requests that could not be sent. */
@@ -72,8 +82,25 @@ public final class ControlClient implements AutoCloseable {
             dropped++;
             return false;
         }
-        ch.writeAndFlush(m);
+        lastWrite[node] = ch.writeAndFlush(m);
+        sent[node]++;
         return true;
+    }
+
+    /**
+     * Waits until every request sent to {@code node} so far has been written to its socket (the writes happen
+     * on this client's own event loop, after {@link #send} returns), up to {@code timeoutNanos}. An engine
+     * calls it before killing the node, so that a request sent before the kill is in the node's socket
+     * before anything else the engine tells the node.
+     */
+    public void awaitWritten(int node, long timeoutNanos) {
+        ChannelFuture f;
+        synchronized (this) {
+            f = lastWrite[node];
+        }
+        if (f != null) {
+            f.awaitUninterruptibly(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private Channel connect(int node) {

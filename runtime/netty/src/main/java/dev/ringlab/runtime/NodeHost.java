@@ -261,6 +261,9 @@ public final class NodeHost {
 
     /** What a connection read, on the loop: the partition check, then the node. */
     private void receive(int from, Message m) {
+        if (from == Env.CLIENT) {
+            metrics.clientRequest();
+        }
         if (!alive) {
             if (from != Env.CLIENT) {
                 metrics.drop(ClusterStats.RECEIVER_DOWN); // read just before its connection closed with the node

@@ -29,6 +29,7 @@ public final class NodeMetrics {
     private final LongAdder sent = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder delivered = new LongAdder();
+    private final LongAdder clientRequests = new LongAdder();
     private final LongAdder tokenRotations = new LongAdder();
     private final Map<String, LongAdder> rejected = new ConcurrentSkipListMap<>();
     private final Map<String, LongAdder> decodeErrors = new ConcurrentSkipListMap<>();
@@ -49,14 +50,17 @@ public final class NodeMetrics {
      * @param delivered     messages handed to the node
      * @param drops         dropped sends by reason (zero counts left out)
      * @param lastSendNanos {@code System.nanoTime()} of the latest send, empty if none
+     * @param clientRequests client requests ({@code Env.CLIENT}) the host handled: not part of the cluster's
+     *     statistics; a node process's parent compares it with what it sent (see {@link ProcessCluster})
      */
-    public record Counters(long sent, long bytesSent, long delivered, Map<String, Long> drops, OptionalLong lastSendNanos) {
+    public record Counters(long sent, long bytesSent, long delivered, Map<String, Long> drops, OptionalLong lastSendNanos,
+            long clientRequests) {
         public Counters {
             drops = Map.copyOf(drops);
             Objects.requireNonNull(lastSendNanos, "lastSendNanos");
         }
 
-        public static final Counters ZERO = new Counters(0, 0, 0, Map.of(), OptionalLong.empty());
+        public static final Counters ZERO = new Counters(0, 0, 0, Map.of(), OptionalLong.empty(), 0);
 
         /** The cluster's statistics: the sum of {@code parts} (deliveries are the events). */
         public static ClusterStats sum(Iterable<Counters> parts) {
@@ -89,7 +93,7 @@ public final class NodeMetrics {
         dropped.forEach((reason, a) -> drops.put(reason, a.sum()));
         boolean any = anySent;
         return new Counters(sent.sum(), bytesSent.sum(), delivered.sum(), drops,
-                any ? OptionalLong.of(lastSendNanos) : OptionalLong.empty());
+                any ? OptionalLong.of(lastSendNanos) : OptionalLong.empty(), clientRequests.sum());
     }
 
     /** A node-to-node send of {@code bytes} encoded bytes at {@code nowNanos}, counted before any drop. */
@@ -102,6 +106,11 @@ public final class NodeMetrics {
 
     void deliveredOne() {
         delivered.increment();
+    }
+
+    /** A client request reached the host's loop (counted whether or not the node is up). */
+    void clientRequest() {
+        clientRequests.increment();
     }
 
     void messageIn(byte type, int wireBytes) {

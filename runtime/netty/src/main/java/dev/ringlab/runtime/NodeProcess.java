@@ -32,11 +32,13 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code {"event":"linked","links_up":L,"degree":D}} once every edge is up (or after 30 s without);
  *   <li>{@code {"event":"started"}};
  *   <li>{@code {"event":"observation",...}} per {@link Observation} (see {@link ObservationJson});
- *   <li>{@code {"event":"counters","seq":S,"sent":..,"bytes_sent":..,"delivered":..,"drops":{reason:count},
- *       "last_send_ns":T|null}}: the host's {@link NodeMetrics.Counters}, every {@link #COUNTERS_PERIOD_NANOS}
- *       when they changed, at once on a {@code counters S} request (echoing S; periodic lines carry 0), and
- *       a last time after {@code stop}. Written by a reporter thread of its own that reads the counters
- *       (atomics), so streaming them costs the node's event loop nothing;
+ *   <li>{@code {"event":"counters","seq":S,"sent":..,"bytes_sent":..,"delivered":..,"client_requests":..,
+ *       "drops":{reason:count},"last_send_ns":T|null}}: the host's {@link NodeMetrics.Counters}, every
+ *       {@link #COUNTERS_PERIOD_NANOS}
+ *       when they changed, on a {@code counters S} request (echoing S; periodic lines carry 0) once the node's
+ *       loop has handled what reached it before the request, and a last time after {@code stop}. The periodic
+ *       lines come from a reporter thread of its own that reads the counters (atomics), so streaming them
+ *       costs the node's event loop nothing; a request costs it one empty task;
  *   <li>{@code {"event":"failure","message":...}} if the node logic throws.
  * </ul>
  *
@@ -110,7 +112,14 @@ public final class NodeProcess {
                         case "loss" -> faults.lossBurst(Double.parseDouble(w[1]));
                         case "down" -> faults.down(Integer.parseInt(w[1]), true);
                         case "up" -> faults.down(Integer.parseInt(w[1]), false);
-                        case "counters" -> emit(out, counters(host.metrics().counters(), Long.parseLong(w[1])));
+                        case "counters" -> {
+                            // Through the node's loop first, so everything that reached this node before the
+                            // request (client requests on the control connection too: their bytes are in the
+                            // socket before this line is read) is handled and counted before the answer, and a
+                            // SIGKILL sent after the answer cannot overtake an earlier inject.
+                            host.loop().submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
+                            emit(out, counters(host.metrics().counters(), Long.parseLong(w[1])));
+                        }
                         case "stop" -> {
                             return stop(host, out, reporter);
                         }
@@ -132,6 +141,11 @@ public final class NodeProcess {
 
     private static int stop(NodeHost host, PrintStream out, Thread reporter) {
         reporter.interrupt();
+        try {
+            reporter.join(TimeUnit.SECONDS.toMillis(1)); // no periodic line may follow the final one
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         host.close();
         emit(out, counters(host.metrics().counters(), 0));
         return 0;
@@ -184,7 +198,7 @@ public final class NodeProcess {
     /** A counters line; {@code seq} echoes a {@code counters S} request (0: periodic or final). */
     static ObjectNode counters(NodeMetrics.Counters c, long seq) {
         ObjectNode j = event("counters").put("seq", seq).put("sent", c.sent()).put("bytes_sent", c.bytesSent())
-                .put("delivered", c.delivered());
+                .put("delivered", c.delivered()).put("client_requests", c.clientRequests());
         ObjectNode drops = j.putObject("drops");
         c.drops().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> drops.put(e.getKey(), e.getValue()));
         if (c.lastSendNanos().isPresent()) {
@@ -201,7 +215,7 @@ public final class NodeProcess {
         j.path("drops").properties().forEach(e -> drops.put(e.getKey(), e.getValue().asLong()));
         JsonNode last = j.path("last_send_ns");
         return new NodeMetrics.Counters(j.path("sent").asLong(), j.path("bytes_sent").asLong(), j.path("delivered").asLong(),
-                drops, last.isNumber() ? OptionalLong.of(last.asLong()) : OptionalLong.empty());
+                drops, last.isNumber() ? OptionalLong.of(last.asLong()) : OptionalLong.empty(), j.path("client_requests").asLong());
     }
 
     private static ObjectNode event(String name) {

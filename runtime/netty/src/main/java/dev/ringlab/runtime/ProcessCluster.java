@@ -58,9 +58,13 @@ import java.util.function.Consumer;
  * request reaches a node while measuring (the admin endpoints stay for users). The parent keeps one set
  * of counters per incarnation (per process spawned) and sums them all, so a respawn adds to, never
  * overwrites, a node's counts. Before the SIGKILL of {@link #crash} the parent asks the child for its
- * counters ({@code counters S} on stdin, answered by the child's reporter thread, not its event loop) and
- * waits up to {@link #FLUSH_WAIT_NANOS} for the answer, so a killed incarnation keeps its counts up to
- * that answer. What it counted between the answer and the kill (usually under a millisecond; up to one
+ * counters ({@code counters S} on stdin, answered once the child's loop has handled what reached it
+ * before) and waits up to {@link #FLUSH_WAIT_NANOS} for the answer, so a killed incarnation keeps its counts
+ * up to that answer, and a client request injected before the crash reaches the node before it dies, as
+ * on the other engines (the parent asks again until the child's count of client requests handled matches
+ * what it sent). After the kill it reads the child's stdout to its end, so every observation of the
+ * dead incarnation has reached the observers when {@link #crash} returns (as on the other engines, where
+ * nothing of a crashed node arrives after its crash). What it counted between the answer and the kill (usually under a millisecond; up to one
  * stream period if the child did not answer in time) and the messages waiting out an emulated delay in it
  * are lost with it: after a settle they show as {@code messagesSent - messagesDelivered -
  * messagesDropped > 0} (sends the others delivered but the dead node's last counts lack show the other
@@ -103,7 +107,7 @@ public final class ProcessCluster implements Cluster {
     private volatile String failure;
 
     /** How long {@link #crash} waits for a child's last counters before the SIGKILL. */
-    public static final long FLUSH_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    public static final long FLUSH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** What the parent knows of one incarnation (one process), written by its reader thread. */
     private static final class Child {
@@ -115,6 +119,8 @@ public final class ProcessCluster implements Cluster {
         volatile NodeMetrics.Counters counters = NodeMetrics.Counters.ZERO;
         /** The highest {@code counters S} request answered. */
         volatile long answered;
+        /** {@link ControlClient#sent} to this node when this incarnation was spawned. */
+        long clientBase;
         Thread reader;
     }
 
@@ -307,6 +313,7 @@ public final class ProcessCluster implements Cluster {
                 .start();
         Child c = new Child();
         c.alive = true;
+        c.clientBase = control == null ? 0 : control.sent(v);
         children[v] = c;
         incarnations.get(v).add(c);
         procs[v] = p;
@@ -439,6 +446,12 @@ public final class ProcessCluster implements Cluster {
         p.destroyForcibly();
         try {
             p.waitFor(10, TimeUnit.SECONDS);
+            // The pipe ends with the process: once its reader is done, every observation the dead incarnation
+            // wrote has reached the observers, before the caller learns the node is down.
+            Thread reader = children[node].reader;
+            if (reader != null) {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -460,9 +473,20 @@ public final class ProcessCluster implements Cluster {
 
     /** Asks node {@code v}'s process for its counters and waits for the answer, up to {@link #FLUSH_WAIT_NANOS}. */
     private void flushCounters(int v) {
-        long seq = ++flushSeq;
-        command(v, "counters " + seq);
-        awaitAnswer(children[v], seq, System.nanoTime() + FLUSH_WAIT_NANOS);
+        Child c = children[v];
+        long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        long injected = 0;
+        if (control != null) {
+            control.awaitWritten(v, FLUSH_WAIT_NANOS);
+            injected = control.sent(v) - c.clientBase;
+        }
+        // Until the node has handled every client request sent to it: they travel on the control connection,
+        // which no stdin line can overtake for sure, so ask again until its count says so.
+        do {
+            long seq = ++flushSeq;
+            command(v, "counters " + seq);
+            awaitAnswer(c, seq, deadline);
+        } while (c.counters.clientRequests() < injected && c.alive && System.nanoTime() - deadline < 0);
     }
 
     private static void awaitAnswer(Child c, long seq, long deadline) {
