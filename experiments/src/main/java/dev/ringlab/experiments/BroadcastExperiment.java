@@ -161,9 +161,7 @@ public final class BroadcastExperiment {
 
     /** The counters of the measured run: {@code end} minus the {@code baseline} taken before it. */
     static ClusterStats since(ClusterStats end, ClusterStats baseline) {
-        return new ClusterStats(end.messagesSent() - baseline.messagesSent(), end.bytesSent() - baseline.bytesSent(),
-                end.messagesDelivered() - baseline.messagesDelivered(), end.messagesDropped() - baseline.messagesDropped(),
-                end.events() - baseline.events());
+        return end.minus(baseline);
     }
 
     /** One seed's run of one (topology, n). {@code traceHash} is null on real engines. */

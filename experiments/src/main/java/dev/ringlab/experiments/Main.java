@@ -45,12 +45,6 @@ public final class Main implements Runnable {
                 cmd.getErr().println("ringlab " + cmd.getCommandName() + ": " + u.getMessage());
                 return 2;
             }
-            if (ex.getClass() == UnsupportedOperationException.class && cmd.getCommandSpec().findOption("--faults") != null) {
-                // A fault the engine cannot inject (Cluster.slow / lossBurst): the cluster contract's way to
-                // refuse one, met when the plan applies it.
-                cmd.getErr().println("ringlab " + cmd.getCommandName() + ": --faults: " + ex.getMessage());
-                return 2;
-            }
             throw ex;
         });
         return cl;

@@ -116,7 +116,7 @@ final class SwarmRun {
     /** Ends every fault at the cluster's now: heal, no burst, no slow node, every crashed node restarted. */
     private static void healAll(SimCluster c, Setup s, RingWatch watch, java.util.function.IntConsumer onRestart) {
         c.heal();
-        if (s.plan.needsSimulator()) {
+        if (s.plan.usesSlowOrLoss()) {
             c.lossBurst(0);
             for (int v = 0; v < s.n; v++) {
                 c.slow(v, 0);

@@ -63,6 +63,16 @@ class BroadcastPropertiesTest {
         };
     }
 
+    /** Whether {@code protocol} accepts {@code overlay} ({@link Protocol#checkOverlay}). */
+    static boolean fits(String protocol, Overlay overlay) {
+        try {
+            Protocols.parse(protocol).checkOverlay(overlay);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** One broadcast from {@code origin}, run until the simulator is quiescent. */
     static Outcome single(Overlay overlay, String protocol, long seed, int origin, String latency) {
         Protocol p = Protocols.parse(protocol);
@@ -160,6 +170,9 @@ class BroadcastPropertiesTest {
             String latency = r.nextBoolean() ? "const:1ms" : "uniform:100us,3ms";
             int origin = r.nextInt(shape.n());
             String why = "case seed " + seed + ": " + shape + " " + protocol + " " + latency + " origin " + origin;
+            if (!fits(protocol, shape.build(seed))) {
+                continue; // the ring pass refuses overlays without the arcs v -> v+1 (Protocol.checkOverlay)
+            }
             Outcome a = single(shape.build(seed), protocol, seed, origin, latency);
             Outcome b = single(shape.build(seed), protocol, seed, origin, latency);
             assertEquals(a.traceHash(), b.traceHash(), why);

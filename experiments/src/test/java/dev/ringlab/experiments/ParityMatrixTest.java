@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,8 +188,6 @@ class ParityMatrixTest {
 
     @Test
     @Timeout(60)
-    @Disabled("until SimCluster drops a send along a non-edge and counts it (no_edge), as the runtime does: the sim's"
-            + " parity fix is on another branch; today sim delivers the ring pass to non-neighbours (issue 11)")
     void aSendAlongANonEdgeIsCountedOrRefusedUpFrontOnEveryEngine() throws Exception {
         // The ring pass sends to the next node by id; on random-regular:4 over 10 nodes most of those are no edge.
         List<String> cmd = List.of("broadcast", "--topology", "random-regular:4", "-n", "10", "--protocol", "ring");

@@ -27,25 +27,37 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * A node's admin endpoint, HTTP/1.1 on its own event loop: {@code GET /status} (JSON: id, alive,
- * incarnation-free uptime, neighbours with connection states, the link emulation it adds ({@code
- * added_latency}: spec or null, {@code emulated_loss}: probability), last token seen, counters) and
- * {@code GET /metrics} (Prometheus text format, see {@link NodeMetrics}). Anything else is 404/405.
+ * A node's admin endpoint for users, HTTP/1.1 on the node's event loop: {@code GET /status} (JSON, see
+ * {@link #status}) and {@code GET /metrics} (Prometheus text format, see {@link NodeMetrics}). Anything else
+ * is 404/405. It serves what its two sources give, so it runs (and is tested) without a node. Engines do
+ * not poll it while measuring: it runs on the node's own loop, so every request takes time from the node
+ * being measured; engines read the counters directly ({@code netty}) or from the stream each node
+ * process writes to its parent ({@code processes}).
  */
 public final class AdminServer {
     private final Channel channel;
 
-    AdminServer(NodeHost host, EventLoop loop, String bindHost, int port) {
+    /**
+     * Serves {@code status} (called per request, on {@code loop}) and {@code metrics} on
+     * {@code bindHost:port} (0: any free port). Blocks until bound.
+     *
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public AdminServer(Supplier<String> status, Supplier<String> metrics, EventLoop loop, String bindHost, int port) {
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(metrics, "metrics");
         ChannelFuture f = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler(host));
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192), new Handler(status, metrics));
                     }
                 })
                 .bind(bindHost, port)
@@ -60,11 +72,17 @@ public final class AdminServer {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    void close() {
+    public void close() {
         channel.close();
     }
 
-    /** The /status document. Runs on the node's loop (it reads the link table). */
+    /**
+     * The /status document of {@code host}: id, alive, uptime, peer port, links up and degree, the link
+     * emulation it adds ({@code added_latency}: spec or null, {@code emulated_loss}: probability), its
+     * neighbours with connection states, the last token event seen, and its counters over the host's life
+     * ({@code messages_dropped} and {@code drops} by reason, as in {@code ClusterStats}). Reads the link
+     * table, so it runs on the node's loop (or hops onto it).
+     */
     static ObjectNode status(NodeHost host) {
         ObjectNode s = ObservationJson.MAPPER.createObjectNode();
         s.put("id", host.id());
@@ -100,38 +118,42 @@ public final class AdminServer {
         s.put("bytes_sent", m.bytesSent());
         s.put("messages_delivered", m.delivered());
         s.put("messages_dropped", m.droppedTotal());
+        ObjectNode drops = s.putObject("drops");
+        new java.util.TreeMap<>(m.counters().drops()).forEach(drops::put);
         return s;
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final NodeHost host;
+        private final Supplier<String> status;
+        private final Supplier<String> metrics;
 
-        Handler(NodeHost host) {
-            this.host = host;
+        Handler(Supplier<String> status, Supplier<String> metrics) {
+            this.status = status;
+            this.metrics = metrics;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            HttpResponseStatus status = HttpResponseStatus.OK;
+            HttpResponseStatus code = HttpResponseStatus.OK;
             String body;
             String type;
             String path = req.uri().split("\\?", 2)[0];
             if (!req.method().equals(HttpMethod.GET)) {
-                status = HttpResponseStatus.METHOD_NOT_ALLOWED;
+                code = HttpResponseStatus.METHOD_NOT_ALLOWED;
                 body = "GET only\n";
                 type = "text/plain; charset=utf-8";
             } else if (path.equals("/status")) {
-                body = status(host).toString() + "\n";
+                body = status.get() + "\n";
                 type = "application/json";
             } else if (path.equals("/metrics")) {
-                body = host.metrics().prometheus();
+                body = metrics.get();
                 type = "text/plain; version=0.0.4; charset=utf-8";
             } else {
-                status = HttpResponseStatus.NOT_FOUND;
+                code = HttpResponseStatus.NOT_FOUND;
                 body = "try /status or /metrics\n";
                 type = "text/plain; charset=utf-8";
             }
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, code,
                     Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
             HttpUtil.setContentLength(res, res.content().readableBytes());

@@ -3,12 +3,15 @@ package dev.ringlab.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -23,14 +26,20 @@ import java.util.List;
  *
  * {@code latency} (a link-latency spec, or null / absent for none) and {@code loss} (0..1, absent: 0) are
  * the {@link LinkEmulation} every node adds on its send path, drawn from generators seeded from
- * {@code seed}; the node's launcher parses the spec (the runtime does not know the link models).
+ * {@code seed} ({@link LinkEmulation#of}).
+ *
+ * <p>The overlay: a node rebuilds it from {@code topology}, {@code n} and {@code seed} with
+ * {@link Topologies#build}, unless the file carries {@code "adjacency":[[1,2],[0,2],...]} (each node's
+ * (out-)neighbours) and {@code "directed":true|false}, which the parent writes for an overlay the topology
+ * spec does not rebuild exactly (one built by hand or by a protocol, such as {@code successor-ring:R}); see
+ * {@link #overlay()}.
  *
  * {@code start} is {@code "stdin"} when a parent sends {@code start} on the node's stdin once every node
  * is connected, {@code "linked"} when the node starts itself once its own edges are up. The secret file
  * holds the cluster secret in hex and must be readable by its owner only.
  */
 public record ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
-        List<Endpoint> nodes, String latency, double loss) {
+        List<Endpoint> nodes, String latency, double loss, boolean directed, int[][] adjacency) {
 
     /** Where node {@code id} listens for peers and serves its admin endpoint. */
     public record Endpoint(int id, String host, int port, int adminPort) {}
@@ -51,17 +60,71 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         if (!(loss >= 0 && loss <= 1)) {
             throw new IllegalArgumentException("cluster file: loss must be in 0..1, got " + loss);
         }
+        if (adjacency != null) {
+            if (adjacency.length != n) {
+                throw new IllegalArgumentException("cluster file: adjacency has " + adjacency.length + " rows for n = " + n);
+            }
+            adjacency = Arrays.stream(adjacency).map(int[]::clone).toArray(int[][]::new);
+        }
     }
 
-    /** A cluster file without link emulation. */
+    /** A cluster file without link emulation, whose overlay the topology spec rebuilds. */
     public ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
             List<Endpoint> nodes) {
         this(topology, n, seed, protocol, secretFile, start, nodes, null, 0);
     }
 
+    /** A cluster file whose overlay the topology spec rebuilds. */
+    public ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
+            List<Endpoint> nodes, String latency, double loss) {
+        this(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, false, null);
+    }
+
     /** The same cluster with other endpoints (e.g. {@code --bind}). */
     public ClusterFile withNodes(List<Endpoint> endpoints) {
-        return new ClusterFile(topology, n, seed, protocol, secretFile, start, endpoints, latency, loss);
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, endpoints, latency, loss, directed, adjacency);
+    }
+
+    /**
+     * The same cluster carrying {@code overlay}'s adjacency if {@link Topologies#build} does not rebuild it
+     * exactly from its spec, {@code n} and {@code seed} (otherwise the file stays small).
+     */
+    public ClusterFile withOverlay(Overlay overlay) {
+        if (overlay.size() != n) {
+            throw new IllegalArgumentException("overlay of " + overlay.size() + " nodes for n = " + n);
+        }
+        if (rebuilds(overlay, seed)) {
+            return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, false, null);
+        }
+        int[][] adj = new int[n][];
+        for (int v = 0; v < n; v++) {
+            adj[v] = overlay.neighbours(v);
+        }
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, overlay.directed(), adj);
+    }
+
+    /** Whether the topology spec of {@code overlay} rebuilds exactly {@code overlay} for this seed. */
+    static boolean rebuilds(Overlay overlay, long seed) {
+        Overlay again;
+        try {
+            again = Topologies.build(overlay.spec(), overlay.size(), seed);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return again.directed() == overlay.directed() && Arrays.equals(again.offsets(), overlay.offsets())
+                && Arrays.equals(again.targets(), overlay.targets());
+    }
+
+    /**
+     * The overlay: from {@code adjacency} if the file has one, else rebuilt from the topology spec.
+     *
+     * @throws IllegalArgumentException if the spec does not build (a bad spec, or one that does not fit n)
+     */
+    public Overlay overlay() {
+        if (adjacency != null) {
+            return Overlay.fromAdjacency(topology, directed, adjacency);
+        }
+        return Topologies.build(topology, n, seed);
     }
 
     public InetSocketAddress[] addresses() {
@@ -84,9 +147,22 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
             secret = file.toAbsolutePath().getParent().resolve(secret);
         }
         JsonNode latency = j.path("latency");
+        int[][] adjacency = null;
+        if (j.path("adjacency").isArray()) {
+            JsonNode rows = j.path("adjacency");
+            adjacency = new int[rows.size()][];
+            for (int v = 0; v < rows.size(); v++) {
+                JsonNode row = rows.get(v);
+                adjacency[v] = new int[row.size()];
+                for (int i = 0; i < row.size(); i++) {
+                    adjacency[v][i] = row.get(i).asInt(-1);
+                }
+            }
+        }
         return new ClusterFile(j.path("topology").asText(), j.path("n").asInt(), j.path("seed").asLong(),
                 j.path("protocol").asText(), secret, j.path("start").asText("linked"), nodes,
-                latency.isTextual() ? latency.asText() : null, j.path("loss").asDouble(0));
+                latency.isTextual() ? latency.asText() : null, j.path("loss").asDouble(0), j.path("directed").asBoolean(false),
+                adjacency);
     }
 
     public void write(Path file) throws IOException {
@@ -106,6 +182,16 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         ArrayNode a = j.putArray("nodes");
         for (Endpoint e : nodes) {
             a.addObject().put("id", e.id()).put("host", e.host()).put("port", e.port()).put("admin_port", e.adminPort());
+        }
+        if (adjacency != null) {
+            j.put("directed", directed);
+            ArrayNode rows = j.putArray("adjacency");
+            for (int[] row : adjacency) {
+                ArrayNode r = rows.addArray();
+                for (int v : row) {
+                    r.add(v);
+                }
+            }
         }
         Files.writeString(file, ObservationJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j) + "\n");
     }

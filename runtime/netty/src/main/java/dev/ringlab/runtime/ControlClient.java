@@ -31,6 +31,9 @@ public final class ControlClient implements AutoCloseable {
     private final long handshakeTimeoutNanos;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel[] channels;
+    /** Per node, the last write handed to its channel (null: none): {@link #awaitWritten} waits for it. */
+    private final ChannelFuture[] lastWrite;
+    private final long[] sent;
     private long dropped;
 
     public ControlClient(byte[] secret, InetSocketAddress[] addresses, long handshakeTimeoutNanos) {
@@ -38,11 +41,34 @@ public final class ControlClient implements AutoCloseable {
         this.addresses = addresses.clone();
         this.handshakeTimeoutNanos = handshakeTimeoutNanos;
         this.channels = new Channel[addresses.length];
+        this.lastWrite = new ChannelFuture[addresses.length];
+        this.sent = new long[addresses.length];
+    }
+
+    /** Requests handed to a connection to {@code node} so far (its restarts included). */
+    public synchronized long sent(int node) {
+        return sent[node];
     }
 
     /** Requests that could not be sent. */
     public synchronized long dropped() {
         return dropped;
+    }
+
+    /**
+     * Opens the control connection to {@code node} now if it is not open (up to 5 s), so that a later
+     * {@link #send} does not pay for it: the first connection of a JVM costs hundreds of milliseconds (class
+     * loading, the first handshake), which would stall an engine's control thread in the middle of a run.
+     *
+     * @return whether the connection is open
+     */
+    public synchronized boolean open(int node) {
+        Channel ch = channels[node];
+        if (ch == null || !ch.isActive()) {
+            ch = connect(node);
+            channels[node] = ch;
+        }
+        return ch != null && ch.isActive();
     }
 
     /** Sends {@code m} to node {@code node}, connecting first (up to 5 s) if needed. */
@@ -56,8 +82,25 @@ public final class ControlClient implements AutoCloseable {
             dropped++;
             return false;
         }
-        ch.writeAndFlush(m);
+        lastWrite[node] = ch.writeAndFlush(m);
+        sent[node]++;
         return true;
+    }
+
+    /**
+     * Waits until every request sent to {@code node} so far has been written to its socket (the writes happen
+     * on this client's own event loop, after {@link #send} returns), up to {@code timeoutNanos}. An engine
+     * calls it before killing the node, so that a request sent before the kill is in the node's socket
+     * before anything else the engine tells the node.
+     */
+    public void awaitWritten(int node, long timeoutNanos) {
+        ChannelFuture f;
+        synchronized (this) {
+            f = lastWrite[node];
+        }
+        if (f != null) {
+            f.awaitUninterruptibly(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private Channel connect(int node) {

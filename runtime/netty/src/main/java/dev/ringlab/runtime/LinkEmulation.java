@@ -7,13 +7,13 @@ import java.util.random.RandomGenerator;
 /**
  * Link delay and loss that a real engine adds on each node's send path, on top of the real loopback
  * latency (this machine's kernel has no netem, so the runtime emulates them itself). A seeded plug-in:
- * every draw comes from the generator {@link NodeHost} hands in, one {@link java.util.SplittableRandom}
- * per node seeded from (run seed, node id), so the sequence of draws of a node replays from the seed even
- * though which message meets which draw depends on real scheduling.
+ * every draw comes from the generator the node's {@link SendPath} hands in, one
+ * {@link java.util.SplittableRandom} per node seeded from (run seed, node id), so the sequence of draws of a
+ * node replays from the seed even though which message meets which draw depends on real scheduling.
  *
- * <p>Per message that a node sends to a neighbour: first the loss draw (only if
- * {@link #lossProbability()} &gt; 0): a lost message is counted as a drop with reason
- * {@code emulated_loss}; then the delay draw. A delayed message is written to its connection when the
+ * <p>Per message that a node sends to a neighbour: first the loss draw (only if the loss probability, with
+ * any loss burst of the engine's {@link LinkFaults}, is above 0): a lost message is counted as a drop with
+ * reason {@code loss}; then the delay draw. A delayed message is written to its connection when the
  * delay has passed, by a timer on the node's event loop; the connection and backpressure checks happen at
  * that moment. Delays are drawn independently per message, so a model that can draw different delays
  * (uniform, lognormal, empirical) reorders messages on a link, as the simulator does.

@@ -34,12 +34,18 @@ import java.util.function.Consumer;
  * (within about a millisecond of their time). {@link #crash} closes the node's sockets and discards it;
  * {@link #restart} rebinds the same port with a fresh node (its neighbours reconnect with backoff, and
  * messages sent meanwhile are dropped and counted). {@link #partition} is an emulation: the connections
- * stay up and the receiving side drops frames between groups. Observers are called under one lock, from
- * the event-loop threads. Not deterministic: {@link #traceHash} is empty.
+ * stay up and the receiving side drops frames between groups. {@link #slow} and {@link #lossBurst} act on
+ * every node's send path (see {@link SendPath}); all three take effect at once on every node, through one
+ * {@link LinkFaults} the hosts share. Observers are called under one lock, from the event-loop threads. Not
+ * deterministic: {@link #traceHash} is empty.
  *
  * <p>Links have the latency of loopback TCP. A {@link LinkEmulation} adds a seeded delay and loss on each
  * node's send path on top of it (see {@link NodeHost}); the default, {@link LinkEmulation#NONE}, adds
  * nothing.
+ *
+ * <p>{@link #stats} sums the hosts' counters, read directly (no request to the nodes); a host keeps one set
+ * of counters across crashes and restarts, so the sum covers every incarnation.
+ * {@link dev.ringlab.node.Protocol#checkOverlay} runs in the constructor.
  */
 public final class LocalCluster implements Cluster {
     private final Overlay overlay;
@@ -52,7 +58,7 @@ public final class LocalCluster implements Cluster {
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final Object observerLock = new Object();
     private final PriorityQueue<Action> actions = new PriorityQueue<>();
-    private volatile int[] group;
+    private final LinkFaults faults;
     private EventLoopGroup loops;
     private NodeHost[] hosts;
     private long actionSeq;
@@ -89,7 +95,8 @@ public final class LocalCluster implements Cluster {
         this.threads = threads;
         this.secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        this.group = new int[overlay.size()];
+        this.faults = new LinkFaults(overlay.size());
+        protocol.checkOverlay(overlay);
     }
 
     public LocalCluster(Overlay overlay, Protocol protocol, long seed) {
@@ -150,13 +157,9 @@ public final class LocalCluster implements Cluster {
         hosts = new NodeHost[n];
         try {
             InetSocketAddress[] addresses = new InetSocketAddress[n];
-            NodeHost.LinkFilter filter = (from, to) -> {
-                int[] g = group;
-                return g[from] != g[to];
-            };
             for (int v = 0; v < n; v++) {
                 hosts[v] = new NodeHost(v, overlay, protocol, secret, config, (io.netty.channel.EventLoop) loops.next(),
-                        seed, this::observe, filter, emulation);
+                        seed, this::observe, faults, emulation);
                 addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
             }
             for (NodeHost h : hosts) {
@@ -225,6 +228,7 @@ public final class LocalCluster implements Cluster {
     public void crash(int node) {
         checkNode(node);
         requireStarted();
+        faults.down(node, true);
         hosts[node].crash();
     }
 
@@ -233,6 +237,7 @@ public final class LocalCluster implements Cluster {
         checkNode(node);
         requireStarted();
         hosts[node].restart();
+        faults.down(node, false);
     }
 
     @Override
@@ -243,19 +248,22 @@ public final class LocalCluster implements Cluster {
 
     @Override
     public void partition(int[][] groups) {
-        int[] g = new int[overlay.size()];
-        for (int k = 0; k < groups.length; k++) {
-            for (int v : groups[k]) {
-                checkNode(v);
-                g[v] = k + 1;
-            }
-        }
-        group = g;
+        faults.partition(LinkFaults.groupOfNode(overlay.size(), groups));
     }
 
     @Override
     public void heal() {
-        group = new int[overlay.size()];
+        faults.heal();
+    }
+
+    @Override
+    public void slow(int node, long extraNanos) {
+        faults.slow(node, extraNanos);
+    }
+
+    @Override
+    public void lossBurst(double probability) {
+        faults.lossBurst(probability);
     }
 
     @Override
@@ -307,22 +315,15 @@ public final class LocalCluster implements Cluster {
 
     @Override
     public ClusterStats stats() {
-        long sent = 0;
-        long bytes = 0;
-        long delivered = 0;
-        long dropped = 0;
+        List<NodeMetrics.Counters> parts = new ArrayList<>();
         if (hosts != null) {
             for (NodeHost h : hosts) {
-                if (h == null) {
-                    continue;
+                if (h != null) {
+                    parts.add(h.metrics().counters());
                 }
-                sent += h.metrics().sent();
-                bytes += h.metrics().bytesSent();
-                delivered += h.metrics().delivered();
-                dropped += h.metrics().droppedTotal();
             }
         }
-        return new ClusterStats(sent, bytes, delivered, dropped, delivered);
+        return NodeMetrics.Counters.sum(parts);
     }
 
     @Override

@@ -8,7 +8,8 @@ import dev.ringlab.node.spec.UnsupportedRunException;
 /**
  * The {@code netty} engine: every node in this JVM on its own loopback port ({@link LocalCluster}). The
  * spec's latency and loss are the runtime's seeded emulation on each node's send path, on top of the real
- * loopback latency ({@link LinkEmulation}).
+ * loopback latency ({@link LinkEmulation}); the fault plan's slow nodes and loss bursts act on the same send
+ * paths ({@link LinkFaults}). Refuses {@code processing > 0} and an overlay the protocol refuses.
  */
 public final class NettyEngine implements ClusterEngine {
     @Override
@@ -24,8 +25,21 @@ public final class NettyEngine implements ClusterEngine {
     @Override
     public Cluster build(RunSpec spec) {
         requireNoProcessing(name(), spec);
+        requireOverlayFits(spec);
         return new LocalCluster(spec.overlay(), spec.protocol(), spec.seed(), RuntimeConfig.defaults(), 0,
                 LinkEmulation.of(spec.latency(), spec.lossProbability()));
+    }
+
+    /**
+     * The protocol's own check of the overlay ({@link dev.ringlab.node.Protocol#checkOverlay}), refused on
+     * field {@code overlay} as on every engine.
+     */
+    static void requireOverlayFits(RunSpec spec) {
+        try {
+            spec.protocol().checkOverlay(spec.overlay());
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedRunException("overlay", "protocol " + spec.protocol().spec() + ": " + e.getMessage());
+        }
     }
 
     /**

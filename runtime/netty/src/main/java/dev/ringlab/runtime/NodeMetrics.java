@@ -1,19 +1,25 @@
 package dev.ringlab.runtime;
 
+import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.MessageType;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.ProtocolRegistry;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One node's transport counters, written on its event loop and read by the cluster and the admin
- * endpoint from other threads (hence {@link LongAdder}). Rendered in the Prometheus text exposition
- * format, version 0.0.4. Messages are counted per {@link MessageType} registered with the
- * {@link ProtocolRegistry}, labelled by the type's name (a researcher's types included); an id no registered
- * type has is counted as {@code unknown}.
+ * One node host's transport counters over its whole life (every incarnation of the node it hosts: a
+ * restart does not reset them), written on its event loop and read by the cluster, the node process's
+ * counter stream and the admin endpoint from other threads (hence {@link LongAdder} and atomics).
+ * Rendered in the Prometheus text exposition format, version 0.0.4. Messages are counted per
+ * {@link MessageType} registered with the {@link ProtocolRegistry}, labelled by the type's name (a
+ * researcher's types included); an id no registered type has is counted as {@code unknown}.
  */
 public final class NodeMetrics {
     private final int node;
@@ -24,13 +30,16 @@ public final class NodeMetrics {
     private final LongAdder[] messagesOut;
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
-    final LongAdder sent = new LongAdder();
-    final LongAdder bytesSent = new LongAdder();
-    final LongAdder delivered = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder clientRequests = new LongAdder();
     private final LongAdder tokenRotations = new LongAdder();
     private final Map<String, LongAdder> rejected = new ConcurrentSkipListMap<>();
     private final Map<String, LongAdder> decodeErrors = new ConcurrentSkipListMap<>();
     private final Map<String, LongAdder> dropped = new ConcurrentSkipListMap<>();
+    private volatile long lastSendNanos;
+    private volatile boolean anySent;
 
     public NodeMetrics(int node) {
         this(node, ProtocolRegistry.standard().messageTypes());
@@ -51,6 +60,78 @@ public final class NodeMetrics {
             a[t.id()] = new LongAdder();
         }
         return a;
+    }
+
+    /**
+     * A node's counters at one instant, as the cluster sums them (and as a node process streams them to its
+     * parent).
+     *
+     * @param sent          node-to-node sends
+     * @param bytesSent     their encoded bytes
+     * @param delivered     messages handed to the node
+     * @param drops         dropped sends by reason (zero counts left out)
+     * @param lastSendNanos {@code System.nanoTime()} of the latest send, empty if none
+     * @param clientRequests client requests ({@code Env.CLIENT}) the host handled: not part of the cluster's
+     *     statistics; a node process's parent compares it with what it sent (see {@link ProcessCluster})
+     */
+    public record Counters(long sent, long bytesSent, long delivered, Map<String, Long> drops, OptionalLong lastSendNanos,
+            long clientRequests) {
+        public Counters {
+            drops = Map.copyOf(drops);
+            Objects.requireNonNull(lastSendNanos, "lastSendNanos");
+        }
+
+        public static final Counters ZERO = new Counters(0, 0, 0, Map.of(), OptionalLong.empty(), 0);
+
+        /** The cluster's statistics: the sum of {@code parts} (deliveries are the events). */
+        public static ClusterStats sum(Iterable<Counters> parts) {
+            long s = 0;
+            long b = 0;
+            long d = 0;
+            long last = Long.MIN_VALUE;
+            boolean any = false;
+            Map<String, Long> drops = new HashMap<>();
+            for (Counters c : parts) {
+                s += c.sent;
+                b += c.bytesSent;
+                d += c.delivered;
+                c.drops.forEach((reason, k) -> drops.merge(reason, k, Long::sum));
+                if (c.lastSendNanos.isPresent() && (!any || c.lastSendNanos.getAsLong() - last > 0)) {
+                    last = c.lastSendNanos.getAsLong();
+                    any = true;
+                }
+            }
+            return new ClusterStats(s, b, d, drops, d, any ? OptionalLong.of(last) : OptionalLong.empty());
+        }
+    }
+
+    /**
+     * The counters now. Each is read on its own (the node keeps running), so a snapshot taken while messages
+     * flow may be a few messages apart between fields.
+     */
+    public Counters counters() {
+        Map<String, Long> drops = new TreeMap<>();
+        dropped.forEach((reason, a) -> drops.put(reason, a.sum()));
+        boolean any = anySent;
+        return new Counters(sent.sum(), bytesSent.sum(), delivered.sum(), drops,
+                any ? OptionalLong.of(lastSendNanos) : OptionalLong.empty(), clientRequests.sum());
+    }
+
+    /** A node-to-node send of {@code bytes} encoded bytes at {@code nowNanos}, counted before any drop. */
+    void sent(int bytes, long nowNanos) {
+        sent.increment();
+        bytesSent.add(bytes);
+        lastSendNanos = nowNanos;
+        anySent = true;
+    }
+
+    void deliveredOne() {
+        delivered.increment();
+    }
+
+    /** A client request reached the host's loop (counted whether or not the node is up). */
+    void clientRequest() {
+        clientRequests.increment();
     }
 
     /** The counter of wire id {@code type}, or the unknown counter. */
@@ -107,12 +188,13 @@ public final class NodeMetrics {
 
     /** Counts a token rotation per {@link Observation.Tick} (one per rotation at every node) and keeps the last token event. */
     void observed(Observation o) {
-        switch (o) {
-            case Observation.Tick t -> tokenRotations.increment();
-            case Observation.TokenCreated t -> lastToken = t;
-            case Observation.TokenArrived t -> lastToken = t;
-            case Observation.TokenPassed t -> lastToken = t;
-            default -> {}
+        // instanceof, not a switch: a switch over the sealed Observation would need a default that gives up
+        // the exhaustiveness check, and only four kinds matter here
+        if (o instanceof Observation.Tick) {
+            tokenRotations.increment();
+        } else if (o instanceof Observation.TokenCreated || o instanceof Observation.TokenArrived
+                || o instanceof Observation.TokenPassed) {
+            lastToken = o;
         }
     }
 
@@ -156,7 +238,7 @@ public final class NodeMetrics {
         return tokenRotations.sum();
     }
 
-    /** The Prometheus text format of every counter. */
+    /** The Prometheus text format of every counter; every registered message type has a series. */
     public String prometheus() {
         StringBuilder b = new StringBuilder(2048);
         String n = "node=\"" + node + "\"";
@@ -168,9 +250,13 @@ public final class NodeMetrics {
         line(b, "ringlab_bytes_in_total", n, bytesIn.sum());
         header(b, "ringlab_bytes_out_total", "Frame bytes written, length prefixes included.");
         line(b, "ringlab_bytes_out_total", n, bytesOut.sum());
+        header(b, "ringlab_sent_total", "Node-to-node sends, counted before any drop.");
+        line(b, "ringlab_sent_total", n, sent.sum());
+        header(b, "ringlab_delivered_total", "Messages from peers handed to the node.");
+        line(b, "ringlab_delivered_total", n, delivered.sum());
         labelled(b, "ringlab_rejected_connections_total", "Connections closed before or during the handshake, by reason.", n, rejected);
         labelled(b, "ringlab_decode_errors_total", "Connections closed on a malformed frame, by reason.", n, decodeErrors);
-        labelled(b, "ringlab_dropped_writes_total", "Sends dropped instead of queued, by reason.", n, dropped);
+        labelled(b, "ringlab_dropped_writes_total", "Sends dropped instead of delivered, by reason (ClusterStats' reasons).", n, dropped);
         header(b, "ringlab_token_rotations_total", "Token rotations this node observed.");
         line(b, "ringlab_token_rotations_total", n, tokenRotations.sum());
         return b.toString();

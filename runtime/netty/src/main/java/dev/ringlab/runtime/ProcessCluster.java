@@ -6,6 +6,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.ProtocolRegistry;
 import dev.ringlab.topology.Overlay;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,15 +15,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,15 +32,44 @@ import java.util.function.Consumer;
 
 /**
  * The {@code processes} engine: one JVM per node, each started as {@code LAUNCHER... --id I --cluster FILE}
- * (the launcher is {@code java -cp <this classpath> dev.ringlab.experiments.Main node}). The parent writes
- * the cluster file and a 0600 secret file into a fresh temporary directory, picks free loopback ports,
- * and talks to each child over its stdio (see {@link NodeProcess}): observations arrive as JSON lines on
- * the child's stdout and are handed to observers one at a time from the reader threads; partitions and
- * the start signal go down its stdin. Client requests travel on an authenticated control connection
- * ({@link ControlClient}). {@link #crash} is {@link Process#destroyForcibly()}, a SIGKILL on Linux;
- * {@link #restart} spawns the node again on the same ports. {@link #stats} sums each live node's
- * counters from its {@code /status} (a killed node's last known counters are kept). Each child's stderr
- * goes to {@code node-I.log} in the run directory.
+ * (the launcher is {@code java -cp <this classpath> dev.ringlab.runtime.NodeMain}, {@link #selfLauncher}).
+ * The parent writes the cluster file and a 0600 secret file into a fresh temporary directory, picks free
+ * loopback ports, and talks to each child over its stdio (see {@link NodeProcess}): observations arrive as
+ * JSON lines on the child's stdout and are handed to observers one at a time from the reader threads;
+ * partitions, slow nodes, loss bursts, crash notices and the start signal go down its stdin. Client requests
+ * travel on an authenticated control connection ({@link ControlClient}), opened to every node by
+ * {@link #start} (and again by {@link #restart}) so that no inject stalls the control thread on a connect. {@link #crash} is
+ * {@link Process#destroyForcibly()}, a SIGKILL on Linux; {@link #restart} spawns the node again on the same
+ * ports, and sends the new child the faults in force (partition, slow nodes, loss burst, crashed nodes)
+ * before it starts. When {@link #crash} returns, every other child has applied the crash notice (it waits
+ * for their answer to a counters request sent after the notice, up to {@link #FLUSH_WAIT_NANOS}), so from
+ * then on their sends to the dead node count as {@code receiver_down}. Each child's stderr goes to
+ * {@code node-I.log} in the run directory.
+ *
+ * <h2>Building</h2>
+ * The constructor refuses an overlay the protocol refuses ({@link Protocol#checkOverlay}) and a protocol
+ * whose spec the {@link ProtocolRegistry} cannot rebuild ({@link #requireRebuildable}): a child has only the
+ * spec. The overlay travels as its topology spec when {@code Topologies} rebuilds it exactly, otherwise as
+ * its adjacency in the cluster file ({@link ClusterFile#withOverlay}), so every overlay runs here.
+ *
+ * <h2>Counters</h2>
+ * {@link #stats} reads only the parent's copy of the counters, which each child streams on its stdout
+ * (every {@link NodeProcess#COUNTERS_PERIOD_NANOS} when they changed, and a last time when it stops); no
+ * request reaches a node while measuring (the admin endpoints stay for users). The parent keeps one set
+ * of counters per incarnation (per process spawned) and sums them all, so a respawn adds to, never
+ * overwrites, a node's counts. Before the SIGKILL of {@link #crash} the parent asks the child for its
+ * counters ({@code counters S} on stdin, answered once the child's loop has handled what reached it
+ * before) and waits up to {@link #FLUSH_WAIT_NANOS} for the answer, so a killed incarnation keeps its counts
+ * up to that answer, and a client request injected before the crash reaches the node before it dies, as
+ * on the other engines (the parent asks again until the child's count of client requests handled matches
+ * what it sent). After the kill it reads the child's stdout to its end, so every observation of the
+ * dead incarnation has reached the observers when {@link #crash} returns (as on the other engines, where
+ * nothing of a crashed node arrives after its crash). What it counted between the answer and the kill (usually under a millisecond; up to one
+ * stream period if the child did not answer in time) and the messages waiting out an emulated delay in it
+ * are lost with it: after a settle they show as {@code messagesSent - messagesDelivered -
+ * messagesDropped > 0} (sends the others delivered but the dead node's last counts lack show the other
+ * way, as deliveries without a counted send). {@link #stats} lags the nodes by up to one period; the
+ * default {@link #settle} allows for that.
  *
  * <p>A {@link LinkEmulation} is passed to the children through the cluster file (its {@link
  * LinkEmulation#spec()} and {@link LinkEmulation#lossProbability()}; each child parses the spec again and
@@ -62,12 +87,16 @@ public final class ProcessCluster implements Cluster {
         int c = Long.compare((Long) a[0], (Long) b[0]);
         return c != 0 ? c : Long.compare((Long) a[1], (Long) b[1]);
     });
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final int n;
     private final Process[] procs;
     private final OutputStream[] stdins;
-    private final long[][] lastStats;
+    /** The current incarnation of each node. */
     private final Child[] children;
+    /** Every incarnation of each node, oldest first: their counters add up. */
+    private final List<List<Child>> incarnations;
+    /** The parent's copy of the faults in force, replayed to a respawned child. */
+    private final LinkFaults faults;
+    private long flushSeq;
     private Path dir;
     private Path clusterFile;
     private ClusterFile file;
@@ -77,13 +106,22 @@ public final class ProcessCluster implements Cluster {
     private boolean closed;
     private volatile String failure;
 
-    /** What the parent knows of one child, written by its reader thread. */
+    /** How long {@link #crash} waits for a child's last counters before the SIGKILL. */
+    public static final long FLUSH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** What the parent knows of one incarnation (one process), written by its reader thread. */
     private static final class Child {
         volatile boolean ready;
         volatile boolean linked;
         volatile boolean started;
         volatile boolean alive;
         volatile int exitCode = Integer.MIN_VALUE;
+        volatile NodeMetrics.Counters counters = NodeMetrics.Counters.ZERO;
+        /** The highest {@code counters S} request answered. */
+        volatile long answered;
+        /** {@link ControlClient#sent} to this node when this incarnation was spawned. */
+        long clientBase;
+        Thread reader;
     }
 
     /**
@@ -107,19 +145,41 @@ public final class ProcessCluster implements Cluster {
         this.n = overlay.size();
         this.procs = new Process[n];
         this.stdins = new OutputStream[n];
-        this.lastStats = new long[n][4];
         this.children = new Child[n];
+        this.incarnations = new ArrayList<>();
+        for (int v = 0; v < n; v++) {
+            incarnations.add(new ArrayList<>());
+        }
+        this.faults = new LinkFaults(n);
+        protocol.checkOverlay(overlay);
+        requireRebuildable(protocol);
     }
 
     /**
-     * The launcher for this JVM's own classpath: {@code <java> -cp <classpath> dev.ringlab.experiments.Main node},
+     * Checks that a node process can build {@code protocol} from its spec alone, through
+     * {@link ProtocolRegistry#standard()} (as {@link NodeMain} does).
+     *
+     * @throws IllegalArgumentException naming the spec and the registry's forms if it cannot
+     */
+    public static void requireRebuildable(Protocol protocol) {
+        try {
+            ProtocolRegistry.standard().protocol(protocol.spec());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("protocol '" + protocol.spec() + "' cannot be rebuilt from its spec in a"
+                    + " node process (the processes engine builds every node through the protocol registry): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The launcher for this JVM's own classpath: {@code <java> -cp <classpath> dev.ringlab.runtime.NodeMain},
      * with the java binary of the running process.
      */
     public static List<String> selfLauncher() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return List.of(java, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "dev.ringlab.experiments.Main", "node");
+                System.getProperty("java.class.path"), NodeMain.class.getName());
     }
 
     @Override
@@ -175,7 +235,8 @@ public final class ProcessCluster implements Cluster {
                 eps.add(new ClusterFile.Endpoint(v, "127.0.0.1", ports[2 * v], ports[2 * v + 1]));
             }
             file = new ClusterFile(overlay.spec(), n, seed, protocol.spec(), secretFile, "stdin", eps,
-                    emulation.active() ? emulation.spec() : null, emulation.active() ? emulation.lossProbability() : 0);
+                    emulation.active() ? emulation.spec() : null, emulation.active() ? emulation.lossProbability() : 0)
+                    .withOverlay(overlay);
             clusterFile = dir.resolve("cluster.json");
             file.write(clusterFile);
             for (int v = 0; v < n; v++) {
@@ -187,6 +248,9 @@ public final class ProcessCluster implements Cluster {
             }
             awaitAll(c -> c.started, "start");
             control = new ControlClient(secret, file.addresses(), TimeUnit.SECONDS.toNanos(2));
+            for (int v = 0; v < n; v++) {
+                control.open(v); // now, not at the first inject in the middle of a run
+            }
         } catch (IOException e) {
             close();
             throw new UncheckedIOException(e);
@@ -249,14 +313,32 @@ public final class ProcessCluster implements Cluster {
                 .start();
         Child c = new Child();
         c.alive = true;
+        c.clientBase = control == null ? 0 : control.sent(v);
         children[v] = c;
+        incarnations.get(v).add(c);
         procs[v] = p;
         stdins[v] = p.getOutputStream();
         p.onExit().thenAccept(done -> {
             c.alive = false;
             c.exitCode = done.exitValue();
         });
-        Thread.ofPlatform().daemon().name("ringlab-node-" + v + "-stdout").start(() -> read(v, c, p));
+        c.reader = Thread.ofPlatform().daemon().name("ringlab-node-" + v + "-stdout").start(() -> read(v, c, p));
+        // The faults in force, before anything else reaches the new child (it reads stdin in order).
+        int[] g = faults.partition();
+        if (g != null) {
+            command(v, NodeProcess.partitionCommand(g));
+        }
+        for (int u = 0; u < n; u++) {
+            if (faults.slowNanos(u) > 0) {
+                command(v, "slow " + u + " " + faults.slowNanos(u));
+            }
+            if (u != v && faults.isDown(u)) {
+                command(v, "down " + u);
+            }
+        }
+        if (faults.lossBurst() > 0) {
+            command(v, "loss " + faults.lossBurst());
+        }
     }
 
     private void read(int v, Child c, Process p) {
@@ -276,6 +358,13 @@ public final class ProcessCluster implements Cluster {
                             for (Consumer<Observation> s : observers) {
                                 s.accept(o);
                             }
+                        }
+                    }
+                    case "counters" -> {
+                        c.counters = NodeProcess.parseCounters(j);
+                        long seq = j.path("seq").asLong();
+                        if (seq > c.answered) {
+                            c.answered = seq;
                         }
                     }
                     case "ready" -> c.ready = true;
@@ -353,14 +442,66 @@ public final class ProcessCluster implements Cluster {
         if (p == null || !p.isAlive()) {
             return;
         }
-        refreshStats(node);
+        flushCounters(node);
         p.destroyForcibly();
         try {
             p.waitFor(10, TimeUnit.SECONDS);
+            // The pipe ends with the process: once its reader is done, every observation the dead incarnation
+            // wrote has reached the observers, before the caller learns the node is down.
+            Thread reader = children[node].reader;
+            if (reader != null) {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         children[node].alive = false;
+        faults.down(node, true);
+        // Every other child applies the notice before its answer to the counters request that follows it
+        // (each reads its stdin in order), so once they answered, a send to the dead node counts as
+        // receiver_down everywhere.
+        tellOthers(node, "down " + node);
+        long seq = ++flushSeq;
+        tellOthers(node, "counters " + seq);
+        long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        for (int u = 0; u < n; u++) {
+            if (u != node) {
+                awaitAnswer(children[u], seq, deadline);
+            }
+        }
+    }
+
+    /** Asks node {@code v}'s process for its counters and waits for the answer, up to {@link #FLUSH_WAIT_NANOS}. */
+    private void flushCounters(int v) {
+        Child c = children[v];
+        long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+        long injected = 0;
+        if (control != null) {
+            control.awaitWritten(v, FLUSH_WAIT_NANOS);
+            injected = control.sent(v) - c.clientBase;
+        }
+        // Until the node has handled every client request sent to it: they travel on the control connection,
+        // which no stdin line can overtake for sure, so ask again until its count says so.
+        do {
+            long seq = ++flushSeq;
+            command(v, "counters " + seq);
+            awaitAnswer(c, seq, deadline);
+        } while (c.counters.clientRequests() < injected && c.alive && System.nanoTime() - deadline < 0);
+    }
+
+    private static void awaitAnswer(Child c, long seq, long deadline) {
+        while (c.answered < seq && c.alive && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+        }
+    }
+
+    /** Sends {@code line} to every child but {@code v}'s. */
+    private void tellOthers(int v, String line) {
+        for (int u = 0; u < n; u++) {
+            if (u != v) {
+                command(u, line);
+            }
+        }
     }
 
     /** Exit code of node {@code v}'s last process (137 after a SIGKILL), or empty while it runs. */
@@ -375,13 +516,16 @@ public final class ProcessCluster implements Cluster {
         if (alive(node)) {
             return;
         }
+        faults.down(node, false);
         try {
             spawn(node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        tellOthers(node, "up " + node);
         command(node, "start");
         await(node, c -> c.started, "restart", System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+        control.open(node);
     }
 
     @Override
@@ -392,25 +536,32 @@ public final class ProcessCluster implements Cluster {
 
     @Override
     public void partition(int[][] groups) {
-        int[] g = new int[n];
-        for (int k = 0; k < groups.length; k++) {
-            for (int v : groups[k]) {
-                g[v] = k + 1;
-            }
-        }
-        StringBuilder b = new StringBuilder("partition ");
-        for (int v = 0; v < n; v++) {
-            b.append(v == 0 ? "" : ",").append(g[v]);
-        }
-        for (int v = 0; v < n; v++) {
-            command(v, b.toString());
-        }
+        int[] g = LinkFaults.groupOfNode(n, groups);
+        faults.partition(g);
+        tellAll(NodeProcess.partitionCommand(g));
     }
 
     @Override
     public void heal() {
+        faults.heal();
+        tellAll("heal");
+    }
+
+    @Override
+    public void slow(int node, long extraNanos) {
+        faults.slow(node, extraNanos);
+        tellAll("slow " + node + " " + extraNanos);
+    }
+
+    @Override
+    public void lossBurst(double probability) {
+        faults.lossBurst(probability);
+        tellAll("loss " + probability);
+    }
+
+    private void tellAll(String line) {
         for (int v = 0; v < n; v++) {
-            command(v, "heal");
+            command(v, line);
         }
     }
 
@@ -445,33 +596,21 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
-    private void refreshStats(int v) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + adminPort(v) + "/status")).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode j = ObservationJson.MAPPER.readTree(r.body());
-            lastStats[v] = new long[] {j.path("messages_sent").asLong(), j.path("bytes_sent").asLong(),
-                j.path("messages_delivered").asLong(), j.path("messages_dropped").asLong()};
-        } catch (IOException e) {
-            // keep the last known counters
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
+    /** The sum of every incarnation's last streamed counters (see "Counters" in the class doc). */
     @Override
     public ClusterStats stats() {
-        long[] sum = new long[4];
-        for (int v = 0; v < n; v++) {
-            if (alive(v)) {
-                refreshStats(v);
-            }
-            for (int k = 0; k < 4; k++) {
-                sum[k] += lastStats[v][k];
+        List<NodeMetrics.Counters> parts = new ArrayList<>();
+        for (List<Child> incs : incarnations) {
+            for (Child c : incs) {
+                parts.add(c.counters);
             }
         }
-        return new ClusterStats(sum[0], sum[1], sum[2], sum[3] + (control == null ? 0 : control.dropped()), sum[2]);
+        return NodeMetrics.Counters.sum(parts);
+    }
+
+    /** How many processes node {@code v} has had (1 + its restarts), 0 before start. */
+    public int incarnations(int v) {
+        return incarnations.get(v).size();
     }
 
     @Override
@@ -498,6 +637,11 @@ public final class ProcessCluster implements Cluster {
             try {
                 if (!p.waitFor(5, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+                // the reader takes the child's last lines (its final counters) before stats() is read again
+                Thread reader = children[v].reader;
+                if (reader != null) {
+                    reader.join(TimeUnit.SECONDS.toMillis(2));
                 }
             } catch (InterruptedException e) {
                 p.destroyForcibly();

@@ -3,10 +3,13 @@ package dev.ringlab.runtime;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.RunSpec;
+import dev.ringlab.node.spec.UnsupportedRunException;
 
 /**
  * The {@code processes} engine: one JVM per node ({@link ProcessCluster}), killed with SIGKILL on a crash
  * and respawned on a restart. Latency and loss are emulated in each child as on {@link NettyEngine}.
+ * Refuses {@code processing > 0}, an overlay the protocol refuses, and a protocol whose spec the protocol
+ * registry cannot rebuild (a child builds its protocol from the spec alone, {@link NodeMain}).
  */
 public final class ProcessesEngine implements ClusterEngine {
     @Override
@@ -22,6 +25,12 @@ public final class ProcessesEngine implements ClusterEngine {
     @Override
     public Cluster build(RunSpec spec) {
         NettyEngine.requireNoProcessing(name(), spec);
+        NettyEngine.requireOverlayFits(spec);
+        try {
+            ProcessCluster.requireRebuildable(spec.protocol());
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedRunException("protocol", e.getMessage());
+        }
         return new ProcessCluster(spec.overlay(), spec.protocol(), spec.seed(), ProcessCluster.selfLauncher(),
                 LinkEmulation.of(spec.latency(), spec.lossProbability()));
     }

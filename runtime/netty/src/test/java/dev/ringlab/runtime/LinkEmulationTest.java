@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.protocols.Flood;
@@ -92,8 +93,8 @@ class LinkEmulationTest {
             for (int v = 0; v < n; v++) {
                 String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.host(v).adminPort()
                         + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-                long fromMetrics = counter(metrics, "emulated_loss");
-                assertEquals(c.host(v).metrics().dropped("emulated_loss"), fromMetrics, metrics);
+                long fromMetrics = counter(metrics, ClusterStats.LOSS);
+                assertEquals(c.host(v).metrics().dropped(ClusterStats.LOSS), fromMetrics, metrics);
                 lost += fromMetrics;
             }
             lostOut[0] = lost;
@@ -180,7 +181,7 @@ class LinkEmulationTest {
             // out its 100 ms when node 0 dies.
             c.inject(0, new Message.Inject(1, new byte[8]));
             c.crash(0);
-            assertTrue(c.runUntil(() -> c.host(0).metrics().dropped("sender_crashed") == 1, SECONDS_10),
+            assertTrue(c.runUntil(() -> c.host(0).metrics().dropped(ClusterStats.SENDER_CRASHED) == 1, SECONDS_10),
                     "the delayed message was not discarded: " + c.stats());
             assertFalse(delivered.contains(1001L), "node 1 got a message from a node that crashed before sending it");
             assertEquals(1, c.stats().messagesSent());

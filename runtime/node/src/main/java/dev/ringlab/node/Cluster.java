@@ -18,6 +18,14 @@ import java.util.function.Consumer;
  * ({@link #inject}, {@link #crash}, ...) take effect at the current {@link #now()}; to act at a later
  * instant, {@link #at} schedules a control action on the engine's clock (exact in the simulator).
  *
+ * <h2>Overlay</h2>
+ * Every engine honours the overlay the same way. An overlay edge carries messages both ways: a send from
+ * {@code u} to {@code v} travels if the overlay has the arc {@code u -> v} or {@code v -> u} (real engines
+ * open one TCP connection per edge and use it in both directions; the simulator follows the same rule).
+ * A send between two nodes that no edge joins is dropped at the sender and counted as
+ * {@link ClusterStats#NO_EDGE}; it still counts as sent. A protocol that cannot work on an overlay says so
+ * up front: every engine calls {@link Protocol#checkOverlay} when it is built, before anything starts.
+ *
  * <h2>Observers</h2>
  * Observers see observations one at a time (engines serialise calls), in the order each engine learns
  * of them; on real engines a sink must not block.
@@ -66,23 +74,24 @@ public interface Cluster extends AutoCloseable {
 
     /**
      * Fault: makes {@code node} a slow host, adding {@code extraNanos} to the latency of every message it
-     * sends or receives from now on; 0 makes it normal again. Only the simulator implements it; other
-     * engines throw {@link UnsupportedOperationException}.
+     * sends or receives from now on (a message between two slow nodes gets both); 0 makes it normal again.
+     * Messages already on their way keep their latency. The simulator adds it to the drawn latency; real
+     * engines add it to the emulated delay on the node's own send path and on its neighbours' send paths
+     * towards it (on {@code processes} from the moment each child reads the notice on its stdin).
+     *
+     * @throws IllegalArgumentException if {@code node} is not a node id or {@code extraNanos < 0}
      */
-    default void slow(int node, long extraNanos) {
-        throw new UnsupportedOperationException("engine " + engine() + " cannot slow a node (a fault the simulator only"
-                + " models)");
-    }
+    void slow(int node, long extraNanos);
 
     /**
      * Fault: a loss burst: from now on every node-to-node message is also lost with probability
-     * {@code probability} (on top of any configured loss), until called again with 0. Only the simulator
-     * implements it; other engines throw {@link UnsupportedOperationException}.
+     * {@code probability}, independently of (on top of) the configured loss, until called again with 0.
+     * Counted as {@link ClusterStats#LOSS}. Drawn at the sender, like the configured loss (real engines: on
+     * every node's send path, on {@code processes} from the moment each child reads the notice).
+     *
+     * @throws IllegalArgumentException if {@code probability} is not in 0..1
      */
-    default void lossBurst(double probability) {
-        throw new UnsupportedOperationException("engine " + engine() + " cannot inject a loss burst (a fault the"
-                + " simulator only models)");
-    }
+    void lossBurst(double probability);
 
     /** Runs {@code action} on the control side at engine time {@code atNanos} (or now, if that is past). */
     void at(long atNanos, Runnable action);
@@ -114,25 +123,39 @@ public interface Cluster extends AutoCloseable {
     /**
      * Lets in-flight work finish: runs until the cluster goes quiet or {@code drainNanos} of engine time pass
      * (so a protocol with periodic timers still ends). The default, for engines with their own clocks, polls
-     * {@link #stats()} and calls the cluster quiet once no message was sent for {@link #QUIET_NANOS}; the
-     * simulator overrides it with "no event pending".
+     * {@link #stats()} (which must therefore be cheap: it reads counters the engine already holds and does not
+     * ask the nodes) and calls the cluster quiet once no message was sent for {@link #QUIET_NANOS}: both by the
+     * latest send's own time ({@link ClusterStats#lastSendNanos}) and by when this loop last saw the send count
+     * change, so counters that reach the engine late (streamed from child processes) cannot end the wait
+     * early. {@link Settled#lastActivityNanos} is the time of the latest send (or, if nothing was ever sent,
+     * when settle began; if it gave up, the time it gave up). The simulator overrides it with "no event
+     * pending".
      */
     default Settled settle(long drainNanos) {
-        long[] last = {stats().messagesSent(), now()};
+        long began = now();
+        long[] seen = {stats().messagesSent(), began};
         boolean quiet = runUntil(() -> {
-            long sent = stats().messagesSent();
+            ClusterStats s = stats();
             long t = now();
-            if (sent != last[0]) {
-                last[0] = sent;
-                last[1] = t;
+            if (s.messagesSent() != seen[0]) {
+                seen[0] = s.messagesSent();
+                seen[1] = t;
                 return false;
             }
-            return t - last[1] >= QUIET_NANOS;
+            long lastSend = s.lastSendNanos().orElse(began);
+            return t - seen[1] >= QUIET_NANOS && t - lastSend >= QUIET_NANOS;
         }, drainNanos);
-        return new Settled(quiet, quiet ? last[1] : now());
+        if (!quiet) {
+            return new Settled(false, now());
+        }
+        return new Settled(true, stats().lastSendNanos().orElse(began));
     }
 
-    /** Counters since start: messages, bytes, drops, deliveries. */
+    /**
+     * Counters since start, summed over every node and every incarnation: messages, bytes, drops by reason,
+     * deliveries. Cheap and side-effect free: engines keep their own copy (real engines: counters streamed
+     * by the nodes), so polling it does not load the nodes being measured.
+     */
     ClusterStats stats();
 
     /**

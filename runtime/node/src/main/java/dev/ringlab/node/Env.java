@@ -16,7 +16,7 @@ import java.util.random.RandomGenerator;
  * <h2>What may go wrong</h2>
  * {@link #send} is fire-and-forget: a message may be delayed, reordered with other messages (link
  * models in the simulator; reconnections on real sockets), lost (loss models, partitions, crashes, full
- * outbound buffers), but it is never duplicated or corrupted. A node learns of loss only through its own
+ * outbound buffers, sends along non-edges), but it is never duplicated or corrupted. A node learns of loss only through its own
  * timers.
  */
 public interface Env {
@@ -35,8 +35,10 @@ public interface Env {
 
     /**
      * Sends {@code m} to node {@code to}. Never blocks, never throws for a dead or unreachable peer (the
-     * message is then dropped and counted by the engine). Messages are immutable, so one instance may be
-     * sent to several peers.
+     * message is then dropped and counted by the engine, by reason: see {@link ClusterStats}). Only overlay
+     * edges carry messages, in either direction: a send to a node no edge joins to this one is dropped
+     * ({@link ClusterStats#NO_EDGE}) on every engine. Messages are immutable, so one instance may be sent to
+     * several peers.
      *
      * @throws IllegalArgumentException if {@code to} is not a node id or is this node itself
      */

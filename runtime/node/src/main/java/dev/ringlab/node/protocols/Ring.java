@@ -11,11 +11,10 @@ import dev.ringlab.topology.Overlay;
  * least any protocol can send), but n - 1 sequential hops: the last delivery comes (n - 1)·L after the
  * send on links of constant latency L.
  *
- * <p>Overlay: the successor is taken from the enumeration, not from the overlay's edges, so on any
- * overlay the broadcast travels i → i+1. On {@code ring}, {@code biring} and {@code chordal:K} those are
- * overlay edges; on other overlays the protocol sends over links that are not edges, which the simulator
- * allows (it delivers between any two nodes) but a transport that only connects overlay edges does not.
- * Use it on a ring-shaped overlay when the engine matters.
+ * <p>Overlay: the successor is taken from the enumeration, not from the overlay's edges, so the broadcast
+ * travels i → i+1, which must be overlay arcs: {@link #checkOverlay} refuses an overlay without the arc
+ * {@code v -> (v + 1) mod n} for every {@code v} ({@code ring}, {@code biring} and {@code chordal:K} have
+ * them), since every engine drops a send along a non-edge.
  *
  * <p>No repair: a crashed or partitioned successor stops the pass (the health layer rebuilds the ring).
  */
@@ -31,7 +30,36 @@ public final class Ring extends BroadcastNode {
         public Node create(int id, Overlay overlay) {
             return new Ring(overlay.size());
         }
+
+        @Override
+        public void checkOverlay(Overlay overlay) {
+            requireSuccessorArcs(overlay, "the ring broadcast");
+        }
     };
+
+    /**
+     * Checks that {@code overlay} has the arc {@code v -> (v + 1) mod n} for every node {@code v} (none
+     * needed for a single node).
+     *
+     * @throws IllegalArgumentException naming the first missing arc and what {@code who} needs
+     */
+    static void requireSuccessorArcs(Overlay overlay, String who) {
+        int n = overlay.size();
+        if (n < 2) {
+            return;
+        }
+        for (int v = 0; v < n; v++) {
+            int next = (v + 1) % n;
+            boolean found = false;
+            for (int i = 0; i < overlay.degree(v) && !found; i++) {
+                found = overlay.neighbour(v, i) == next;
+            }
+            if (!found) {
+                throw new IllegalArgumentException(who + " needs the arc v -> v+1 mod n for every node v, and overlay '"
+                        + overlay.spec() + "' has no arc " + v + " -> " + next + ": use ring, biring or chordal:K");
+            }
+        }
+    }
 
     private final int n;
 

@@ -55,7 +55,7 @@ import java.util.function.IntFunction;
  *
  * <h2>Overlays</h2>
  * Any overlay with an arc from every node to {@code (v + 1) mod n}: {@code ring}, and {@code biring}, whose
- * backward edges are then unused. {@link #create} rejects others.
+ * backward edges are then unused. {@link Protocol#checkOverlay} (and the constructor) rejects others.
  *
  * <h2>Invariants (checked, they throw)</h2>
  * The token comes only from the predecessor; its rotation is the one after this node's last tick (the
@@ -133,6 +133,14 @@ public final class TokenRing implements Node {
             @Override
             public Node create(int id, Overlay overlay) {
                 return new TokenRing(id, overlay, stationsAt.apply(id));
+            }
+
+            @Override
+            public void checkOverlay(Overlay overlay) {
+                if (overlay.size() < 2) {
+                    throw new IllegalArgumentException("a token ring needs at least 2 nodes, got " + overlay.size());
+                }
+                Ring.requireSuccessorArcs(overlay, "the token ring");
             }
         };
     }

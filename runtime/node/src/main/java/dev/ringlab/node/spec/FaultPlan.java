@@ -296,8 +296,8 @@ public record FaultPlan(List<Fault> faults) {
         }
     }
 
-    /** True if some fault needs {@link Cluster#slow} or {@link Cluster#lossBurst} (simulator only). */
-    public boolean needsSimulator() {
+    /** True if some fault is a slow node or a loss burst ({@link Cluster#slow}, {@link Cluster#lossBurst}). */
+    public boolean usesSlowOrLoss() {
         return faults.stream().anyMatch(f -> f.kind == Kind.SLOW || f.kind == Kind.LOSS);
     }
 
