@@ -64,7 +64,8 @@ import java.util.function.Consumer;
  * {@link #stats} reads only the parent's copy of the counters, which each child streams on its stdout
  * (every {@link NodeProcess#COUNTERS_PERIOD_NANOS} when they changed, on request, and a last time when it
  * stops); no request reaches a node while measuring (the admin endpoints stay for users), so {@link #stats}
- * lags the nodes by up to one period, which the default {@link #settle} allows for. The parent keeps one set
+ * lags the nodes by up to one period; {@link #settle} confirms the quiet with one counters request per node
+ * at its end, so it ends on exact counters (see {@link #settle}). The parent keeps one set
  * of counters per incarnation (per process spawned) and sums them all, so a respawn adds to, never
  * overwrites, a node's counts; a killed incarnation keeps the counts of its answer to the crash's counters
  * request. What it counted after that answer (usually under a millisecond; up to one stream period if it
@@ -462,12 +463,51 @@ public final class ProcessCluster implements Cluster {
         // (each reads its stdin in order), so once they answered, a send to the dead node counts as
         // receiver_down everywhere.
         tellOthers(node, "down " + node);
+        syncCounters();
+    }
+
+    /**
+     * Asks every live child for its counters and waits for the answers (each after one task on the child's
+     * loop), up to {@link #FLUSH_WAIT_NANOS}: afterwards {@link #stats} is exact for everything the children
+     * did before, and every stdin line sent before has been applied.
+     */
+    private void syncCounters() {
         long seq = ++flushSeq;
-        tellOthers(node, "counters " + seq);
+        for (int v = 0; v < n; v++) {
+            if (children[v] != null && children[v].alive) {
+                command(v, "counters " + seq);
+            }
+        }
         long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
-        for (int u = 0; u < n; u++) {
-            if (u != node) {
-                awaitAnswer(children[u], seq, deadline);
+        for (int v = 0; v < n; v++) {
+            if (children[v] != null) {
+                awaitAnswer(children[v], seq, deadline);
+            }
+        }
+    }
+
+    /**
+     * The default settle on the streamed counters, then once quiet, one {@link #syncCounters} to confirm: if a
+     * child had sent something its last periodic line did not show yet, the cluster was not quiet and settling
+     * goes on (within {@code drainNanos}). So the settle ends on exact counters and the {@link #stats} read
+     * right after it is exact too; the nodes are asked once per confirmation, at the end of the measured work.
+     */
+    @Override
+    public Settled settle(long drainNanos) {
+        long deadline = System.nanoTime() + drainNanos;
+        while (true) {
+            Settled s = Cluster.super.settle(Math.max(0, deadline - System.nanoTime()));
+            if (!s.quiet()) {
+                return s;
+            }
+            long sent = stats().messagesSent();
+            syncCounters();
+            ClusterStats confirmed = stats();
+            if (confirmed.messagesSent() == sent) {
+                return new Settled(true, confirmed.lastSendNanos().orElse(s.lastActivityNanos()));
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return new Settled(false, now());
             }
         }
     }
