@@ -158,8 +158,9 @@ final class LinkTable {
     }
 
     /**
-     * Binds the listening socket on {@code wanted} (0: any free port) and opens the table. Blocks until bound;
-     * not on the loop.
+     * Binds the listening socket on {@code wanted} (0: any free port). Blocks until bound; not on the loop.
+     * Connections that authenticate before {@link #open} are closed (their dialer retries), so nothing
+     * reaches a node that is not up yet.
      *
      * @throws UncheckedIOException if the port cannot be bound
      */
@@ -180,10 +181,12 @@ final class LinkTable {
         }
         server = f.channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
-        loop.submit(() -> {
-            open = true;
-        }).syncUninterruptibly();
         return port;
+    }
+
+    /** Keeps connections from now on (until {@link #closeAll}): call on the loop when the node comes up. */
+    void open() {
+        open = true;
     }
 
     /** Where the neighbours listen; {@code addresses[v]} is node v's peer socket. Then dials (on the loop). */
@@ -192,7 +195,7 @@ final class LinkTable {
         loop.execute(this::dialAll);
     }
 
-    /** Dials every edge this node owns (after a {@link #bind} that reopened the table). On the loop. */
+    /** Dials every edge this node owns (once {@link #open}). On the loop. */
     void dialAll() {
         if (addresses == null || !open) {
             return;

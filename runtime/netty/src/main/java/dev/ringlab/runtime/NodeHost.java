@@ -171,7 +171,10 @@ public final class NodeHost {
             admin = new AdminServer(() -> AdminServer.status(this).toString(), metrics::prometheus, loop,
                     config.bindHost(), adminPort);
         }
-        alive = true;
+        loop.submit(() -> {
+            links.open();
+            alive = true;
+        }).syncUninterruptibly();
         return bound;
     }
 
@@ -217,7 +220,10 @@ public final class NodeHost {
             return;
         }
         links.bind(links.port());
+        // One task: the table keeps connections, the node is up and started, all at once, so no peer's
+        // connection is kept while the node could not take its messages (it is closed and redialled instead).
         loop.submit(() -> {
+            links.open();
             alive = true;
             links.dialAll();
             runner.boot();

@@ -65,6 +65,8 @@ class LinkTableTest {
         assertTrue(t0.peerMask()[1] && t1.peerMask()[0], "an arc either way makes both ends peers");
         InetSocketAddress[] addresses = {
             new InetSocketAddress("127.0.0.1", t0.bind(0)), new InetSocketAddress("127.0.0.1", t1.bind(0))};
+        l0.submit(t0::open).get(5, TimeUnit.SECONDS);
+        l1.submit(t1::open).get(5, TimeUnit.SECONDS);
         t0.connect(addresses);
         t1.connect(addresses);
         assertTrue(await(() -> t0.linksUp() == 1 && t1.linksUp() == 1), "the edge came up");
@@ -78,6 +80,7 @@ class LinkTableTest {
         assertEquals("down", l1.submit(() -> t1.status().get(0).state()).get());
 
         t1.bind(addresses[1].getPort());
+        l1.submit(t1::open).get(5, TimeUnit.SECONDS);
         assertTrue(await(() -> t0.linksUp() == 1 && t1.linksUp() == 1), "node 0 redialled with backoff");
         assertEquals("up", l0.submit(() -> t0.status().get(0).state()).get());
         assertEquals(null, write(t0, l0, 1, 4));
