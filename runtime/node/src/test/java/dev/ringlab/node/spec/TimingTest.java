@@ -39,12 +39,12 @@ class TimingTest {
     @Test
     void theRealEnginesDefaultsAreTheMeasuredOnes() {
         Timing netty = Timing.forEngine("netty", 6, 0);
-        assertEquals("timing:netty,hb=20ms,suspect=240ms,grace=490ms,probation=1s,loss=480ms,warmup=1s,pause=100ms,"
+        assertEquals("timing:netty,hb=20ms,suspect=240ms,grace=490ms,probation=1s,loss=960ms,warmup=1s,pause=100ms,"
                 + "link=0ns,hop=1ms", netty.spec());
         Timing processes = Timing.forEngine("processes", 6, 0);
-        assertEquals("timing:processes,hb=50ms,suspect=600ms,grace=850ms,probation=2s,loss=1200ms,warmup=2s,"
+        assertEquals("timing:processes,hb=50ms,suspect=600ms,grace=850ms,probation=2s,loss=2400ms,warmup=2s,"
                 + "pause=250ms,link=0ns,hop=10ms", processes.spec());
-        assertEquals("healing:hb=50ms,suspect=600ms,grace=850ms,probation=2s,loss=1200ms,r=3", processes.ring(3).spec());
+        assertEquals("healing:hb=50ms,suspect=600ms,grace=850ms,probation=2s,loss=2400ms,r=3", processes.ring(3).spec());
         CacheConfig cache = processes.cache();
         assertEquals(1_800 * MS, cache.writeTimeoutNanos());
         assertEquals(3_600 * MS, cache.deadlineNanos());
@@ -68,7 +68,7 @@ class TimingTest {
             assertEquals(hb, t.heartbeatNanos(), at);
             assertEquals(suspicion, t.suspicionNanos(), at);
             assertEquals(suspicion + Timing.RECONNECT_BOUND, t.graceNanos(), at);
-            assertEquals(ceilMs(Math.max(Math.max(200 * MS, 4L * n * link), 2 * suspicion)), t.tokenLossNanos(), at);
+            assertEquals(ceilMs(Math.max(Math.max(200 * MS, 4L * n * link), 4 * suspicion)), t.tokenLossNanos(), at);
             assertEquals(t.warmupNanos(), t.probationNanos(), at);
             assertEquals(link + (engine.equals("netty") ? Timing.NETTY_HOP : Timing.PROCESSES_HOP), t.hopBoundNanos(), at);
             // The silence of a live successor (one interval, one round trip, one pause) fits twice in T.
