@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.CacheConfig;
+import dev.ringlab.node.spec.Timing;
 import dev.ringlab.node.protocols.FailoverCache;
 import dev.ringlab.node.check.CacheWorkload;
 import dev.ringlab.node.spec.Durations;
@@ -139,14 +140,16 @@ public final class CacheCommand implements Callable<Integer> {
         }
         long downNanos = UsageException.durationNanos("--down", down);
         long timeoutNanos = UsageException.durationNanos("--timeout", timeout);
+        Engines.Engine eng = Engines.parse(engine);
+        LinkModel link = Engines.link(latency);
         CacheConfig cacheConfig;
         try {
-            cacheConfig = CacheConfig.parse(config);
+            cacheConfig = config.equals("cache")
+                    ? Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM ? link.maxNanos() : 0).cache()
+                    : CacheConfig.parse(config);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config", e.getMessage());
         }
-        Engines.Engine eng = Engines.parse(engine);
-        LinkModel link = Engines.link(latency);
         Overlay overlay = Topologies.build("complete", n, seed);
         Protocol protocol = FailoverCache.protocol(cacheConfig);
         // A client waits a little longer than the cache's own deadline: past it, the request died with its origin.

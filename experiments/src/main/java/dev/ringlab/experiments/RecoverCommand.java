@@ -11,6 +11,7 @@ import dev.ringlab.node.protocols.RecoveryConfig;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.Timing;
 import dev.ringlab.node.check.RingWatch;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.topology.Overlay;
@@ -107,11 +108,11 @@ public final class RecoverCommand implements Callable<Integer> {
             + "On netty/processes no delay is added: real loopback latency only.")
     String latency = "const:1ms";
 
-    @Option(names = "--heartbeat", paramLabel = "D", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
-    String heartbeat = "10ms";
+    @Option(names = "--heartbeat", paramLabel = "D", description = "Heartbeat interval (default: per engine, Timing: sim 10ms).")
+    String heartbeat;
 
-    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Suspicion timeout (default: ${DEFAULT-VALUE}).")
-    String suspicion = "50ms";
+    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Suspicion timeout (default: per engine, Timing: sim 50ms).")
+    String suspicion;
 
     @Option(names = "--loss-timeout", paramLabel = "D",
             description = "Token-loss timeout; must exceed a rotation (default: max(200ms, 4 x n x the latency bound)).")
@@ -199,13 +200,15 @@ public final class RecoverCommand implements Callable<Integer> {
                 : expander(out, err, eng, topo, victims, crashAtNanos);
     }
 
-    private RecoveryConfig config(LinkModel link) {
-        long hb = UsageException.durationNanos("--heartbeat", heartbeat);
-        long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
+    private RecoveryConfig config(Engines.Engine eng, LinkModel link) {
+        Timing t = Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM ? link.maxNanos() : 0);
+        long hb = heartbeat != null ? UsageException.durationNanos("--heartbeat", heartbeat) : t.heartbeatNanos();
+        long sus = suspicion != null ? UsageException.durationNanos("--suspicion-timeout", suspicion) : t.suspicionNanos();
         long loss = lossTimeout != null ? UsageException.durationNanos("--loss-timeout", lossTimeout)
-                : Math.max(200 * MS, 4L * n * link.maxNanos());
+                : t.tokenLossNanos();
         try {
-            RecoveryConfig c = new RecoveryConfig(hb, sus, Math.max(loss, sus), successors, RecoveryConfig.Detector.TIMEOUT, 8.0);
+            RecoveryConfig c = new RecoveryConfig(hb, sus, Math.max(loss, sus), successors, RecoveryConfig.Detector.TIMEOUT, 8.0,
+                    sus + t.graceNanos() - t.suspicionNanos(), t.probationNanos());
             return phi != null ? c.withPhi(phi) : c;
         } catch (IllegalArgumentException e) {
             throw new UsageException("--heartbeat/--suspicion-timeout/--loss-timeout/--successors/--phi", e.getMessage());
@@ -223,12 +226,13 @@ public final class RecoverCommand implements Callable<Integer> {
 
     private int ring(PrintWriter out, PrintWriter err, Engines.Engine eng, LinkModel link, FaultPlan plan,
             Set<Integer> victims, long respawnNanos, long timeoutNanos) throws Exception {
-        RecoveryConfig config = config(link);
+        RecoveryConfig config = config(eng, link);
         Overlay overlay = ringOverlay(eng, n, config.successors(), seed);
         Protocol proto = HealingRing.protocol(config);
         err.println("ringlab recover: engine=" + eng.flag() + " topology=" + topology + " overlay=" + overlay.spec()
                 + " nodes=" + n + " protocol=" + proto.spec() + (eng == Engines.Engine.SIM ? " latency=" + link.spec() : "")
-                + " faults=" + (plan.isEmpty() ? "none" : plan) + " seed=" + seed);
+                + " faults=" + (plan.isEmpty() ? "none" : plan) + " seed=" + seed + " "
+                + Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM ? link.maxNanos() : 0).spec());
         err.println("replay: " + replay());
         err.flush();
 
@@ -477,8 +481,8 @@ public final class RecoverCommand implements Callable<Integer> {
         if (faults != null) {
             b.append(" --faults \"").append(faults).append('"');
         }
-        b.append(" --latency ").append(latency).append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ")
-                .append(suspicion).append(" --successors ").append(successors);
+        b.append(" --latency ").append(latency).append(heartbeat == null ? "" : " --heartbeat " + heartbeat)
+                .append(suspicion == null ? "" : " --suspicion-timeout " + suspicion).append(" --successors ").append(successors);
         if (lossTimeout != null) {
             b.append(" --loss-timeout ").append(lossTimeout);
         }

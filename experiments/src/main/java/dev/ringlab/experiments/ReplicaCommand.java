@@ -6,6 +6,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.DeltaReplicator;
 import dev.ringlab.node.protocols.RecoveryConfig;
+import dev.ringlab.node.spec.Timing;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.check.ReplicaWatch;
@@ -71,11 +72,11 @@ abstract class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--ack-timeout", paramLabel = "D", description = "Re-send an unacknowledged delta after (default: ${DEFAULT-VALUE}).")
     String ackTimeout = "100ms";
 
-    @Option(names = "--heartbeat", paramLabel = "D", description = "Ring: heartbeat interval (default: ${DEFAULT-VALUE}).")
-    String heartbeat = "10ms";
+    @Option(names = "--heartbeat", paramLabel = "D", description = "Ring: heartbeat interval (default: per engine, Timing: sim 10ms).")
+    String heartbeat;
 
-    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Ring: suspicion timeout (default: ${DEFAULT-VALUE}).")
-    String suspicion = "50ms";
+    @Option(names = "--suspicion-timeout", paramLabel = "D", description = "Ring: suspicion timeout (default: per engine, Timing: sim 50ms).")
+    String suspicion;
 
     @Option(names = "--via", paramLabel = "token|hop", description = "Ring: how deltas travel first-hand: token (in the"
             + " healing ring token's payload, one message per hop for all deltas on board) or hop (each node forwards"
@@ -145,9 +146,11 @@ abstract class ReplicaCommand implements Callable<Integer> {
         Overlay overlay;
         try {
             // Token-loss timeout as in recover: it must exceed a rotation.
-            long sus = UsageException.durationNanos("--suspicion-timeout", suspicion);
-            RecoveryConfig rc = ring ? new RecoveryConfig(UsageException.durationNanos("--heartbeat", heartbeat), sus,
-                    Math.max(Math.max(200 * MS, sus), 4L * n * link.maxNanos()), successors, RecoveryConfig.Detector.TIMEOUT, 8.0)
+            Timing t = Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM ? link.maxNanos() : 0);
+            long sus = suspicion != null ? UsageException.durationNanos("--suspicion-timeout", suspicion) : t.suspicionNanos();
+            long hb = heartbeat != null ? UsageException.durationNanos("--heartbeat", heartbeat) : t.heartbeatNanos();
+            RecoveryConfig rc = ring ? new RecoveryConfig(hb, sus, Math.max(t.tokenLossNanos(), sus), successors,
+                    RecoveryConfig.Detector.TIMEOUT, 8.0, sus + t.graceNanos() - t.suspicionNanos(), t.probationNanos())
                     : null;
             DeltaReplicator.Via v = switch (via.trim().toLowerCase(Locale.ROOT)) {
                 case "token" -> DeltaReplicator.Via.TOKEN;
@@ -173,7 +176,8 @@ abstract class ReplicaCommand implements Callable<Integer> {
         err.println("ringlab " + name() + ": engine=" + eng.flag() + " topology=" + topology + " overlay=" + overlay.spec()
                 + " nodes=" + n + " protocol=" + proto.spec() + (eng == Engines.Engine.SIM ? " latency=" + link.spec() : "")
                 + " operations=" + k + " rate=" + rate + "/s crash=" + victims + " crash_at_ms=" + crashAtNanos / 1e6
-                + (respawnNanos > 0 ? " respawn_after_ms=" + respawnNanos / 1e6 : "") + " seed=" + seed);
+                + (respawnNanos > 0 ? " respawn_after_ms=" + respawnNanos / 1e6 : "") + " seed=" + seed + " "
+                + Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM ? link.maxNanos() : 0).spec());
         err.println("replay: " + replay());
         err.flush();
 
@@ -373,7 +377,8 @@ abstract class ReplicaCommand implements Callable<Integer> {
         b.append(" --engine ").append(engine).append(" --latency ").append(latency).append(" --ae ").append(ae)
                 .append(" --ack-timeout ").append(ackTimeout).append(" --successors ").append(successors)
                 .append(" --via ").append(via)
-                .append(" --heartbeat ").append(heartbeat).append(" --suspicion-timeout ").append(suspicion)
+                .append(heartbeat == null ? "" : " --heartbeat " + heartbeat)
+                .append(suspicion == null ? "" : " --suspicion-timeout " + suspicion)
                 .append(" --seed ").append(seed).append(" --timeout ").append(timeout);
         if (json) {
             b.append(" --json");

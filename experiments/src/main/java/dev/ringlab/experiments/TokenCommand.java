@@ -9,6 +9,7 @@ import dev.ringlab.node.protocols.TokenCensus;
 import dev.ringlab.node.protocols.TokenRing;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.LinkModel;
+import dev.ringlab.node.spec.Timing;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
@@ -141,8 +142,10 @@ public final class TokenCommand implements Callable<Integer> {
                 throw new UsageException("--timeout", e.getMessage());
             }
         } else {
-            long rotationBound = Math.addExact(Math.multiplyExact((long) n, link.maxNanos()), holdBoundNanos);
-            timeoutNanos = Math.addExact(Math.multiplyExact(2 * rotations, rotationBound), 1_000_000_000L);
+            // A hop's bound per engine (Timing): the simulator's link bound; on real engines loopback plus any added delay.
+            Timing t = Timing.forEngine(eng.flag(), n, eng == Engines.Engine.SIM || latency != null ? link.maxNanos() : 0);
+            long rotationBound = Math.addExact(Math.multiplyExact((long) n, t.hopBoundNanos()), holdBoundNanos);
+            timeoutNanos = Math.addExact(Math.multiplyExact(2 * rotations, rotationBound), 1_000_000_000L + t.warmupNanos());
         }
         Overlay overlay;
         try {
