@@ -39,7 +39,7 @@ class TimingTest {
     @Test
     void theRealEnginesDefaultsAreTheMeasuredOnes() {
         Timing netty = Timing.forEngine("netty", 6, 0);
-        assertEquals("timing:netty,hb=20ms,suspect=240ms,grace=490ms,probation=1s,loss=960ms,warmup=1s,pause=100ms,"
+        assertEquals("timing:netty,hb=20ms,suspect=240ms,grace=490ms,probation=2s,loss=960ms,warmup=2s,pause=100ms,"
                 + "link=0ns,hop=1ms", netty.spec());
         Timing processes = Timing.forEngine("processes", 6, 0);
         assertEquals("timing:processes,hb=50ms,suspect=600ms,grace=850ms,probation=2s,loss=2400ms,warmup=2s,"
