@@ -29,8 +29,9 @@ import java.util.TreeMap;
  * partition, rejoins by itself. A (re)starting node also heartbeats its {@code r} predecessors once, which
  * they take as proof of life: that is how a respawned node announces itself.
  *
- * <p>What silence cannot tell, on real engines (all three rules are no-ops in the simulator, whose timers
- * fire exactly on time and whose links are always up):
+ * <p>What silence cannot tell, on real engines (in the simulator, whose timers fire exactly on time, the
+ * last two never act, and the first acts only with a grace or probation other than the defaults of
+ * {@link RecoveryConfig#defaults()}; {@link dev.ringlab.node.spec.Timing} sets them per engine):
  * <ul>
  *   <li>a successor on probation (never heard from since this node started; within
  *       {@link RecoveryConfig#probationNanos} of this node's start or of its own return from a suspicion)
