@@ -60,8 +60,8 @@ import java.util.Objects;
  *       (the cluster starts its nodes one after the other), afterwards at most 42 ms. At load 24: up to
  *       410 ms, each within 60-100 ms of the largest own-tick lateness of that second (one JVM: its stalls
  *       are shared), and start-up stalls of 170-410 ms went on until ~3 s. Hence {@link #NETTY_PAUSE_BOUND}
- *       = 100 ms and a 2 s warm-up (with 1 s, 4 of 25 runs at load 10-14 had a false suspicion 1.4-2.1 s
- *       after start, all in the workloads that start at once, cache and config).</li>
+ *       = 100 ms and a 2 s warm-up (with 1 s, 6 of 50 runs at load 8-15 had false suspicions, 3 of them
+ *       1.4-1.8 s after start, in the workloads that start at once: cache, config).</li>
  *   <li>The reconnection bound {@link #RECONNECT_BOUND} = 250 ms: a restarted node's peers redial it with
  *       a backoff capped at 200 ms (the runtime's {@code RuntimeConfig.defaults()}), plus connect and
  *       handshake; on {@code netty} a restarted node runs before its links are up.</li>
