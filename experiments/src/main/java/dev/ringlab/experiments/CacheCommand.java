@@ -287,7 +287,9 @@ public final class CacheCommand implements Callable<Integer> {
             ring = new RecoveryConfig(keys.contains("hb") ? ring.heartbeatIntervalNanos() : timing.heartbeatNanos(),
                     keys.contains("suspect") ? ring.suspicionTimeoutNanos() : timing.suspicionNanos(),
                     keys.contains("loss") ? ring.tokenLossTimeoutNanos() : timing.tokenLossNanos(), ring.successors(),
-                    ring.detector(), ring.phiThreshold());
+                    ring.detector(), ring.phiThreshold(), keys.contains("grace") ? ring.graceTimeoutNanos()
+                            : Math.max(timing.graceNanos(), keys.contains("suspect") ? ring.suspicionTimeoutNanos() : 0),
+                    keys.contains("probation") ? ring.probationNanos() : timing.probationNanos());
             return c.withRing(ring);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config", e.getMessage());

@@ -10,8 +10,6 @@ import dev.ringlab.node.spec.LinkModel;
  * a per-engine rule is changed here only. Each method documents its rule.
  */
 public final class Defaults {
-    private static final long MS = 1_000_000L;
-
     private Defaults() {}
 
     /**
@@ -20,32 +18,44 @@ public final class Defaults {
      * @param heartbeatNanos interval between heartbeats
      * @param suspicionNanos silence after which a neighbour is suspected
      * @param tokenLossNanos silence of the token after which it is regenerated; must exceed a rotation
+     * @param graceNanos     silence tolerated from a successor not yet heard, or just back (>= suspicion)
+     * @param probationNanos how long after a start or a return the grace applies
      */
-    public record Timing(long heartbeatNanos, long suspicionNanos, long tokenLossNanos) {
+    public record Timing(long heartbeatNanos, long suspicionNanos, long tokenLossNanos, long graceNanos,
+            long probationNanos) {
+        /** Sim-style timing: the grace is the suspicion timeout and there is no probation. */
+        public Timing(long heartbeatNanos, long suspicionNanos, long tokenLossNanos) {
+            this(heartbeatNanos, suspicionNanos, tokenLossNanos, suspicionNanos, 0);
+        }
+
         /** {@code base} with this timing (its successor count and detector kept). */
         public RecoveryConfig applyTo(RecoveryConfig base) {
             return new RecoveryConfig(heartbeatNanos, suspicionNanos, tokenLossNanos, base.successors(), base.detector(),
-                    base.phiThreshold());
+                    base.phiThreshold(), Math.max(graceNanos, suspicionNanos), probationNanos);
         }
 
-        /** {@code hb=10ms,suspect=50ms,loss=200ms}: the keys of {@link RecoveryConfig#spec()}. */
+        /** {@code hb=10ms,suspect=50ms,loss=200ms[,grace=..,probation=..]}: the keys of {@link RecoveryConfig#spec()}. */
         @Override
         public String toString() {
-            return "hb=" + Durations.format(heartbeatNanos) + ",suspect=" + Durations.format(suspicionNanos) + ",loss="
+            String s = "hb=" + Durations.format(heartbeatNanos) + ",suspect=" + Durations.format(suspicionNanos) + ",loss="
                     + Durations.format(tokenLossNanos);
+            return graceNanos == suspicionNanos && probationNanos == 0 ? s
+                    : s + ",grace=" + Durations.format(graceNanos) + ",probation=" + Durations.format(probationNanos);
         }
     }
 
     /**
      * The default timing on {@code engine} for a ring of {@code n} nodes whose links are bounded by
-     * {@code link} ({@link RunOptions#linkBound}). Today the same rule on every engine: 10 ms heartbeats,
-     * 50 ms suspicion, token loss after max(200 ms, 4 x n x the link's largest latency) so that it exceeds a
-     * rotation. Every command's default timing comes from here, so a per-engine rule (for example from the
-     * calibrated hop latency and the JVM's start-up and GC pauses) is wired in this one method.
+     * {@code link} ({@link RunOptions#linkBound}): the rule of {@link dev.ringlab.node.spec.Timing} (its
+     * javadoc gives it with the measured figure behind each constant). On sim: 10 ms heartbeats, 50 ms
+     * suspicion, token loss after max(200 ms, 4 x n x the link's largest latency). On netty and processes the
+     * timeouts grow with the engine's pause bound (JIT warm-up, scheduling on a loaded host) and a respawned
+     * node's reconnection, and a successor not yet heard gets a grace period during a probation after start.
+     * Every command's default timing comes from here.
      */
     public static Timing timing(ClusterEngine engine, int n, LinkModel link) {
-        long loss = Math.max(200 * MS, Math.multiplyExact(4L * n, link.maxNanos()));
-        return new Timing(10 * MS, 50 * MS, loss);
+        dev.ringlab.node.spec.Timing t = dev.ringlab.node.spec.Timing.forEngine(engine.name(), n, link.maxNanos());
+        return new Timing(t.heartbeatNanos(), t.suspicionNanos(), t.tokenLossNanos(), t.graceNanos(), t.probationNanos());
     }
 
     /**

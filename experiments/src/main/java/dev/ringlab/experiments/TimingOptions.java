@@ -40,6 +40,6 @@ public final class TimingOptions {
         long sus = suspicion != null ? UsageException.durationNanos("--suspicion-timeout", suspicion) : d.suspicionNanos();
         long loss = lossTimeout != null ? UsageException.durationNanos("--loss-timeout", lossTimeout)
                 : Math.max(d.tokenLossNanos(), sus);
-        return new Defaults.Timing(hb, sus, loss);
+        return new Defaults.Timing(hb, sus, loss, Math.max(d.graceNanos(), sus), d.probationNanos());
     }
 }

@@ -249,6 +249,47 @@ class HealingRingSimTest {
         }
     }
 
+    /** The real engines' extra knobs (see Timing): grace 300 ms, probation 1 s; the simulator's defaults have neither. */
+    static final RecoveryConfig PROBATION = CONFIG.withGraceTimeoutNanos(300 * MS).withProbationNanos(1_000 * MS);
+
+    @Test
+    void aSlowSpellDuringProbationIsNotSuspectedButOneAfterItIs() {
+        // Messages to and from node 5 take 80 ms longer for a while: its acks fall silent for about 160 ms.
+        for (long at : new long[] {300 * MS, 1_500 * MS}) {
+            Run run = new Run(8, PROBATION, 5);
+            run.cluster.at(at, () -> run.cluster.slow(5, 80 * MS));
+            run.cluster.at(at + 500 * MS, () -> run.cluster.slow(5, 0));
+            run.runTo(at + 800 * MS);
+            List<Observation.Suspected> s = run.all(Observation.Suspected.class, x -> true);
+            if (at < PROBATION.probationNanos()) {
+                assertTrue(s.isEmpty(), "a slow spell within the first second: " + s);
+            } else {
+                assertFalse(s.isEmpty(), "after probation the suspicion timeout applies again");
+                // The slow node is suspected, and (its own heartbeats slow too) suspects its successors.
+                assertTrue(s.stream().allMatch(x -> x.suspect() == 5 || x.node() == 5), "only the slow node: " + s);
+                assertFalse(run.all(Observation.Suspected.class, x -> x.node() == 4 && x.suspect() == 5).isEmpty());
+            }
+            run.assertOneTokenOnTheLiveRing(run.cluster.now(), "slow spell at " + at / MS + " ms");
+        }
+    }
+
+    @Test
+    void aRespawnedNodeFindsItsStillDeadSuccessorAfterTheGraceAndTheRingHeals() {
+        Run run = new Run(8, PROBATION, 8);
+        run.crashAt(3, 1_200 * MS);
+        run.crashAt(4, 1_200 * MS);
+        run.restartAt(3, 2_000 * MS);
+        run.runTo(2_600 * MS);
+        // Node 3 starts afresh: its successor 4 is on probation, never heard, so 300 ms of silence, not 50.
+        List<Observation.Suspected> by3 = run.all(Observation.Suspected.class, x -> x.node() == 3 && x.atNanos() >= 2_000 * MS);
+        assertEquals(List.of(4), by3.stream().map(Observation.Suspected::suspect).toList());
+        long detect = by3.get(0).atNanos() - 2_000 * MS;
+        assertTrue(detect > 300 * MS && detect <= 300 * MS + CONFIG.heartbeatIntervalNanos(), "detect " + detect / 1e6 + " ms");
+        assertTrue(run.all(Observation.Suspected.class, x -> x.suspect() != 3 && x.suspect() != 4).isEmpty(),
+                "false suspicion");
+        run.assertOneTokenOnTheLiveRing(run.cluster.now(), "node 3 back, node 4 dead");
+    }
+
     @Test
     void thePhiAccrualDetectorAlsoFindsADeadSuccessor() {
         Run run = new Run(8, CONFIG.withPhi(8.0), 7);

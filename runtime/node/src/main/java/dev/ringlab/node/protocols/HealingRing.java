@@ -30,6 +30,22 @@ import java.util.TreeMap;
  * partition, rejoins by itself. A (re)starting node also heartbeats its {@code r} predecessors once, which
  * they take as proof of life: that is how a respawned node announces itself.
  *
+ * <p>What silence cannot tell, on real engines (in the simulator, whose timers fire exactly on time, the
+ * last two never act, and the first acts only with a grace or probation other than the defaults of
+ * {@link RecoveryConfig#defaults()}; {@link dev.ringlab.node.spec.Timing} sets them per engine):
+ * <ul>
+ *   <li>a successor on probation (never heard from since this node started; within
+ *       {@link RecoveryConfig#probationNanos} of this node's start or of its own return from a suspicion)
+ *       gets {@link RecoveryConfig#graceTimeoutNanos}: its link may still be dialling, its JVM still
+ *       starting and compiling;</li>
+ *   <li>time this node itself was paused (its tick came late: a stalled event loop, a GC pause, a process
+ *       the OS did not schedule) is not counted as a successor's silence;</li>
+ *   <li>the limit grows by {@link #STALL_SLACK_FACTOR} times this node's own recent stalls (the largest
+ *       lateness of its ticks, fading linearly over {@link #STALL_MEMORY_NANOS}): processes that share an
+ *       overloaded host stall together, and measured on a 2-core host at load average 15 a successor's
+ *       silence was up to 640 ms while the judging nodes' own ticks came up to 100-530 ms late.</li>
+ * </ul>
+ *
  * <h2>Ring repair</h2>
  * A node passes the token to its current successor: the first of its list it does not suspect
  * ({@link Observation.SuccessorChanged} when that changes). Up to {@code r - 1} dead nodes in a row are
@@ -96,6 +112,11 @@ public final class HealingRing implements Node {
     /** Largest cluster: node ids must fit in {@link #ID_BITS}. */
     public static final int MAX_NODES = 1 << ID_BITS;
 
+    /** Own stalls are remembered this long (fading linearly) when judging successors. */
+    public static final long STALL_MEMORY_NANOS = 10_000_000_000L;
+    /** The suspicion limit grows by this many times this node's own recent stalls. */
+    public static final int STALL_SLACK_FACTOR = 2;
+
     private static final long MS = 1_000_000L;
     private static final byte[] EMPTY = new byte[0];
 
@@ -132,6 +153,11 @@ public final class HealingRing implements Node {
     private Env env;
     private long startedAtNanos;
     private long heartbeatSeq;
+    /** When the last heartbeat tick ran: a tick later than one interval after it measures a local pause. */
+    private long lastTickAtNanos;
+    /** The largest recent lateness of this node's ticks, and when it was measured (see {@link #recentStall}). */
+    private long stallPeakNanos;
+    private long stallPeakAtNanos;
 
     // Token state.
     private long maxEpoch = -1; // highest epoch of a token seen (received or created) here
@@ -274,6 +300,7 @@ public final class HealingRing implements Node {
         this.env = env;
         long now = env.now();
         startedAtNanos = now;
+        lastTickAtNanos = now - config.heartbeatIntervalNanos(); // the first tick runs now, on time
         lastTokenSeenNanos = now;
         for (int i = 0; i < succ.length; i++) {
             detectors[i] = new FailureDetector(config, now);
@@ -319,6 +346,15 @@ public final class HealingRing implements Node {
 
     private void onHeartbeatTimeout() {
         long now = env.now();
+        // How late this tick is: this node was paused that long (never in the simulator, whose timers are
+        // exact), and whatever arrived meanwhile may not have been read yet.
+        long paused = Math.max(0, now - lastTickAtNanos - config.heartbeatIntervalNanos());
+        lastTickAtNanos = now;
+        if (paused > 0 && paused >= recentStall(now)) {
+            stallPeakNanos = paused;
+            stallPeakAtNanos = now;
+        }
+        long slack = STALL_SLACK_FACTOR * recentStall(now);
         heartbeatSeq++;
         Message.Heartbeat h = new Message.Heartbeat(heartbeatSeq, now, epochFloor, digest, successor());
         for (int s : succ) {
@@ -328,7 +364,7 @@ public final class HealingRing implements Node {
         // successor about to be suspected in the same tick.
         boolean[] fresh = null;
         for (int i = 0; i < succ.length; i++) {
-            if (!suspected[i] && detectors[i].suspects(now)) {
+            if (!suspected[i] && detectors[i].suspects(now, paused, slack)) {
                 suspected[i] = true;
                 env.observe(new Observation.Suspected(self, succ[i], now));
                 if (fresh == null) {
@@ -350,8 +386,17 @@ public final class HealingRing implements Node {
             }
         }
         reannounce(now);
-        checkTokenLoss(now);
+        checkTokenLoss(now, paused, slack);
         env.schedule(config.heartbeatIntervalNanos(), this::onHeartbeatTimeout);
+    }
+
+    /** This node's own largest recent stall: the peak lateness of its ticks, fading linearly to 0. */
+    private long recentStall(long now) {
+        long age = now - stallPeakAtNanos;
+        if (stallPeakNanos == 0 || age >= STALL_MEMORY_NANOS) {
+            return 0;
+        }
+        return stallPeakNanos - (long) ((double) stallPeakNanos * age / STALL_MEMORY_NANOS);
     }
 
     private void onHeartbeat(int from, Message.Heartbeat h) {
@@ -589,11 +634,13 @@ public final class HealingRing implements Node {
 
     // ---- the token ------------------------------------------------------------------------------------
 
-    private void checkTokenLoss(long now) {
+    private void checkTokenLoss(long now, long paused, long slack) {
         if (held != null) {
             return;
         }
-        long idle = now - lastTokenSeenNanos;
+        // A token that arrived while this node was paused may be unread: the pause does not count as idle,
+        // and on a host that stalls this node the token stalls too (the slack; both 0 in the simulator).
+        long idle = now - paused - slack - lastTokenSeenNanos;
         long loss = config.tokenLossTimeoutNanos();
         // A node no predecessor reaches (a respawned node whose predecessors have not reconnected yet, the
         // minority side of a partition) cannot tell a lost token from one that just cannot get to it.

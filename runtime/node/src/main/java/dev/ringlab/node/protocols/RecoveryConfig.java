@@ -20,9 +20,20 @@ import java.util.Objects;
  * @param detector               which failure detector judges heartbeat silence
  * @param phiThreshold           {@link Detector#PHI}: suspect when phi exceeds this (8: about one false
  *                               suspicion in 10^8 heartbeat gaps under the fitted normal distribution)
+ * @param graceTimeoutNanos      a successor on probation is suspected only after this much silence (at
+ *                               least the suspicion timeout, which is the default). A successor is on
+ *                               probation until this node first hears from it after starting, and for
+ *                               {@code probationNanos} after this node starts and after the successor comes
+ *                               back from a suspicion: on real engines a (re)started node's first heartbeats
+ *                               wait for links still dialling and for peers still starting, and a JVM that
+ *                               just started stalls while it loads and compiles code; silence then says
+ *                               little about the peer (see {@link dev.ringlab.node.spec.Timing}). Spec key
+ *                               {@code grace}, printed only when it differs from the suspicion timeout
+ * @param probationNanos         see {@code graceTimeoutNanos}; 0 (the default): probation ends at first
+ *                               contact. Spec key {@code probation}, printed only when not 0
  */
 public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutNanos, long tokenLossTimeoutNanos,
-        int successors, Detector detector, double phiThreshold) {
+        int successors, Detector detector, double phiThreshold, long graceTimeoutNanos, long probationNanos) {
 
     /** The failure detectors a node can run on heartbeat acks. */
     public enum Detector {
@@ -36,7 +47,9 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
     }
 
     public static final String SPEC_PREFIX = "healing";
-    public static final String FORMS = "healing[:hb=D,suspect=D,loss=D,r=R,phi=T] (D a duration such as 10ms; "
+    public static final String FORMS = "healing[:hb=D,suspect=D,grace=D,probation=D,loss=D,r=R,phi=T] (D a duration "
+            + "such as 10ms; grace=D: the suspicion timeout of a successor on probation (until first contact, and "
+            + "probation=D after a start or a return), default the suspicion timeout; "
             + "phi=T selects the phi-accrual detector with threshold T)";
 
     public RecoveryConfig {
@@ -47,6 +60,17 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
         if (suspicionTimeoutNanos < heartbeatIntervalNanos) {
             throw new IllegalArgumentException("suspicion timeout (" + suspicionTimeoutNanos
                     + " ns) must be at least the heartbeat interval (" + heartbeatIntervalNanos + " ns)");
+        }
+        if (graceTimeoutNanos < suspicionTimeoutNanos) {
+            throw new IllegalArgumentException("grace timeout (" + graceTimeoutNanos
+                    + " ns) must be at least the suspicion timeout (" + suspicionTimeoutNanos + " ns)");
+        }
+        if (graceTimeoutNanos > Long.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("grace timeout too long: " + graceTimeoutNanos + " ns");
+        }
+        if (probationNanos < 0 || probationNanos > Long.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("probation must be in 0.." + Long.MAX_VALUE / 4 + " ns, got "
+                    + probationNanos + " ns");
         }
         if (tokenLossTimeoutNanos < suspicionTimeoutNanos) {
             throw new IllegalArgumentException("token-loss timeout (" + tokenLossTimeoutNanos
@@ -63,44 +87,75 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
         }
     }
 
-    /** 10 ms heartbeats, 50 ms suspicion timeout, 200 ms token-loss timeout, r = 3, timeout detector. */
+    /** Without a grace: a successor on probation is judged by the suspicion timeout too, and probation ends at first contact. */
+    public RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutNanos, long tokenLossTimeoutNanos,
+            int successors, Detector detector, double phiThreshold) {
+        this(heartbeatIntervalNanos, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors, detector, phiThreshold,
+                suspicionTimeoutNanos, 0);
+    }
+
+    /**
+     * 10 ms heartbeats, 50 ms suspicion timeout (and first contact), 200 ms token-loss timeout, r = 3, timeout
+     * detector: the simulator's timing ({@link dev.ringlab.node.spec.Timing#forEngine} gives each engine's).
+     */
     public static RecoveryConfig defaults() {
         return new RecoveryConfig(10_000_000L, 50_000_000L, 200_000_000L, 3, Detector.TIMEOUT, 8.0);
     }
 
     public RecoveryConfig withHeartbeatIntervalNanos(long v) {
-        return new RecoveryConfig(v, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors, detector, phiThreshold);
+        return new RecoveryConfig(v, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors, detector, phiThreshold,
+                graceTimeoutNanos, probationNanos);
     }
 
+    /** A new suspicion timeout; a grace timeout that was the old suspicion timeout follows it. */
     public RecoveryConfig withSuspicionTimeoutNanos(long v) {
-        return new RecoveryConfig(heartbeatIntervalNanos, v, tokenLossTimeoutNanos, successors, detector, phiThreshold);
+        long first = graceTimeoutNanos == suspicionTimeoutNanos ? v : Math.max(v, graceTimeoutNanos);
+        return new RecoveryConfig(heartbeatIntervalNanos, v, tokenLossTimeoutNanos, successors, detector, phiThreshold,
+                first, probationNanos);
+    }
+
+    public RecoveryConfig withGraceTimeoutNanos(long v) {
+        return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors,
+                detector, phiThreshold, v, probationNanos);
+    }
+
+    public RecoveryConfig withProbationNanos(long v) {
+        return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors,
+                detector, phiThreshold, graceTimeoutNanos, v);
     }
 
     public RecoveryConfig withTokenLossTimeoutNanos(long v) {
-        return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, v, successors, detector, phiThreshold);
+        return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, v, successors, detector, phiThreshold,
+                graceTimeoutNanos, probationNanos);
     }
 
     public RecoveryConfig withSuccessors(int r) {
         return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, tokenLossTimeoutNanos, r, detector,
-                phiThreshold);
+                phiThreshold, graceTimeoutNanos, probationNanos);
     }
 
     /** The phi-accrual detector with {@code threshold}. */
     public RecoveryConfig withPhi(double threshold) {
         return new RecoveryConfig(heartbeatIntervalNanos, suspicionTimeoutNanos, tokenLossTimeoutNanos, successors,
-                Detector.PHI, threshold);
+                Detector.PHI, threshold, graceTimeoutNanos, probationNanos);
     }
 
-    /** The protocol spec, e.g. {@code healing:hb=10ms,suspect=50ms,loss=200ms,r=3}; {@link #parse} gives this record back. */
+    /**
+     * The protocol spec, e.g. {@code healing:hb=10ms,suspect=50ms,loss=200ms,r=3} ({@code grace=D} and
+     * {@code probation=D} after {@code suspect} only when they are not the defaults, so specs written before
+     * they existed are unchanged); {@link #parse} gives this record back.
+     */
     public String spec() {
         String s = SPEC_PREFIX + ":hb=" + format(heartbeatIntervalNanos) + ",suspect=" + format(suspicionTimeoutNanos)
+                + (graceTimeoutNanos != suspicionTimeoutNanos ? ",grace=" + format(graceTimeoutNanos) : "")
+                + (probationNanos != 0 ? ",probation=" + format(probationNanos) : "")
                 + ",loss=" + format(tokenLossTimeoutNanos) + ",r=" + successors;
         return detector == Detector.PHI ? s + ",phi=" + phiThreshold : s;
     }
 
     /**
-     * Parses {@code healing} (the defaults) or {@code healing:KEY=VALUE,...} with keys hb, suspect, loss, r,
-     * phi; missing keys keep their defaults.
+     * Parses {@code healing} (the defaults) or {@code healing:KEY=VALUE,...} with keys hb, suspect, grace,
+     * probation, loss, r, phi; missing keys keep their defaults (a missing grace is the suspicion timeout).
      *
      * @throws IllegalArgumentException naming the bad part and {@link #FORMS}
      */
@@ -117,6 +172,8 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
         long hb = c.heartbeatIntervalNanos;
         long suspect = c.suspicionTimeoutNanos;
         long loss = c.tokenLossTimeoutNanos;
+        long grace = -1;
+        long probation = c.probationNanos;
         int r = c.successors;
         Detector detector = c.detector;
         double phi = c.phiThreshold;
@@ -131,6 +188,8 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
                 switch (key) {
                     case "hb" -> hb = nanos(value);
                     case "suspect" -> suspect = nanos(value);
+                    case "grace" -> grace = nanos(value);
+                    case "probation" -> probation = nanos(value);
                     case "loss" -> loss = nanos(value);
                     case "r" -> r = Integer.parseInt(value);
                     case "phi" -> {
@@ -143,7 +202,7 @@ public record RecoveryConfig(long heartbeatIntervalNanos, long suspicionTimeoutN
                 throw new IllegalArgumentException("bad value '" + value + "' for " + key + " in '" + spec + "'");
             }
         }
-        return new RecoveryConfig(hb, suspect, loss, r, detector, phi);
+        return new RecoveryConfig(hb, suspect, loss, r, detector, phi, grace < 0 ? suspect : grace, probation);
     }
 
     private static long nanos(String text) {
