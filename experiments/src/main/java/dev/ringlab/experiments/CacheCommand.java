@@ -290,7 +290,12 @@ public final class CacheCommand implements Callable<Integer> {
                     ring.detector(), ring.phiThreshold(), keys.contains("grace") ? ring.graceTimeoutNanos()
                             : Math.max(timing.graceNanos(), keys.contains("suspect") ? ring.suspicionTimeoutNanos() : 0),
                     keys.contains("probation") ? ring.probationNanos() : timing.probationNanos());
-            return c.withRing(ring);
+            // The cache's own rule (Timing.cache): a write to a dead replica waits for the ring to replace it,
+            // so the write timeout is at least three suspicion timeouts and the deadline two write timeouts.
+            long write = keys.contains("write") ? c.writeTimeoutNanos()
+                    : Math.max(c.writeTimeoutNanos(), 3 * ring.suspicionTimeoutNanos());
+            long deadline = keys.contains("deadline") ? c.deadlineNanos() : Math.max(c.deadlineNanos(), 2 * write);
+            return new CacheConfig(ring, c.retryNanos(), c.replicaRetryNanos(), write, deadline);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config", e.getMessage());
         }

@@ -600,9 +600,17 @@ public final class ProcessCluster implements Cluster {
         tellAll("loss " + probability);
     }
 
+    /**
+     * Sends {@code line} to every child, then waits until each applied it ({@link #syncCounters}: a child
+     * answers the counters request only after every stdin line before it), so a fault takes effect at the
+     * caller's now, as the cluster contract says, and a message sent right after it meets it.
+     */
     private void tellAll(String line) {
         for (int v = 0; v < n; v++) {
             command(v, line);
+        }
+        if (started) {
+            syncCounters();
         }
     }
 
