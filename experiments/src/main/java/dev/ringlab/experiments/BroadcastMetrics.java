@@ -1,5 +1,6 @@
 package dev.ringlab.experiments;
 
+import dev.ringlab.node.check.Quantiles;
 import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Observation;
 import java.util.Arrays;
@@ -197,8 +198,7 @@ public final class BroadcastMetrics implements Consumer<Observation> {
         if (sorted.length == 0) {
             return Double.NaN;
         }
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.max(0, rank - 1)] / 1e6;
+        return Quantiles.nearestRank(sorted, p) / 1e6;
     }
 
     /**

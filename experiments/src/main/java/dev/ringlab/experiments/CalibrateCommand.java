@@ -1,5 +1,6 @@
 package dev.ringlab.experiments;
 
+import dev.ringlab.node.check.Quantiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -243,8 +244,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     static long quantile(long[] sorted, double p) {
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+        return Quantiles.nearestRank(sorted, p);
     }
 
     static final int FLOOD_BROADCASTS = 40;

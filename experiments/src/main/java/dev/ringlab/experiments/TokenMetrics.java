@@ -1,5 +1,6 @@
 package dev.ringlab.experiments;
 
+import dev.ringlab.node.check.Quantiles;
 import dev.ringlab.node.Observation;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -246,8 +247,7 @@ public final class TokenMetrics implements Consumer<Observation> {
         if (sorted.length == 0) {
             return -1;
         }
-        int rank = (int) Math.ceil(p * sorted.length);
-        return sorted[Math.max(0, rank - 1)];
+        return Quantiles.nearestRank(sorted, p);
     }
 
     private static long max(long[] sorted) {

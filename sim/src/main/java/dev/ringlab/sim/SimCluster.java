@@ -1,5 +1,6 @@
 package dev.ringlab.sim;
 
+import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Env;
@@ -207,9 +208,7 @@ public final class SimCluster implements Cluster {
 
     /** SplitMix64's finaliser: a bijective 64-bit mix (Steele, Lea, Flood 2014). */
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix.mix64(z);
     }
 
     public SimConfig config() {

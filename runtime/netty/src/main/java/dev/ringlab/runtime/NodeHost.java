@@ -1,5 +1,6 @@
 package dev.ringlab.runtime;
 
+import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
@@ -284,9 +285,7 @@ public final class NodeHost {
     }
 
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
+        return SplitMix.mix64(z);
     }
 
     @Override

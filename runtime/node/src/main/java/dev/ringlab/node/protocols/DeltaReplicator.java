@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.MessageCodec;
@@ -741,10 +742,7 @@ public abstract class DeltaReplicator implements Node {
         private Hashes() {}
 
         static long mix(long h, long v) {
-            long z = h * 0x9E3779B97F4A7C15L + v + 0x632BE59BD9B4E019L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            return z ^ (z >>> 31);
+            return SplitMix.mix64(h * SplitMix.GOLDEN_GAMMA + v + 0x632BE59BD9B4E019L);
         }
 
         static long of(String s) {

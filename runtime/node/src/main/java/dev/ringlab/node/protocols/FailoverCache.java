@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.CacheMessage;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.ForwardingEnv;
@@ -236,10 +237,7 @@ public final class FailoverCache implements Node {
     }
 
     private static long mix(long z) {
-        z += 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix.mix64(z + SplitMix.GOLDEN_GAMMA);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ringlab.node.protocols;
 
+import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
@@ -605,9 +606,7 @@ public final class HealingRing implements Node {
     }
 
     private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix.mix64(z);
     }
 
     /** How many lower ids this node believes alive: 0 for the anchor, the lowest id it believes alive. */
