@@ -299,7 +299,9 @@ public final class RecoverCommand implements Callable<Integer> {
                     if (repairAt[0] < 0 && watch.fullRotationAt() >= 0) {
                         repairAt[0] = watch.fullRotationAt();
                     }
-                    watch.restarted(node, at);
+                    // The node is back from the call's start: on a real engine the new incarnation may run,
+                    // and be observed, before the call returns.
+                    watch.restarted(node, at - call);
                     if (firstRestart[0] < 0) {
                         firstRestart[0] = at;
                     }

@@ -239,8 +239,6 @@ abstract class ReplicaCommand implements Callable<Integer> {
                     watch.crashed(node);
                     crashed.add(node);
                     crashes[0]++;
-                } else if (kind == FaultPlan.Kind.RESTART) {
-                    watch.restarted(node);
                 }
             });
             long scheduleEnd = origin + Math.max(spanNanos, plan.endNanos());

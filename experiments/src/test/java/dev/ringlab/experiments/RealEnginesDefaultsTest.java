@@ -69,8 +69,9 @@ class RealEnginesDefaultsTest {
             long repairedAt = watch.fullRotationAt();
             cluster.runUntil(() -> false, Math.max(0, crashCall + S - cluster.now()));
 
-            cluster.restart(VICTIM);
+            // Back from the call's start: the new incarnation may run (and be observed) before the call returns.
             long restarted = cluster.now();
+            cluster.restart(VICTIM);
             watch.restarted(VICTIM, restarted);
             watch.markRotations(restarted);
             assertTrue(cluster.runUntil(() -> watch.live() == N && watch.fullRotationAt() >= 0, 30 * S),

@@ -160,7 +160,6 @@ class ConfigBusSimTest {
 
         void restart(int node) {
             cluster.restart(node);
-            watch.restarted(node);
         }
 
         boolean converge(long timeoutNanos) {
@@ -370,8 +369,6 @@ class ConfigBusSimTest {
         plan.applyTo(run.cluster, origin, (kind, node, at, call) -> {
             if (kind == FaultPlan.Kind.CRASH) {
                 run.watch.crashed(node);
-            } else if (kind == FaultPlan.Kind.RESTART) {
-                run.watch.restarted(node);
             }
         });
         int ops = 10 + r.nextInt(40);

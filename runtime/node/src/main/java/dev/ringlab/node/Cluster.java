@@ -54,10 +54,17 @@ public interface Cluster extends AutoCloseable {
     /** Delivers client request {@code m} to {@code node} as if from {@link Env#CLIENT}. Dropped if it is down. */
     void inject(int node, Message m);
 
-    /** Kills {@code node} without warning: its state and its in-flight messages are lost. */
+    /**
+     * Kills {@code node} without warning: its state and its in-flight messages are lost. When this returns,
+     * every observation the dead incarnation made has reached the observers, and it makes no more: an
+     * observation of {@code node} that an observer sees after this call is its next incarnation's.
+     */
     void crash(int node);
 
-    /** Brings a crashed {@code node} back as a fresh instance from the {@link Protocol}. */
+    /**
+     * Brings a crashed {@code node} back as a fresh instance from the {@link Protocol}. On a real engine the
+     * new incarnation may run, and its observations reach the observers, before this call returns.
+     */
     void restart(int node);
 
     /** True unless {@code node} is crashed. */

@@ -37,7 +37,6 @@ public final class ReplicaWatch implements Consumer<Observation> {
     private final long[] hashDeltas;
     private final boolean[] hashKnown;
     private final boolean[] everCrashed;
-    private final boolean[] down;
     /** Per node incarnation (a dot with seq 0), its latest cumulative [messages, bytes] report. */
     private final Map<Message.Dot, long[]> traffic = new TreeMap<>(DeltaReplicator.DOT_ORDER);
     private long lastChangeNanos;
@@ -51,31 +50,26 @@ public final class ReplicaWatch implements Consumer<Observation> {
         hashDeltas = new long[n];
         hashKnown = new boolean[n];
         everCrashed = new boolean[n];
-        down = new boolean[n];
     }
 
-    /** The control side crashed {@code node}: what it applied no longer counts. */
+    /**
+     * The control side crashed {@code node} (call it when {@link dev.ringlab.node.Cluster#crash} has returned):
+     * what it applied no longer counts, and every observation of {@code node} from now on is its next
+     * incarnation's. A restart needs no call: on a real engine the new incarnation may apply deltas before
+     * {@link dev.ringlab.node.Cluster#restart} returns, and those count.
+     */
     public synchronized void crashed(int node) {
         everCrashed[node] = true;
-        down[node] = true;
         hashKnown[node] = false;
         for (long[] at : appliedAt.values()) {
             at[node] = -1;
         }
     }
 
-    /** The control side restarted {@code node} (a fresh, empty instance). */
-    public synchronized void restarted(int node) {
-        down[node] = false;
-    }
-
     @Override
     public synchronized void accept(Observation o) {
         switch (o) {
             case Observation.DeltaApplied a -> {
-                if (down[a.node()]) {
-                    return; // a report the crashed incarnation sent before it died, arriving late
-                }
                 Message.Dot dot = new Message.Dot(a.origin(), a.incarnation(), a.seq());
                 if (a.node() == a.origin()) {
                     created.putIfAbsent(dot, new long[] {a.atNanos(), a.op()});
@@ -95,9 +89,6 @@ public final class ReplicaWatch implements Consumer<Observation> {
                 replicaOf.put(new Message.Dot(k.node(), k.incarnation(), k.seq()), k.replica());
             }
             case Observation.StateHash h -> {
-                if (down[h.node()]) {
-                    return;
-                }
                 hash[h.node()] = h.hash();
                 hashDeltas[h.node()] = h.deltas();
                 hashKnown[h.node()] = true;
