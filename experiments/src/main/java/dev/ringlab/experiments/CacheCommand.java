@@ -55,7 +55,10 @@ import picocli.CommandLine.Spec;
             "verified_keys, takeover_ms (crash to the first answer for a dead owner's key served by another node),",
             "handback_ms (restart to the owner serving its keys again: its CacheRecovered), handback_serve_ms",
             "(restart to the first answer it served for one of its keys), ops_per_s (answered operations per",
-            "second of engine time), latency_ms {p50,p99}, ops_phase_ms, dropped, trace_hash, wall_ms; null where",
+            "second of engine time), latency_ms {p50,p99}, ops_phase_ms, dropped, the ring's health as 'ringlab",
+            "recover' measures it: false_suspicions (of a node that was not down), tokens_max_after_repair (most",
+            "token epochs at once from the first full rotation after the last fault through a tail of 5/4 token-loss",
+            "timeouts), tokens_created; trace_hash, wall_ms; null where",
             "nothing was measured. On real engines the driver polls about every millisecond, which bounds",
             "ops_per_s to about --clients per millisecond."
         })
@@ -162,6 +165,7 @@ public final class CacheCommand implements Callable<Integer> {
         CacheWorkload.Report r;
         Long traceHash;
         long dropped;
+        Map<String, Object> ringHealth = new LinkedHashMap<>();
         try (Cluster cluster = run.build(run.spec(overlay, protocol, plan))) {
             err.println("ringlab cache: " + run.effective(plan, effective) + " nodes=" + n + " keys=" + keys + " ops=" + ops
                     + " get_ratio=" + getRatio + " clients=" + clients + " value_bytes=" + valueBytes + " crash="
@@ -171,8 +175,11 @@ public final class CacheCommand implements Callable<Integer> {
             err.flush();
             CacheWorkload workload = new CacheWorkload(cluster, options);
             cluster.addObserver(workload);
+            RingHealth health = new RingHealth(cluster);
+            workload.onFault(health);
             cluster.start();
-            plan.applyTo(cluster, cluster.now(), (kind, node, at, call) -> {});
+            health.mark();
+            plan.applyTo(cluster, cluster.now(), health);
             try {
                 r = workload.run();
             } catch (IllegalStateException e) {
@@ -180,6 +187,8 @@ public final class CacheCommand implements Callable<Integer> {
                 err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
+            health.tail(cacheConfig.ring().tokenLossTimeoutNanos(), timeoutNanos);
+            health.report(ringHealth);
             traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
             dropped = cluster.stats().messagesDropped();
         }
@@ -224,6 +233,7 @@ public final class CacheCommand implements Callable<Integer> {
             o.put("latency_ms", lat);
             o.put("ops_phase_ms", num(r.opsPhaseMs()));
             o.put("dropped", dropped);
+            o.putAll(ringHealth);
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("wall_ms", wallMs);
             out.println(new ObjectMapper().writeValueAsString(o));
@@ -245,6 +255,9 @@ public final class CacheCommand implements Callable<Integer> {
                     r.handbackServeMs());
             out.printf(Locale.ROOT, "  ops_per_s                 %.1f  (latency_ms p50 %.3f p99 %.3f)%n", r.opsPerS(),
                     r.latencyMsP50(), r.latencyMsP99());
+            out.printf(Locale.ROOT, "  ring health               false_suspicions %s  tokens_max_after_repair %s  tokens_created %s%n",
+                    ringHealth.get("false_suspicions"), orDash(ringHealth.get("tokens_max_after_repair")),
+                    ringHealth.get("tokens_created"));
             out.printf(Locale.ROOT, "  trace_hash                %s   wall_ms %.1f%n",
                     traceHash == null ? "-" : String.format("%016x", traceHash), wallMs);
         }
@@ -299,5 +312,9 @@ public final class CacheCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config", e.getMessage());
         }
+    }
+
+    private static Object orDash(Object x) {
+        return x == null ? "-" : x;
     }
 }

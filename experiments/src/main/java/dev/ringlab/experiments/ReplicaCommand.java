@@ -182,9 +182,6 @@ abstract class ReplicaCommand implements Callable<Integer> {
         }
         planned.addAll(run.faults(n).faults());
         FaultPlan plan = new FaultPlan(planned);
-        // Nodes the plan crashes: a suspicion of any other node is false.
-        Set<Integer> planCrashes = new TreeSet<>();
-        plan.faults().stream().filter(f -> f.kind() == FaultPlan.Kind.CRASH).forEach(f -> planCrashes.add(f.node()));
 
         ReplicaWatch watch = new ReplicaWatch(n);
         long wallStart = System.nanoTime();
@@ -196,13 +193,12 @@ abstract class ReplicaCommand implements Callable<Integer> {
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(watch);
-            // Ring health: a suspicion of a node that was never crashed makes the bus skip it until it is cleared.
-            AtomicInteger falseSuspicions = new AtomicInteger();
+            // Ring health, as recover measures it: a false suspicion makes the bus skip a live node until it is
+            // cleared; a second token doubles the traffic.
+            RingHealth health = ring ? new RingHealth(cluster) : null;
             long[] hops = {0, 0}; // the ring token's measured hop latency: what one link costs on this engine now
             cluster.addObserver(ob -> {
-                if (ob instanceof dev.ringlab.node.Observation.Suspected s && !planCrashes.contains(s.suspect())) {
-                    falseSuspicions.incrementAndGet();
-                } else if (ob instanceof dev.ringlab.node.Observation.TokenArrived a) {
+                if (ob instanceof dev.ringlab.node.Observation.TokenArrived a) {
                     synchronized (hops) {
                         hops[0] += a.hopNanos();
                         hops[1]++;
@@ -212,6 +208,9 @@ abstract class ReplicaCommand implements Callable<Integer> {
             cluster.start();
             cluster.runFor(WARMUP_NANOS); // connections, and on the ring the first heartbeats and token
             long origin = cluster.now();
+            if (health != null) {
+                health.mark();
+            }
             SplittableRandom ops = new SplittableRandom(run.seed() ^ 0x0B5L);
             AtomicInteger issued = new AtomicInteger();
             AtomicInteger dropped = new AtomicInteger();
@@ -240,6 +239,9 @@ abstract class ReplicaCommand implements Callable<Integer> {
                     crashed.add(node);
                     crashes[0]++;
                 }
+                if (health != null) {
+                    health.applied(kind, node, at, call);
+                }
             });
             long scheduleEnd = origin + Math.max(spanNanos, plan.endNanos());
             long quietNanos = 2 * aeNanos;
@@ -261,6 +263,10 @@ abstract class ReplicaCommand implements Callable<Integer> {
             // One more anti-entropy round, so that every node reports its final traffic.
             cluster.runFor(aeNanos + aeNanos / 2);
             boolean converged = watch.converged(cluster::alive);
+            long engineNanos = cluster.now() - origin;
+            if (health != null) {
+                health.tail(settings.ring().tokenLossTimeoutNanos(), timeoutNanos);
+            }
             long wallNanos = System.nanoTime() - wallStart;
             java.util.function.IntPredicate stable = v -> cluster.alive(v) && !watch.everCrashed(v);
             long created = watch.deltasCreated();
@@ -309,14 +315,20 @@ abstract class ReplicaCommand implements Callable<Integer> {
             o.put("bytes_per_delta", created == 0 ? null : round((double) watch.appBytes() / created));
             o.put("cluster_msgs_per_delta", created == 0 ? null : round((double) cluster.stats().messagesSent() / created));
             o.put("dropped", cluster.stats().messagesDropped());
-            o.put("false_suspicions", ring ? falseSuspicions.get() : null);
+            if (health != null) {
+                health.report(o);
+            } else {
+                o.put("false_suspicions", null);
+                o.put("tokens_max_after_repair", null);
+                o.put("tokens_created", null);
+            }
             synchronized (hops) {
                 o.put("token_hop_ms_mean", hops[1] == 0 ? null : round(hops[0] / 1e6 / hops[1]));
             }
             report(o, watch, stable);
             o.put("settle_ms", lastOpAt[0] < 0 || convergedAt[0] < 0 ? null : (convergedAt[0] - lastOpAt[0]) / 1e6);
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
-            o.put("engine_time_ms", (cluster.now() - origin) / 1e6);
+            o.put("engine_time_ms", engineNanos / 1e6);
             o.put("wall_ms", wallNanos / 1e6);
             print(out, o);
             if (!(converged && done) || !lost.isEmpty()) {

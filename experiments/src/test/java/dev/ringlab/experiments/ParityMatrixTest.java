@@ -279,6 +279,8 @@ class ParityMatrixTest {
                 assertEquals(0, j.get("lost_deltas").asInt(), r.why());
                 assertEquals(20, j.get("operations_issued").asInt(), r.why());
                 assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
+                assertEquals(0, j.get("false_suspicions").asInt(), r.why());
+                assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
             });
         }
     }
@@ -290,6 +292,8 @@ class ParityMatrixTest {
             assertEquals(0, j.get("lost_acknowledged_writes").asLong(), r.why());
             assertEquals(50, j.get("verified_keys").asLong(), r.why());
             assertTrue(j.get("hit_rate").asDouble() > 0.9, r.why());
+            assertEquals(0, j.get("false_suspicions").asInt(), r.why());
+            assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
         });
     }
 

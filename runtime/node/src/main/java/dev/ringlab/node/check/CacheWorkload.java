@@ -158,6 +158,7 @@ public final class CacheWorkload implements Consumer<Observation> {
     private long hitsDeadOwner;
     private long answeredOps;
     private final Map<Long, long[]> reads = new HashMap<>(); // verify phase: key -> {hit, version, digest}
+    private dev.ringlab.node.spec.FaultPlan.Listener faultListener = (kind, node, at, call) -> {};
 
     /** A workload on {@code cluster}: add it as an observer before the cluster starts, then {@link #run}. */
     public CacheWorkload(Cluster cluster, Options options) {
@@ -170,6 +171,14 @@ public final class CacheWorkload implements Consumer<Observation> {
         this.random = new SplittableRandom(options.seed() ^ 0x5EEDCACEL);
         this.recovered = new boolean[n];
         this.deadInView = new int[n];
+    }
+
+    /**
+     * Hears the workload's own crash and restart as they are applied (after each call returns, with the call's
+     * duration), as a {@link dev.ringlab.node.spec.FaultPlan} listener hears a plan's; call before {@link #run}.
+     */
+    public void onFault(dev.ringlab.node.spec.FaultPlan.Listener listener) {
+        this.faultListener = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -277,12 +286,16 @@ public final class CacheWorkload implements Consumer<Observation> {
     private void crash() {
         crashedNanos = cluster.now();
         cluster.crash(options.crashNode());
+        long now = cluster.now();
+        faultListener.applied(dev.ringlab.node.spec.FaultPlan.Kind.CRASH, options.crashNode(), now, now - crashedNanos);
     }
 
     private void restart() {
         restartedNanos = cluster.now();
         recovered[options.crashNode()] = false;
         cluster.restart(options.crashNode());
+        long now = cluster.now();
+        faultListener.applied(dev.ringlab.node.spec.FaultPlan.Kind.RESTART, options.crashNode(), now, now - restartedNanos);
     }
 
     private boolean down(long atNanos) {
