@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
             "payload at their origin, dropped after a rotation) or go hop by hop along the live successor (--via hop);",
             "on an expander (random-regular:4, ...) they are flooded. Both run anti-entropy every --ae. --crash K crashes K seeded",
             "nodes halfway through (--crash-at), --respawn-after D brings them back; --faults adds a plan (times from the first",
-            "operation, after a 300 ms warm-up on every engine). On the ring, --heartbeat, --suspicion-timeout and",
+            "operation, after a warm-up: 300 ms, on the ring at least the detectors' probation). On the ring, --heartbeat, --suspicion-timeout and",
             "--loss-timeout default to the engine's timing (printed with the run's options); --via, --successors and the",
             "timing flags are ring-only and refused on an expander.",
             "",

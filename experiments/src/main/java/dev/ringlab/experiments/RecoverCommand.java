@@ -270,11 +270,17 @@ public final class RecoverCommand implements Callable<Integer> {
                 }
             });
             cluster.start();
-            watch.markRotations(cluster.now());
+            long started = cluster.now();
+            watch.markRotations(started);
             if (!cluster.runUntil(() -> watch.fullRotations() >= 2, 10_000 * MS)) {
                 err.println("ringlab recover: the ring did not complete two rotations within 10 s of engine time");
                 err.println("replay: " + Replay.line(spec, run));
                 return 1;
+            }
+            // Faults start once the detectors' start-up probation is over (real engines; 0 on sim), so that
+            // detect_ms measures the steady-state suspicion timeout, not the start-up grace.
+            if (cluster.now() - started < t.probationNanos()) {
+                cluster.runFor(started + t.probationNanos() - cluster.now());
             }
             long origin = cluster.now();
             long[] firstCrash = {-1};

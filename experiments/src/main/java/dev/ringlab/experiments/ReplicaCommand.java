@@ -41,7 +41,11 @@ import picocli.CommandLine.Spec;
  */
 abstract class ReplicaCommand implements Callable<Integer> {
     static final long MS = 1_000_000L;
-    /** Run before the first operation on every engine: connections, the first heartbeats and the ring's token. */
+    /**
+     * Run before the first operation on every engine: connections, the first heartbeats and the ring's token;
+     * on the ring at least the detectors' start-up probation (real engines), so that a crash meets the
+     * steady-state suspicion timeout.
+     */
     static final long WARMUP_NANOS = 300 * MS;
 
     @Spec
@@ -183,13 +187,14 @@ abstract class ReplicaCommand implements Callable<Integer> {
         planned.addAll(run.faults(n).faults());
         FaultPlan plan = new FaultPlan(planned);
 
+        long warmupNanos = ring ? Math.max(WARMUP_NANOS, t.probationNanos()) : WARMUP_NANOS;
         ReplicaWatch watch = new ReplicaWatch(n);
         long wallStart = System.nanoTime();
         Map<String, Object> o = new LinkedHashMap<>();
         try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
             err.println("ringlab " + name() + ": " + run.effective(plan, t) + " topology=" + topology + " overlay="
                     + overlay.spec() + " nodes=" + n + " protocol=" + proto.spec() + " operations=" + k + " rate=" + rate
-                    + "/s warmup_ms=" + WARMUP_NANOS / MS);
+                    + "/s warmup_ms=" + warmupNanos / MS);
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(watch);
@@ -206,7 +211,7 @@ abstract class ReplicaCommand implements Callable<Integer> {
                 }
             });
             cluster.start();
-            cluster.runFor(WARMUP_NANOS); // connections, and on the ring the first heartbeats and token
+            cluster.runFor(warmupNanos); // connections, and on the ring the first heartbeats and token
             long origin = cluster.now();
             if (health != null) {
                 health.mark();
