@@ -58,7 +58,7 @@ import picocli.CommandLine.Spec;
             "second of engine time), latency_ms {p50,p99}, ops_phase_ms, dropped, the ring's health as 'ringlab",
             "recover' measures it: false_suspicions (of a node that was not down), tokens_max_after_repair (most",
             "token epochs at once from the first full rotation after the last fault through a tail of 5/4 token-loss",
-            "timeouts), tokens_created; trace_hash, wall_ms; null where",
+            "timeouts), tokens_created, token_creations (node@ms from the start); trace_hash, wall_ms; null where",
             "nothing was measured. On real engines the driver polls about every millisecond, which bounds",
             "ops_per_s to about --clients per millisecond."
         })

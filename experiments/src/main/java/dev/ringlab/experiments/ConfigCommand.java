@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
             "ring health as 'ringlab recover' measures it (ring only, null on an expander): false_suspicions (of a node",
             "that was not down), tokens_max_after_repair (most token epochs at once from the first full rotation",
             "after the last fault, or after the start, through a tail of 5/4 --loss-timeout), tokens_created,",
-            "token_hop_ms_mean; keys, settle_ms (last operation to convergence), trace_hash (sim), engine_time_ms",
+            "token_creations (node@ms from the first operation), token_hop_ms_mean; keys, settle_ms (last operation to",
+            "convergence), trace_hash (sim), engine_time_ms",
             "(first operation to convergence plus one anti-entropy round; the ring-health tail is not in it), wall_ms.",
             "Exit 1 if the live nodes did not converge or an acknowledged delta was lost."
         })

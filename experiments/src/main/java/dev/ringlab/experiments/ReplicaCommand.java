@@ -326,6 +326,7 @@ abstract class ReplicaCommand implements Callable<Integer> {
                 o.put("false_suspicions", null);
                 o.put("tokens_max_after_repair", null);
                 o.put("tokens_created", null);
+                o.put("token_creations", null);
             }
             synchronized (hops) {
                 o.put("token_hop_ms_mean", hops[1] == 0 ? null : round(hops[0] / 1e6 / hops[1]));

@@ -15,7 +15,8 @@ import java.util.Map;
  *       rotation of the live ring after the last fault (after the start, if there is none) to the end of a
  *       tail of 5/4 token-loss timeouts, long enough for a second token, if any, to show; null if the ring
  *       never completed that rotation;</li>
- *   <li>{@code tokens_created}: token epochs created in the whole run (one at the start, one per regeneration).</li>
+ *   <li>{@code tokens_created}: token epochs created in the whole run (one at the start, one per regeneration);</li>
+ *   <li>{@code token_creations}: each creation as {@code "node V@T ms"}, T from the origin ({@link #mark}).</li>
  * </ul>
  * Feed it every fault as it is applied ({@link #applied}, a {@link FaultPlan.Listener}).
  */
@@ -23,6 +24,7 @@ final class RingHealth implements FaultPlan.Listener {
     private final Cluster cluster;
     private final RingWatch watch;
     private long repairedAt = -1;
+    private long originNanos;
 
     /** Watches {@code cluster}'s ring; call before {@link Cluster#start}. */
     RingHealth(Cluster cluster) {
@@ -34,7 +36,8 @@ final class RingHealth implements FaultPlan.Listener {
 
     /** Full rotations count from here (call once the run's origin is set). */
     void mark() {
-        watch.markRotations(cluster.now());
+        originNanos = cluster.now();
+        watch.markRotations(originNanos);
     }
 
     @Override
@@ -67,6 +70,9 @@ final class RingHealth implements FaultPlan.Listener {
         o.put("false_suspicions", watch.falseSuspicions());
         o.put("tokens_max_after_repair", repairedAt < 0 ? null : watch.maxConcurrentEpochsAfter(repairedAt));
         o.put("tokens_created", watch.epochsCreated());
+        o.put("token_creations", watch.creations().stream()
+                .map(c -> "node " + c[0] + "@" + String.format(java.util.Locale.ROOT, "%.1f", (c[2] - originNanos) / 1e6) + "ms")
+                .toList());
     }
 
     /** Suspicions of a node that was not down at that instant, so far. */
