@@ -6,6 +6,7 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.CacheConfig;
 import dev.ringlab.node.protocols.FailoverCache;
 import dev.ringlab.node.check.CacheWorkload;
+import dev.ringlab.node.check.RegisterLinearizability;
 import dev.ringlab.node.protocols.RecoveryConfig;
 import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
@@ -110,6 +111,16 @@ public final class CacheCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--check", description = "Check the client history for linearizability, key by key (Wing-Gong"
+            + " search; a write whose outcome the client never learned may or may not have taken effect): print each key"
+            + " that no order explains, with its operations, and exit 1.")
+    boolean check;
+
+    @Option(names = "--history", paramLabel = "FILE", description = "Write the client history as JSON lines: key, id,"
+            + " type (write or read), value (hex digest; null: a miss), invoke_ms and complete_ms (from the cluster's"
+            + " start; null: outcome unknown).")
+    java.nio.file.Path historyFile;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -166,6 +177,8 @@ public final class CacheCommand implements Callable<Integer> {
         Long traceHash;
         long dropped;
         Map<String, Object> ringHealth = new LinkedHashMap<>();
+        java.util.SortedMap<Long, java.util.List<RegisterLinearizability.Op>> history;
+        long startNanos;
         try (Cluster cluster = run.build(run.spec(overlay, protocol, plan))) {
             err.println("ringlab cache: " + run.effective(plan, effective) + " nodes=" + n + " keys=" + keys + " ops=" + ops
                     + " get_ratio=" + getRatio + " clients=" + clients + " value_bytes=" + valueBytes + " crash="
@@ -178,6 +191,7 @@ public final class CacheCommand implements Callable<Integer> {
             RingHealth health = new RingHealth(cluster);
             workload.onFault(health);
             cluster.start();
+            startNanos = cluster.now();
             health.mark();
             plan.applyTo(cluster, cluster.now(), health);
             try {
@@ -187,12 +201,18 @@ public final class CacheCommand implements Callable<Integer> {
                 err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
+            history = workload.history();
             health.tail(cacheConfig.ring().tokenLossTimeoutNanos(), timeoutNanos);
             health.report(ringHealth);
             traceHash = cluster.traceHash().isPresent() ? cluster.traceHash().getAsLong() : null;
             dropped = cluster.stats().messagesDropped();
         }
         double wallMs = (System.nanoTime() - wallStart) / 1e6;
+        if (historyFile != null) {
+            writeHistory(history, startNanos);
+        }
+        RegisterLinearizability.StoreResult verdict = check
+                ? RegisterLinearizability.checkStore(history, CHECK_BUDGET_PER_KEY) : null;
 
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -234,6 +254,10 @@ public final class CacheCommand implements Callable<Integer> {
             o.put("ops_phase_ms", num(r.opsPhaseMs()));
             o.put("dropped", dropped);
             o.putAll(ringHealth);
+            o.put("history_ops", history.values().stream().mapToLong(java.util.List::size).sum());
+            o.put("linearizable", verdict == null ? null : verdict.linearizable());
+            o.put("nonlinearizable_keys", verdict == null ? null : verdict.violations().size());
+            o.put("undecided_keys", verdict == null ? null : verdict.undecided().size());
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("wall_ms", wallMs);
             out.println(new ObjectMapper().writeValueAsString(o));
@@ -255,6 +279,10 @@ public final class CacheCommand implements Callable<Integer> {
                     r.handbackServeMs());
             out.printf(Locale.ROOT, "  ops_per_s                 %.1f  (latency_ms p50 %.3f p99 %.3f)%n", r.opsPerS(),
                     r.latencyMsP50(), r.latencyMsP99());
+            out.printf(Locale.ROOT, "  history                   %d ops%s%n",
+                    history.values().stream().mapToLong(java.util.List::size).sum(), verdict == null ? ""
+                    : verdict.linearizable() ? ", linearizable (every key)" : ", NOT linearizable: "
+                            + verdict.violations().size() + " keys, " + verdict.undecided().size() + " undecided");
             out.printf(Locale.ROOT, "  ring health               false_suspicions %s  tokens_max_after_repair %s  tokens_created %s%n",
                     ringHealth.get("false_suspicions"), orDash(ringHealth.get("tokens_max_after_repair")),
                     ringHealth.get("tokens_created"));
@@ -267,6 +295,25 @@ public final class CacheCommand implements Callable<Integer> {
             err.println("replay: " + Replay.line(spec, run));
             return 1;
         }
+        if (verdict != null && !verdict.linearizable()) {
+            err.println("ringlab cache: the history is not linearizable: " + verdict.violations().size()
+                    + " keys no order explains, " + verdict.undecided().size() + " undecided (search budget "
+                    + CHECK_BUDGET_PER_KEY + " configurations per key)" + (verdict.violations().isEmpty() ? "" : "; e.g.:"));
+            verdict.violations().entrySet().stream().limit(3).forEach(e -> {
+                // The operations up to the first one no order explains: the last of these is the anomaly.
+                java.util.List<RegisterLinearizability.Op> prefix = RegisterLinearizability.shortestFailingPrefix(e.getValue(),
+                        CHECK_BUDGET_PER_KEY);
+                err.println("  key " + e.getKey() + " (owner " + FailoverCache.owner(e.getKey(), n) + "), " + prefix.size()
+                        + " operations up to the first that no order explains (ms from the start):");
+                int from = Math.max(0, prefix.size() - 12);
+                if (from > 0) {
+                    err.println("    ... " + from + " earlier");
+                }
+                prefix.subList(from, prefix.size()).forEach(op -> err.println("    " + describe(op, startNanos)));
+            });
+            err.println("replay: " + Replay.line(spec, run));
+            return 1;
+        }
         if (r.lostAcknowledgedWrites() > 0) {
             err.println("ringlab cache: " + r.lostAcknowledgedWrites() + " acknowledged writes lost, e.g.:");
             for (String x : r.lostExamples()) {
@@ -276,6 +323,39 @@ public final class CacheCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The linearizability search's budget per key: far above what a key of a real run needs (tens to thousands). */
+    static final long CHECK_BUDGET_PER_KEY = 2_000_000;
+
+    private static String describe(RegisterLinearizability.Op op, long startNanos) {
+        return String.format(Locale.ROOT, "%s #%d %s  [%.3f, %s]", op.write() ? "put" : "get", op.id(),
+                op.value() == RegisterLinearizability.ABSENT ? "miss" : String.format("%016x", op.value()),
+                (op.invokeNanos() - startNanos) / 1e6, op.completeNanos() == RegisterLinearizability.UNKNOWN ? "outcome unknown"
+                        : String.format(Locale.ROOT, "%.3f", (op.completeNanos() - startNanos) / 1e6));
+    }
+
+    private void writeHistory(java.util.SortedMap<Long, java.util.List<RegisterLinearizability.Op>> history, long startNanos)
+            throws java.io.IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(historyFile)) {
+            for (Map.Entry<Long, java.util.List<RegisterLinearizability.Op>> e : history.entrySet()) {
+                for (RegisterLinearizability.Op op : e.getValue()) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("key", e.getKey());
+                    line.put("id", op.id());
+                    line.put("type", op.write() ? "write" : "read");
+                    line.put("value", op.value() == RegisterLinearizability.ABSENT ? null : String.format("%016x", op.value()));
+                    line.put("invoke_ms", (op.invokeNanos() - startNanos) / 1e6);
+                    line.put("complete_ms", op.completeNanos() == RegisterLinearizability.UNKNOWN ? null
+                            : (op.completeNanos() - startNanos) / 1e6);
+                    w.write(mapper.writeValueAsString(line));
+                    w.newLine();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new UsageException("--history", "cannot write " + historyFile + ": " + e.getMessage());
+        }
     }
 
     private static Object num(double v) {

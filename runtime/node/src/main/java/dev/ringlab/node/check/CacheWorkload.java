@@ -158,6 +158,10 @@ public final class CacheWorkload implements Consumer<Observation> {
     private long hitsDeadOwner;
     private long answeredOps;
     private final Map<Long, long[]> reads = new HashMap<>(); // verify phase: key -> {hit, version, digest}
+    /** Every request ever issued, by id, until its outcome is in {@link #history}. */
+    private final Map<Long, Op> invoked = new HashMap<>();
+    /** The client's history, per key: every operation with a known outcome, and writes of unknown outcome. */
+    private final TreeMap<Long, List<RegisterLinearizability.Op>> history = new TreeMap<>();
     private dev.ringlab.node.spec.FaultPlan.Listener faultListener = (kind, node, at, call) -> {};
 
     /** A workload on {@code cluster}: add it as an observer before the cluster starts, then {@link #run}. */
@@ -326,6 +330,7 @@ public final class CacheWorkload implements Consumer<Observation> {
         }
         Op op = new Op(phase, key, put, digest, now, down(now));
         open.put(reqId, op);
+        invoked.put(reqId, op);
         if (phase == Phase.OPS) {
             if (put) {
                 puts++;
@@ -354,6 +359,7 @@ public final class CacheWorkload implements Consumer<Observation> {
             }
             return true;
         });
+        // What expired above has an unknown outcome; a request still open is not in the history yet.
     }
 
     private void drain() {
@@ -369,6 +375,7 @@ public final class CacheWorkload implements Consumer<Observation> {
                 }
                 case Observation.CacheReply r -> {
                     Op op = open.remove(r.reqId());
+                    record(r.reqId(), false, r.hit() ? r.valueDigest() : RegisterLinearizability.ABSENT, r.atNanos());
                     if (op != null) {
                         answered(op, r.servedBy(), r.atNanos());
                         if (op.phase == Phase.OPS && r.hit()) {
@@ -386,6 +393,7 @@ public final class CacheWorkload implements Consumer<Observation> {
                 }
                 case Observation.CacheAck a -> {
                     Op op = open.remove(a.reqId());
+                    record(a.reqId(), true, 0, a.atNanos());
                     if (op != null) {
                         answered(op, a.servedBy(), a.atNanos());
                         ackedPuts.computeIfAbsent(op.key, x -> new ArrayList<>()).add(new long[] {a.version(), op.digest});
@@ -404,6 +412,36 @@ public final class CacheWorkload implements Consumer<Observation> {
                 default -> {}
             }
         }
+    }
+
+    /**
+     * Records request {@code reqId}'s outcome, known at {@code atNanos} (its origin's clock: every engine's
+     * clock is one host's monotonic clock). A reply after the client gave up still tells what happened.
+     */
+    private void record(long reqId, boolean write, long readValue, long atNanos) {
+        Op op = invoked.remove(reqId);
+        if (op == null) {
+            return; // a second answer to one request (a retried request answered twice)
+        }
+        history.computeIfAbsent(op.key, k -> new ArrayList<>()).add(new RegisterLinearizability.Op(reqId, op.put,
+                op.put ? op.digest : readValue, op.issuedNanos, Math.max(atNanos, op.issuedNanos)));
+    }
+
+    /**
+     * The client's history so far, per key: reads and writes with their outcome, and the writes whose outcome
+     * the client never learned (failed, timed out or unanswered) as {@link RegisterLinearizability#UNKNOWN};
+     * reads that got no answer tell nothing and are left out.
+     */
+    public java.util.SortedMap<Long, List<RegisterLinearizability.Op>> history() {
+        TreeMap<Long, List<RegisterLinearizability.Op>> out = new TreeMap<>();
+        history.forEach((k, v) -> out.put(k, new ArrayList<>(v)));
+        invoked.forEach((id, op) -> {
+            if (op.put) {
+                out.computeIfAbsent(op.key, k -> new ArrayList<>()).add(new RegisterLinearizability.Op(id, true, op.digest,
+                        op.issuedNanos, RegisterLinearizability.UNKNOWN));
+            }
+        });
+        return out;
     }
 
     private void answered(Op op, int servedBy, long atNanos) {
