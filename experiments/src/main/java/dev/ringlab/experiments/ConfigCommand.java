@@ -34,6 +34,8 @@ import picocli.CommandLine.Option;
             "operations_issued, crashed, respawn_after_ms, live_nodes, converged (all live nodes report one state",
             "hash), state_hash, deltas, deltas_held, acked, lost_deltas (acknowledged deltas some live node lacks:",
             "must be 0), lost_delta_samples, unacked_missing (unacknowledged deltas that died with their origin),",
+            "order_violations (deltas a node applied out of its origin's order or twice) and phantom_acks",
+            "(acknowledgements of deltas nobody created), both with --check (null without; must be 0),",
             "convergence_ms {p50, p99, max} (creation to applied on every node that never crashed),",
             "convergence_measured, msgs_per_delta and bytes_per_delta (application messages: deltas, digests, acks,",
             "and with --via token each token pass with deltas on board, counted with its payload bytes),",

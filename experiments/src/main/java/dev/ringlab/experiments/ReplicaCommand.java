@@ -95,6 +95,16 @@ abstract class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--check", description = "Check the history: every acknowledged delta is on every live node after"
+            + " convergence, every node applies each origin's deltas in order and once, and no acknowledgement names a"
+            + " delta nobody created; print the anomalies and exit 1.")
+    boolean check;
+
+    @Option(names = "--history", paramLabel = "FILE", description = "Write the client history as JSON lines: node,"
+            + " op, invoke_ms, delta (origin/incarnation/seq; null: its node crashed first), created_ms, acked_ms"
+            + " (null: never acknowledged), times from the first operation.")
+    java.nio.file.Path historyFile;
+
     /** {@code config} or {@code catalog}. */
     abstract String name();
 
@@ -227,6 +237,7 @@ abstract class ReplicaCommand implements Callable<Integer> {
                     for (int j = 0; j < n; j++) {
                         int v = (pick + j) % n;
                         if (cluster.alive(v)) {
+                            watch.invoked(v, cluster.now(), m.toString());
                             cluster.inject(v, m);
                             issued.incrementAndGet();
                             lastOpAt[0] = cluster.now();
@@ -331,12 +342,25 @@ abstract class ReplicaCommand implements Callable<Integer> {
             synchronized (hops) {
                 o.put("token_hop_ms_mean", hops[1] == 0 ? null : round(hops[0] / 1e6 / hops[1]));
             }
+            o.put("order_violations", check ? watch.orderViolations() : null);
+            o.put("phantom_acks", check ? watch.phantomAcks() : null);
             report(o, watch, stable);
             o.put("settle_ms", lastOpAt[0] < 0 || convergedAt[0] < 0 ? null : (convergedAt[0] - lastOpAt[0]) / 1e6);
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             o.put("engine_time_ms", engineNanos / 1e6);
             o.put("wall_ms", wallNanos / 1e6);
             print(out, o);
+            if (historyFile != null) {
+                writeHistory(watch.clientHistory(), origin);
+            }
+            if (check && (watch.orderViolations() > 0 || watch.phantomAcks() > 0)) {
+                err.println("ringlab " + name() + ": history check failed: " + watch.orderViolations()
+                        + " deltas applied out of order or twice, " + watch.phantomAcks() + " acknowledgements of deltas"
+                        + " nobody created");
+                watch.orderViolationSamples().forEach(x -> err.println("  " + x));
+                err.println("replay: " + Replay.line(spec, run));
+                return 1;
+            }
             if (!(converged && done) || !lost.isEmpty()) {
                 err.println("ringlab " + name() + ": " + (!(converged && done) ? "live nodes did not converge within "
                         + Durations.format(timeoutNanos) + " after the last operation" : lost.size() + " acknowledged deltas lost"));
@@ -344,6 +368,26 @@ abstract class ReplicaCommand implements Callable<Integer> {
                 return 1;
             }
             return 0;
+        }
+    }
+
+    private void writeHistory(List<ReplicaWatch.ClientOp> history, long originNanos) {
+        ObjectMapper mapper = new ObjectMapper();
+        try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(historyFile)) {
+            for (ReplicaWatch.ClientOp op : history) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("node", op.node());
+                line.put("op", op.op());
+                line.put("invoke_ms", op.invokeNanos() < 0 ? null : (op.invokeNanos() - originNanos) / 1e6);
+                line.put("delta", op.dot() == null ? null
+                        : op.dot().node() + "/" + op.dot().incarnation() + "/" + op.dot().seq());
+                line.put("created_ms", op.createdNanos() < 0 ? null : (op.createdNanos() - originNanos) / 1e6);
+                line.put("acked_ms", op.ackedNanos() < 0 ? null : (op.ackedNanos() - originNanos) / 1e6);
+                w.write(mapper.writeValueAsString(line));
+                w.newLine();
+            }
+        } catch (java.io.IOException e) {
+            throw new UsageException("--history", "cannot write " + historyFile + ": " + e.getMessage());
         }
     }
 

@@ -41,6 +41,26 @@ public final class ReplicaWatch implements Consumer<Observation> {
     private final Map<Message.Dot, long[]> traffic = new TreeMap<>(DeltaReplicator.DOT_ORDER);
     private long lastChangeNanos;
 
+    /**
+     * One client operation: injected at {@code node} at {@code invokeNanos}; the delta it created
+     * ({@code dot}, null if its node crashed before creating one) at {@code createdNanos}; acknowledged at
+     * {@code ackedNanos} (-1: never, so its outcome is unknown to the client).
+     */
+    public record ClientOp(int node, String op, long invokeNanos, Message.Dot dot, long createdNanos, long ackedNanos) {}
+
+    /** Per node, the operations injected and not yet seen creating a delta, oldest first. */
+    private final List<java.util.ArrayDeque<ClientOp>> pending = new ArrayList<>();
+    /** Every client operation, in the order their outcome (creation, or loss with the node) became known. */
+    private final List<ClientOp> clientOps = new ArrayList<>();
+    private final Map<Message.Dot, Integer> clientOpOfDot = new HashMap<>();
+    /** Per (applying node, source), the highest sequence it applied: the next must be one more. */
+    private final Map<Applier, Long> appliedHead = new HashMap<>();
+
+    /** A node applying one source's (origin incarnation's) deltas. */
+    private record Applier(int node, int origin, long incarnation) {}
+    private final List<String> orderViolations = new ArrayList<>();
+    private long orderViolationCount;
+
     public ReplicaWatch(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("need n >= 1, got " + n);
@@ -50,6 +70,9 @@ public final class ReplicaWatch implements Consumer<Observation> {
         hashDeltas = new long[n];
         hashKnown = new boolean[n];
         everCrashed = new boolean[n];
+        for (int v = 0; v < n; v++) {
+            pending.add(new java.util.ArrayDeque<>());
+        }
     }
 
     /**
@@ -61,6 +84,12 @@ public final class ReplicaWatch implements Consumer<Observation> {
     public synchronized void crashed(int node) {
         everCrashed[node] = true;
         hashKnown[node] = false;
+        // Requests it had not turned into deltas died with it: their outcome is unknown to the client.
+        for (ClientOp op : pending.get(node)) {
+            clientOps.add(op);
+        }
+        pending.get(node).clear();
+        appliedHead.keySet().removeIf(k -> k.node() == node);
         for (long[] at : appliedAt.values()) {
             at[node] = -1;
         }
@@ -71,9 +100,23 @@ public final class ReplicaWatch implements Consumer<Observation> {
         switch (o) {
             case Observation.DeltaApplied a -> {
                 Message.Dot dot = new Message.Dot(a.origin(), a.incarnation(), a.seq());
-                if (a.node() == a.origin()) {
-                    created.putIfAbsent(dot, new long[] {a.atNanos(), a.op()});
+                if (a.node() == a.origin() && created.putIfAbsent(dot, new long[] {a.atNanos(), a.op()}) == null) {
+                    ClientOp op = pending.get(a.node()).poll();
+                    clientOpOfDot.put(dot, clientOps.size());
+                    clientOps.add(op == null ? new ClientOp(a.node(), null, -1, dot, a.atNanos(), -1)
+                            : new ClientOp(op.node(), op.op(), op.invokeNanos(), dot, a.atNanos(), -1));
                 }
+                // Per source, a node applies sequence 1, 2, 3, ... each once.
+                Applier head = new Applier(a.node(), a.origin(), a.incarnation());
+                long expected = appliedHead.getOrDefault(head, 0L) + 1;
+                if (a.seq() != expected) {
+                    orderViolationCount++;
+                    if (orderViolations.size() < 5) {
+                        orderViolations.add("node " + a.node() + " applied " + dot + " after sequence " + (expected - 1)
+                                + " of that source");
+                    }
+                }
+                appliedHead.merge(head, a.seq(), Math::max);
                 long[] at = appliedAt.computeIfAbsent(dot, k -> {
                     long[] x = new long[n];
                     Arrays.fill(x, -1);
@@ -85,6 +128,14 @@ public final class ReplicaWatch implements Consumer<Observation> {
                 lastChangeNanos = Math.max(lastChangeNanos, a.atNanos());
             }
             case Observation.DeltaAcked k -> {
+                Long before = acked.get(new Message.Dot(k.node(), k.incarnation(), 0));
+                for (long q = (before == null ? 0 : before) + 1; q <= k.seq(); q++) {
+                    Integer i = clientOpOfDot.get(new Message.Dot(k.node(), k.incarnation(), q));
+                    if (i != null && clientOps.get(i).ackedNanos() < 0) {
+                        ClientOp c = clientOps.get(i);
+                        clientOps.set(i, new ClientOp(c.node(), c.op(), c.invokeNanos(), c.dot(), c.createdNanos(), k.atNanos()));
+                    }
+                }
                 acked.merge(new Message.Dot(k.node(), k.incarnation(), 0), k.seq(), Math::max);
                 replicaOf.put(new Message.Dot(k.node(), k.incarnation(), k.seq()), k.replica());
             }
@@ -97,6 +148,49 @@ public final class ReplicaWatch implements Consumer<Observation> {
                     new long[] {t.messages(), t.bytes()}, (x, y) -> y[0] >= x[0] ? y : x);
             default -> {}
         }
+    }
+
+    /**
+     * The control side injects client operation {@code op} at {@code node} (call just before
+     * {@link dev.ringlab.node.Cluster#inject}): the next delta {@code node} creates is this operation's.
+     */
+    public synchronized void invoked(int node, long atNanos, String op) {
+        pending.get(node).add(new ClientOp(node, op, atNanos, null, -1, -1));
+    }
+
+    /**
+     * The client history: every operation injected, with the delta it created and when it was acknowledged
+     * (operations still waiting at their node come last, with no delta).
+     */
+    public synchronized List<ClientOp> clientHistory() {
+        List<ClientOp> out = new ArrayList<>(clientOps);
+        for (java.util.ArrayDeque<ClientOp> q : pending) {
+            out.addAll(q);
+        }
+        return out;
+    }
+
+    /** How many times a node applied a source's delta out of sequence or twice (must be 0). */
+    public synchronized long orderViolations() {
+        return orderViolationCount;
+    }
+
+    /** Up to five of {@link #orderViolations}, described. */
+    public synchronized List<String> orderViolationSamples() {
+        return List.copyOf(orderViolations);
+    }
+
+    /** Acknowledgements of a delta no node was seen creating (must be 0). */
+    public synchronized long phantomAcks() {
+        long c = 0;
+        for (Map.Entry<Message.Dot, Long> e : acked.entrySet()) {
+            for (long q = 1; q <= e.getValue(); q++) {
+                if (!created.containsKey(new Message.Dot(e.getKey().node(), e.getKey().incarnation(), q))) {
+                    c++;
+                }
+            }
+        }
+        return c;
     }
 
     /** True if every node {@code live} accepts has reported a state, and all those states have one hash. */
