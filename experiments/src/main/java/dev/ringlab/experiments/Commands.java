@@ -23,7 +23,8 @@ final class Commands {
                 new RecoverSweepCommand(),
                 new CheckCommand(),
                 new NodeCommand(),
-                new BenchCommand()
+                new BenchCommand(),
+                new SoakCommand()
         );
     }
 }
