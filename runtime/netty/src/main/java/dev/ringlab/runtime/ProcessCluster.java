@@ -58,7 +58,29 @@ import java.util.function.Consumer;
  * the crash notice and waits for their answer to a counters request sent after it. Each wait is bounded by
  * {@link #FLUSH_WAIT_NANOS}; measured on a loaded 2-core machine, crash takes 50-110 ms. {@link #restart}
  * spawns the node again on the same ports and sends the new child the faults in force (partition, slow
- * nodes, loss burst, crashed nodes) before it starts.
+ * nodes, loss burst, crashed nodes) before it starts (see "Supervision").
+ *
+ * <h2>Supervision</h2>
+ * A child serves as soon as it is bound and its node is booted; it dials its peers in the background and
+ * redials with backoff ({@link NodeProcess}). A cold {@link #start} waits until every child has bound, then
+ * up to {@link #COLD_LINK_WAIT_NANOS} for their edges (so the run begins on a whole overlay; a child that cannot
+ * reach a peer does not stall it longer), then starts them all. {@link #restart} returns once the new child is
+ * bound and booted, whatever else is down: it never waits for edges, which come up as the peers redial.
+ *
+ * <p>The rule for a child that exits on its own (without {@link #crash} or {@link #close}: a {@code kill -9}
+ * from outside, a JVM error): its reader thread sees its stdout end, at once, and the engine treats it as a
+ * crash it did not order: {@link #alive} turns false, the other children are told (their sends to it count
+ * as receiver_down), {@link #unexpectedExits} counts it, and the observers get an
+ * {@link Observation.NodeExited} with its exit status and the last lines of its log, after every observation
+ * it made. Nothing is respawned by the engine: the driver decides. A driver whose protocol heals (recover,
+ * config, catalog, the cache) carries on and the protocol repairs the ring around the node, as after a
+ * crash; a driver whose protocol cannot heal (token) fails at once with that observation.
+ *
+ * <p>Children die with their parent: each watches its stdin from its first instant ({@link NodeMain#watchStdin})
+ * and exits when it ends, which a SIGKILL of the parent causes too. The run directory (cluster file,
+ * secret, {@code node-I.log}) is deleted by {@link #close}, on the error paths of {@link #start} (which quote
+ * the child's last log lines instead of pointing into it) and, on SIGINT/SIGTERM, by a shutdown hook that also
+ * kills the children; {@link #keepRunDirectory} keeps it. Only a SIGKILL of the parent leaves it behind.
  *
  * <h2>Counters</h2>
  * {@link #stats} reads only the parent's copy of the counters, which each child streams on its stdout
