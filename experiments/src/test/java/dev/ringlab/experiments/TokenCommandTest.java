@@ -143,7 +143,7 @@ class TokenCommandTest {
     @org.junit.jupiter.api.Timeout(180)
     void aChildKilledFromOutsideFailsAProcessesTokenRunAtOnce() throws Exception {
         java.util.concurrent.CompletableFuture<Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> run("token", "--engine", "processes", "-n", "3", "--rotations", "100000000", "--timeout", "600s"));
+                () -> run("token", "--engine", "processes", "-n", "3", "--rotations", "1000000", "--timeout", "600s"));
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         java.util.Optional<ProcessHandle> child = java.util.Optional.empty();
         while (child.isEmpty() && !run.isDone() && System.nanoTime() - deadline < 0) {
@@ -152,7 +152,7 @@ class TokenCommandTest {
                     .findFirst();
             java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
         }
-        assertTrue(child.isPresent(), "no node process appeared");
+        assertTrue(child.isPresent(), () -> "no node process appeared; the run: " + (run.isDone() ? run.join() : "still running"));
         Process kill = new ProcessBuilder("kill", "-9", Long.toString(child.get().pid())).start();
         assertEquals(0, kill.waitFor());
         Result r = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
