@@ -163,6 +163,11 @@ public final class CompareCommand implements Callable<Integer> {
 
     BroadcastSweep.Plan plan() {
         run.validate();
+        if (run.keepRunDir()) {
+            // a sweep builds its clusters without these options (BroadcastExperiment.Params): refuse, never ignore
+            throw new UsageException("--keep-run-dir", "compare runs many clusters and keeps none of their run directories;"
+                    + " use it with a single run (broadcast, recover, ...)");
+        }
         ClusterEngine e = run.engine();
         Defaults.Sweep d = Defaults.sweep(e);
         if (seeds == null) {

@@ -98,6 +98,9 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 passed.add(f[1]);
             }
         }
+        if (run.keepRunDir()) {
+            passed.add("--keep-run-dir");
+        }
         String hb = heartbeat != null ? heartbeat
                 : dev.ringlab.node.spec.Durations.format(Defaults.timing(eng, nodes.get(0), run.linkBound()).heartbeatNanos());
         err.println("ringlab recover-sweep: " + run.effective(run.faults(nodes.stream().mapToInt(Integer::intValue).min()

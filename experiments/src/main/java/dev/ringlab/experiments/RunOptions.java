@@ -9,6 +9,8 @@ import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.node.spec.UnsupportedRunException;
+import dev.ringlab.runtime.ProcessCluster;
+import dev.ringlab.runtime.ProcessesEngine;
 import dev.ringlab.topology.Overlay;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -63,9 +65,16 @@ public final class RunOptions {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = SEED_HELP)
     long seed;
 
+    @Option(names = "--keep-run-dir",
+            description = "processes only: keep the run directory (/tmp/ringlab-processes-*: the cluster file, the "
+                    + "cluster secret and each node's log, node-I.log) after the run instead of deleting it; its path "
+                    + "is printed on stderr at the end. sim and netty have none and refuse it (exit 2).")
+    boolean keepRunDir;
+
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
     public void validate() {
         engine();
+        keepRunDir();
         latency();
         loss();
         processingNanos();
@@ -76,6 +85,19 @@ public final class RunOptions {
 
     public ClusterEngine engine() {
         return Engines.byName(engine);
+    }
+
+    /**
+     * Whether {@code --keep-run-dir} was given.
+     *
+     * @throws UsageException naming it on an engine without a run directory
+     */
+    public boolean keepRunDir() {
+        if (keepRunDir && !(engine() instanceof ProcessesEngine)) {
+            throw new UsageException("--keep-run-dir", "engine " + engine().name() + " has no run directory; the flag "
+                    + "applies to --engine processes only");
+        }
+        return keepRunDir;
     }
 
     public long seed() {
@@ -166,7 +188,11 @@ public final class RunOptions {
      * @throws UsageException naming the flag of a field the engine cannot apply, and the engine
      */
     public Cluster build(RunSpec spec) {
-        return build(engine(), spec);
+        Cluster c = build(engine(), spec);
+        if (keepRunDir() && c instanceof ProcessCluster p) {
+            p.keepRunDirectory(true);
+        }
+        return c;
     }
 
     /** As {@link #build(RunSpec)} on {@code engine}. */

@@ -3,6 +3,7 @@ package dev.ringlab.experiments;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ringlab.node.Cluster;
+import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.protocols.StationSpec;
 import dev.ringlab.node.protocols.TokenCensus;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>On the simulator, the invariant "exactly one token exists" ({@link TokenCensus}) is checked after
  * every event of a run without faults or loss; a violation ends the run with exit 1 and the command that
- * replays it. Exit 1 also if the rotations do not complete in time or the nodes' tick counts disagree. On a
+ * replays it. Exit 1 also if the rotations do not complete in time or the nodes' tick counts disagree, and at
+ * once if a node dies on its own ({@link Observation.NodeExited}: the ring does not heal). On a
  * real engine the token first makes a few warm-up rotations that no figure counts
  * ({@link Defaults#warmupRotations}).
  */
@@ -171,13 +174,25 @@ public final class TokenCommand implements Callable<Integer> {
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(metrics);
+            // The token ring does not heal: a node that dies on its own (a kill -9 from outside) ends the run
+            // at once rather than after the whole timeout.
+            AtomicReference<Observation.NodeExited> exited = new AtomicReference<>();
+            cluster.addObserver(o -> {
+                if (o instanceof Observation.NodeExited e) {
+                    exited.compareAndSet(null, e);
+                }
+            });
             checked = censusValid && Engines.checkAfterEveryEvent(cluster, census::check);
-            cluster.start();
             long rotationBound = Math.addExact(Math.multiplyExact((long) n, hopBound), holdBoundNanos);
             long engineStart;
             try {
-                if (warmup > 0 && !cluster.runUntil(() -> metrics.rotationsSeen() >= warmup,
-                        Math.addExact(Math.multiplyExact(2 * warmup, rotationBound), 10_000_000_000L))) {
+                cluster.start(); // inside: a node that dies while starting is one FAILED line too
+                if (warmup > 0 && !cluster.runUntil(() -> exited.get() != null || metrics.rotationsSeen() >= warmup,
+                        Math.addExact(Math.multiplyExact(2 * warmup, rotationBound), 10_000_000_000L))
+                        || exited.get() != null) {
+                    if (exited.get() != null) {
+                        return nodeExited(err, exited.get());
+                    }
                     err.println("ringlab token: the token did not complete " + warmup + " warm-up rotations");
                     err.println("replay: " + Replay.line(spec, run));
                     return 1;
@@ -185,8 +200,11 @@ public final class TokenCommand implements Callable<Integer> {
                 // Real engines' clocks are System.nanoTime(): only differences mean anything.
                 engineStart = cluster.now();
                 plan.applyTo(cluster, engineStart, (kind, node, at, call) -> {});
-                completed = cluster.runUntil(() -> metrics.rotationsCompleted() >= rotations,
+                completed = cluster.runUntil(() -> exited.get() != null || metrics.rotationsCompleted() >= rotations,
                         Math.addExact(plan.endNanos(), timeoutNanos));
+                if (exited.get() != null) {
+                    return nodeExited(err, exited.get());
+                }
                 if (completed) {
                     // Compensated tick K fires about when rotation K ends, i.e. about now: let it land.
                     cluster.runUntil(() -> metrics.compensatedTickComplete(rotations),
@@ -275,6 +293,14 @@ public final class TokenCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The one line for a node that died on its own; exit 1. */
+    private int nodeExited(PrintWriter err, Observation.NodeExited e) {
+        err.println("ringlab token: FAILED: node " + e.node() + " exited on its own (status " + e.exitStatus()
+                + ") and the token ring does not heal" + (e.lastLog().isEmpty() ? "" : "; its log ends: " + e.lastLog()));
+        err.println("replay: " + Replay.line(spec, run));
+        return 1;
     }
 
     private static Object num(double v) {

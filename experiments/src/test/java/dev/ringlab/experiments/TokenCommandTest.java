@@ -124,4 +124,41 @@ class TokenCommandTest {
         assertTrue(r.out().contains("delay:DELAY@NODE"), r.out());
         assertTrue(r.out().contains("--station delay:5ms@3"), r.out());
     }
+
+    @Test
+    void keepRunDirIsRefusedOnEnginesWithoutARunDirectory() {
+        for (String engine : List.of("sim", "netty")) {
+            Result r = run("token", "--engine", engine, "--keep-run-dir");
+            assertEquals(2, r.exit(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("--keep-run-dir") && r.err().contains("engine " + engine), r.err());
+        }
+    }
+
+    /**
+     * A real {@code kill -9} of one child of a processes token run: the ring cannot heal, so the run fails at
+     * once with one line naming the node and its exit status, instead of waiting out its timeout (600 s here).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(180)
+    void aChildKilledFromOutsideFailsAProcessesTokenRunAtOnce() throws Exception {
+        java.util.concurrent.CompletableFuture<Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run("token", "--engine", "processes", "-n", "3", "--rotations", "1000000", "--timeout", "600s"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        java.util.Optional<ProcessHandle> child = java.util.Optional.empty();
+        while (child.isEmpty() && !run.isDone() && System.nanoTime() - deadline < 0) {
+            child = ProcessHandle.current().children()
+                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.ringlab.runtime.NodeMain")).orElse(false))
+                    .findFirst();
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+        }
+        assertTrue(child.isPresent(), () -> "no node process appeared; the run: " + (run.isDone() ? run.join() : "still running"));
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(child.get().pid())).start();
+        assertEquals(0, kill.waitFor());
+        Result r = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, r.exit(), r.err());
+        String failed = r.err().lines().filter(l -> l.startsWith("ringlab token: FAILED:")).findFirst().orElse("");
+        // Killed while the cluster still starts, or once it runs: either way one line with the status.
+        assertTrue(failed.contains("status 137") && failed.matches(".*node \\d exited.*"), r.err());
+    }
 }

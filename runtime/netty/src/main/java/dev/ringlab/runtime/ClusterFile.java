@@ -203,7 +203,35 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         Files.writeString(file, HexFormat.of().formatHex(secret) + "\n");
     }
 
+    /**
+     * Refuses a secret file that group or others may read or write: anyone who can read it can join the
+     * cluster as a node. A file system without POSIX permissions is not checked.
+     *
+     * @throws IllegalArgumentException one line naming the file, its mode and the fix ({@code chmod 600 FILE})
+     */
+    public static void requirePrivate(Path secretFile) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(secretFile);
+        } catch (UnsupportedOperationException e) {
+            return;
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> open = java.util.EnumSet.noneOf(
+                java.nio.file.attribute.PosixFilePermission.class);
+        for (java.nio.file.attribute.PosixFilePermission p : perms) {
+            if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
+                open.add(p);
+            }
+        }
+        if (!open.isEmpty()) {
+            throw new IllegalArgumentException("secret file " + secretFile + " is accessible by group or others ("
+                    + PosixFilePermissions.toString(perms) + "); make it private to its owner: chmod 600 " + secretFile);
+        }
+    }
+
+    /** The secret, from a file private to its owner ({@link #requirePrivate}). */
     public byte[] readSecret() throws IOException {
+        requirePrivate(secretFile);
         return HexFormat.of().parseHex(Files.readString(secretFile).trim());
     }
 }

@@ -22,7 +22,9 @@ import java.util.List;
  *
  * <p>Exit codes: 0 after a stop; 2 for bad usage (a missing or bad flag, an unreadable cluster file, a
  * protocol spec the registry cannot rebuild, a bad emulation spec), reported as one line on stderr naming
- * the flag ({@code ringlab node: --cluster: ...}); 1 if the node cannot run (a port taken).
+ * the flag ({@code ringlab node: --cluster: ...}), a secret file readable by group or others included; 1 if
+ * the node cannot run (a port taken); {@link #EXIT_PARENT_GONE} when launched through {@link #main} and its
+ * stdin ends (the parent is gone).
  */
 public final class NodeMain {
     private NodeMain() {}
@@ -49,8 +51,72 @@ public final class NodeMain {
         }
     }
 
+    /** Exit code of a child whose parent went away (its stdin ended) before it was told to stop. */
+    public static final int EXIT_PARENT_GONE = 3;
+
+    /**
+     * The process entry. Its first act is {@link #watchStdin}: a child must die with its parent even while it
+     * is still loading classes, reading the cluster file or binding, or the kernel keeps an orphan JVM and its
+     * ports until someone kills it by hand.
+     */
     public static void main(String[] args) {
-        System.exit(run(args, System.in, System.out, System.err));
+        InputStream in = watchStdin(System.in);
+        System.exit(run(args, in, System.out, System.err));
+    }
+
+    /**
+     * Starts a daemon thread that is the only reader of {@code stdin}, relaying what it reads to the stream
+     * returned (the node's command channel), and halts the JVM with {@link #EXIT_PARENT_GONE} the moment
+     * {@code stdin} ends or fails. The parent never closes a child's stdin on purpose (it says {@code stop}),
+     * so the end of stdin means the parent is gone, SIGKILL included (the kernel closes its pipe ends): no
+     * one reads this process's output any more, and a graceful stop would only delay the exit.
+     */
+    static InputStream watchStdin(InputStream stdin) {
+        java.util.concurrent.BlockingQueue<byte[]> chunks = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().name("ringlab-stdin-watch").start(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                int k;
+                while ((k = stdin.read(buf)) >= 0) {
+                    if (k > 0) {
+                        chunks.add(java.util.Arrays.copyOf(buf, k));
+                    }
+                }
+            } catch (IOException e) {
+                // a broken pipe is a gone parent too
+            }
+            Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+        });
+        return new InputStream() {
+            private byte[] cur = new byte[0];
+            private int pos;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                while (pos >= cur.length) {
+                    try {
+                        cur = chunks.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted waiting for stdin");
+                    }
+                    pos = 0;
+                }
+                int k = Math.min(len, cur.length - pos);
+                System.arraycopy(cur, pos, b, off, k);
+                pos += k;
+                return k;
+            }
+        };
     }
 
     /**
@@ -126,6 +192,11 @@ public final class NodeMain {
         } catch (IllegalArgumentException e) {
             throw new UsageError("--cluster", "overlay '" + file.topology() + "' of " + cluster + " cannot be built: "
                     + e.getMessage());
+        }
+        try {
+            ClusterFile.requirePrivate(file.secretFile());
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--cluster", e.getMessage());
         }
         Protocol protocol = protocol(file.protocol(), cluster);
         LinkEmulation emulation;

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -28,9 +29,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>stdout: one JSON object per line</h2>
  * <ul>
- *   <li>{@code {"event":"ready","port":P,"admin_port":A}} once bound;
- *   <li>{@code {"event":"linked","links_up":L,"degree":D}} once every edge is up (or after 30 s without);
- *   <li>{@code {"event":"started"}};
+ *   <li>{@code {"event":"ready","port":P,"admin_port":A}} once bound; from then on the child reads its stdin
+ *       and dials its peers in the background (redialling with backoff), so a {@code start} is obeyed at
+ *       once, whatever edges are up: a node respawned while a neighbour is down serves without it;
+ *   <li>{@code {"event":"linked","links_up":L,"degree":D}} once every edge is up (or after
+ *       {@link #LINK_WAIT_NANOS} without; it goes on dialling): the parent waits for it on a cold start only;
+ *   <li>{@code {"event":"started"}} once the node logic is booted;
  *   <li>{@code {"event":"observation",...}} per {@link Observation} (see {@link ObservationJson});
  *   <li>{@code {"event":"counters","seq":S,"sent":..,"bytes_sent":..,"delivered":..,"client_requests":..,
  *       "drops":{reason:count},"last_send_ns":T|null}}: the host's {@link NodeMetrics.Counters}, every
@@ -46,10 +50,14 @@ import java.util.concurrent.locks.LockSupport;
  * {@code start} (with {@code "start":"stdin"}); {@code partition G0,G1,...} (node v's group is G_v);
  * {@code heal}; {@code slow V NANOS}; {@code loss P} (a loss burst; 0 ends it); {@code down V} and
  * {@code up V} (the parent crashed or restarted node V: sends to it count as {@code receiver_down});
- * {@code counters S}; {@code stop}. End of stdin (the parent is gone) stops the node. The fault commands
+ * {@code counters S}; {@code stop}. End of stdin (the parent is gone) stops the node; a child launched through
+ * {@link NodeMain#main} exits at once instead ({@link NodeMain#watchStdin}). The fault commands
  * set this process's {@link LinkFaults}, so they take effect when this child reads them.
  */
 public final class NodeProcess {
+    /** How long a child waits for all its edges before it says {@code linked} anyway (it keeps dialling). */
+    public static final long LINK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     /** How often a child streams its counters (when they changed). */
     public static final long COUNTERS_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -80,32 +88,35 @@ public final class NodeProcess {
                     (EventLoop) group.next(), file.seed(), o -> emit(out, observation(o)), faults, emulation);
             host.bind(me.port(), me.adminPort());
             emit(out, event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
+            // Peers are dialled in the background (the link table redials with backoff) and this node serves
+            // from now on: a respawned node must not wait for edges to peers that are down themselves.
             host.connect(file.addresses());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (host.linksUp() < host.degree() && System.nanoTime() - deadline < 0) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-            }
-            emit(out, event("linked").put("links_up", host.linksUp()).put("degree", host.degree()));
             BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-            boolean started = false;
-            if (file.start().equals("linked")) {
-                host.startNode();
-                started = true;
-                emit(out, event("started"));
-            }
+            AtomicBoolean started = new AtomicBoolean();
+            Runnable startOnce = () -> {
+                if (started.compareAndSet(false, true)) {
+                    host.startNode();
+                    emit(out, event("started"));
+                }
+            };
+            boolean selfStart = file.start().equals("linked");
+            Thread.ofPlatform().daemon().name("ringlab-node-" + id + "-linker").start(() -> {
+                long deadline = System.nanoTime() + LINK_WAIT_NANOS;
+                while (host.linksUp() < host.degree() && System.nanoTime() - deadline < 0 && host.alive()) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                }
+                emit(out, event("linked").put("links_up", host.linksUp()).put("degree", host.degree()));
+                if (selfStart && host.alive()) {
+                    startOnce.run();
+                }
+            });
             reporter = Thread.ofPlatform().daemon().name("ringlab-node-" + id + "-reporter").start(() -> report(host, out));
             String line;
             while ((line = in.readLine()) != null) {
                 String[] w = line.trim().split("\\s+");
                 try {
                     switch (w[0]) {
-                        case "start" -> {
-                            if (!started) {
-                                host.startNode();
-                                started = true;
-                                emit(out, event("started"));
-                            }
-                        }
+                        case "start" -> startOnce.run();
                         case "partition" -> faults.partition(parseGroups(w[1], file.n()));
                         case "heal" -> faults.heal();
                         case "slow" -> faults.slow(Integer.parseInt(w[1]), Long.parseLong(w[2]));

@@ -58,7 +58,29 @@ import java.util.function.Consumer;
  * the crash notice and waits for their answer to a counters request sent after it. Each wait is bounded by
  * {@link #FLUSH_WAIT_NANOS}; measured on a loaded 2-core machine, crash takes 50-110 ms. {@link #restart}
  * spawns the node again on the same ports and sends the new child the faults in force (partition, slow
- * nodes, loss burst, crashed nodes) before it starts.
+ * nodes, loss burst, crashed nodes) before it starts (see "Supervision").
+ *
+ * <h2>Supervision</h2>
+ * A child serves as soon as it is bound and its node is booted; it dials its peers in the background and
+ * redials with backoff ({@link NodeProcess}). A cold {@link #start} waits until every child has bound, then
+ * up to {@link #COLD_LINK_WAIT_NANOS} for their edges (so the run begins on a whole overlay; a child that cannot
+ * reach a peer does not stall it longer), then starts them all. {@link #restart} returns once the new child is
+ * bound and booted, whatever else is down: it never waits for edges, which come up as the peers redial.
+ *
+ * <p>The rule for a child that exits on its own (without {@link #crash} or {@link #close}: a {@code kill -9}
+ * from outside, a JVM error): its reader thread sees its stdout end, at once, and the engine treats it as a
+ * crash it did not order: {@link #alive} turns false, the other children are told (their sends to it count
+ * as receiver_down), {@link #unexpectedExits} counts it, and the observers get an
+ * {@link Observation.NodeExited} with its exit status and the last lines of its log, after every observation
+ * it made. Nothing is respawned by the engine: the driver decides. A driver whose protocol heals (recover,
+ * config, catalog, the cache) carries on and the protocol repairs the ring around the node, as after a
+ * crash; a driver whose protocol cannot heal (token) fails at once with that observation.
+ *
+ * <p>Children die with their parent: each watches its stdin from its first instant ({@link NodeMain#watchStdin})
+ * and exits when it ends, which a SIGKILL of the parent causes too. The run directory (cluster file,
+ * secret, {@code node-I.log}) is deleted by {@link #close}, on the error paths of {@link #start} (which quote
+ * the child's last log lines instead of pointing into it) and, on SIGINT/SIGTERM, by a shutdown hook that also
+ * kills the children; {@link #keepRunDirectory} keeps it. Only a SIGKILL of the parent leaves it behind.
  *
  * <h2>Counters</h2>
  * {@link #stats} reads only the parent's copy of the counters, which each child streams on its stdout
@@ -105,8 +127,19 @@ public final class ProcessCluster implements Cluster {
     private ControlClient control;
     private long actionSeq;
     private boolean started;
-    private boolean closed;
+    private volatile boolean closed;
     private volatile String failure;
+    private volatile boolean keepRunDirectory;
+    private boolean runDirectoryHandled;
+    private Thread shutdownHook;
+    /** Children that exited without {@link #crash} or {@link #close} asking them to. */
+    private final java.util.concurrent.atomic.AtomicLong unexpectedExits = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How long a cold {@link #start} waits for every child's edges before it starts the nodes anyway. */
+    public static final long COLD_LINK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    /** How many lines of a child's log an error or a {@link Observation.NodeExited} quotes. */
+    static final int LOG_TAIL_LINES = 5;
 
     /** Bound on each of {@link #crash}'s waits (see "Crash and restart" in the class doc). */
     public static final long FLUSH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -117,6 +150,8 @@ public final class ProcessCluster implements Cluster {
         volatile boolean linked;
         volatile boolean started;
         volatile boolean alive;
+        /** Set before the parent kills or stops this incarnation: its exit is then no news. */
+        volatile boolean expectedExit;
         volatile int exitCode = Integer.MIN_VALUE;
         volatile NodeMetrics.Counters counters = NodeMetrics.Counters.ZERO;
         /** The highest {@code counters S} request answered. */
@@ -241,10 +276,20 @@ public final class ProcessCluster implements Cluster {
                     .withOverlay(overlay);
             clusterFile = dir.resolve("cluster.json");
             file.write(clusterFile);
+            installShutdownHook();
             for (int v = 0; v < n; v++) {
                 spawn(v);
             }
-            awaitAll(c -> c.linked, "connect its edges");
+            awaitAll(c -> c.ready, "bind its ports");
+            // A cold start lets every edge come up first, so the run begins on a whole overlay, but only for a
+            // bounded time: a child that cannot reach a peer must not stall the driver (it keeps dialling).
+            long linkDeadline = System.nanoTime() + COLD_LINK_WAIT_NANOS;
+            for (int v = 0; v < n; v++) {
+                while (!children[v].linked && System.nanoTime() - linkDeadline < 0) {
+                    requireAlive(v, "connect its edges");
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                }
+            }
             for (int v = 0; v < n; v++) {
                 command(v, "start");
             }
@@ -379,6 +424,60 @@ public final class ProcessCluster implements Cluster {
         } catch (IOException e) {
             // the child is gone
         }
+        // The pipe ended, so the process is (about to be) gone, and every observation it made has reached
+        // the observers: an unexpected exit is reported after them, as a crash's are.
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!p.isAlive() && !c.expectedExit && !closed) {
+            exitedOnItsOwn(v, c, p.exitValue());
+        }
+    }
+
+    /**
+     * Node {@code v}'s incarnation {@code c} exited without the parent asking: marked down as by {@link #crash}
+     * (the others are told, so their sends to it count as receiver_down), counted, and reported to the
+     * observers as {@link Observation.NodeExited}, with the last lines of its log. On the child's reader thread.
+     */
+    private void exitedOnItsOwn(int v, Child c, int status) {
+        c.alive = false;
+        c.exitCode = status;
+        if (children[v] != c) {
+            return; // an older incarnation: the parent already replaced it
+        }
+        unexpectedExits.incrementAndGet();
+        faults.down(v, true);
+        tellOthers(v, "down " + v);
+        Observation.NodeExited o = new Observation.NodeExited(v, status, logTail(v), System.nanoTime());
+        synchronized (observerLock) {
+            for (Consumer<Observation> s : observers) {
+                s.accept(o);
+            }
+        }
+    }
+
+    /** How many children exited without {@link #crash} or {@link #close} asking them to (see {@link Observation.NodeExited}). */
+    public long unexpectedExits() {
+        return unexpectedExits.get();
+    }
+
+    /** The last {@link #LOG_TAIL_LINES} non-empty lines of node {@code v}'s log, joined by " | " ("" if none). */
+    String logTail(int v) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("node-" + v + ".log"), StandardCharsets.UTF_8).stream()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "";
+        }
+    }
+
+    /** "; its log ends: ..." for an error message (the run directory may be gone by the time it is read). */
+    private String logHint(int v) {
+        String tail = logTail(v);
+        return tail.isEmpty() ? "; its log (" + dir.resolve("node-" + v + ".log") + ") is empty" : "; its log ends: " + tail;
     }
 
     private interface ChildState {
@@ -394,24 +493,37 @@ public final class ProcessCluster implements Cluster {
 
     private void await(int v, ChildState s, String what, long deadline) {
         while (!s.test(children[v])) {
-            if (!children[v].alive) {
-                throw new IllegalStateException("node " + v + " exited (" + children[v].exitCode + ") before it could "
-                        + what + "; see " + dir.resolve("node-" + v + ".log"));
-            }
+            requireAlive(v, what);
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s; see "
-                        + dir.resolve("node-" + v + ".log"));
+                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + logHint(v));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
     }
 
+    private void requireAlive(int v, String what) {
+        Child c = children[v];
+        if (!c.alive) {
+            // onExit may not have set the status yet
+            int code = c.exitCode != Integer.MIN_VALUE ? c.exitCode : procs[v].onExit().join().exitValue();
+            throw new IllegalStateException("node " + v + " exited (status " + code + ") before it could " + what
+                    + logHint(v));
+        }
+    }
+
+    /** Writes one stdin line to node {@code v}: from the control thread, and from a reader reporting an exit. */
     private void command(int v, String line) {
-        try {
-            stdins[v].write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            stdins[v].flush();
-        } catch (IOException e) {
-            // a dead child: nothing to tell it
+        OutputStream in = stdins[v];
+        if (in == null) {
+            return;
+        }
+        synchronized (in) {
+            try {
+                in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                in.flush();
+            } catch (IOException e) {
+                // a dead child: nothing to tell it
+            }
         }
     }
 
@@ -445,6 +557,7 @@ public final class ProcessCluster implements Cluster {
             return;
         }
         flushCounters(node);
+        children[node].expectedExit = true;
         p.destroyForcibly();
         try {
             p.waitFor(10, TimeUnit.SECONDS);
@@ -674,6 +787,9 @@ public final class ProcessCluster implements Cluster {
         }
         closed = true;
         for (int v = 0; v < n; v++) {
+            if (children[v] != null) {
+                children[v].expectedExit = true;
+            }
             if (procs[v] != null && procs[v].isAlive()) {
                 command(v, "stop");
             }
@@ -699,6 +815,68 @@ public final class ProcessCluster implements Cluster {
         }
         if (control != null) {
             control.close();
+        }
+        removeRunDirectory();
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs anyway and finds nothing left to do
+            }
+        }
+    }
+
+    /**
+     * Keeps the run directory (cluster file, secret, node logs) after {@link #close} instead of deleting it,
+     * to read the logs. Call before {@link #start}.
+     */
+    public void keepRunDirectory(boolean keep) {
+        this.keepRunDirectory = keep;
+    }
+
+    /**
+     * On SIGINT/SIGTERM (or any JVM exit without {@link #close}), the children are killed and the run directory
+     * deleted: it holds the cluster secret. A SIGKILL of this JVM runs no hook; the children then exit on
+     * their own when their stdin ends ({@link NodeMain#watchStdin}), and the directory stays (nothing can
+     * run to delete it).
+     */
+    private void installShutdownHook() {
+        shutdownHook = new Thread(() -> {
+            closed = true; // the exits that follow are ours
+            for (Process p : procs) {
+                if (p != null) {
+                    p.destroyForcibly();
+                }
+            }
+            for (Process p : procs) {
+                if (p != null) {
+                    try {
+                        p.waitFor(2, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            removeRunDirectory();
+        }, "ringlab-processes-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private synchronized void removeRunDirectory() {
+        if (dir == null || runDirectoryHandled) {
+            return;
+        }
+        runDirectoryHandled = true;
+        if (keepRunDirectory) {
+            System.err.println("ringlab: run directory kept (--keep-run-dir): " + dir);
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            System.err.println("ringlab: could not remove run directory " + dir + ": " + e.getMessage());
         }
     }
 }

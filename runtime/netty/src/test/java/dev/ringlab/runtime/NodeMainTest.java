@@ -104,4 +104,16 @@ class NodeMainTest {
         assertEquals(base.n(), back.size());
         assertTrue(Files.readString(f).contains("\"adjacency\""));
     }
+
+    @Test
+    void aSecretFileOpenToGroupOrOthersIsRefusedWithTheFix() throws Exception {
+        Path f = clusterFile("flood", "ring", 4);
+        Path secret = dir.resolve("secret");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = run("--id", "0", "--cluster", f.toString());
+        assertEquals(2, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("ringlab node: --cluster: secret file " + secret), r.err());
+        assertTrue(r.err().contains("chmod 600 " + secret), r.err());
+    }
 }

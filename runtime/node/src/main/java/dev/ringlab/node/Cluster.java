@@ -67,7 +67,13 @@ public interface Cluster extends AutoCloseable {
      */
     void restart(int node);
 
-    /** True unless {@code node} is crashed. */
+    /**
+     * True unless {@code node} is crashed, by {@link #crash} or on its own: a node that dies without
+     * {@link #crash} (on {@code processes}, a child process that exits; the other engines run no code that
+     * can) is reported once as {@link Observation.NodeExited} and from then on treated as crashed (its peers
+     * count sends to it as receiver_down) until {@link #restart}. The engine never respawns it by itself: a
+     * driver whose protocol heals carries on, one whose protocol cannot fails at once on that observation.
+     */
     boolean alive(int node);
 
     /**

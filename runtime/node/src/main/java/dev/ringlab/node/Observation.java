@@ -138,4 +138,14 @@ public sealed interface Observation {
      * at about the same instant (see {@code protocols.TokenRing}).
      */
     record CompensatedTick(int node, long tick, long atNanos) implements Observation {}
+
+    /**
+     * Reported by the engine, not by a node: {@code node} died without the control side crashing it (on
+     * {@code processes}: its process exited on its own, e.g. a {@code kill -9} from outside or a JVM error),
+     * with {@code exitStatus} (128 + signal for a signal), noticed at {@code atNanos}. The engine then treats
+     * the node as crashed ({@link Cluster#alive} is false, the other nodes count sends to it as
+     * {@link ClusterStats#RECEIVER_DOWN}) until {@link Cluster#restart}. {@code lastLog} is the engine's
+     * account of why, one line (on {@code processes} the last lines of the child's log), possibly empty.
+     */
+    record NodeExited(int node, int exitStatus, String lastLog, long atNanos) implements Observation {}
 }
