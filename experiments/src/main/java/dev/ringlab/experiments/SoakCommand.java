@@ -59,8 +59,10 @@ import picocli.CommandLine.Spec;
             "--json fields: engine, seed, nodes, rate_per_s, duration_s, rounds, faults {crash, partition, pause},"
                     + " operations, acked, anomalies (count), anomaly_samples, lost_deltas, suspicions_of_live_nodes (of a node"
                     + " that was not crashed: here the paused node and nodes across a partition, which the detectors"
-                    + " should suspect, so not an anomaly), rss_mb {first, last, max}, threads {first, last, max},"
-                    + " fds {first, last, max} (null where /proc is not there), timeline [{t_s, rss_mb, threads, fds}],"
+                    + " should suspect, so not an anomaly), rss_mb {first, last, max} (this JVM, which keeps the history:"
+                    + " it grows with the operations), children_rss_mb {first, last, max} (the node JVMs of processes;"
+                    + " null elsewhere), threads and fds {first, last, max} (this JVM and its children; null where /proc"
+                    + " is not there), timeline [{t_s, rss_mb, children_rss_mb, threads, fds}],"
                     + " wall_ms."
         })
 public final class SoakCommand implements Callable<Integer> {
@@ -123,7 +125,7 @@ public final class SoakCommand implements Callable<Integer> {
 
         ReplicaWatch watch = new ReplicaWatch(n);
         RingWatch ring = new RingWatch(n, false);
-        List<String> anomalies = new ArrayList<>();
+        List<String> anomalies = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Map<String, Object>> timeline = new ArrayList<>();
         Map<String, Integer> faults = new LinkedHashMap<>();
         for (Kind k : Kind.values()) {
@@ -142,6 +144,14 @@ public final class SoakCommand implements Callable<Integer> {
             err.flush();
             cluster.addObserver(watch);
             cluster.addObserver(ring);
+            // A node process that dies on its own (not a planned crash) is an anomaly of the engine.
+            cluster.addObserver(ob -> {
+                if (ob instanceof dev.ringlab.node.Observation.NodeExited x) {
+                    synchronized (anomalies) {
+                        anomalies.add("node " + x.node() + " exited on its own with status " + x.exitStatus());
+                    }
+                }
+            });
             cluster.start();
             cluster.runFor(Math.max(300 * MS, t.probationNanos()));
             long origin = cluster.now();
@@ -153,7 +163,7 @@ public final class SoakCommand implements Callable<Integer> {
                 rounds++;
                 Kind kind = Kind.values()[r.nextInt(Kind.values().length)];
                 int victim = r.nextInt(n);
-                long hold = 500 * MS + r.nextLong(1_500 * MS);
+                long hold = (500 + r.nextInt(1_500)) * MS;
                 long faultAt = cluster.now() + 300 * MS;
                 long healAt = faultAt + hold;
                 long opsUntil = healAt + 300 * MS;
@@ -252,8 +262,9 @@ public final class SoakCommand implements Callable<Integer> {
                 Map<String, Object> s = sample((cluster.now() - origin) / 1e9);
                 timeline.add(s);
                 int newAnomalies = anomalies.size();
-                err.printf(Locale.ROOT, "ringlab soak: %s  t=%.0fs ops=%d anomalies=%d rss_mb=%s threads=%s fds=%s%n", where,
-                        (cluster.now() - origin) / 1e9, issued, newAnomalies, s.get("rss_mb"), s.get("threads"), s.get("fds"));
+                err.printf(Locale.ROOT, "ringlab soak: %s  t=%.0fs ops=%d anomalies=%d rss_mb=%s children_rss_mb=%s threads=%s fds=%s%n",
+                        where, (cluster.now() - origin) / 1e9, issued, newAnomalies, s.get("rss_mb"), s.get("children_rss_mb"),
+                        s.get("threads"), s.get("fds"));
                 err.flush();
             }
             Map<String, Object> o = new LinkedHashMap<>();
@@ -266,11 +277,15 @@ public final class SoakCommand implements Callable<Integer> {
             o.put("faults", faults);
             o.put("operations", issued);
             o.put("acked", watch.deltasAcked());
-            o.put("anomalies", anomalies.size());
-            o.put("anomaly_samples", anomalies.stream().limit(10).toList());
+            List<String> found;
+            synchronized (anomalies) {
+                found = List.copyOf(anomalies);
+            }
+            o.put("anomalies", found.size());
+            o.put("anomaly_samples", found.stream().limit(10).toList());
             o.put("lost_deltas", lostTotal);
             o.put("suspicions_of_live_nodes", ring.falseSuspicions());
-            for (String f : List.of("rss_mb", "threads", "fds")) {
+            for (String f : List.of("rss_mb", "children_rss_mb", "threads", "fds")) {
                 o.put(f, summary(timeline, f));
             }
             o.put("timeline", timeline);
@@ -288,8 +303,8 @@ public final class SoakCommand implements Callable<Integer> {
                 }
             }
             out.flush();
-            if (!anomalies.isEmpty()) {
-                err.println("ringlab soak: " + anomalies.size() + " anomalies in " + rounds + " rounds, first: " + anomalies.get(0));
+            if (!found.isEmpty()) {
+                err.println("ringlab soak: " + found.size() + " anomalies in " + rounds + " rounds, first: " + found.get(0));
                 err.println("replay: " + Replay.line(spec, run));
                 return 1;
             }
@@ -351,6 +366,8 @@ public final class SoakCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("t_s", Math.round(tSeconds * 10) / 10.0);
         long rssKb = 0;
+        long childrenRssKb = 0;
+        int children = 0;
         long threads = 0;
         long fds = 0;
         boolean any = false;
@@ -362,7 +379,13 @@ public final class SoakCommand implements Callable<Integer> {
             try {
                 for (String line : Files.readAllLines(proc.resolve("status"))) {
                     if (line.startsWith("VmRSS:")) {
-                        rssKb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        if (p.equals(ProcessHandle.current())) {
+                            rssKb += kb;
+                        } else {
+                            childrenRssKb += kb;
+                            children++;
+                        }
                     } else if (line.startsWith("Threads:")) {
                         threads += Long.parseLong(line.replaceAll("[^0-9]", ""));
                     }
@@ -376,6 +399,7 @@ public final class SoakCommand implements Callable<Integer> {
             }
         }
         s.put("rss_mb", any ? Math.round(rssKb / 102.4) / 10.0 : null);
+        s.put("children_rss_mb", children == 0 ? null : Math.round(childrenRssKb / 102.4) / 10.0);
         s.put("threads", any ? threads : null);
         s.put("fds", any ? fds : null);
         return s;
@@ -392,9 +416,10 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private void writeCsv(List<Map<String, Object>> timeline) {
-        StringBuilder b = new StringBuilder("t_s,rss_mb,threads,fds\n");
+        StringBuilder b = new StringBuilder("t_s,rss_mb,children_rss_mb,threads,fds\n");
         for (Map<String, Object> s : timeline) {
-            b.append(s.get("t_s")).append(',').append(orEmpty(s.get("rss_mb"))).append(',').append(orEmpty(s.get("threads")))
+            b.append(s.get("t_s")).append(',').append(orEmpty(s.get("rss_mb"))).append(',')
+                    .append(orEmpty(s.get("children_rss_mb"))).append(',').append(orEmpty(s.get("threads")))
                     .append(',').append(orEmpty(s.get("fds"))).append('\n');
         }
         try {
