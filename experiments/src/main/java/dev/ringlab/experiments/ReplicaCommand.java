@@ -323,7 +323,10 @@ abstract class ReplicaCommand implements Callable<Integer> {
             o.put("acked", watch.deltasAcked());
             o.put("lost_deltas", lost.size());
             o.put("lost_delta_samples", lost.stream().limit(5).map(Object::toString).toList());
-            o.put("unacked_missing", missing.size() - lost.size());
+            // Counted, not subtracted: an acknowledged delta whose creation was never observed is in lost, not
+            // in missing, and the difference went negative.
+            Set<Message.Dot> lostSet = new java.util.HashSet<>(lost);
+            o.put("unacked_missing", missing.stream().filter(d -> !lostSet.contains(d)).count());
             long[] conv = watch.convergenceNanos(-1, stable);
             o.put("convergence_ms", percentiles(conv));
             o.put("convergence_measured", conv.length);
