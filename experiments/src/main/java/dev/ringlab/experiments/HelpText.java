@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.UsageMessageSpec;
  * printed, {@link #reflow} joins the lines of each paragraph into one string and lets picocli wrap that.
  *
  * <p>What stays a line of its own: an empty string (a paragraph break), a line starting with whitespace or a
- * list marker ({@code -}, {@code *}), a line after one ending with {@code :}, and a line starting a known
+ * list marker ({@code -}, {@code *}), and a line starting a known
  * block ({@code --json fields}, {@code Exit }, {@code Examples}). {@code %n} inside a string is a hard break.
  */
 final class HelpText {
@@ -40,8 +40,7 @@ final class HelpText {
         }
         List<String> out = new ArrayList<>();
         StringBuilder current = null;
-        String previous = "";
-        for (String element : lines) {
+                for (String element : lines) {
             for (String line : element.split("%n", -1)) {
                 if (line.isBlank()) {
                     if (current != null) {
@@ -49,7 +48,7 @@ final class HelpText {
                         current = null;
                     }
                     out.add("");
-                } else if (current == null || startsLine(previous, line)) {
+                } else if (current == null || startsLine(line)) {
                     if (current != null) {
                         out.add(current.toString());
                     }
@@ -57,7 +56,6 @@ final class HelpText {
                 } else {
                     current.append(' ').append(line.strip());
                 }
-                previous = line.strip();
             }
             // A %n at an element's very end only separated it from the next element: picocli breaks there anyway.
             if (element.endsWith("%n") && !out.isEmpty() && out.get(out.size() - 1).isEmpty() && current == null) {
@@ -70,9 +68,9 @@ final class HelpText {
         return out.toArray(String[]::new);
     }
 
-    private static boolean startsLine(String previous, String line) {
+    private static boolean startsLine(String line) {
         return Character.isWhitespace(line.charAt(0)) || line.startsWith("- ") || line.startsWith("* ")
-                || previous.endsWith(":") || line.startsWith("--json fields") || line.startsWith("Exit ")
+                || line.startsWith("--json fields") || line.startsWith("Exit ")
                 || line.startsWith("Examples");
     }
 }
