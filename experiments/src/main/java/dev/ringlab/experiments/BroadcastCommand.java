@@ -300,10 +300,10 @@ public final class BroadcastCommand implements Callable<Integer> {
             o.put("faults", plan.toString());
         }
         if (rate != null) {
-            o.put("rate", rate);
+            o.put("rate_per_s", rate);
             o.put("duration", duration);
         } else {
-            o.putNull("rate");
+            o.putNull("rate_per_s");
             o.putNull("duration");
         }
         o.put("warmup_broadcasts", warmup);
