@@ -35,7 +35,8 @@ import picocli.CommandLine.ScopeType;
             "Every measuring command takes --json and then prints one JSON object on stdout; progress goes to "
                     + "stderr. Times are in milliseconds unless a field name says otherwise.",
             "On an error ringlab prints one line naming the cause and the fix and exits 2 for bad input, 1 for "
-                    + "a failed experiment; --verbose (on any command) adds the stack trace."
+                    + "a failed experiment; --verbose (on any command) adds the stack trace.",
+            "The launcher also runs the JMH benchmarks with its JDK: ./ringlab jmh [JMH options] (-l lists them)."
         },
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
