@@ -129,6 +129,10 @@ public final class CompareCommand implements Callable<Integer> {
                 + broadcasts + " warmup_broadcasts=" + Defaults.warmupBroadcasts(p.engine())
                 + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : ""));
         err.println("replay: " + Replay.line(spec, run));
+        if (ConfidenceInterval.fewSeedsWarning(plan.seeds().size()) != null) {
+            // After the refusals: a run that cannot start needs its one error line, not a warning first.
+            err.println("ringlab compare: " + ConfidenceInterval.fewSeedsWarning(plan.seeds().size()));
+        }
         err.flush();
         Instant started = Instant.now();
         BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
@@ -176,9 +180,6 @@ public final class CompareCommand implements Callable<Integer> {
         }
         if (seeds < 1) {
             throw new UsageException("--seeds", "must be >= 1, got " + seeds);
-        }
-        if (ConfidenceInterval.fewSeedsWarning(seeds) != null) {
-            spec.commandLine().getErr().println("ringlab compare: " + ConfidenceInterval.fewSeedsWarning(seeds));
         }
         if (payloadBytes < 0 || payloadBytes > 64 * 1024) {
             throw new UsageException("--payload-bytes", "must be in 0..65536, got " + payloadBytes);

@@ -234,6 +234,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // An OutOfMemoryError on another thread (an engine's event loop, a worker pool) would otherwise print
+        // a trace and leave the run hanging: one line and exit 1, as on the command's own thread.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                System.err.println("ringlab: " + outOfMemory(e));
+                System.err.flush();
+                Runtime.getRuntime().halt(1);
+            }
+            System.err.println("ringlab: thread " + thread.getName() + " failed: " + e);
+            e.printStackTrace();
+        });
         System.exit(commandLine().execute(args));
     }
 

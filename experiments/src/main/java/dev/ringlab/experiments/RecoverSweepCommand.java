@@ -81,9 +81,6 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new UsageException("--seeds", "must be >= 1, got " + seeds);
         }
-        if (ConfidenceInterval.fewSeedsWarning(seeds) != null) {
-            spec.commandLine().getErr().println("ringlab recover-sweep: " + ConfidenceInterval.fewSeedsWarning(seeds));
-        }
         for (String t : timeouts) {
             try {
                 Durations.parseNanos(t);
@@ -107,6 +104,9 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 .orElse(2)), null) + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat=" + hb
                 + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
         err.println("replay: " + Replay.line(spec, run));
+        if (ConfidenceInterval.fewSeedsWarning(seeds) != null) {
+            err.println("ringlab recover-sweep: " + ConfidenceInterval.fewSeedsWarning(seeds));
+        }
         err.flush();
         Instant started = Instant.now();
         long wallStart = System.nanoTime();
