@@ -1,5 +1,6 @@
 package dev.ringlab.experiments;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Message;
@@ -17,6 +18,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,8 +54,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", description = "Broadcasts injected per second in the flood run (default: ${DEFAULT-VALUE}).")
     int rate = 1000;
 
-    @Option(names = "--duration-s", description = "Seconds of injection in the flood run (default: ${DEFAULT-VALUE}).")
-    double durationS = 3;
+    @Option(names = "--duration", paramLabel = "D", description = "Injection time of the flood run, a duration such as 2s (default: ${DEFAULT-VALUE}).")
+    String duration = "3s";
+
+    /** --duration in seconds. */
+    double durationS;
 
     @Option(names = "--seed", description = "Root seed (default: ${DEFAULT-VALUE}).")
     long seed = 1;
@@ -63,11 +68,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        durationS = UsageException.durationNanos("--duration", duration) / 1e9;
         if (ringNodes < 2 || rotations < 10 || pings < 10 || floodNodes < 2 || rate < 1 || !(durationS > 0)) {
-            throw new UsageException("bench: need --ring-nodes >= 2, --rotations >= 10, --pings >= 10, --flood-nodes >= 2, --rate >= 1, --duration-s > 0");
+            throw new UsageException("need --ring-nodes >= 2, --rotations >= 10, --pings >= 10, --flood-nodes >= 2, --rate >= 1, --duration > 0");
         }
         System.err.println("ringlab bench: ring-nodes=" + ringNodes + " rotations=" + rotations + " pings=" + pings
-                + " flood-nodes=" + floodNodes + " topology=" + topology + " rate=" + rate + " duration-s=" + durationS
+                + " flood-nodes=" + floodNodes + " topology=" + topology + " rate=" + rate + " duration=" + duration
                 + " seed=" + seed + " cores=" + Runtime.getRuntime().availableProcessors());
         ObjectMapper m = new ObjectMapper();
         ObjectNode out = m.createObjectNode();
@@ -97,9 +103,29 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             System.out.println(out.toString());
         } else {
-            System.out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+            text(out);
         }
         return 0;
+    }
+
+    /** The same figures as a short table for a reader (the JSON only with --json). */
+    private static void text(ObjectNode o) {
+        JsonNode t = o.get("token_hop");
+        JsonNode r = o.get("raw_socket_one_way");
+        JsonNode f = o.get("flood");
+        System.out.printf(Locale.ROOT, "netty bench: %d cores, seed %d%n", o.get("cores").asInt(), o.get("seed").asLong());
+        System.out.printf(Locale.ROOT, "  token hop (us)        p50 %.2f  p99 %.2f  mean %.2f  (%d nodes, %d samples)%n",
+                t.get("p50_us").asDouble(), t.get("p99_us").asDouble(), t.get("mean_us").asDouble(),
+                t.get("nodes").asInt(), t.get("samples").asInt());
+        System.out.printf(Locale.ROOT, "  raw one-way (us)      p50 %.2f  p99 %.2f  mean %.2f  (%d-byte frames, %d samples)%n",
+                r.get("p50_us").asDouble(), r.get("p99_us").asDouble(), r.get("mean_us").asDouble(),
+                r.get("frame_bytes").asInt(), r.get("samples").asInt());
+        System.out.printf(Locale.ROOT, "  hop / raw             p50 %.2f  mean %.2f%n", o.get("hop_ratio_p50").asDouble(),
+                o.get("hop_ratio_mean").asDouble());
+        System.out.printf(Locale.ROOT, "  flood                 %s n=%d, %d/s for %.1f s: reliability %.4f, %.0f deliveries/s, "
+                        + "latency p50 %.3f ms p99 %.3f ms%n", f.get("topology").asText(), f.get("nodes").asInt(),
+                f.get("rate_per_s").asInt(), f.get("wall_s").asDouble(), f.get("reliability").asDouble(),
+                f.get("deliveries_per_s").asDouble(), f.get("latency_ms_p50").asDouble(), f.get("latency_ms_p99").asDouble());
     }
 
     private static final class FrameBytes {
@@ -199,7 +225,7 @@ public final class BenchCommand implements Callable<Integer> {
             long[] lat = Arrays.copyOf(latency, got);
             f.put("nodes", floodNodes);
             f.put("topology", topology);
-            f.put("rate", rate);
+            f.put("rate_per_s", rate);
             f.put("broadcasts", total);
             f.put("reliability", (double) deliveries.get() / expected);
             f.put("wall_s", elapsed / 1e9);

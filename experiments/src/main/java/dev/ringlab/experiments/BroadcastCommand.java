@@ -304,13 +304,13 @@ public final class BroadcastCommand implements Callable<Integer> {
             o.put("faults", plan.toString());
         }
         if (rate != null) {
-            o.put("rate", rate);
+            o.put("rate_per_s", rate);
             o.put("duration", duration);
             // What the stream achieved: the Poisson draws and, on a real engine, the injection's own timing.
             o.put("achieved_rate_per_s", Math.round(res.broadcasts() / (UsageException.durationNanos("--duration", duration)
                     / 1e9) * 10) / 10.0);
         } else {
-            o.putNull("rate");
+            o.putNull("rate_per_s");
             o.putNull("duration");
             o.putNull("achieved_rate_per_s");
         }

@@ -282,9 +282,12 @@ public final class BroadcastExperiment {
             v[6][i] = r.reliability();
         }
         SeedRun first = runs.get(0);
-        return new Row(first.topology(), first.nodes(), k, ConfidenceInterval.of95(v[0]), ConfidenceInterval.of95(v[1]),
-                ConfidenceInterval.of95(v[2]), ConfidenceInterval.of95(v[3]), ConfidenceInterval.of95(v[4]),
-                ConfidenceInterval.of95(v[5]), ConfidenceInterval.of95(v[6]));
+        // Latencies, hops, message counts and reliability cannot be negative: bootstrap intervals, which stay
+        // inside the samples' range; rmr can (batched sends fewer than n - 1 messages): Student-t.
+        return new Row(first.topology(), first.nodes(), k, ConfidenceInterval.nonNegative95(v[0]),
+                ConfidenceInterval.nonNegative95(v[1]), ConfidenceInterval.nonNegative95(v[2]),
+                ConfidenceInterval.nonNegative95(v[3]), ConfidenceInterval.nonNegative95(v[4]),
+                ConfidenceInterval.of95(v[5]), ConfidenceInterval.nonNegative95(v[6]));
     }
 
     /** Columns of the per-seed table ({@code broadcast-runs.csv}). */

@@ -176,10 +176,10 @@ public final class BroadcastSweep {
 
     /** The human table: one line per (topology, n), mean ± 95% CI half-width; skipped combinations listed. */
     public static void table(PrintWriter out, Outcome o) {
-        out.printf(Locale.ROOT, "%-18s %6s  %-17s %-17s %-17s %-13s %-17s %-13s%n", "topology", "n", "p50 ms", "p99 ms",
+        out.printf(Locale.ROOT, "%-18s %6s  %-22s %-22s %-22s %-22s %-22s %-13s%n", "topology", "n", "p50 ms", "p99 ms",
                 "max ms", "last hop", "msgs/op", "rmr");
         for (BroadcastExperiment.Row r : o.rows()) {
-            out.printf(Locale.ROOT, "%-18s %6d  %-17s %-17s %-17s %-13s %-17s %-13s%n", r.topology(), r.nodes(),
+            out.printf(Locale.ROOT, "%-18s %6d  %-22s %-22s %-22s %-22s %-22s %-13s%n", r.topology(), r.nodes(),
                     pm(r.latencyMsP50()), pm(r.latencyMsP99()), pm(r.latencyMsMax()), pm(r.lastDeliveryHop()),
                     pm(r.msgsPerOp()), pm(r.rmr()));
         }
@@ -188,13 +188,12 @@ public final class BroadcastSweep {
         }
     }
 
-    /** {@code mean ±half} with 3 significant digits; {@code ±0} when the seeds agree exactly. */
+    /**
+     * {@code mean ±half} (Student-t) or {@code mean [lo, hi]} (bootstrap) with 3 significant digits, the mean
+     * alone below 3 seeds; {@code ±0} when the seeds agree exactly.
+     */
     static String pm(ConfidenceInterval c) {
-        if (!Double.isFinite(c.mean())) {
-            return "-";
-        }
-        String m = sig(c.mean());
-        return Double.isFinite(c.halfWidth()) ? m + " ±" + sig(c.halfWidth()) : m;
+        return c.text(BroadcastSweep::sig);
     }
 
     static String sig(double v) {

@@ -15,7 +15,9 @@ import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,15 +44,17 @@ import picocli.CommandLine.Spec;
             "over the complete graph (any node routes to any other).",
             "",
             "Run: every key is put once (load), then --ops gets/puts of random keys with --clients requests",
-            "outstanding (closed loop), each to a random live node. --crash V kills node V once --crash-at of",
-            "the operations are issued and restarts it --down later. Then every key with an acknowledged put",
+            "outstanding (closed loop), each to a random live node. --crash 1 kills one node drawn from the seed",
+            "(--crash-nodes V: node V) once --crash-at of the operations are issued and restarts it --down later",
+            "(the cache measures one failure: --crash is a count, 0 or 1, as in recover, config and catalog).",
+            "Then every key with an acknowledged put",
             "is read back.",
             "",
             "--faults adds a fault plan, times from the cluster's start (before the load phase).",
             "",
             "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults, keys, ops,",
             "get_ratio, clients,",
-            "crash, crash_at, down_ms, gets, hits, puts, acked_writes, failed_ops, hit_rate,",
+            "crashed, crash_at, down_ms, gets, hits, puts, acked_writes, failed_ops, hit_rate,",
             "hit_rate_during_failure (gets issued while the node was down), gets_during_failure,",
             "hit_rate_dead_owner_keys_during_failure, lost_acknowledged_writes (must be 0 with one failure),",
             "verified_keys, takeover_ms (crash to the first answer for a dead owner's key served by another node),",
@@ -86,7 +90,14 @@ public final class CacheCommand implements Callable<Integer> {
     @Option(names = "--value-bytes", paramLabel = "B", description = "Size of a value, >= 8 (default: ${DEFAULT-VALUE}).")
     int valueBytes = 64;
 
-    @Option(names = "--crash", paramLabel = "V", description = "Crash node V during the operations (default: none).")
+    @Option(names = "--crash", paramLabel = "K",
+            description = "Nodes to crash during the operations, chosen by the seed: 0 or 1 (default: 0, or 1 with --crash-nodes).")
+    Integer crashCount;
+
+    @Option(names = "--crash-nodes", paramLabel = "V", split = ",", description = "The node to crash, e.g. 3 (one node).")
+    List<Integer> crashNodes;
+
+    /** The node crashed, from --crash-nodes or drawn from the seed by --crash 1; null for none. */
     Integer crash;
 
     @Option(names = "--crash-at", paramLabel = "F",
@@ -121,6 +132,30 @@ public final class CacheCommand implements Callable<Integer> {
             + " start; null: outcome unknown).")
     java.nio.file.Path historyFile;
 
+    /** Resolves --crash K and --crash-nodes V into the one crashed node, or null. */
+    private Integer crashed() {
+        if (crashNodes != null) {
+            if (crashNodes.size() != 1) {
+                throw new UsageException("--crash-nodes", "the cache measures one failure: give one node, got " + crashNodes);
+            }
+            int v = crashNodes.get(0);
+            if (v < 0 || v >= n) {
+                throw new UsageException("--crash-nodes", "node " + v + " is not in 0.." + (n - 1));
+            }
+            if (crashCount != null && crashCount != 1) {
+                throw new UsageException("--crash", crashCount + " disagrees with --crash-nodes " + crashNodes);
+            }
+            return v;
+        }
+        if (crashCount == null || crashCount == 0) {
+            return null;
+        }
+        if (crashCount != 1) {
+            throw new UsageException("--crash", "the cache measures one failure: 0 or 1, got " + crashCount);
+        }
+        return new SplittableRandom(run.seed() ^ 0xCAC4_E11DL).nextInt(n);
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -143,9 +178,7 @@ public final class CacheCommand implements Callable<Integer> {
         if (valueBytes < 8 || valueBytes > 64 * 1024) {
             throw new UsageException("--value-bytes", "must be in 8..65536, got " + valueBytes);
         }
-        if (crash != null && (crash < 0 || crash >= n)) {
-            throw new UsageException("--crash", "node " + crash + " is not in 0.." + (n - 1));
-        }
+        crash = crashed();
         if (!(crashAt >= 0 && crashAt <= 1)) {
             throw new UsageException("--crash-at", "must be in 0..1, got " + crashAt);
         }
@@ -154,7 +187,7 @@ public final class CacheCommand implements Callable<Integer> {
         if (crash == null) {
             for (String f : new String[] {"--crash-at", "--down"}) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(f)) {
-                    throw new UsageException(f, "applies to the --crash node, and none is given");
+                    throw new UsageException(f, "applies to the crashed node, and none is crashed (--crash 1 or --crash-nodes V)");
                 }
             }
         }
@@ -229,7 +262,7 @@ public final class CacheCommand implements Callable<Integer> {
             o.put("ops", ops);
             o.put("get_ratio", getRatio);
             o.put("clients", clients);
-            o.put("crash", crash);
+            o.put("crashed", crash == null ? List.of() : List.of(crash));
             o.put("crash_at", crash == null ? null : crashAt);
             o.put("down_ms", crash == null ? null : downNanos / 1e6);
             o.put("gets", r.gets());

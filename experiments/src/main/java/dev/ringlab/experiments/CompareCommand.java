@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
             "Compare topologies at broadcast: for each topology, n and seed, build the overlay from the seed and run "
                     + "--broadcasts broadcasts one after the other from random origins; report, per topology and n, the mean "
                     + "over seeds of p50/p99/max delivery latency, last delivery hop, messages per broadcast and rmr, with "
-                    + "95%% Student-t confidence intervals. Combinations a topology cannot build (margulis: n = m*m, "
+                    + "95%% confidence intervals (bootstrap percentile for quantities that cannot be negative, Student-t for rmr; none below 3 seeds). Combinations a topology cannot build (margulis: n = m*m, "
                     + "hypercube: n = 2^k, paley: prime n = 1 mod 4) or above the engine's --max-nodes are skipped and listed.",
             "Writes results/compare-<UTC yyyyMMdd-HHmmss>/ (run.json, broadcast.csv, broadcast-runs.csv, latency-p50.png/svg,"
                     + " msgs-per-op.png/svg). The defaults (5 topologies x 5 sizes x 10 seeds x 32 broadcasts) take about 10 s on the simulator on 2 cores, plus the build on first use.",
@@ -129,6 +129,10 @@ public final class CompareCommand implements Callable<Integer> {
                 + broadcasts + " warmup_broadcasts=" + Defaults.warmupBroadcasts(p.engine())
                 + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : ""));
         err.println("replay: " + Replay.line(spec, run));
+        if (ConfidenceInterval.fewSeedsWarning(plan.seeds().size()) != null) {
+            // After the refusals: a run that cannot start needs its one error line, not a warning first.
+            err.println("ringlab compare: " + ConfidenceInterval.fewSeedsWarning(plan.seeds().size()));
+        }
         err.flush();
         Instant started = Instant.now();
         BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
@@ -154,8 +158,11 @@ public final class CompareCommand implements Callable<Integer> {
             stdout.println(j.toString());
         } else {
             BroadcastSweep.table(stdout, o);
-            stdout.printf(Locale.ROOT, "%nmean ±95%% CI half-width over %d seeds (%d broadcasts each); %.1f s; results in %s%n",
-                    plan.seeds().size(), broadcasts, o.wallNanos() / 1e9, dir.path());
+            String what = plan.seeds().size() < ConfidenceInterval.MIN_SAMPLES
+                    ? "mean (no confidence interval below " + ConfidenceInterval.MIN_SAMPLES + " seeds)"
+                    : "mean [95% bootstrap CI] (rmr: mean ±95% Student-t half-width)";
+            stdout.printf(Locale.ROOT, "%n%s over %d seeds (%d broadcasts each); %.1f s; results in %s%n",
+                    what, plan.seeds().size(), broadcasts, o.wallNanos() / 1e9, dir.path());
         }
         stdout.flush();
         return 0;

@@ -198,10 +198,37 @@ public final class RecoverCommand implements Callable<Integer> {
         for (int v : victims) {
             planned.add(FaultPlan.Fault.crash(v, crashAtNanos, respawnNanos < 0 ? -1 : crashAtNanos + respawnNanos));
         }
+        if (ring) {
+            refuseUnhealable(victims);
+        }
         planned.addAll(run.faults(n).faults());
         FaultPlan plan = new FaultPlan(planned);
         return ring ? ring(out, err, plan, respawnNanos, timeoutNanos)
                 : expander(out, err, topo, plan, crashAtNanos, respawnNanos);
+    }
+
+    /**
+     * The healing ring cannot show a repaired rotation when the crash leaves fewer than 2 live nodes (a
+     * lone survivor has no successor to pass the token to) or crashes --successors consecutive nodes (no live
+     * node then links past the gap: successor-ring:R is cut). Refused before the run rather than after its
+     * 20 s timeout.
+     */
+    private void refuseUnhealable(TreeSet<Integer> victims) {
+        String flag = crashNodes != null ? "--crash-nodes" : "--crash";
+        if (n - victims.size() < 2) {
+            throw new UsageException(flag, "crashing " + victims.size() + " of " + n + " nodes leaves " + (n - victims.size())
+                    + " live: the healing ring needs at least 2 live nodes to rotate; crash at most " + (n - 2) + " or use a larger -n");
+        }
+        int run = 0;
+        for (int i = 0; i < 2 * n && victims.size() >= successors; i++) {
+            run = victims.contains(i % n) ? run + 1 : 0;
+            if (run >= successors) {
+                throw new UsageException(flag, "nodes " + victims + " include " + successors + " consecutive ids: that cuts "
+                        + "successor-ring:" + successors + " (each node links to its " + successors + " successors only); "
+                        + (crashNodes != null ? "choose other nodes" : "choose another --seed or --crash-nodes")
+                        + " or raise --successors above " + run);
+            }
+        }
     }
 
     private RecoveryConfig config(Defaults.Timing t) {

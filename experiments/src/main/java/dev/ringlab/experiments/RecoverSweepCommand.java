@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "recover-sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sweep 'ringlab recover' (crash one node of the healing ring, respawn it) over sizes, suspicion timeouts "
-                + "and seeds; write results/recover-<ts>/ with recovery.csv (detect/repair/rejoin ms, mean and 95%% CI over "
+                + "and seeds; write results/recover-<ts>/ with recovery.csv (detect/repair/rejoin ms, mean and 95%% bootstrap CI over "
                 + "seeds) and plots. Takes every run option (--engine, --latency, --loss, --faults, --processing, --seed) and "
                 + "passes the ones given to each recover run.")
 public final class RecoverSweepCommand implements Callable<Integer> {
@@ -107,6 +107,9 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 .orElse(2)), null) + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat=" + hb
                 + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
         err.println("replay: " + Replay.line(spec, run));
+        if (ConfidenceInterval.fewSeedsWarning(seeds) != null) {
+            err.println("ringlab recover-sweep: " + ConfidenceInterval.fewSeedsWarning(seeds));
+        }
         err.flush();
         Instant started = Instant.now();
         long wallStart = System.nanoTime();
@@ -155,7 +158,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                 m.put("seeds", seeds);
                 m.put("failed_runs", failedHere);
                 for (int k = 0; k < 3; k++) {
-                    ConfidenceInterval c = ConfidenceInterval.of95(v[k]);
+                    ConfidenceInterval c = ConfidenceInterval.nonNegative95(v[k]);
                     m.put(METRICS.get(k), c.mean());
                     m.put(METRICS.get(k) + "_ci95_lo", c.lo());
                     m.put(METRICS.get(k) + "_ci95_hi", c.hi());
@@ -213,14 +216,15 @@ public final class RecoverSweepCommand implements Callable<Integer> {
             }
             stdout.println(j.toString());
         } else {
-            stdout.printf(Locale.ROOT, "%6s %10s  %-17s %-17s %-17s %s%n", "n", "timeout", "detect ms", "repair ms", "rejoin ms",
+            stdout.printf(Locale.ROOT, "%6s %10s  %-22s %-22s %-22s %s%n", "n", "timeout", "detect ms", "repair ms", "rejoin ms",
                     "failed");
             for (Map<String, Object> r : rows) {
-                stdout.printf(Locale.ROOT, "%6d %10s  %-17s %-17s %-17s %d/%d%n", (Integer) r.get("nodes"),
+                stdout.printf(Locale.ROOT, "%6d %10s  %-22s %-22s %-22s %d/%d%n", (Integer) r.get("nodes"),
                         BroadcastSweep.sig((Double) r.get("suspicion_timeout_ms")) + "ms", ci(r, "detect_ms"), ci(r, "repair_ms"),
                         ci(r, "rejoin_ms"), (Integer) r.get("failed_runs"), seeds);
             }
-            stdout.printf(Locale.ROOT, "%nmean ±95%% CI over %d seeds; failed: runs where recover exited 1 (no repair or rejoin"
+            stdout.printf(Locale.ROOT, "%n" + (seeds < ConfidenceInterval.MIN_SAMPLES ? "mean over %d seeds (no interval below 3 seeds)"
+                    : "mean [95%% bootstrap CI] over %d seeds") + "; failed: runs where recover exited 1 (no repair or rejoin"
                     + " measured in time, e.g. the respawn came before the repair), %d in all; results in %s%n", seeds, failed, dir.path());
         }
         stdout.flush();
@@ -231,6 +235,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         double m = (Double) r.get(metric);
         double lo = (Double) r.get(metric + "_ci95_lo");
         double hi = (Double) r.get(metric + "_ci95_hi");
-        return BroadcastSweep.pm(new ConfidenceInterval(m, (hi - lo) / 2, lo, hi, 0, 0.95));
+        // Bootstrap intervals (repair times cannot be negative): printed as [lo, hi], asymmetric.
+        return BroadcastSweep.pm(new ConfidenceInterval(m, (hi - lo) / 2, lo, hi, 0, 0.95, "bootstrap-percentile"));
     }
 }

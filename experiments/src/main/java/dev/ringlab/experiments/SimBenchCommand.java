@@ -17,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,9 +51,14 @@ import picocli.CommandLine.Spec;
         description = {
             "Floods one broadcast over random-regular:D with n nodes on the simulator's calendar queue and on a",
             "naive PriorityQueue baseline in the same process; prints deliveries/s of each and the ratio.",
-            "Both runs must give the same trace hash. Progress on stderr."
+            "Both runs must give the same trace hash. Progress on stderr.",
+            "A measured run under 100 ms is too short to time (as JMH warns): the speeds (fast_deliveries_per_s,",
+            "naive_deliveries_per_s, speedup, speedup_cpu) are then null, measurement_too_short is true and a",
+            "warning on stderr names the n to use."
         })
 public final class SimBenchCommand implements Callable<Integer> {
+    /** Shortest measured run a speed is reported from, in ms (JMH warns below about this much too). */
+    static final int MIN_MEASURED_MS = 100;
 
     @Spec
     CommandSpec spec;
@@ -122,6 +128,17 @@ public final class SimBenchCommand implements Callable<Integer> {
         Run fast = flood(overlay, config, QueueKind.CALENDAR, memoryProbe, err);
         Run slow = baselineKind == null ? null : flood(overlay, config, baselineKind, memoryProbe, err);
 
+        // Like JMH, do not report a speed from a run too short to time: at 0.58 ms a timer tick, one JIT
+        // compilation or one GC pause is the figure (a 5.65x "speed-up" was printed from such a run).
+        double shortestMs = Math.min(fast.wallNanos, slow == null ? Long.MAX_VALUE : slow.wallNanos) / 1e6;
+        boolean tooShort = !memoryProbe && shortestMs < MIN_MEASURED_MS;
+        if (tooShort) {
+            long suggest = Math.min(Integer.MAX_VALUE, (long) Math.ceil(n * MIN_MEASURED_MS / Math.max(shortestMs, 1e-3) / 10_000) * 10_000);
+            err.printf(Locale.ROOT, "simbench: warning: a measured run took %.2f ms, under %d ms: too short to time "
+                    + "(timer, JIT and GC noise dominate); deliveries_per_s and speedup are not reported; use -n %d or more%n",
+                    shortestMs, MIN_MEASURED_MS, suggest);
+        }
+
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("engine", "sim");
         out.put("seed", seed);
@@ -136,8 +153,9 @@ public final class SimBenchCommand implements Callable<Integer> {
         out.put("messages_sent", fast.stats.messagesSent());
         out.put("fast_queue", QueueKind.CALENDAR.label());
         out.put("fast_wall_ms", fast.wallNanos / 1e6);
+        out.put("measurement_too_short", tooShort);
         if (!memoryProbe) {
-            out.put("fast_deliveries_per_s", fast.deliveriesPerSecond());
+            out.put("fast_deliveries_per_s", tooShort ? null : fast.deliveriesPerSecond());
         }
         out.put("fast_cpu_ms", fast.cpuNanos / 1e6);
         out.put("fast_gc_ms", fast.gcMillis);
@@ -148,15 +166,15 @@ public final class SimBenchCommand implements Callable<Integer> {
             out.put("naive_queue", baselineKind.label());
             out.put("naive_wall_ms", slow.wallNanos / 1e6);
             if (!memoryProbe) {
-                out.put("naive_deliveries_per_s", slow.deliveriesPerSecond());
-                out.put("speedup", fast.deliveriesPerSecond() / slow.deliveriesPerSecond());
+                out.put("naive_deliveries_per_s", tooShort ? null : slow.deliveriesPerSecond());
+                out.put("speedup", tooShort ? null : fast.deliveriesPerSecond() / slow.deliveriesPerSecond());
             }
             out.put("naive_cpu_ms", slow.cpuNanos / 1e6);
             out.put("naive_gc_ms", slow.gcMillis);
             out.put("naive_peak_heap_used_mb", slow.peakHeapBytes / 1e6);
             out.put("naive_bytes_per_node", Math.round(slow.bytesPerNode));
             if (!memoryProbe) {
-                out.put("speedup_cpu", slow.cpuNanos / (double) fast.cpuNanos);
+                out.put("speedup_cpu", tooShort ? null : slow.cpuNanos / (double) fast.cpuNanos);
             }
         }
         if (memoryProbe) {

@@ -20,7 +20,7 @@ class CacheCommandTest {
     @Test
     void onTheSimulatorACrashLosesNoAcknowledgedWriteAndTheSuccessorTakesOver() throws Exception {
         TokenCommandTest.Result r = TokenCommandTest.run("cache", "-n", "5", "--keys", "200", "--ops", "3000",
-                "--crash", "2", "--down", "500ms", "--seed", "3", "--json");
+                "--crash-nodes", "2", "--down", "500ms", "--seed", "3", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
         for (String f : FIELDS) {
@@ -35,7 +35,7 @@ class CacheCommandTest {
         assertFalse(j.get("trace_hash").isNull());
         // Same seed, same run.
         assertEquals(j.get("trace_hash").asText(), TokenCommandTest.run("cache", "-n", "5", "--keys", "200", "--ops",
-                "3000", "--crash", "2", "--down", "500ms", "--seed", "3", "--json").json().get("trace_hash").asText());
+                "3000", "--crash-nodes", "2", "--down", "500ms", "--seed", "3", "--json").json().get("trace_hash").asText());
     }
 
     @Test
@@ -43,7 +43,7 @@ class CacheCommandTest {
         // Down long enough to be detected with netty's default timing (Timing: 240 ms suspicion, 490 ms on
         // probation in the first 2 s, plus slack on a loaded host); a 400 ms outage ends undetected.
         TokenCommandTest.Result r = TokenCommandTest.run("cache", "--engine", "netty", "-n", "4", "--keys", "100",
-                "--ops", "3000", "--clients", "8", "--crash", "1", "--down", "1500ms", "--timeout", "30s", "--json");
+                "--ops", "3000", "--clients", "8", "--crash-nodes", "1", "--down", "1500ms", "--timeout", "30s", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
         assertEquals("netty", j.get("engine").asText());
@@ -56,7 +56,7 @@ class CacheCommandTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        assertEquals(2, TokenCommandTest.run("cache", "-n", "4", "--crash", "4").exit());
+        assertEquals(2, TokenCommandTest.run("cache", "-n", "4", "--crash-nodes", "4").exit());
         assertEquals(2, TokenCommandTest.run("cache", "--get-ratio", "1.5").exit());
         assertEquals(2, TokenCommandTest.run("cache", "--config", "cache:retry=banana").exit());
         assertEquals(2, TokenCommandTest.run("cache", "--engine", "warp").exit());

@@ -91,7 +91,7 @@ class ParityMatrixTest {
     /** Every field path of an object, nested objects and the objects of arrays included ({@code rows[].nodes}). */
     static TreeSet<String> fields(JsonNode o, String prefix) {
         TreeSet<String> out = new TreeSet<>();
-        Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = o.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = prefix + e.getKey();
