@@ -120,7 +120,10 @@ public final class TokenCommand implements Callable<Integer> {
         run.validate();
         ClusterEngine engine = run.engine();
         LinkModel link = run.linkBound();
-        long hopBound = Math.addExact(link.maxNanos(), run.processingNanos()); // the longest one hop can take
+        // The longest one hop can take: the link, and on a real engine its own hop bound (Timing: loopback plus
+        // the observation each node writes; processes 10 ms), so the default timeout holds on a loaded host.
+        long hopBound = Math.addExact(dev.ringlab.node.spec.Timing.forEngine(engine.name(), n, link.maxNanos())
+                .hopBoundNanos(), run.processingNanos());
         List<StationSpec> specs = new ArrayList<>();
         long holdBoundNanos = 0; // the longest all stations together can hold the token in one rotation
         for (String s : stations) {
