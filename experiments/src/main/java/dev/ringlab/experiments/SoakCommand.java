@@ -133,6 +133,7 @@ public final class SoakCommand implements Callable<Integer> {
         }
         long wallStart = System.nanoTime();
         int rounds = 0;
+        int printed = 0;
         long issued = 0;
         long lostTotal = 0;
         long orderSeen = 0;
@@ -258,6 +259,12 @@ public final class SoakCommand implements Callable<Integer> {
                     if (tokens != 1) {
                         anomalies.add(where + ": " + tokens + " tokens circulating after the repair");
                     }
+                }
+                synchronized (anomalies) {
+                    for (int i = printed; i < anomalies.size(); i++) {
+                        err.println("ringlab soak: ANOMALY " + anomalies.get(i));
+                    }
+                    printed = anomalies.size();
                 }
                 Map<String, Object> s = sample((cluster.now() - origin) / 1e9);
                 timeline.add(s);
