@@ -138,6 +138,35 @@ class HostilePeerTest {
     }
 
     @Test
+    void frameOverTheHandshakeCapBeforeTheHandshakeClosesTheConnection() throws Exception {
+        for (int length : new int[] {Handshake.MAX_FRAME_BYTES + 1, MessageCodec.MAX_FRAME_BYTES}) {
+            long before = metric("ringlab_rejected_connections_total", "oversize_before_handshake");
+            try (RawPeer p = new RawPeer(port())) {
+                java.io.DataOutputStream out = new java.io.DataOutputStream(p.out);
+                out.writeInt(length);
+                out.write(new byte[] {MessageCodec.VERSION, Handshake.TYPE_HELLO});
+                out.flush();
+                assertTrue(p.closedByPeer(), "a " + length + "-byte frame before the handshake was buffered");
+            }
+            assertEquals(before + 1, metric("ringlab_rejected_connections_total", "oversize_before_handshake"),
+                    "length " + length);
+        }
+        assertNodeStillWorks();
+    }
+
+    @Test
+    void largeMessageRightBehindTheResponseMeetsTheMessageCapNotTheHandshakeCap() throws Exception {
+        long id = ids.incrementAndGet();
+        Message.Inject big = new Message.Inject(id, new byte[10_000]);
+        assertTrue(RawPeer.frame(big).length > Handshake.MAX_FRAME_BYTES);
+        try (RawPeer p = new RawPeer(port())) {
+            assertEquals(TARGET, p.handshake(cluster.secret(), Env.CLIENT, big));
+            assertTrue(cluster.runUntil(() -> delivered.contains("0:" + id), TimeUnit.SECONDS.toNanos(10)),
+                    "the message written with the RESPONSE was not delivered");
+        }
+    }
+
+    @Test
     void peerThatNeverFinishesTheHandshakeIsTimedOut() throws Exception {
         long before = metric("ringlab_rejected_connections_total", "handshake_timeout");
         long t0 = System.nanoTime();
