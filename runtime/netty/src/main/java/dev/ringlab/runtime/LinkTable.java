@@ -335,12 +335,15 @@ final class LinkTable {
         if (old != null && old != ch && old.isActive()) {
             return false;
         }
+        links[peer] = ch;
         if (old == null) {
             linksUp++;
         } else if (old != ch) {
-            old.close(); // inactive already: its close listener sees links[peer] != old and leaves links_up alone
+            // Inactive already. Closed after the slot is taken: on the loop, close() may run old's close
+            // listener right here, and it must see links[peer] != old and leave links_up alone (closing first
+            // decremented links_up once per replaced link: 0 of 2, then negative, after a few impostors).
+            old.close();
         }
-        links[peer] = ch;
         attempts[peer] = 0;
         ch.closeFuture().addListener(c -> {
             if (links[peer] == ch) {
