@@ -225,6 +225,34 @@ class HostilePeerTest {
         assertTrue(get("/metrics").contains("# TYPE ringlab_messages_in_total counter"));
     }
 
+    @Test
+    void metricsStayValidForPromtoolAfterRefusals() throws Exception {
+        // a refusal of each new kind first, so their series are in the exposition
+        try (RawPeer p = new RawPeer(port())) {
+            new java.io.DataOutputStream(p.out).writeInt(Handshake.MAX_FRAME_BYTES + 1);
+            assertTrue(p.closedByPeer());
+        }
+        try (RawPeer p = new RawPeer(port())) {
+            p.handshake(cluster.secret(), 0); // node 0's link to node 1 is up: a duplicate
+            assertTrue(p.closedByPeer());
+        }
+        String metrics = get("/metrics");
+        assertTrue(metrics.contains("reason=\"oversize_before_handshake\""), metrics);
+        assertTrue(metrics.contains("reason=\"duplicate_peer\""), metrics);
+        java.nio.file.Path promtool = java.util.stream.Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
+                .map(d -> java.nio.file.Path.of(d, "promtool")).filter(java.nio.file.Files::isExecutable).findFirst()
+                .orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(promtool != null, "promtool not installed");
+        Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = check.getOutputStream()) {
+            in.write(metrics.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(check.waitFor(20, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals(0, check.exitValue(), "promtool check metrics: " + out);
+        assertEquals("", out.strip(), "promtool lint findings");
+    }
+
     interface Check {
         boolean ok() throws Exception;
     }
