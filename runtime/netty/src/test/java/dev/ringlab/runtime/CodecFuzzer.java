@@ -58,11 +58,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Running</h2>
  * {@code mvn verify} runs {@link CodecFuzzTest}: 100,000 codec inputs and 10,000 per pipeline (a few seconds). A long run,
- * outside {@code verify}:
+ * outside {@code verify}, through Maven:
  * <pre>
  * mvn -B -ntp -o -pl runtime/netty -am verify -Dtest=CodecFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dringlab.fuzz.inputs=5000000 [-Dringlab.fuzz.seed=N] [-Dringlab.fuzz.replay=SEED]
+ *     -Dringlab.fuzz.inputs=5000000 [-Dringlab.fuzz.pipelineInputs=500000] [-Dringlab.fuzz.seed=N] [-Dringlab.fuzz.replay=SEED]
  * </pre>
+ * or with {@link #main} on the test classpath (after {@code mvn -pl runtime/netty -am test-compile}).
  */
 final class CodecFuzzer {
     /** Which decoder an input goes through. */
@@ -131,6 +132,30 @@ final class CodecFuzzer {
                 }
             }
             samplesPerType.put(t.name(), kept);
+        }
+    }
+
+    /**
+     * A long run without JUnit: {@code CodecFuzzer [codecInputs [pipelineInputs [masterSeed]]]} (defaults
+     * 5,000,000, 500,000, 0x5eed) on the test classpath. Prints one line per target; exit status 1 and the
+     * failing input's seed on the first failure.
+     */
+    public static void main(String[] args) {
+        long codecInputs = args.length > 0 ? Long.parseLong(args[0]) : 5_000_000;
+        long pipelineInputs = args.length > 1 ? Long.parseLong(args[1]) : 500_000;
+        long seed = args.length > 2 ? Long.decode(args[2]) : 0x5eed;
+        CodecFuzzer f = new CodecFuzzer(seed);
+        System.out.println("corpus: " + f.corpusSize() + " frames, per type " + f.samplesPerType());
+        for (Target t : Target.values()) {
+            long inputs = t == Target.CODEC ? codecInputs : pipelineInputs;
+            long t0 = System.nanoTime();
+            Result r = f.run(t, seed, inputs);
+            System.out.printf("fuzz %s: %d inputs (master seed 0x%x) in %d s: %d messages decoded, %d inputs rejected,"
+                    + " max %d bytes allocated per input%s%n", t, r.inputs(), seed, (System.nanoTime() - t0) / 1_000_000_000L,
+                    r.decoded(), r.rejected(), r.maxAllocatedBytes(), r.failure() == null ? "" : "\nFAILED: " + r.failure().describe());
+            if (r.failure() != null) {
+                System.exit(1);
+            }
         }
     }
 
