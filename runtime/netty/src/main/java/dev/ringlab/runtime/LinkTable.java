@@ -73,8 +73,11 @@ import java.util.concurrent.TimeUnit;
  * in-flight messages and {@code links_up} are untouched, so nothing is lost and the ring keeps turning. A
  * real peer that restarted is never refused for long: its old connection closed when its process or host
  * did (the kernel or {@link #closeAll} sends the FIN), which empties the slot, and its dialer retries with
- * backoff until then. A link replaced after it went inactive is not counted up again, and its close is
- * not counted down ({@code links_up} changes once per link).
+ * backoff until then (so a {@code duplicate_peer} count may also be a real peer whose new connection
+ * raced the close of its old one: it gets in on its next attempt). The price of the rule: whoever holds the
+ * secret and connects as {@code p} while {@code p} is down keeps the slot until that connection closes; the
+ * secret is the trust boundary. A link replaced after it went inactive is not counted up again, and its
+ * close is not counted down ({@code links_up} changes once per link).
  *
  * <h2>Pipeline</h2>
  * In order: flush batching, framing, handshake, codec, and the one handler that hands a connection's
