@@ -36,6 +36,12 @@ public final class Handshake {
     public static final int HELLO_BYTES = 2 + 4 + NONCE_BYTES;
     public static final int CHALLENGE_BYTES = 2 + 4 + NONCE_BYTES + MAC_BYTES;
     public static final int RESPONSE_BYTES = 2 + MAC_BYTES;
+    /**
+     * The frame cap before a connection has authenticated ({@link FrameDecoder#beforeHandshake()}): the
+     * largest handshake frame ({@link #CHALLENGE_BYTES}, 54) plus a margin of 10 bytes, so an unauthenticated
+     * peer makes the node buffer at most this much (plus the length prefix), not a 1 MiB message frame.
+     */
+    public static final int MAX_FRAME_BYTES = 64;
 
     private static final byte[] SERVER_LABEL = "ringlab-server".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CLIENT_LABEL = "ringlab-client".getBytes(StandardCharsets.US_ASCII);

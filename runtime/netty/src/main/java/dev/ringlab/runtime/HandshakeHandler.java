@@ -15,8 +15,8 @@ import java.util.function.IntPredicate;
  * Runs {@link Handshake} on one connection, between {@link FrameDecoder} and {@link MessageDecoder}.
  * Until the peer is authenticated every inbound frame is a handshake frame or the connection is closed
  * ({@link Rejected}); once it is, the handler fires {@link Authenticated} and removes itself, so later
- * frames go straight to the message decoder. A connection that has not authenticated within the timeout
- * is closed.
+ * frames go straight to the message decoder, and it lifts the {@link FrameDecoder}'s pre-handshake cap. A
+ * connection that has not authenticated within the timeout is closed.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** User event: the peer proved it holds the secret. */
@@ -175,6 +175,10 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void authenticated(ChannelHandlerContext ctx, int peer) {
         cancelTimeout();
+        FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
+        if (frames != null) {
+            frames.authenticated();
+        }
         ctx.pipeline().remove(this);
         ctx.fireUserEventTriggered(new Authenticated(peer));
     }

@@ -9,6 +9,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -52,6 +53,32 @@ import java.util.concurrent.TimeUnit;
  * No unbounded queue: {@link #write} refuses a message for a connection that is down or not writable (more
  * than {@link RuntimeConfig#writeBufferHighBytes} queued) and says why.
  *
+ * A message written to a connection that then closes before the write completed (the connection failed
+ * or was closed under it) is counted as a {@link ClusterStats#NO_CONNECTION} drop, as if the connection had
+ * been down when it was sent. Frames already in the kernel's buffers when a connection dies are lost
+ * uncounted (see {@link ClusterStats}).
+ *
+ * <h2>Unauthenticated connections</h2>
+ * An accepted connection is <em>pending</em> until it completes the {@link Handshake}. Until then its frame
+ * decoder takes only handshake-sized frames ({@link FrameDecoder#beforeHandshake()}), it is closed after
+ * {@link RuntimeConfig#handshakeTimeoutNanos}, and at most {@link RuntimeConfig#maxPendingHandshakes} may
+ * be pending at once: one more is closed as soon as it is accepted ({@code too_many_pending}). So a flood
+ * of connections that never authenticate costs at most that many small buffers.
+ *
+ * <h2>Duplicate peers</h2>
+ * Each edge has exactly one dialer, so a connection that authenticates as neighbour {@code p} while the
+ * connection of {@code p} is still active is a stale or hostile duplicate (whoever holds the cluster secret
+ * can claim any id). Rule: <b>the established connection wins</b>. The newcomer is closed right after its
+ * handshake and counted ({@code rejected_connections_total{reason="duplicate_peer"}}); the live link, its
+ * in-flight messages and {@code links_up} are untouched, so nothing is lost and the ring keeps turning. A
+ * real peer that restarted is never refused for long: its old connection closed when its process or host
+ * did (the kernel or {@link #closeAll} sends the FIN), which empties the slot, and its dialer retries with
+ * backoff until then (so a {@code duplicate_peer} count may also be a real peer whose new connection
+ * raced the close of its old one: it gets in on its next attempt). The price of the rule: whoever holds the
+ * secret and connects as {@code p} while {@code p} is down keeps the slot until that connection closes; the
+ * secret is the trust boundary. A link replaced after it went inactive is not counted up again, and its
+ * close is not counted down ({@code links_up} changes once per link).
+ *
  * <h2>Pipeline</h2>
  * In order: flush batching, framing, handshake, codec, and the one handler that hands a connection's
  * messages to {@link Inbound} on the loop. Rejected handshakes and malformed frames are counted in
@@ -78,6 +105,10 @@ final class LinkTable {
     private final int[] attempts;
     private final ScheduledFuture<?>[] redials;
     private final Set<Channel> channels = new HashSet<>();
+    /** Accepted connections that have not authenticated yet. On the loop. */
+    private final Set<Channel> pending = new HashSet<>();
+    /** Counts a write that failed (its connection closed under it) as a drop. */
+    private final ChannelFutureListener countFailedWrite;
 
     private InetSocketAddress[] addresses;
     private Channel server;
@@ -126,6 +157,11 @@ final class LinkTable {
         this.links = new Channel[n];
         this.attempts = new int[n];
         this.redials = new ScheduledFuture<?>[n];
+        this.countFailedWrite = f -> {
+            if (!f.isSuccess()) {
+                metrics.drop(ClusterStats.NO_CONNECTION);
+            }
+        };
     }
 
     /** Per node id, whether an overlay edge (an arc either way) joins it to this node. */
@@ -242,7 +278,8 @@ final class LinkTable {
             return ClusterStats.NOT_WRITABLE;
         }
         metrics.messageOut(MessageCodec.type(m), size + FrameDecoder.PREFIX_BYTES);
-        ch.writeAndFlush(m, ch.voidPromise());
+        // Not the void promise: a write that fails because the connection closed under it is a drop to count.
+        ch.writeAndFlush(m).addListener(countFailedWrite);
         return null;
     }
 
@@ -292,17 +329,24 @@ final class LinkTable {
         redials[peer] = loop.schedule(() -> dial(peer), jittered, TimeUnit.NANOSECONDS);
     }
 
-    private void attach(int peer, Channel ch) {
+    /** Takes an authenticated connection for {@code peer}; false if the rule refuses it (see "Duplicate peers"). */
+    private boolean attach(int peer, Channel ch) {
         if (peer == Env.CLIENT) {
-            return;
+            return true;
         }
         Channel old = links[peer];
-        if (old != null && old != ch) {
-            old.close();
-        } else if (old == null) {
-            linksUp++;
+        if (old != null && old != ch && old.isActive()) {
+            return false;
         }
         links[peer] = ch;
+        if (old == null) {
+            linksUp++;
+        } else if (old != ch) {
+            // Inactive already. Closed after the slot is taken: on the loop, close() may run old's close
+            // listener right here, and it must see links[peer] != old and leave links_up alone (closing first
+            // decremented links_up once per replaced link: 0 of 2, then negative, after a few impostors).
+            old.close();
+        }
         attempts[peer] = 0;
         ch.closeFuture().addListener(c -> {
             if (links[peer] == ch) {
@@ -310,12 +354,15 @@ final class LinkTable {
                 linksUp--;
             }
         });
+        return true;
     }
 
     private void onError(Channel ch, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() instanceof HandshakeHandler.Rejected r ? r : cause;
         if (c instanceof HandshakeHandler.Rejected r) {
             metrics.reject(r.reason());
+        } else if (c instanceof FrameDecoder.OversizeBeforeHandshakeException) {
+            metrics.reject("oversize_before_handshake");
         } else if (c instanceof FrameDecoder.TruncatedFrameException) {
             metrics.decodeError("truncated_frame");
         } else if (c instanceof MessageDecoder.BadMessageException) {
@@ -339,13 +386,22 @@ final class LinkTable {
         @Override
         protected void initChannel(SocketChannel ch) {
             long timeout = config.handshakeTimeoutNanos();
+            if (dialTo < 0) {
+                if (pending.size() >= config.maxPendingHandshakes()) {
+                    metrics.reject("too_many_pending");
+                    ch.close();
+                    return;
+                }
+                pending.add(ch);
+                ch.closeFuture().addListener(f -> pending.remove(ch));
+            }
             HandshakeHandler hs = dialTo >= 0
                     ? HandshakeHandler.dialer(handshake, self, dialTo, timeout)
                     : HandshakeHandler.acceptor(handshake, self,
                             p -> p == Env.CLIENT || (p >= 0 && p < isPeer.length && isPeer[p] && !dials[p]), timeout);
             ch.pipeline().addLast(
                     new FlushConsolidationHandler(64, true),
-                    new FrameDecoder(),
+                    FrameDecoder.beforeHandshake(),
                     hs,
                     new MessageDecoder(),
                     MessageEncoder.INSTANCE,
@@ -376,8 +432,13 @@ final class LinkTable {
                     ctx.close();
                     return;
                 }
+                pending.remove(ctx.channel());
+                if (!attach(a.peer(), ctx.channel())) {
+                    metrics.reject("duplicate_peer");
+                    ctx.close();
+                    return;
+                }
                 peer = a.peer();
-                attach(peer, ctx.channel());
             } else {
                 ReferenceCountUtil.release(evt);
             }

@@ -20,6 +20,14 @@ import java.util.concurrent.atomic.LongAdder;
  * Rendered in the Prometheus text exposition format, version 0.0.4. Messages are counted per
  * {@link MessageType} registered with the {@link ProtocolRegistry}, labelled by the type's name (a
  * researcher's types included); an id no registered type has is counted as {@code unknown}.
+ *
+ * <p>{@code ringlab_rejected_connections_total} reasons: {@code too_many_pending} (more unauthenticated
+ * connections than {@link RuntimeConfig#maxPendingHandshakes}), {@code oversize_before_handshake} (a frame
+ * longer than {@link Handshake#MAX_FRAME_BYTES} before the handshake), {@code handshake_timeout},
+ * {@code bad_handshake}, {@code unauthenticated_frame}, {@code unknown_peer}, {@code bad_mac} (see
+ * {@link HandshakeHandler}) and {@code duplicate_peer} (authenticated as a neighbour whose link is live: see
+ * {@link LinkTable}, "Duplicate peers"). {@code ringlab_decode_errors_total}: {@code bad_frame_header},
+ * {@code truncated_frame}, {@code bad_message}, {@code other}.
  */
 public final class NodeMetrics {
     private final int node;
@@ -254,7 +262,7 @@ public final class NodeMetrics {
         line(b, "ringlab_sent_total", n, sent.sum());
         header(b, "ringlab_delivered_total", "Messages from peers handed to the node.");
         line(b, "ringlab_delivered_total", n, delivered.sum());
-        labelled(b, "ringlab_rejected_connections_total", "Connections closed before or during the handshake, by reason.", n, rejected);
+        labelled(b, "ringlab_rejected_connections_total", "Connections refused before, during or right after the handshake, by reason.", n, rejected);
         labelled(b, "ringlab_decode_errors_total", "Connections closed on a malformed frame, by reason.", n, decodeErrors);
         labelled(b, "ringlab_dropped_writes_total", "Sends dropped instead of delivered, by reason (ClusterStats' reasons).", n, dropped);
         header(b, "ringlab_token_rotations_total", "Token rotations this node observed.");

@@ -14,6 +14,12 @@ import java.util.concurrent.TimeUnit;
  * @param writeBufferHighBytes a channel stops being writable above this many queued bytes; a send to a
  *     non-writable channel is dropped and counted, so each link queues at most this plus one frame
  * @param maxPendingBeforeStart messages that arrive before the node is started are held, up to this many
+ * @param maxPendingHandshakes accepted connections that have not finished the handshake, at most this many
+ *     at once per node; one more is closed at once and counted ({@code too_many_pending}). Each pending
+ *     connection holds at most one pre-handshake frame ({@link Handshake#MAX_FRAME_BYTES}) and is closed
+ *     after {@code handshakeTimeoutNanos}, so a flood of unauthenticated connections costs a bounded amount
+ *     of memory; a legitimate peer refused meanwhile redials with backoff. Must exceed the overlay degree
+ *     (every accepted neighbour may be pending at once at start-up).
  */
 public record RuntimeConfig(
         String bindHost,
@@ -22,7 +28,8 @@ public record RuntimeConfig(
         long backoffMaxNanos,
         int writeBufferLowBytes,
         int writeBufferHighBytes,
-        int maxPendingBeforeStart) {
+        int maxPendingBeforeStart,
+        int maxPendingHandshakes) {
 
     public RuntimeConfig {
         if (handshakeTimeoutNanos <= 0 || backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos) {
@@ -30,6 +37,9 @@ public record RuntimeConfig(
         }
         if (writeBufferLowBytes <= 0 || writeBufferHighBytes < writeBufferLowBytes) {
             throw new IllegalArgumentException("write buffer marks must satisfy 0 < low <= high");
+        }
+        if (maxPendingHandshakes < 1) {
+            throw new IllegalArgumentException("maxPendingHandshakes must be at least 1, got " + maxPendingHandshakes);
         }
     }
 
@@ -41,21 +51,26 @@ public record RuntimeConfig(
      */
     public static RuntimeConfig defaults() {
         return new RuntimeConfig("127.0.0.1", TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(10),
-                TimeUnit.MILLISECONDS.toNanos(200), 256 << 10, 1 << 20, 4096);
+                TimeUnit.MILLISECONDS.toNanos(200), 256 << 10, 1 << 20, 4096, 64);
     }
 
     public RuntimeConfig withBindHost(String host) {
         return new RuntimeConfig(host, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes);
     }
 
     public RuntimeConfig withHandshakeTimeoutNanos(long nanos) {
         return new RuntimeConfig(bindHost, nanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes);
     }
 
     public RuntimeConfig withWriteBuffer(int lowBytes, int highBytes) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, lowBytes, highBytes,
-                maxPendingBeforeStart);
+                maxPendingBeforeStart, maxPendingHandshakes);
+    }
+
+    public RuntimeConfig withMaxPendingHandshakes(int max) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, max);
     }
 }

@@ -1,16 +1,21 @@
 package dev.ringlab.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +38,77 @@ class AdminServerTest {
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Writes {@code request} on a raw socket and reads the response until the server closes; null if it does not within 5 s. */
+    private static String raw(int port, String request) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            try {
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+        }
+    }
+
+    private static String statusLine(String response) {
+        assertNotNull(response, "the server neither answered nor closed the connection");
+        return response.split("\r\n", 2)[0];
+    }
+
+    @Test
+    void malformedAndOversizeRequestsGetTheirStatusCodesAndTheConnectionCloses() throws Exception {
+        AdminServer admin = new AdminServer(() -> "{}", () -> "m_total 3\n", (EventLoop) group.next(), "127.0.0.1", 0);
+        try {
+            int port = admin.port();
+            assertEquals("HTTP/1.1 200 OK", statusLine(raw(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+            assertEquals("HTTP/1.1 400 Bad Request", statusLine(raw(port, "GARBAGE\r\n\r\n")));
+            assertEquals("HTTP/1.1 400 Bad Request", statusLine(raw(port, "GET /metrics HTTP/one\r\n\r\n")));
+            assertEquals("HTTP/1.1 400 Bad Request", statusLine(raw(port, "\r\nGET /metrics\r\n\r\n")));
+            assertEquals("HTTP/1.1 505 HTTP Version Not Supported", statusLine(raw(port, "GET /metrics HTTP/9.9\r\n\r\n")));
+            assertEquals("HTTP/1.1 400 Bad Request", statusLine(raw(port, "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n")));
+            assertEquals("HTTP/1.1 414 Request-URI Too Long",
+                    statusLine(raw(port, "GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n")));
+            assertEquals("HTTP/1.1 431 Request Header Fields Too Large",
+                    statusLine(raw(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(9000) + "\r\n\r\n")));
+            String head = raw(port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", statusLine(head));
+            assertTrue(head.endsWith("\r\n\r\n"), "HEAD response with a body: " + head);
+            assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("content-length: 10\r\n"), head);
+            assertEquals("HTTP/1.1 404 Not Found", statusLine(raw(port, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+        } finally {
+            admin.close();
+        }
+    }
+
+    @Test
+    void idleConnectionsAndTrickledHeadersAreTimedOut() throws Exception {
+        AdminServer.Limits idle = new AdminServer.Limits(TimeUnit.MILLISECONDS.toNanos(300),
+                TimeUnit.SECONDS.toNanos(30), 4096, 8192);
+        AdminServer.Limits headers = new AdminServer.Limits(TimeUnit.SECONDS.toNanos(30),
+                TimeUnit.MILLISECONDS.toNanos(300), 4096, 8192);
+        AdminServer admin = new AdminServer(() -> "{}", () -> "", (EventLoop) group.next(), "127.0.0.1", 0, idle);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.port())) {
+            s.setSoTimeout(5000);
+            assertEquals(-1, s.getInputStream().read(), "an idle connection was not closed");
+        } finally {
+            admin.close();
+        }
+        admin = new AdminServer(() -> "{}", () -> "", (EventLoop) group.next(), "127.0.0.1", 0, headers);
+        try {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.port())) {
+                s.setSoTimeout(5000);
+                // the start of a request, then silence: the header section never completes
+                s.getOutputStream().write("GET /status HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                String res = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertEquals("HTTP/1.1 408 Request Timeout", statusLine(res));
+            }
+        } finally {
+            admin.close();
+        }
+    }
+
     @Test
     void servesStatusAndMetricsFromItsSourcesPerRequestAndRefusesTheRest() throws Exception {
         AtomicInteger asked = new AtomicInteger();
@@ -49,8 +125,16 @@ class AdminServerTest {
             assertEquals("m_total 3\n", m.body());
             assertTrue(m.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
             assertEquals(404, request(port, "GET", "/other").statusCode());
-            assertEquals(405, request(port, "POST", "/status").statusCode());
+            HttpResponse<String> post = request(port, "POST", "/status");
+            assertEquals(405, post.statusCode());
+            assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
+            assertEquals(404, request(port, "DELETE", "/other").statusCode(), "an unknown path is 404 whatever the method");
             assertEquals(2, asked.get(), "only /status requests ask the status source");
+            HttpResponse<String> head = request(port, "HEAD", "/metrics");
+            assertEquals(200, head.statusCode());
+            assertEquals("", head.body());
+            assertEquals(String.valueOf("m_total 3\n".length()), head.headers().firstValue("content-length").orElse(""),
+                    "HEAD has the Content-Length a GET would have");
         } finally {
             admin.close();
         }

@@ -138,6 +138,35 @@ class HostilePeerTest {
     }
 
     @Test
+    void frameOverTheHandshakeCapBeforeTheHandshakeClosesTheConnection() throws Exception {
+        for (int length : new int[] {Handshake.MAX_FRAME_BYTES + 1, MessageCodec.MAX_FRAME_BYTES}) {
+            long before = metric("ringlab_rejected_connections_total", "oversize_before_handshake");
+            try (RawPeer p = new RawPeer(port())) {
+                java.io.DataOutputStream out = new java.io.DataOutputStream(p.out);
+                out.writeInt(length);
+                out.write(new byte[] {MessageCodec.VERSION, Handshake.TYPE_HELLO});
+                out.flush();
+                assertTrue(p.closedByPeer(), "a " + length + "-byte frame before the handshake was buffered");
+            }
+            assertEquals(before + 1, metric("ringlab_rejected_connections_total", "oversize_before_handshake"),
+                    "length " + length);
+        }
+        assertNodeStillWorks();
+    }
+
+    @Test
+    void largeMessageRightBehindTheResponseMeetsTheMessageCapNotTheHandshakeCap() throws Exception {
+        long id = ids.incrementAndGet();
+        Message.Inject big = new Message.Inject(id, new byte[10_000]);
+        assertTrue(RawPeer.frame(big).length > Handshake.MAX_FRAME_BYTES);
+        try (RawPeer p = new RawPeer(port())) {
+            assertEquals(TARGET, p.handshake(cluster.secret(), Env.CLIENT, big));
+            assertTrue(cluster.runUntil(() -> delivered.contains("0:" + id), TimeUnit.SECONDS.toNanos(10)),
+                    "the message written with the RESPONSE was not delivered");
+        }
+    }
+
+    @Test
     void peerThatNeverFinishesTheHandshakeIsTimedOut() throws Exception {
         long before = metric("ringlab_rejected_connections_total", "handshake_timeout");
         long t0 = System.nanoTime();
@@ -194,6 +223,34 @@ class HostilePeerTest {
         assertTrue(status.contains("\"neighbours\":[{\"id\":0,\"direction\":\"accept\",\"state\":\"up\""), status);
         assertTrue(status.contains("\"uptime_ms\":"), status);
         assertTrue(get("/metrics").contains("# TYPE ringlab_messages_in_total counter"));
+    }
+
+    @Test
+    void metricsStayValidForPromtoolAfterRefusals() throws Exception {
+        // a refusal of each new kind first, so their series are in the exposition
+        try (RawPeer p = new RawPeer(port())) {
+            new java.io.DataOutputStream(p.out).writeInt(Handshake.MAX_FRAME_BYTES + 1);
+            assertTrue(p.closedByPeer());
+        }
+        try (RawPeer p = new RawPeer(port())) {
+            p.handshake(cluster.secret(), 0); // node 0's link to node 1 is up: a duplicate
+            assertTrue(p.closedByPeer());
+        }
+        String metrics = get("/metrics");
+        assertTrue(metrics.contains("reason=\"oversize_before_handshake\""), metrics);
+        assertTrue(metrics.contains("reason=\"duplicate_peer\""), metrics);
+        java.nio.file.Path promtool = java.util.stream.Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
+                .map(d -> java.nio.file.Path.of(d, "promtool")).filter(java.nio.file.Files::isExecutable).findFirst()
+                .orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(promtool != null, "promtool not installed");
+        Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = check.getOutputStream()) {
+            in.write(metrics.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(check.waitFor(20, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals(0, check.exitValue(), "promtool check metrics: " + out);
+        assertEquals("", out.strip(), "promtool lint findings");
     }
 
     interface Check {

@@ -28,6 +28,14 @@ final class RawPeer implements AutoCloseable {
 
     /** Runs the dialer's side of the handshake as {@code myId}; returns the server's id. */
     int handshake(byte[] secret, int myId) throws IOException {
+        return handshake(secret, myId, null);
+    }
+
+    /**
+     * Runs the dialer's side of the handshake as {@code myId}, with {@code first} (if not null) written in
+     * the same socket write as the RESPONSE frame, so both reach the node together; returns the server's id.
+     */
+    int handshake(byte[] secret, int myId, Message first) throws IOException {
         Handshake hs = new Handshake(secret);
         byte[] nonceC = Handshake.newNonce();
         out.write(Handshake.hello(myId, nonceC));
@@ -38,15 +46,26 @@ final class RawPeer implements AutoCloseable {
         int serverId = b.getInt();
         byte[] nonceS = new byte[Handshake.NONCE_BYTES];
         b.get(nonceS);
-        out.write(Handshake.response(hs.clientMac(nonceC, nonceS, myId, serverId)));
+        byte[] response = Handshake.response(hs.clientMac(nonceC, nonceS, myId, serverId));
+        if (first == null) {
+            out.write(response);
+        } else {
+            byte[] message = frame(first);
+            out.write(ByteBuffer.allocate(response.length + message.length).put(response).put(message).array());
+        }
         out.flush();
         return serverId;
     }
 
     void send(Message m) throws IOException {
-        ByteBuffer f = MessageCodec.encode(m);
-        out.write(ByteBuffer.allocate(4 + f.remaining()).putInt(f.remaining()).put(f).array());
+        out.write(frame(m));
         out.flush();
+    }
+
+    /** {@code m} with its length prefix. */
+    static byte[] frame(Message m) {
+        ByteBuffer f = MessageCodec.encode(m);
+        return ByteBuffer.allocate(4 + f.remaining()).putInt(f.remaining()).put(f).array();
     }
 
     /** True once the other side has closed the connection (EOF or reset), false if it is still open after the socket timeout. */
