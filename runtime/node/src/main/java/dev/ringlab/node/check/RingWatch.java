@@ -77,10 +77,11 @@ public final class RingWatch implements Consumer<Observation> {
     /** Per node, its down intervals [crash, restart) on the engine clock, so that observations that reach
      *  the watch late (real engines) are judged by when they happened, not when they arrived. */
     private final List<List<long[]>> downIntervals = new ArrayList<>();
-    private final long[] firstSuspectedAt;
-    private long falseSuspicions;
-    private final List<Observation.Suspected> falseSamples = new ArrayList<>();
-    private long suspicions;
+    /**
+     * Every suspicion, judged when asked rather than when it arrives: on a real engine the victim's suspicion
+     * can reach the watch while the crash call is still running, before {@link #crashed} is called.
+     */
+    private final List<Observation.Suspected> allSuspicions = new ArrayList<>();
     private final int[] viewDead;
     private final long[] viewDigest;
 
@@ -107,9 +108,7 @@ public final class RingWatch implements Consumer<Observation> {
         this.lastObservedBeforeCrash = new long[n];
         java.util.Arrays.fill(lastObservedAt, Long.MIN_VALUE);
         java.util.Arrays.fill(lastObservedBeforeCrash, Long.MIN_VALUE);
-        this.firstSuspectedAt = new long[n];
         java.util.Arrays.fill(crashedAt, -1);
-        java.util.Arrays.fill(firstSuspectedAt, -1);
         for (int v = 0; v < n; v++) {
             downIntervals.add(new ArrayList<>());
         }
@@ -135,8 +134,9 @@ public final class RingWatch implements Consumer<Observation> {
             down[node] = true;
             live--;
             crashedAt[node] = atNanos;
-            downIntervals.get(node).add(new long[] {atNanos, Long.MAX_VALUE});
-            firstSuspectedAt[node] = -1;
+            // Down from the call's start: the node may have died anywhere in the call (a suspicion inside the
+            // call is not counted as false; one of a node still alive there would be missed, not invented).
+            downIntervals.get(node).add(new long[] {atNanos - callNanos, Long.MAX_VALUE});
             resetChain();
         }
     }
@@ -221,17 +221,7 @@ public final class RingWatch implements Consumer<Observation> {
                 k.state = GONE;
                 k.lastNanos = d.atNanos();
             }
-            case Observation.Suspected x -> {
-                suspicions++;
-                if (!downAt(x.suspect(), x.atNanos())) {
-                    falseSuspicions++;
-                    if (falseSamples.size() < 10) {
-                        falseSamples.add(x);
-                    }
-                } else if (firstSuspectedAt[x.suspect()] < 0 && x.atNanos() >= crashedAt[x.suspect()]) {
-                    firstSuspectedAt[x.suspect()] = x.atNanos();
-                }
-            }
+            case Observation.Suspected x -> allSuspicions.add(x);
             case Observation.ViewChanged v -> {
                 viewDead[v.node()] = v.dead();
                 viewDigest[v.node()] = v.digest();
@@ -245,7 +235,17 @@ public final class RingWatch implements Consumer<Observation> {
      * crashed or not suspected since.
      */
     public synchronized long detectNanos(int node) {
-        return crashedAt[node] < 0 || firstSuspectedAt[node] < 0 ? -1 : firstSuspectedAt[node] - crashInstant(node);
+        if (crashedAt[node] < 0) {
+            return -1;
+        }
+        long from = crashInstant(node); // never negative: the node was seen alive up to here
+        long first = Long.MAX_VALUE;
+        for (Observation.Suspected x : allSuspicions) {
+            if (x.suspect() == node && x.atNanos() >= from && x.atNanos() < first && downAt(node, x.atNanos())) {
+                first = x.atNanos();
+            }
+        }
+        return first == Long.MAX_VALUE ? -1 : first - from;
     }
 
     /** The best estimate of when {@code node} last died (see {@link #crashed(int, long, long)}); -1 if never. */
@@ -277,17 +277,17 @@ public final class RingWatch implements Consumer<Observation> {
 
     /** Suspicions of a node that was alive (per the control side) when suspected. */
     public synchronized long falseSuspicions() {
-        return falseSuspicions;
+        return allSuspicions.stream().filter(x -> !downAt(x.suspect(), x.atNanos())).count();
     }
 
     /** The first (up to 10) false suspicions, for reports. */
     public synchronized List<Observation.Suspected> falseSuspicionSamples() {
-        return List.copyOf(falseSamples);
+        return allSuspicions.stream().filter(x -> !downAt(x.suspect(), x.atNanos())).limit(10).toList();
     }
 
     /** All suspicions reported. */
     public synchronized long suspicions() {
-        return suspicions;
+        return allSuspicions.size();
     }
 
     /**
