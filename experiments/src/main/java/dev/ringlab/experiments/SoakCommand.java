@@ -57,7 +57,8 @@ import picocli.CommandLine.Spec;
                     + " soak on processes. Exit 1 if there was any anomaly.",
             "",
             "--json fields: engine, seed, nodes, rate_per_s, duration_s, rounds, faults {crash, partition, pause},"
-                    + " operations, acked, anomalies (count), anomaly_samples, lost_deltas, suspicions_of_live_nodes (of a node"
+                    + " operations, acked, anomalies (count), anomalies_by_kind {node_exit, not_converged, lost, order,"
+                    + " phantom_ack, tokens_after_repair}, anomaly_samples, lost_deltas, suspicions_of_live_nodes (of a node"
                     + " that was not crashed: here the paused node and nodes across a partition, which the detectors"
                     + " should suspect, so not an anomaly), rss_mb {first, last, max} (this JVM, which keeps the history:"
                     + " it grows with the operations), children_rss_mb {first, last, max} (the node JVMs of processes;"
@@ -126,6 +127,10 @@ public final class SoakCommand implements Callable<Integer> {
         ReplicaWatch watch = new ReplicaWatch(n);
         RingWatch ring = new RingWatch(n, false);
         List<String> anomalies = java.util.Collections.synchronizedList(new ArrayList<>());
+        Map<String, Integer> kinds = new LinkedHashMap<>();
+        for (String k : ANOMALY_KINDS) {
+            kinds.put(k, 0);
+        }
         List<Map<String, Object>> timeline = new ArrayList<>();
         Map<String, Integer> faults = new LinkedHashMap<>();
         for (Kind k : Kind.values()) {
@@ -149,7 +154,7 @@ public final class SoakCommand implements Callable<Integer> {
             cluster.addObserver(ob -> {
                 if (ob instanceof dev.ringlab.node.Observation.NodeExited x) {
                     synchronized (anomalies) {
-                        anomalies.add("node " + x.node() + " exited on its own with status " + x.exitStatus());
+                        anomaly(anomalies, kinds, "node_exit", "node " + x.node() + " exited on its own with status " + x.exitStatus());
                     }
                 }
             });
@@ -235,21 +240,21 @@ public final class SoakCommand implements Callable<Integer> {
                 boolean converged = cluster.runUntil(() -> watch.converged(cluster::alive) && ring.fullRotationAt() >= 0,
                         convergeLimit);
                 if (!converged) {
-                    anomalies.add(where + ": the live nodes did not converge (or the ring did not rotate) within "
+                    anomaly(anomalies, kinds, "not_converged", where + ": the live nodes did not converge (or the ring did not rotate) within "
                             + Durations.format(convergeLimit));
                 }
                 long lost = watch.lostAcked(cluster::alive).size();
                 if (lost > lostTotal) {
-                    anomalies.add(where + ": " + (lost - lostTotal) + " acknowledged deltas lost");
+                    anomaly(anomalies, kinds, "lost", where + ": " + (lost - lostTotal) + " acknowledged deltas lost");
                     lostTotal = lost;
                 }
                 if (watch.orderViolations() > orderSeen) {
-                    anomalies.add(where + ": " + (watch.orderViolations() - orderSeen) + " deltas applied out of order or twice: "
+                    anomaly(anomalies, kinds, "order", where + ": " + (watch.orderViolations() - orderSeen) + " deltas applied out of order or twice: "
                             + watch.orderViolationSamples());
                     orderSeen = watch.orderViolations();
                 }
                 if (watch.phantomAcks() > phantomSeen) {
-                    anomalies.add(where + ": " + (watch.phantomAcks() - phantomSeen) + " acknowledgements of deltas nobody created");
+                    anomaly(anomalies, kinds, "phantom_ack", where + ": " + (watch.phantomAcks() - phantomSeen) + " acknowledgements of deltas nobody created");
                     phantomSeen = watch.phantomAcks();
                 }
                 if (ring.fullRotationAt() >= 0) {
@@ -257,7 +262,7 @@ public final class SoakCommand implements Callable<Integer> {
                     cluster.runFor(Math.max(0, from + tailNanos - cluster.now()));
                     int tokens = ring.maxConcurrentEpochsAfter(from);
                     if (tokens != 1) {
-                        anomalies.add(where + ": " + tokens + " tokens circulating after the repair");
+                        anomaly(anomalies, kinds, "tokens_after_repair", where + ": " + tokens + " tokens circulating after the repair");
                     }
                 }
                 synchronized (anomalies) {
@@ -289,6 +294,9 @@ public final class SoakCommand implements Callable<Integer> {
                 found = List.copyOf(anomalies);
             }
             o.put("anomalies", found.size());
+            synchronized (anomalies) {
+                o.put("anomalies_by_kind", new LinkedHashMap<>(kinds));
+            }
             o.put("anomaly_samples", found.stream().limit(10).toList());
             o.put("lost_deltas", lostTotal);
             o.put("suspicions_of_live_nodes", ring.falseSuspicions());
@@ -316,6 +324,21 @@ public final class SoakCommand implements Callable<Integer> {
                 return 1;
             }
             return 0;
+        }
+    }
+
+    /**
+     * The kinds of anomaly: a node process that exited on its own, live nodes that did not converge, lost
+     * acknowledged deltas, deltas applied out of order or twice, acknowledgements of deltas nobody created,
+     * and more than one token circulating after the repair.
+     */
+    static final List<String> ANOMALY_KINDS = List.of("node_exit", "not_converged", "lost", "order", "phantom_ack",
+            "tokens_after_repair");
+
+    private static void anomaly(List<String> anomalies, Map<String, Integer> kinds, String kind, String text) {
+        synchronized (anomalies) {
+            anomalies.add(text);
+            kinds.merge(kind, 1, Integer::sum);
         }
     }
 

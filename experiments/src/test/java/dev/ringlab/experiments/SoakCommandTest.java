@@ -15,7 +15,7 @@ class SoakCommandTest {
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
         for (String f : List.of("engine", "seed", "nodes", "rate_per_s", "duration_s", "rounds", "faults", "operations",
-                "acked", "anomalies", "anomaly_samples", "lost_deltas", "suspicions_of_live_nodes", "rss_mb",
+                "acked", "anomalies", "anomalies_by_kind", "anomaly_samples", "lost_deltas", "suspicions_of_live_nodes", "rss_mb",
                 "children_rss_mb", "threads", "fds", "timeline", "wall_ms")) {
             assertTrue(j.has(f), "missing " + f + " in " + r.out());
         }
