@@ -262,7 +262,12 @@ public final class SoakCommand implements Callable<Integer> {
                     cluster.runFor(Math.max(0, from + tailNanos - cluster.now()));
                     int tokens = ring.maxConcurrentEpochsAfter(from);
                     if (tokens != 1) {
-                        anomaly(anomalies, kinds, "tokens_after_repair", where + ": " + tokens + " tokens circulating after the repair");
+                        // The round's token creations (node@ms from the fault) and the repair instant, to start from.
+                        String made = ring.creations().stream().filter(c -> c[2] >= faultAt - 300 * MS)
+                                .map(c -> "node " + c[0] + "@" + (c[2] - faultAt) / MS + "ms").toList().toString();
+                        anomaly(anomalies, kinds, "tokens_after_repair", where + ": " + tokens
+                                + " tokens circulating after the repair (full rotation at " + (from - faultAt) / MS
+                                + " ms from the fault; tokens created " + made + ")");
                     }
                 }
                 synchronized (anomalies) {
