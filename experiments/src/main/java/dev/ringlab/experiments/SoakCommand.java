@@ -373,15 +373,8 @@ public final class SoakCommand implements Callable<Integer> {
             cluster.slow(node, stop ? S : 0);
             return null;
         }
-        ProcessHandle h = known != null ? known : ProcessHandle.current().descendants().filter(p -> {
-            String[] args = p.info().arguments().orElse(new String[0]);
-            for (int i = 0; i + 1 < args.length; i++) {
-                if (args[i].equals("--id") && args[i + 1].equals(Integer.toString(node))) {
-                    return true;
-                }
-            }
-            return false;
-        }).findFirst().orElseThrow(() -> new IllegalStateException("soak: no child process for node " + node));
+        ProcessHandle h = known != null ? known : nodeProcess(node)
+                .orElseThrow(() -> new IllegalStateException("soak: no child process for node " + node));
         try {
             Process p = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(h.pid())).start();
             if (p.waitFor() != 0) {
@@ -394,6 +387,19 @@ public final class SoakCommand implements Callable<Integer> {
             throw new IllegalStateException("soak: interrupted", e);
         }
         return h;
+    }
+
+    /** The processes engine's child JVM running {@code node}, among this JVM's descendants (by its {@code --id}). */
+    static java.util.Optional<ProcessHandle> nodeProcess(int node) {
+        return ProcessHandle.current().descendants().filter(p -> {
+            String[] args = p.info().arguments().orElse(new String[0]);
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (args[i].equals("--id") && args[i + 1].equals(Integer.toString(node))) {
+                    return true;
+                }
+            }
+            return false;
+        }).findFirst();
     }
 
     /** RSS (MB), threads and open descriptors of this JVM and its descendants, from /proc (nulls elsewhere). */

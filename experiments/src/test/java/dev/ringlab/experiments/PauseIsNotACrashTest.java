@@ -84,15 +84,7 @@ class PauseIsNotACrashTest {
 
     /** The processes child running node {@code id} among this JVM's descendants. */
     private static ProcessHandle child(int id) {
-        Optional<ProcessHandle> found = ProcessHandle.current().descendants().filter(p -> {
-            String[] args = p.info().arguments().orElse(new String[0]);
-            for (int i = 0; i + 1 < args.length; i++) {
-                if (args[i].equals("--id") && args[i + 1].equals(Integer.toString(id))) {
-                    return true;
-                }
-            }
-            return false;
-        }).findFirst();
+        Optional<ProcessHandle> found = SoakCommand.nodeProcess(id);
         assertNotNull(found.orElse(null), "no child process for node " + id);
         return found.get();
     }

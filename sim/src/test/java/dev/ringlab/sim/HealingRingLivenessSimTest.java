@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.node.Env;
+import dev.ringlab.node.ForwardingEnv;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.SplitMix;
-import dev.ringlab.node.Timer;
 import dev.ringlab.node.check.RingWatch;
 import dev.ringlab.node.protocols.HealingRing;
 import dev.ringlab.node.protocols.RecoveryConfig;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -269,36 +268,11 @@ class HealingRingLivenessSimTest {
             return new Node() {
                 @Override
                 public void start(Env env) {
-                    node.start(new Env() {
-                        @Override
-                        public int self() {
-                            return env.self();
-                        }
-
-                        @Override
-                        public long now() {
-                            return env.now();
-                        }
-
+                    node.start(new ForwardingEnv(env) {
                         @Override
                         public void send(int to, Message m) {
                             merge(id, m, n);
-                            env.send(to, m);
-                        }
-
-                        @Override
-                        public Timer schedule(long delayNanos, Runnable task) {
-                            return env.schedule(delayNanos, task);
-                        }
-
-                        @Override
-                        public RandomGenerator random() {
-                            return env.random();
-                        }
-
-                        @Override
-                        public void observe(Observation o) {
-                            env.observe(o);
+                            super.send(to, m);
                         }
                     });
                 }
