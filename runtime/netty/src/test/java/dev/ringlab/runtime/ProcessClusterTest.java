@@ -40,7 +40,8 @@ class ProcessClusterTest {
     /**
      * Six floods on the triangle (each 4 sends and 4 deliveries when all are up): plain; under a loss burst
      * of 1 (the origin's 2 sends lost); after the burst; with node 1 slowed by 30 ms; with node 1 killed (3
-     * sends, the 2 towards it receiver_down); after node 1 was respawned. The parent's sums match exactly.
+     * sends, the 2 towards it receiver_down); after node 1 was respawned and linked up again. The parent's
+     * sums match exactly.
      */
     @Test
     @Timeout(120)
@@ -85,6 +86,10 @@ class ProcessClusterTest {
 
             c.restart(1);
             assertEquals(2, c.incarnations(1));
+            // restart returns once the new incarnation started, not once every neighbour redialled it (the
+            // redial runs on the neighbours' backoff); a flood before that loses a send as no_connection.
+            assertTrue(c.runUntil(() -> linksUp(http, c, 0) == 2 && linksUp(http, c, 1) == 2 && linksUp(http, c, 2) == 2,
+                    SECONDS_20), "the respawned node 1 linked up with both neighbours");
             flood(c, 6, got);
             assertTrue(c.settle(SECONDS_20).quiet());
             ClusterStats s = c.stats();
