@@ -105,11 +105,15 @@ class ProcessSupervisionTest {
         }
     }
 
-    /** SIGKILL of a parent whose cluster runs: the children exit; SIGTERM: they exit and the run directory goes. */
+    /**
+     * SIGKILL of a parent whose cluster runs: the children exit; SIGTERM and SIGINT (Ctrl-C; sent with the
+     * system's {@code kill -INT}, since {@link Process} sends only TERM and KILL): they exit and the run
+     * directory goes.
+     */
     @Test
-    @Timeout(120)
-    void childrenDieWithARunningParentAndSigtermRemovesTheRunDirectory() throws Exception {
-        for (boolean sigkill : new boolean[] {true, false}) {
+    @Timeout(150)
+    void childrenDieWithARunningParentAndSigtermOrSigintRemovesTheRunDirectory() throws Exception {
+        for (String signal : new String[] {"KILL", "TERM", "INT"}) {
             Process parent = parent();
             try {
                 BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
@@ -118,15 +122,18 @@ class ProcessSupervisionTest {
                 Path dir = Path.of(line.substring("started ".length()));
                 List<ProcessHandle> kids = parent.toHandle().children().toList();
                 assertEquals(3, kids.size(), kids::toString);
-                if (sigkill) {
-                    parent.destroyForcibly();
-                } else {
-                    parent.destroy(); // SIGTERM: the shutdown hook runs
+                switch (signal) {
+                    case "KILL" -> parent.destroyForcibly();
+                    case "TERM" -> parent.destroy(); // the shutdown hook runs
+                    default -> {
+                        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(parent.pid())).inheritIO().start();
+                        assertEquals(0, kill.waitFor(), "kill -INT " + parent.pid());
+                    }
                 }
-                assertTrue(parent.waitFor(20, TimeUnit.SECONDS), "the parent did not exit");
-                assertAllGone(kids, sigkill ? "SIGKILL of the running parent" : "SIGTERM of the running parent");
-                if (!sigkill) {
-                    assertFalse(Files.exists(dir), "SIGTERM left the run directory " + dir);
+                assertTrue(parent.waitFor(20, TimeUnit.SECONDS), "the parent did not exit after SIG" + signal);
+                assertAllGone(kids, "SIG" + signal + " of the running parent");
+                if (!signal.equals("KILL")) {
+                    assertFalse(Files.exists(dir), "SIG" + signal + " left the run directory " + dir);
                 } else if (Files.exists(dir)) {
                     // nothing can run in a SIGKILLed JVM to delete it: the test cleans up
                     try (var paths = Files.walk(dir)) {
