@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Supervision of the processes engine with real signals on real child JVMs: a child killed from outside is
@@ -94,8 +95,9 @@ class ProcessSupervisionTest {
     /** SIGKILL of the parent while its children are still starting (JVMs loading): none is left behind. */
     @Test
     @Timeout(120)
-    void childrenDieWhenTheirParentIsKilledDuringStartUp() throws Exception {
-        Process parent = parent();
+    void childrenDieWhenTheirParentIsKilledDuringStartUp(@TempDir Path tmp) throws Exception {
+        // The SIGKILLed parent cannot delete its run directory: it goes into a directory JUnit removes.
+        Process parent = parent(tmp);
         try {
             List<ProcessHandle> kids = awaitChildren(parent, 3);
             parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -112,9 +114,9 @@ class ProcessSupervisionTest {
      */
     @Test
     @Timeout(150)
-    void childrenDieWithARunningParentAndSigtermOrSigintRemovesTheRunDirectory() throws Exception {
+    void childrenDieWithARunningParentAndSigtermOrSigintRemovesTheRunDirectory(@TempDir Path tmp) throws Exception {
         for (String signal : new String[] {"KILL", "TERM", "INT"}) {
-            Process parent = parent();
+            Process parent = parent(tmp);
             try {
                 BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
                 String line = out.readLine();
@@ -148,9 +150,10 @@ class ProcessSupervisionTest {
         }
     }
 
-    private static Process parent() throws Exception {
+    /** An {@link OrphanParent} whose run directory goes under {@code tmp} (its java.io.tmpdir). */
+    private static Process parent(Path tmp) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return new ProcessBuilder(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        return new ProcessBuilder(java, "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 OrphanParent.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
