@@ -267,7 +267,8 @@ public final class SoakCommand implements Callable<Integer> {
                                 .map(c -> "node " + c[0] + "@" + (c[2] - faultAt) / MS + "ms").toList().toString();
                         anomaly(anomalies, kinds, "tokens_after_repair", where + ": " + tokens
                                 + " tokens circulating after the repair (full rotation at " + (from - faultAt) / MS
-                                + " ms from the fault; tokens created " + made + ")");
+                                + " ms from the fault; tokens created " + made + "; suspicions since the fault "
+                                + ring.suspicionsSince(faultAt - 300 * MS, faultAt) + ")");
                     }
                 }
                 synchronized (anomalies) {

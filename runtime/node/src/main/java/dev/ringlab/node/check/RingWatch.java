@@ -285,6 +285,18 @@ public final class RingWatch implements Consumer<Observation> {
         return allSuspicions.stream().filter(x -> !downAt(x.suspect(), x.atNanos())).limit(10).toList();
     }
 
+    /** Suspicions raised at or after {@code fromNanos}, in arrival order, with whether the suspect was down then. */
+    public synchronized List<String> suspicionsSince(long fromNanos, long originNanos) {
+        List<String> out = new ArrayList<>();
+        for (Observation.Suspected x : allSuspicions) {
+            if (x.atNanos() >= fromNanos) {
+                out.add(x.node() + "->" + x.suspect() + "@" + (x.atNanos() - originNanos) / 1_000_000 + "ms"
+                        + (downAt(x.suspect(), x.atNanos()) ? "" : "(live)"));
+            }
+        }
+        return out;
+    }
+
     /** All suspicions reported. */
     public synchronized long suspicions() {
         return allSuspicions.size();
