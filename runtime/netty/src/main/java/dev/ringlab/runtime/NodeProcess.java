@@ -36,6 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  *       {@link #LINK_WAIT_NANOS} without; it goes on dialling): the parent waits for it on a cold start only;
  *   <li>{@code {"event":"started"}} once the node logic is booted;
  *   <li>{@code {"event":"observation",...}} per {@link Observation} (see {@link ObservationJson});
+ *       every line goes out through {@link StdoutLines}, in order, so the node's loop never blocks on the pipe;
  *   <li>{@code {"event":"counters","seq":S,"sent":..,"bytes_sent":..,"delivered":..,"client_requests":..,
  *       "drops":{reason:count},"last_send_ns":T|null}}: the host's {@link NodeMetrics.Counters}, every
  *       {@link #COUNTERS_PERIOD_NANOS}
@@ -83,11 +84,12 @@ public final class NodeProcess {
         LinkFaults faults = new LinkFaults(file.n());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Thread reporter = null;
+        StdoutLines lines = new StdoutLines(out, "ringlab-node-" + id + "-stdout");
         try {
             NodeHost host = new NodeHost(id, overlay, protocol, secret, config.withBindHost(me.host()),
-                    (EventLoop) group.next(), file.seed(), o -> emit(out, observation(o)), faults, emulation);
+                    (EventLoop) group.next(), file.seed(), lines::emit, faults, emulation);
             host.bind(me.port(), me.adminPort());
-            emit(out, event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
+            lines.emit(event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
             // Peers are dialled in the background (the link table redials with backoff) and this node serves
             // from now on: a respawned node must not wait for edges to peers that are down themselves.
             host.connect(file.addresses());
@@ -96,7 +98,7 @@ public final class NodeProcess {
             Runnable startOnce = () -> {
                 if (started.compareAndSet(false, true)) {
                     host.startNode();
-                    emit(out, event("started"));
+                    lines.emit(event("started"));
                 }
             };
             boolean selfStart = file.start().equals("linked");
@@ -105,12 +107,12 @@ public final class NodeProcess {
                 while (host.linksUp() < host.degree() && System.nanoTime() - deadline < 0 && host.alive()) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
-                emit(out, event("linked").put("links_up", host.linksUp()).put("degree", host.degree()));
+                lines.emit(event("linked").put("links_up", host.linksUp()).put("degree", host.degree()));
                 if (selfStart && host.alive()) {
                     startOnce.run();
                 }
             });
-            reporter = Thread.ofPlatform().daemon().name("ringlab-node-" + id + "-reporter").start(() -> report(host, out));
+            reporter = Thread.ofPlatform().daemon().name("ringlab-node-" + id + "-reporter").start(() -> report(host, lines));
             String line;
             while ((line = in.readLine()) != null) {
                 String[] w = line.trim().split("\\s+");
@@ -129,10 +131,10 @@ public final class NodeProcess {
                             // socket before this line is read) is handled and counted before the answer, and a
                             // SIGKILL sent after the answer cannot overtake an earlier inject.
                             host.loop().submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
-                            emit(out, counters(host.metrics().counters(), Long.parseLong(w[1])));
+                            lines.emit(counters(host.metrics().counters(), Long.parseLong(w[1])));
                         }
                         case "stop" -> {
-                            return stop(host, out, reporter);
+                            return stop(host, lines, reporter);
                         }
                         default -> System.err.println("node " + id + ": unknown command '" + line + "'");
                     }
@@ -141,16 +143,17 @@ public final class NodeProcess {
                     System.err.println("node " + id + ": bad command '" + line + "': " + e);
                 }
             }
-            return stop(host, out, reporter);
+            return stop(host, lines, reporter);
         } finally {
             if (reporter != null) {
                 reporter.interrupt();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            lines.close(); // every line out before the process exits
         }
     }
 
-    private static int stop(NodeHost host, PrintStream out, Thread reporter) {
+    private static int stop(NodeHost host, StdoutLines lines, Thread reporter) {
         reporter.interrupt();
         try {
             reporter.join(TimeUnit.SECONDS.toMillis(1)); // no periodic line may follow the final one
@@ -158,7 +161,7 @@ public final class NodeProcess {
             Thread.currentThread().interrupt();
         }
         host.close();
-        emit(out, counters(host.metrics().counters(), 0));
+        lines.emit(counters(host.metrics().counters(), 0));
         return 0;
     }
 
@@ -166,19 +169,19 @@ public final class NodeProcess {
      * The reporter thread: the counters every period when they changed, and the node's failure once. Reads
      * atomics only; never touches the node's loop.
      */
-    private static void report(NodeHost host, PrintStream out) {
+    private static void report(NodeHost host, StdoutLines lines) {
         NodeMetrics.Counters last = NodeMetrics.Counters.ZERO;
         boolean failed = false;
         while (!Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(COUNTERS_PERIOD_NANOS);
             NodeMetrics.Counters now = host.metrics().counters();
             if (!now.equals(last)) {
-                emit(out, counters(now, 0));
+                lines.emit(counters(now, 0));
                 last = now;
             }
             if (!failed && host.failure() != null) {
                 failed = true;
-                emit(out, event("failure").put("message", String.valueOf(host.failure().getMessage())));
+                lines.emit(event("failure").put("message", String.valueOf(host.failure().getMessage())));
             }
         }
     }
@@ -233,16 +236,9 @@ public final class NodeProcess {
         return ObservationJson.MAPPER.createObjectNode().put("event", name);
     }
 
-    private static ObjectNode observation(Observation o) {
+    static ObjectNode observation(Observation o) {
         ObjectNode n = event("observation");
         n.setAll(ObservationJson.toJson(o));
         return n;
-    }
-
-    private static void emit(PrintStream out, ObjectNode line) {
-        synchronized (out) {
-            out.println(line.toString());
-            out.flush();
-        }
     }
 }
