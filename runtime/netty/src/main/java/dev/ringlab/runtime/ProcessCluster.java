@@ -208,15 +208,33 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
+    /** The node JVMs' options when {@value #NODE_JAVA_OPTS_ENV} is not set. */
+    public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    /** Environment variable whose whitespace-separated words replace {@link #DEFAULT_NODE_JAVA_OPTS}. */
+    public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
+
     /**
-     * The launcher for this JVM's own classpath: {@code <java> -cp <classpath> dev.ringlab.runtime.NodeMain},
-     * with the java binary of the running process.
+     * The launcher for this JVM's own classpath: {@code <java> <options> -cp <classpath>
+     * dev.ringlab.runtime.NodeMain}, with the java binary of the running process and the options of
+     * {@link #nodeJavaOptions}.
      */
     public static List<String> selfLauncher() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), NodeMain.class.getName());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(nodeJavaOptions(System.getenv(NODE_JAVA_OPTS_ENV)));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName()));
+        return List.copyOf(cmd);
+    }
+
+    /** {@code env}'s words, or {@link #DEFAULT_NODE_JAVA_OPTS} when it is null or blank. */
+    static List<String> nodeJavaOptions(String env) {
+        if (env == null || env.isBlank()) {
+            return DEFAULT_NODE_JAVA_OPTS;
+        }
+        return List.of(env.trim().split("\\s+"));
     }
 
     @Override

@@ -1,0 +1,25 @@
+package dev.ringlab.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NodeJavaOptionsTest {
+    @Test
+    void theEnvironmentVariableReplacesTheDefaultsWordByWord() {
+        assertEquals(ProcessCluster.DEFAULT_NODE_JAVA_OPTS, ProcessCluster.nodeJavaOptions(null));
+        assertEquals(ProcessCluster.DEFAULT_NODE_JAVA_OPTS, ProcessCluster.nodeJavaOptions("  "));
+        assertEquals(List.of("-XX:+UseZGC", "-Xmx256m"), ProcessCluster.nodeJavaOptions(" -XX:+UseZGC \t -Xmx256m\n"));
+    }
+
+    @Test
+    void theSelfLauncherRunsNodeMainWithTheDefaultsWhenTheVariableIsUnset() {
+        List<String> cmd = ProcessCluster.selfLauncher();
+        if (System.getenv(ProcessCluster.NODE_JAVA_OPTS_ENV) == null) {
+            assertEquals(ProcessCluster.DEFAULT_NODE_JAVA_OPTS, cmd.subList(1, 1 + ProcessCluster.DEFAULT_NODE_JAVA_OPTS.size()));
+        }
+        assertEquals(NodeMain.class.getName(), cmd.get(cmd.size() - 1));
+        assertEquals("-cp", cmd.get(cmd.size() - 3));
+    }
+}
