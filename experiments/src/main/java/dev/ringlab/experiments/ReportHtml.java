@@ -83,7 +83,7 @@ public final class ReportHtml {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getValue().isObject()) {
                 b.append("<h3>").append(escape(e.getKey())).append("</h3>\n<table class=\"kv\">\n");
-                e.getValue().fields().forEachRemaining(f -> kv(b, f.getKey(), value(f.getValue(), false)));
+                e.getValue().fields().forEachRemaining(f -> kv(b, f.getKey(), nested(f.getValue())));
                 b.append("</table>\n");
             } else if (bigArray(e.getValue())) {
                 b.append("<p>").append(escape(e.getKey())).append(": ").append(e.getValue().size())
@@ -144,7 +144,11 @@ public final class ReportHtml {
         if (experiment.equals("compare") || experiment.equals("fidelity")) {
             return "ringlab replay " + Replay.quote(dir.resolve("run.json").toString());
         }
-        return run.path("command").asText("(no command recorded)");
+        String command = run.path("command").asText("(no command recorded)");
+        // recover-sweep: replay refuses it, and each of its runs is a command of its own
+        JsonNode first = run.path("runs").path(0).path("command");
+        return first.isTextual() ? command + "   (one run alone: its runs[].command in run.json, e.g. " + first.asText() + ")"
+                : command;
     }
 
     private static final String CSS = """
@@ -191,6 +195,17 @@ public final class ReportHtml {
             s = v.toString();
         }
         return asCode ? code(s) : escape(s);
+    }
+
+    /** A value inside a run.json object: a long array or object is counted and left to run.json. */
+    private static String nested(JsonNode v) {
+        if (bigArray(v)) {
+            return escape(v.size() + " entries, in run.json");
+        }
+        if (v.isObject() && v.toString().length() > 300) {
+            return escape("an object of " + v.size() + " fields, in run.json");
+        }
+        return value(v, false);
     }
 
     /** An array with an object in it (runs, skipped): counted in the page, left to run.json. */
