@@ -215,7 +215,7 @@ public final class Plots {
         for (Series s : chart.series()) {
             legendWidth = Math.max(legendWidth, width(legendText(s.name()), TICK_FONT, false) + 46);
         }
-        legendWidth = Math.min(legendWidth, 300);
+        legendWidth = Math.min(legendWidth, MAX_LEGEND_TEXT + 46);
         double top = 52;
         double bottom = HEIGHT - 62;
         double right = WIDTH - 16 - legendWidth;
@@ -413,8 +413,18 @@ public final class Plots {
         return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
-    private static String legendText(String name) {
-        return name.length() > 44 ? name.substring(0, 43) + "…" : name;
+    /** Widest legend entry, pixels; longer names are cut with an ellipsis (the full name is in the CSV). */
+    static final double MAX_LEGEND_TEXT = 254;
+
+    static String legendText(String name) {
+        if (width(name, TICK_FONT, false) <= MAX_LEGEND_TEXT) {
+            return name;
+        }
+        String s = name;
+        while (!s.isEmpty() && width(s + "…", TICK_FONT, false) > MAX_LEGEND_TEXT) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s + "…";
     }
 
     // ---- drawing --------------------------------------------------------------------------------------------

@@ -156,6 +156,18 @@ class PlotsTest {
     }
 
     @Test
+    void longLegendNamesAreCutToStayInsideTheImage() {
+        String name = "flood hops, idle between broadcasts (latency.txt), the simulator's input";
+        String cut = Plots.legendText(name);
+        assertTrue(cut.endsWith("…") && cut.length() < name.length(), cut);
+        assertTrue(Plots.width(cut, Plots.TICK_FONT, false) <= Plots.MAX_LEGEND_TEXT);
+        Plots.Layout l = Plots.layout(Plots.chart(new Plots.Axes("t", "x", "y", false, false),
+                List.of(new Plots.Series(name, new double[] {1, 2}, new double[] {1, 2}, null))));
+        assertTrue(l.legendX() + 38 + Plots.MAX_LEGEND_TEXT <= Plots.WIDTH, "legend text ends inside the image");
+        assertEquals("ring", Plots.legendText("ring"));
+    }
+
+    @Test
     void formatIsShortAndPlain() {
         assertEquals("0.002", Plots.format(0.002));
         assertEquals("1024", Plots.format(1024));
