@@ -99,13 +99,13 @@ public final class BroadcastSweep {
         return files;
     }
 
-    /** Latency p50 vs n (log-log) and messages per broadcast vs n (log-log), with 95% CI error bars. */
+    /** Latency p50 vs n (log-log) and messages per broadcast vs n (log-log), with their 95% CI as bands. */
     static List<String> plots(Path dir, List<BroadcastExperiment.Row> rows, String engineLabel) {
         Plots.Builder p50 = new Plots.Builder();
         Plots.Builder msgs = new Plots.Builder();
         for (BroadcastExperiment.Row r : rows) {
-            p50.add(r.topology(), r.nodes(), r.latencyMsP50().mean(), r.latencyMsP50().halfWidth());
-            msgs.add(r.topology(), r.nodes(), r.msgsPerOp().mean(), r.msgsPerOp().halfWidth());
+            p50.add(r.topology(), r.nodes(), r.latencyMsP50());
+            msgs.add(r.topology(), r.nodes(), r.msgsPerOp());
         }
         List<String> out = new ArrayList<>();
         Plots.save(Plots.chart(new Plots.Axes("Broadcast latency p50 vs n (" + engineLabel + ", mean and 95% CI over seeds)",

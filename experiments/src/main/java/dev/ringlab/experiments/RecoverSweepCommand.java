@@ -162,7 +162,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                     m.put(METRICS.get(k), c.mean());
                     m.put(METRICS.get(k) + "_ci95_lo", c.lo());
                     m.put(METRICS.get(k) + "_ci95_hi", c.hi());
-                    plots[k].add("n=" + n, Durations.parseNanos(t) / 1e6, c.mean(), c.halfWidth());
+                    plots[k].add("n=" + n, Durations.parseNanos(t) / 1e6, c);
                 }
                 rows.add(m);
             }
@@ -177,7 +177,8 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         for (int k = 0; k < 3; k++) {
             String metric = METRICS.get(k);
             Plots.save(Plots.chart(new Plots.Axes("Ring recovery: " + metric.replace("_ms", "") + " time vs suspicion timeout ("
-                    + eng.name() + ", mean and 95% CI)", "suspicion timeout, ms", metric.replace("_", " "), false, false),
+                    + eng.name() + ", mean and 95% CI)", "suspicion timeout, ms (log: the timeouts double)", metric.replace("_", " "),
+                    true, false),
                     plots[k].series()), dir.path(), "recovery-" + metric.replace("_ms", ""));
         }
         ObjectNode run = mapper.createObjectNode();

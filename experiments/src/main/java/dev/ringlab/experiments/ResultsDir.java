@@ -3,24 +3,32 @@ package dev.ringlab.experiments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * One experiment's results directory, {@code <root>/<kind>-<yyyyMMdd-HHmmss>/} (UTC), as DESIGN.md's output
- * conventions ask: {@code run.json} with every parameter, the seeds, the version and the trace hashes; CSV
- * tables; PNG and SVG plots. A second run in the same second gets {@code -2}, {@code -3}, ...: the
+ * conventions ask: {@code run.json} with every parameter, the seeds, the version and the trace hashes (and
+ * where it ran: git commit, machine, JVM); CSV tables; PNG and SVG plots; {@code report.html}, one
+ * self-contained page of all of it. {@code <root>/latest} points to the run that finished last. A second run in the same second gets {@code -2}, {@code -3}, ...: the
  * directory is created atomically, so two concurrent runs never share one.
  *
  * <p>CSV: RFC 4180 (comma, header row, fields quoted only when they hold a comma, quote or newline), numbers
@@ -32,9 +40,12 @@ public final class ResultsDir {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
+    /** The results root this directory was created under (for {@code latest}); null for an opened or sub directory. */
+    private final Path root;
 
-    private ResultsDir(Path dir) {
+    private ResultsDir(Path dir, Path root) {
         this.dir = dir;
+        this.root = root;
     }
 
     /** Creates {@code <root>/<kind>-<UTC timestamp>[-k]/} (and {@code root} if needed). */
@@ -49,7 +60,7 @@ public final class ResultsDir {
             for (int k = 1; ; k++) {
                 Path p = root.resolve(k == 1 ? base : base + "-" + k);
                 try {
-                    return new ResultsDir(Files.createDirectory(p));
+                    return new ResultsDir(Files.createDirectory(p), root);
                 } catch (FileAlreadyExistsException e) {
                     // taken by an earlier run this second: try the next suffix
                 }
@@ -64,7 +75,7 @@ public final class ResultsDir {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("not a results directory: " + dir);
         }
-        return new ResultsDir(dir);
+        return new ResultsDir(dir, null);
     }
 
     /**
@@ -103,7 +114,7 @@ public final class ResultsDir {
     /** A subdirectory {@code name/} of this one, created (for the parts of a composite experiment). */
     public ResultsDir sub(String name) {
         try {
-            return new ResultsDir(Files.createDirectories(dir.resolve(name)));
+            return new ResultsDir(Files.createDirectories(dir.resolve(name)), null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir.resolve(name) + ": " + e.getMessage(), e);
         }
@@ -117,9 +128,159 @@ public final class ResultsDir {
         return dir.resolve(file);
     }
 
-    /** Writes {@code run.json}, pretty-printed. */
+    /**
+     * Writes {@code run.json}, pretty-printed, then {@code report.html} ({@link ReportHtml}) from everything in the
+     * directory, and points {@code <root>/latest} at this directory when it is a top-level run. Commands call this
+     * last, after their tables and plots. An {@link ObjectNode} gains {@link #provenance} fields it does not
+     * have already: {@code git_commit}, {@code git_dirty}, {@code machine}, {@code jvm}.
+     */
     public Path writeRunJson(JsonNode run) {
-        return writeJson("run.json", run);
+        if (run instanceof ObjectNode o) {
+            provenance().fields().forEachRemaining(e -> {
+                if (!o.has(e.getKey())) {
+                    o.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        Path p = writeJson("run.json", run);
+        ReportHtml.write(dir, run);
+        if (root != null) {
+            pointLatest(root, dir);
+        }
+        return p;
+    }
+
+    /**
+     * Where and on what this run ran: {@code git_commit} and {@code git_dirty} ({@link #git}; null outside a
+     * ringlab checkout), {@code machine} (os, arch, cores, 1-minute load average when run.json is written, i.e.
+     * at the end of the run, null where the OS gives none; physical memory) and {@code jvm} (version, vendor,
+     * VM, heap limit, JVM arguments).
+     */
+    static ObjectNode provenance() {
+        ObjectNode o = JSON.createObjectNode();
+        Git g = git();
+        if (g == null) {
+            o.putNull("git_commit");
+            o.putNull("git_dirty");
+        } else {
+            o.put("git_commit", g.commit());
+            o.put("git_dirty", g.dirty());
+        }
+        ObjectNode m = o.putObject("machine");
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("arch", System.getProperty("os.arch"));
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        if (load >= 0) {
+            m.put("load_average_1m", Math.round(load * 100) / 100.0);
+        } else {
+            m.putNull("load_average_1m");
+        }
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            m.put("memory_mb", os.getTotalMemorySize() >> 20);
+        } else {
+            m.putNull("memory_mb");
+        }
+        ObjectNode j = o.putObject("jvm");
+        j.put("version", Runtime.version().toString());
+        j.put("vendor", System.getProperty("java.vendor"));
+        j.put("vm", System.getProperty("java.vm.name"));
+        j.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+        j.put("args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        return o;
+    }
+
+    /** A git commit and whether tracked files differ from it. */
+    record Git(String commit, boolean dirty) {}
+
+    private static volatile Optional<Git> git;
+
+    /**
+     * The commit of the ringlab checkout the running code was built in, looked up at run time (once per JVM)
+     * from where the classes are (the jar {@code experiments/target/ringlab.jar}, or {@code target/classes}
+     * under tests): a build-time stamp would need a plugin run on every build and would still miss edits
+     * made after it, while the launcher rebuilds the jar whenever a source changed, so the checkout's state
+     * when the run starts is the state the jar was built from. {@code dirty}: tracked files differ from the
+     * commit ({@code git status --porcelain --untracked-files=no}); untracked files do not count. Null when
+     * the code is not inside a ringlab checkout (a copied jar), git is missing or fails.
+     */
+    static Git git() {
+        Optional<Git> g = git;
+        if (g == null) {
+            Path where = null;
+            try {
+                where = Path.of(ResultsDir.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (Exception e) {
+                // no code source (unusual class loader): not a checkout we can name
+            }
+            g = Optional.ofNullable(where == null ? null : git(Files.isDirectory(where) ? where : where.getParent()));
+            git = g;
+        }
+        return g.orElse(null);
+    }
+
+    /** {@link #git()} for the checkout holding {@code start}, or null (not a ringlab checkout, no git). */
+    static Git git(Path start) {
+        if (start == null || !Files.isDirectory(start)) {
+            return null;
+        }
+        String top = run(start, "git", "rev-parse", "--show-toplevel");
+        // Only ringlab's own checkout: a jar copied into some other repository must not report that one's commit.
+        if (top == null || !Files.isRegularFile(Path.of(top, "experiments", "src", "main", "java", "dev", "ringlab",
+                "experiments", "ResultsDir.java"))) {
+            return null;
+        }
+        String commit = run(start, "git", "rev-parse", "HEAD");
+        String status = run(start, "git", "status", "--porcelain", "--untracked-files=no");
+        return commit == null || status == null ? null : new Git(commit.strip(), !status.isBlank());
+    }
+
+    /** Runs a short command in {@code dir}; its stdout, or null if it cannot run, fails or takes over 10 s. */
+    private static String run(Path dir, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8).strip() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
+     * Points {@code <root>/latest} at {@code dir}: a relative symlink made under a temporary name and renamed
+     * over the old one (rename(2) replaces it atomically, so a reader sees the old run or the new one, never
+     * no link). Two runs finishing together: the last rename wins. Where the file system has no symlinks
+     * (some Windows setups, some mounted shares), {@code <root>/latest.txt} gets the directory's name instead,
+     * written the same way; a {@code latest} that is a real directory is left alone and latest.txt written.
+     */
+    static void pointLatest(Path root, Path dir) {
+        Path link = root.resolve("latest");
+        String name = dir.getFileName().toString();
+        Path tmp = root.resolve(".latest-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        try {
+            Files.deleteIfExists(tmp);
+            if (!Files.isDirectory(link, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createSymbolicLink(tmp, Path.of(name));
+                    Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    return;
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    Files.deleteIfExists(tmp);
+                    // no symlinks here: fall through to latest.txt
+                }
+            }
+            Files.writeString(tmp, name + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, root.resolve("latest.txt"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot point " + link + " at " + name + ": " + e.getMessage(), e);
+        }
     }
 
     public Path writeJson(String file, JsonNode node) {

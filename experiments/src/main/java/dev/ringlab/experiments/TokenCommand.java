@@ -113,6 +113,12 @@ public final class TokenCommand implements Callable<Integer> {
         if (rotations < 1) {
             throw new UsageException("--rotations", "need at least 1 rotation, got " + rotations);
         }
+        if (rotations > TokenMetrics.MAX_ROTATIONS) {
+            // Checked here, as bad input (exit 2): TokenMetrics' own check is an IllegalArgumentException from
+            // a constructor, which Main counts as a failed run (exit 1).
+            throw new UsageException("--rotations", "at most " + TokenMetrics.MAX_ROTATIONS
+                    + " rotations in one run (each keeps a row of tick times), got " + rotations);
+        }
         String topo = topology.trim().toLowerCase(Locale.ROOT);
         if (!topo.equals("ring") && !topo.equals("biring")) {
             throw new UsageException("--topology", "the token needs a ring: ring or biring, got '" + topology + "'");

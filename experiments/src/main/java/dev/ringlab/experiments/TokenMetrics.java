@@ -39,6 +39,9 @@ public final class TokenMetrics implements Consumer<Observation> {
         this(n, rotations, 0);
     }
 
+    /** Most rotations one run measures: each keeps a row of tick times, so the bound keeps the heap small. */
+    public static final long MAX_ROTATIONS = 1_000_000;
+
     /** Metrics of {@code rotations} rotations after {@code warmup} rotations that no figure counts. */
     public TokenMetrics(int n, long rotations, long warmup) {
         if (n < 1 || rotations < 1 || warmup < 0) {
@@ -52,8 +55,8 @@ public final class TokenMetrics implements Consumer<Observation> {
             tickNumbers.add(new LongList());
             tickAtNanos.add(new LongList());
         }
-        if (rotations > 1_000_000) {
-            throw new IllegalArgumentException("at most 1000000 rotations, got " + rotations);
+        if (rotations > MAX_ROTATIONS) {
+            throw new IllegalArgumentException("at most " + MAX_ROTATIONS + " rotations, got " + rotations);
         }
         this.compensatedAtNanos = new long[(int) rotations + 1][];
     }

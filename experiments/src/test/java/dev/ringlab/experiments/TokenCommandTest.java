@@ -103,6 +103,10 @@ class TokenCommandTest {
         assertEquals(2, topo.exit());
         assertTrue(topo.err().contains("--topology: the token needs a ring: ring or biring"), topo.err());
 
+        Result tooMany = run("token", "--rotations", "2000000");
+        assertEquals(2, tooMany.exit(), tooMany.err());
+        assertTrue(tooMany.err().startsWith("ringlab token: --rotations: at most 1000000 rotations"), tooMany.err());
+
         Result latency = run("token", "--latency", "fast");
         assertEquals(2, latency.exit());
         assertTrue(latency.err().contains("--latency"), latency.err());
