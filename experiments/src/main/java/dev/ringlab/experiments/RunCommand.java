@@ -370,44 +370,48 @@ public final class RunCommand implements Callable<Integer> {
         return o;
     }
 
-    /** The summary on stdout: a row per finished cell, the sweep's axes then the metrics ("-": not in the output). */
+    /**
+     * The summary on stdout: per part, a row per finished cell with the part's sweep axes then its metrics
+     * ("-": not in the cell's output). Parts get tables of their own: their axes and metrics differ.
+     */
     private static void table(PrintWriter out, Study study) {
-        List<String> axes = List.copyOf(study.file().axisKeys());
-        List<String> metrics = metricColumns(study);
-        boolean parts = study.file().parts().size() > 1;
-        List<String> header = new ArrayList<>();
-        header.add("cell");
-        if (parts) {
-            header.add("command");
-        }
-        header.addAll(axes);
-        header.add("exit");
-        header.addAll(metrics);
-        List<List<String>> rows = new ArrayList<>();
-        for (Map.Entry<Integer, JsonNode> e : study.finished().entrySet()) {
-            JsonNode r = e.getValue();
-            List<String> row = new ArrayList<>();
-            row.add(study.cells().get(e.getKey() - 1).dirName());
-            if (parts) {
-                row.add(r.get("command").asText());
+        boolean several = study.file().parts().size() > 1;
+        for (ExperimentFile.Part p : study.file().parts()) {
+            List<String> axes = List.copyOf(p.sweep().keySet());
+            List<String> header = new ArrayList<>();
+            header.add("cell");
+            header.addAll(axes);
+            header.add("exit");
+            header.addAll(p.metrics());
+            List<List<String>> rows = new ArrayList<>();
+            for (Map.Entry<Integer, JsonNode> e : study.finished().entrySet()) {
+                JsonNode r = e.getValue();
+                if (r.get("part").asInt() != p.index()) {
+                    continue;
+                }
+                List<String> row = new ArrayList<>();
+                row.add(study.cells().get(e.getKey() - 1).dirName());
+                axes.forEach(k -> row.add(r.path("axes").path(k).asText("")));
+                row.add(r.get("exit").asText());
+                for (String m : p.metrics()) {
+                    row.add(format(metric(r.get("result"), m)));
+                }
+                rows.add(row);
             }
-            axes.forEach(k -> row.add(r.path("axes").has(k) ? r.path("axes").get(k).asText() : ""));
-            row.add(r.get("exit").asText());
-            for (String m : metrics) {
-                row.add(format(metric(r.get("result"), m)));
+            if (several) {
+                out.printf(Locale.ROOT, "%spart %d: %s%n", p.index() > 1 ? System.lineSeparator() : "", p.index(), p.command());
             }
-            rows.add(row);
-        }
-        int[] w = new int[header.size()];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = header.get(i).length();
+            int[] w = new int[header.size()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = header.get(i).length();
+                for (List<String> row : rows) {
+                    w[i] = Math.max(w[i], row.get(i).length());
+                }
+            }
+            printRow(out, header, w);
             for (List<String> row : rows) {
-                w[i] = Math.max(w[i], row.get(i).length());
+                printRow(out, row, w);
             }
-        }
-        printRow(out, header, w);
-        for (List<String> row : rows) {
-            printRow(out, row, w);
         }
     }
 
