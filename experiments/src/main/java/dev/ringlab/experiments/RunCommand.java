@@ -149,7 +149,7 @@ public final class RunCommand implements Callable<Integer> {
         int before = study.finished().size();
         List<ExperimentFile.Cell> todo = cells.stream().filter(c -> !study.isFinished(c)).toList();
         List<String> commands = study.file().parts().stream().map(ExperimentFile.Part::command).distinct().toList();
-        err.printf(Locale.ROOT, "ringlab run: study %s: %d cells of %s%s; results in %s%n", study.file().name(), cells.size(),
+        err.printf(Locale.ROOT, "ringlab run: study %s: %d cell(s) of %s%s; results in %s%n", study.file().name(), cells.size(),
                 String.join(", ", commands), before > 0 ? ", " + before + " finished before, " + todo.size() + " to run" : "",
                 study.dir());
         err.flush();
@@ -179,7 +179,8 @@ public final class RunCommand implements Callable<Integer> {
             study.finish(c, record);
             ran++;
             wallTotal += wall;
-            int left = todo.size() - ran;
+            // This invocation's cells: --max-cells may stop before the study's end.
+            int left = (maxCells == null ? todo.size() : Math.min(todo.size(), maxCells)) - ran;
             err.printf(Locale.ROOT, "%s in %s%s%n", exit == 0 ? "ok" : "FAILED (exit " + exit + ")", seconds(wall),
                     left > 0 ? ", about " + seconds(wallTotal / ran * left) + " left" : "");
             if (exit != 0) {
@@ -204,7 +205,7 @@ public final class RunCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "ringlab run: stopped after %d cells (--max-cells); %d of %d left; continue with: ringlab run "
                     + "--resume %s%n", ran, cells.size() - study.finished().size(), cells.size(), Replay.quote(study.dir().toString()));
         } else {
-            err.printf(Locale.ROOT, "ringlab run: %d cells, %d ran now, %d failed; results in %s%n", cells.size(), ran,
+            err.printf(Locale.ROOT, "ringlab run: %d cell(s), %d ran now, %d failed; results in %s%n", cells.size(), ran,
                     failed.size(), study.dir());
         }
         if (!failed.isEmpty()) {
