@@ -13,6 +13,7 @@ final class Commands {
                 new BroadcastCommand(),
                 new TokenCommand(),
                 new CompareCommand(),
+                new RunCommand(),
                 new ReplayCommand(),
                 new CalibrateCommand(),
                 new FidelityCommand(),
