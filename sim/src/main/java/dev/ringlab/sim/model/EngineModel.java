@@ -29,8 +29,15 @@ import java.util.TreeMap;
  * @param restart the delay before a restarted node's links are up again; null: at once
  * @param machine where the calibration was made (cores, java, load average), for the "different machine"
  *                warning; never read by the simulator
+ * @param dir     the calibration directory it was loaded from (null: built in code), so a run records it
  */
-public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Restart restart, Map<String, String> machine) {
+public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Restart restart, Map<String, String> machine,
+        Path dir) {
+    /** A model built in code, from no directory. */
+    public EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Restart restart, Map<String, String> machine) {
+        this(engine, hotLink, cpu, wake, restart, machine, null);
+    }
+
     /** The file in a calibration directory that holds the model. */
     public static final String FILE = "model.properties";
 
@@ -118,6 +125,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
 
     /** Reads {@code DIR/model.properties}; relative files in it resolve against DIR. */
     public static EngineModel load(Path dir) {
+        dir = dir.toAbsolutePath().normalize();
         Path file = dir.resolve(FILE);
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -139,7 +147,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     machine.put(k.substring("machine.".length()), p.getProperty(k));
                 }
             }
-            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, restart, machine);
+            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, restart, machine, dir);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
