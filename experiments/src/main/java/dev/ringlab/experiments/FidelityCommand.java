@@ -250,7 +250,12 @@ public final class FidelityCommand implements Callable<Integer> {
                         if (e == 1) {
                             args.addAll(List.of("--latency", simLatency));
                         } else if (e == 2) {
-                            args.addAll(List.of("--model", "calibrated:" + calDir));
+                            // The modelled simulator runs netty's failure-detector timing, as --predict does.
+                            Defaults.Timing t = Defaults.timing(Engines.byName("netty"), n,
+                                    dev.ringlab.node.spec.LinkModels.parse(dev.ringlab.node.spec.RunSpec.DEFAULT_SIM_LATENCY));
+                            args.addAll(List.of("--model", "calibrated:" + calDir, "--heartbeat", t.heartbeatNanos() + "ns",
+                                    "--suspicion-timeout", t.suspicionNanos() + "ns", "--loss-timeout",
+                                    Math.max(t.tokenLossNanos(), t.suspicionNanos()) + "ns"));
                         }
                         RecoverRuns.Outcome o = RecoverRuns.run(args);
                         ObjectNode rec = recoveryRuns.addObject();

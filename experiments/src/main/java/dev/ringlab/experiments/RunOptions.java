@@ -291,7 +291,8 @@ public final class RunOptions {
      */
     public String effective(FaultPlan plan, Defaults.Timing timing) {
         String l = reportedLatency();
-        String shown = l == null ? "none (real links)" : latency() == null ? l + " (sim default)" : l;
+        String shown = l == null ? "none (real links)" : latency() != null ? l
+                : model() != null && model().hotLink() != null ? l + " (the model's hot links)" : l + " (sim default)";
         return "engine=" + engine().name() + (model() == null ? "" : " model=" + model().describe()) + " seed=" + seed + " latency=" + shown + " loss=" + loss() + " faults="
                 + (plan.isEmpty() ? "none" : plan.toString()) + " processing=" + Durations.format(processingNanos())
                 + " timing=" + (timing == null ? "none" : timing.toString());
