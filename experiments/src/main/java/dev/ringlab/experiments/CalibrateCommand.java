@@ -64,6 +64,17 @@ import picocli.CommandLine.Spec;
  *       processing time models: a node that handles one message at a time.
  * </ol>
  *
+ * <p><b>The engine model</b> ({@code model.properties}, for {@code --model calibrated:DIR} and {@code --predict DIR};
+ * see {@link EngineModel}), on the engine {@code --engine} names: executors and cores from the engine's own
+ * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
+ * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
+ * times the cores), split half to the receive and half to the send (the fit cannot tell them apart); hot
+ * links from the token ring's hops less that service time ({@code hot-latency.txt}); the wake-up of an idle
+ * event loop from the idle ring's flood hops against the hot ring's (p50 difference, not below 0) after an
+ * assumed 1 ms of idleness; the restart from the runtime's backoff schedule, the measured restart call and
+ * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
+ * machine (cores, JDK, load average).
+ *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF).
@@ -270,7 +281,27 @@ public final class CalibrateCommand implements Callable<Integer> {
         Arrays.sort(handshake);
         err.printf(Locale.ROOT, "calibrate: respawn call median %.1f ms, redial-free link up %.2f ms after it%n",
                 quantile(respawnCall, 0.5) / 1e6, quantile(handshake, 0.5) / 1e6);
-        long service = Math.max(0, Math.round(slope));
+        // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
+        // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
+        // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
+        SimpleRegression fan = new SimpleRegression();
+        List<List<Object>> fanRows = new ArrayList<>();
+        for (int k : FANOUT_SIZES) {
+            long[] t = fanout(k);
+            Arrays.sort(t);
+            long median = t[t.length / 2];
+            fan.addData((double) k * (k - 1), median);
+            fanRows.add(List.of(k, k * (k - 1), median / 1e3, t[0] / 1e3, t[t.length - 1] / 1e3));
+            err.printf(Locale.ROOT, "calibrate: flood on complete:%d (%d messages): median completion %.1f us%n", k, k * (k - 1),
+                    median / 1e3);
+            err.flush();
+        }
+        dir.writeCsv("fanout.csv", List.of("k", "messages", "completion_us_median", "completion_us_min", "completion_us_max"), fanRows);
+        int cores = Runtime.getRuntime().availableProcessors();
+        long service = Math.max(0, Math.round(fan.getSlope() * cores));
+        run.put("fanout_slope_ns_per_message", fan.getSlope());
+        run.put("fanout_fit_r2", fan.getRSquare());
+        run.put("service_ns", service);
         // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
         // burst fit measures recv + send of one message and cannot split them: half each (an assumption).
         long recv = service / 2;
@@ -296,7 +327,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -307,6 +338,41 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     static final int FLOOD_BROADCASTS = 40;
+
+    /** Complete-graph sizes of the unbatched per-message cost fit (none is a topology fidelity validates on). */
+    static final int[] FANOUT_SIZES = {4, 8, 12, 16};
+
+    /**
+     * Flood completion times on {@code complete:k}: 3 warm-up floods, then {@code reps} measured ones, each
+     * from node 0 after the previous one went quiet; completion is the last delivery less the injection.
+     */
+    private long[] fanout(int k) {
+        AtomicLong last = new AtomicLong();
+        AtomicInteger delivered = new AtomicInteger();
+        long[] out = new long[reps];
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("complete", k, seed), Flood.PROTOCOL, seed))) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    last.accumulateAndGet(d.atNanos(), Math::max);
+                    delivered.incrementAndGet();
+                }
+            });
+            c.start();
+            for (int i = 0; i < 3 + reps; i++) {
+                int want = (i + 1) * k;
+                long at = c.now();
+                c.inject(0, new Message.Inject(i, new byte[16]));
+                if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
+                    throw new IllegalStateException("a flood on complete:" + k + " did not reach every node in 30 s");
+                }
+                c.settle(dev.ringlab.node.Cluster.QUIET_NANOS);
+                if (i >= 3) {
+                    out[i - 3] = last.get() - at;
+                }
+            }
+        }
+        return out;
+    }
 
     /** Smallest hot link latency: a token hop that came out below the service time is not a free link. */
     static final long HOT_LINK_FLOOR_NANOS = 1_000;

@@ -79,12 +79,25 @@ public final class PredictOptions {
             predicted.put("model", "calibrated:" + dir.toAbsolutePath().normalize());
             predicted.set("trace_hash", p.get("trace_hash"));
             for (String f : figures) {
-                JsonNode mv = at(m, f);
-                JsonNode pv = at(p, f);
-                Double mn = mv != null && mv.isNumber() ? mv.asDouble() : null;
-                Double pn = pv != null && pv.isNumber() ? pv.asDouble() : null;
-                put(predicted, f, pn);
-                put(error, f, mn == null || pn == null || mn == 0 ? null : (pn - mn) / mn);
+                int rows = f.indexOf("[].");
+                if (rows < 0) {
+                    compare(m, p, f, predicted, error);
+                    continue;
+                }
+                // A sweep's rows: each measured row gains its own predicted and error, from the row of the same
+                // (topology, nodes) of the prediction (same plan, so same order; checked).
+                String array = f.substring(0, rows);
+                String field = f.substring(rows + 3);
+                JsonNode ms = m.path(array);
+                JsonNode ps = p.path(array);
+                for (int i = 0; i < ms.size(); i++) {
+                    ObjectNode mr = (ObjectNode) ms.get(i);
+                    JsonNode pr = i < ps.size() && ps.get(i).path("topology").equals(mr.path("topology"))
+                            && ps.get(i).path("nodes").equals(mr.path("nodes")) ? ps.get(i) : null;
+                    ObjectNode rp = mr.has("predicted") ? (ObjectNode) mr.get("predicted") : mr.putObject("predicted");
+                    ObjectNode re = mr.has("error") ? (ObjectNode) mr.get("error") : mr.putObject("error");
+                    compare(mr, pr == null ? mapper.createObjectNode() : pr, field, rp, re);
+                }
             }
             return mapper.writeValueAsString(m);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -122,6 +135,16 @@ public final class PredictOptions {
                     + " without output: " + lines[lines.length - 1]);
         }
         return new ObjectMapper().readTree(text.substring(text.lastIndexOf('\n') + 1));
+    }
+
+    /** Puts the predicted value of {@code f} and its relative error (null where either is missing or measured is 0). */
+    private static void compare(JsonNode m, JsonNode p, String f, ObjectNode predicted, ObjectNode error) {
+        JsonNode mv = at(m, f);
+        JsonNode pv = at(p, f);
+        Double mn = mv != null && mv.isNumber() ? mv.asDouble() : null;
+        Double pn = pv != null && pv.isNumber() ? pv.asDouble() : null;
+        put(predicted, f, pn);
+        put(error, f, mn == null || pn == null || mn == 0 ? null : (pn - mn) / mn);
     }
 
     private static JsonNode at(JsonNode o, String path) {
