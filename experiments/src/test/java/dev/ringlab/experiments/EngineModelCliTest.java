@@ -97,6 +97,28 @@ class EngineModelCliTest {
     }
 
     @Test
+    void aNettyRecoveryAndCompareRowsReportThePrediction(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        JsonNode r = json(TopologyCommandTest.run("recover", "--topology", "ring", "-n", "4", "--crash", "1", "--respawn-after",
+                "400ms", "--engine", "netty", "--predict", cal.toString(), "--json"));
+        assertTrue(r.get("rejoin_ms").isNumber(), "measured: " + r);
+        for (String f : RecoverCommand.PREDICTED) {
+            assertTrue(r.get("predicted").has(f) && r.get("error").has(f), f + ": " + r.get("predicted"));
+        }
+        double m = r.get("rejoin_ms").asDouble();
+        double p = r.get("predicted").get("rejoin_ms").asDouble();
+        assertEquals((p - m) / m, r.get("error").get("rejoin_ms").asDouble(), 1e-9);
+
+        JsonNode c = json(TopologyCommandTest.run("compare", "--engine", "netty", "--nodes", "4", "--topologies", "ring,biring",
+                "--seeds", "1", "--broadcasts", "2", "--out", tmp.resolve("results").toString(), "--predict", cal.toString(), "--json"));
+        assertEquals(2, c.get("rows").size(), c.toString());
+        for (JsonNode row : c.get("rows")) {
+            assertTrue(row.get("predicted").get("latency_ms_p50").isNumber(), "each row gains its prediction: " + row);
+            assertTrue(row.get("error").get("latency_ms_p50").isNumber(), row.toString());
+        }
+    }
+
+    @Test
     void fidelityWarnsOnAnotherMachineOrLoad() {
         Map<String, String> here = Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "0.5");
         assertNull(FidelityCommand.machineWarning(here, here));
