@@ -24,18 +24,23 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ringlab fidelity}: how well the calibrated simulator predicts the netty runtime. In one run:
- * calibrate ({@link CalibrateCommand}: empirical hop latency and per-message processing time, measured now
- * on this host) unless {@code --calibration DIR} names an earlier one; run the same broadcast sweep
- * ({@link BroadcastSweep}: same topologies, sizes, seeds, so the same overlays and the same origins) on
- * netty and on the simulator with {@code --latency empirical:<latency.txt> --processing <p>}; and the same
- * ring recovery ({@link RecoverCommand}: one crash, respawn) on both. Reports, per (topology, n), measured
- * (netty) and predicted (sim) latency p50/p99 and the relative error {@code (predicted - measured) /
- * measured}; for recovery, detect/repair/rejoin times.
+ * calibrate ({@link CalibrateCommand}, measured now on this host, with its engine model) unless
+ * {@code --calibration DIR} names an earlier one; run the same broadcast sweep ({@link BroadcastSweep}: same
+ * topologies, sizes, seeds, so the same overlays and the same origins) on netty, on the <em>baseline</em>
+ * simulator ({@code --latency empirical:<latency.txt> --processing <p>}, the model before issue 12) and on
+ * the <em>modelled</em> simulator ({@code --model calibrated:DIR}: executors, cores, service times, wake-up,
+ * restart; see {@link EngineModel}); and the same ring recovery ({@link RecoverCommand}: one crash, respawn
+ * after {@link #RESPAWN_AFTER}) on all three, the modelled one with netty's detector timing. Reports, per
+ * (topology, n), measured latency p50/p99 with its 95 % half-width over seeds, each prediction and its
+ * relative error {@code (predicted - measured) / measured}; for recovery, detect/repair/rejoin. Warns when
+ * the calibration's machine (cores, JDK, load average) differs from this one.
  *
- * <p>Writes {@code <out>/fidelity-<ts>/}: {@code run.json} (with the simulator half under {@code sim},
- * replayable by {@code ringlab replay}), {@code fidelity.csv} (one row per experiment, topology, n and
- * metric), {@code fidelity-p50.png/svg}, and the sweeps' own tables under {@code netty/} and {@code sim/},
- * the calibration under {@code calibration/}.
+ * <p>Writes {@code <out>/fidelity-<ts>/}: {@code run.json} (the baseline half under {@code sim}, replayable by
+ * {@code ringlab replay}; the modelled half under {@code sim_model}), {@code fidelity.csv} (one row per
+ * experiment, topology, n and metric: measured, measured_ci95, predicted, predicted_ci95, rel_error,
+ * baseline_predicted, baseline_rel_error), {@code fidelity-predicted-vs-measured.png/svg} (y = x line),
+ * {@code fidelity-p50.png/svg}, and the sweeps' own tables under {@code netty/}, {@code sim/} and
+ * {@code sim-model/}, the calibration under {@code calibration/}.
  */
 @Command(name = "fidelity", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the same broadcast and recovery experiments on the calibrated simulator and on netty; report "
