@@ -81,10 +81,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Measure hop latency and per-message processing time on the netty engine (loopback) and write an empirical "
-                    + "latency file and a processing-time figure for the simulator: results/calibrate-<ts>/latency.txt "
-                    + "(use: --latency empirical:FILE) and run.json's processing_ns (use: --processing).",
-            "Of the run options it takes --seed only: it measures the netty engine's own links and nodes, which an added "
+            "Measure a real engine (--engine netty or processes, loopback) and write what the simulator needs to predict "
+                    + "it: results/calibrate-<ts>/latency.txt (use: --latency empirical:FILE), run.json's processing_ns "
+                    + "(use: --processing), and the engine model model.properties (use: --model calibrated:DIR on sim, "
+                    + "--predict DIR on real runs, fidelity --calibration DIR).",
+            "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
 public final class CalibrateCommand implements Callable<Integer> {
