@@ -15,6 +15,7 @@ import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
@@ -69,6 +70,9 @@ public final class BroadcastCommand implements Callable<Integer> {
 
     @Mixin
     RunOptions run;
+
+    @Mixin
+    PredictOptions predict;
 
     @Option(names = "--rate", paramLabel = "OPS_PER_S",
             description = "Broadcasts per second over the whole cluster (Poisson); needs --duration.")
@@ -148,7 +152,8 @@ public final class BroadcastCommand implements Callable<Integer> {
             OptionalLong hash = cluster.traceHash();
             long engineNanos = settled.lastActivityNanos() - engineStart;
             if (json) {
-                out.println(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos));
+                out.println(predict.decorate(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos), spec,
+                        List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean"), List.of()));
             } else {
                 table(out, r, overlay, res, hash, settled.quiet(), engineNanos);
             }
@@ -171,6 +176,7 @@ public final class BroadcastCommand implements Callable<Integer> {
             throw new UsageException("-n", "need at least 2 nodes to broadcast, got " + nodes);
         }
         run.validate();
+        predict.validate(run, json);
         Protocol p;
         try {
             p = Protocols.parse(protocol);

@@ -98,6 +98,9 @@ public final class BroadcastExperiment {
     /** Records {@code p} in run.json (durations both as given and in ns). */
     public static void putParams(com.fasterxml.jackson.databind.node.ObjectNode o, Params p) {
         o.put("engine", p.engine().name());
+        if (p.engine() instanceof dev.ringlab.sim.SimEngine se && se.model() != null && se.model().dir() != null) {
+            o.put("model", "calibrated:" + se.model().dir()); // replay rebuilds the modelled simulator from it
+        }
         o.put("protocol", p.protocol());
         o.put("latency", RunOptions.reportedLatency(p.engine(), p.latency()));
         o.put("loss", p.loss());
@@ -122,7 +125,9 @@ public final class BroadcastExperiment {
             }
         }
         FaultPlan faults = o.path("faults").isTextual() ? FaultPlan.parse(o.get("faults").asText()) : FaultPlan.none();
-        return new Params(Engines.byName(o.get("engine").asText()), o.get("protocol").asText(),
+        dev.ringlab.node.spec.ClusterEngine engine = o.path("model").isTextual()
+                ? new dev.ringlab.sim.SimEngine(RunOptions.parseModel(o.get("model").asText())) : Engines.byName(o.get("engine").asText());
+        return new Params(engine, o.get("protocol").asText(),
                 o.get("latency").isNull() ? null : o.get("latency").asText(), o.get("loss").asDouble(), faults,
                 o.get("processing_ns").asLong(), o.get("broadcasts_per_seed").asInt(), o.get("drain_ns").asLong(),
                 o.get("payload_bytes").asInt());

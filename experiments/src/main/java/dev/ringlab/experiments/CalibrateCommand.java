@@ -8,7 +8,14 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.protocols.Flood;
 import dev.ringlab.node.protocols.TokenRing;
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.runtime.LocalCluster;
+import dev.ringlab.runtime.RuntimeConfig;
+import dev.ringlab.sim.model.EngineModel;
+import java.util.Map;
+import java.util.TreeMap;
 import dev.ringlab.topology.Topologies;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,16 +64,28 @@ import picocli.CommandLine.Spec;
  *       processing time models: a node that handles one message at a time.
  * </ol>
  *
+ * <p><b>The engine model</b> ({@code model.properties}, for {@code --model calibrated:DIR} and {@code --predict DIR};
+ * see {@link EngineModel}), on the engine {@code --engine} names: executors and cores from the engine's own
+ * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
+ * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
+ * times the cores), split half to the receive and half to the send (the fit cannot tell them apart); hot
+ * links from the token ring's hops less that service time ({@code hot-latency.txt}); the wake-up of an idle
+ * event loop from the idle ring's flood hops against the hot ring's (p50 difference, not below 0) after an
+ * assumed 1 ms of idleness; the restart from the runtime's backoff schedule, the measured restart call and
+ * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
+ * machine (cores, JDK, load average).
+ *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF).
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Measure hop latency and per-message processing time on the netty engine (loopback) and write an empirical "
-                    + "latency file and a processing-time figure for the simulator: results/calibrate-<ts>/latency.txt "
-                    + "(use: --latency empirical:FILE) and run.json's processing_ns (use: --processing).",
-            "Of the run options it takes --seed only: it measures the netty engine's own links and nodes, which an added "
+            "Measure a real engine (--engine netty or processes, loopback) and write what the simulator needs to predict "
+                    + "it: results/calibrate-<ts>/latency.txt (use: --latency empirical:FILE), run.json's processing_ns "
+                    + "(use: --processing), and the engine model model.properties (use: --model calibrated:DIR on sim, "
+                    + "--predict DIR on real runs, fidelity --calibration DIR).",
+            "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
 public final class CalibrateCommand implements Callable<Integer> {
@@ -91,6 +110,14 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = RunOptions.SEED_HELP)
     long seed;
+
+    @Option(names = "--engine", defaultValue = "netty", paramLabel = "ENGINE",
+            description = "The real engine to calibrate: netty or processes (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--respawns", defaultValue = "5", paramLabel = "R",
+            description = "Crash-and-respawn rounds that measure the restart model (default: ${DEFAULT-VALUE}).")
+    int respawns;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -121,9 +148,13 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (reps < 1) {
             throw new UsageException("--reps", "must be >= 1, got " + reps);
         }
+        if (respawns < 1) {
+            throw new UsageException("--respawns", "must be >= 1, got " + respawns);
+        }
+        realEngine();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        err.println("calibrate: engine=netty nodes=" + nodes + " rotations=" + rotations + " bursts=" + bursts + " reps=" + reps
+ err.println("calibrate: engine=" + realEngine().name() + " nodes=" + nodes + " rotations=" + rotations + " bursts=" + bursts + " reps=" + reps
                 + " cores=" + Runtime.getRuntime().availableProcessors());
         err.flush();
         ResultsDir dir = ResultsDir.create(out, "calibrate");
@@ -131,7 +162,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (json) {
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("results_dir", dir.path().toString());
-            j.put("engine", "netty");
+            j.put("engine", realEngine().name());
+            j.put("model", c.dir().resolve(EngineModel.FILE).toString());
             j.put("nodes", nodes);
             j.put("seed", seed);
             j.put("latency_file", c.latencyFile().toString());
@@ -147,6 +179,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                     c.processingNanos() / 1e3, c.fitR2());
             stdout.printf(Locale.ROOT, "simulator flags  --latency %s --processing %dns%n", c.latencySpec(),
                     Math.round(c.processingNanos()));
+            stdout.println("engine model     --model calibrated:" + c.dir());
             stdout.println("results in " + dir.path());
         }
         stdout.flush();
@@ -218,7 +251,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         run.put("started_at", started.toString());
         run.put("java", Runtime.version().toString());
         run.put("cores", Runtime.getRuntime().availableProcessors());
-        run.put("engine", "netty");
+        run.put("engine", realEngine().name());
         run.put("nodes", nodes);
         run.put("rotations", rotations);
         run.put("seed", seed);
@@ -236,8 +269,66 @@ public final class CalibrateCommand implements Callable<Integer> {
         run.put("processing_ns", Math.round(slope));
         run.put("fit_intercept_ns", fit.getIntercept());
         run.put("fit_r2", fit.getRSquare());
+
+        // The engine model (--model calibrated:DIR), every part from what was measured here.
+        long[] respawnCall = new long[respawns];
+        long[] handshake = new long[respawns];
+        for (int r = 0; r < respawns; r++) {
+            Respawn rs = respawn(quantile(token, 0.5));
+            respawnCall[r] = rs.callNanos();
+            handshake[r] = rs.handshakeNanos();
+        }
+        Arrays.sort(respawnCall);
+        Arrays.sort(handshake);
+        err.printf(Locale.ROOT, "calibrate: respawn call median %.1f ms, redial-free link up %.2f ms after it%n",
+                quantile(respawnCall, 0.5) / 1e6, quantile(handshake, 0.5) / 1e6);
+        // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
+        // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
+        // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
+        SimpleRegression fan = new SimpleRegression();
+        List<List<Object>> fanRows = new ArrayList<>();
+        for (int k : FANOUT_SIZES) {
+            long[] t = fanout(k);
+            Arrays.sort(t);
+            long median = t[t.length / 2];
+            fan.addData((double) k * (k - 1), median);
+            fanRows.add(List.of(k, k * (k - 1), median / 1e3, t[0] / 1e3, t[t.length - 1] / 1e3));
+            err.printf(Locale.ROOT, "calibrate: flood on complete:%d (%d messages): median completion %.1f us%n", k, k * (k - 1),
+                    median / 1e3);
+            err.flush();
+        }
+        dir.writeCsv("fanout.csv", List.of("k", "messages", "completion_us_median", "completion_us_min", "completion_us_max"), fanRows);
+        int cores = Runtime.getRuntime().availableProcessors();
+        long service = Math.max(0, Math.round(fan.getSlope() * cores));
+        run.put("fanout_slope_ns_per_message", fan.getSlope());
+        run.put("fanout_fit_r2", fan.getRSquare());
+        run.put("service_ns", service);
+        // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
+        // burst fit measures recv + send of one message and cannot split them: half each (an assumption).
+        long recv = service / 2;
+        long send = service - recv;
+        long[] hot = Arrays.stream(token).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
+        writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command + " (token hops less the service time)");
+        // First message after idle: flood hops (the ring idle between broadcasts) against the hot ring's hops.
+        long wakeNanos = Math.max(0, quantile(sorted, 0.5) - quantile(token, 0.5));
+        boolean processes = realEngine().name().equals("processes");
+        RuntimeConfig rc = RuntimeConfig.defaults();
+        EngineModel model = new EngineModel(realEngine().name(), null,
+                new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(), recv, send),
+                new EngineModel.Wake(WAKE_IDLE_NANOS, wakeNanos),
+                new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
+                        quantile(respawnCall, 0.5)),
+                machine());
+        model.save(dir.path(), "hot-latency.txt", command);
+        ObjectNode mj = run.putObject("model");
+        mj.put("file", EngineModel.FILE);
+        mj.put("describe", model.describe());
+        mj.put("respawn_call_ms_p50", quantile(respawnCall, 0.5) / 1e6);
+        mj.put("respawn_handshake_ms_p50", quantile(handshake, 0.5) / 1e6);
+        ObjectNode mm = mj.putObject("machine");
+        model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -249,12 +340,56 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     static final int FLOOD_BROADCASTS = 40;
 
+    /** Complete-graph sizes of the unbatched per-message cost fit (none is a topology fidelity validates on). */
+    static final int[] FANOUT_SIZES = {4, 8, 12, 16};
+
+    /**
+     * Flood completion times on {@code complete:k}: 3 warm-up floods, then {@code reps} measured ones, each
+     * from node 0 after the previous one went quiet; completion is the last delivery less the injection.
+     */
+    private long[] fanout(int k) {
+        AtomicLong last = new AtomicLong();
+        AtomicInteger delivered = new AtomicInteger();
+        long[] out = new long[reps];
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("complete", k, seed), Flood.PROTOCOL, seed))) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    last.accumulateAndGet(d.atNanos(), Math::max);
+                    delivered.incrementAndGet();
+                }
+            });
+            c.start();
+            for (int i = 0; i < 3 + reps; i++) {
+                int want = (i + 1) * k;
+                long at = c.now();
+                c.inject(0, new Message.Inject(i, new byte[16]));
+                if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
+                    throw new IllegalStateException("a flood on complete:" + k + " did not reach every node in 30 s");
+                }
+                c.settle(dev.ringlab.node.Cluster.QUIET_NANOS);
+                if (i >= 3) {
+                    out[i - 3] = last.get() - at;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Smallest hot link latency: a token hop that came out below the service time is not a free link. */
+    static final long HOT_LINK_FLOOR_NANOS = 1_000;
+
+    /**
+     * How long an executor must have been idle before a message pays the wake-up: not measured (the
+     * calibration compares a hot ring with one idle between broadcasts), an assumption of 1 ms.
+     */
+    static final long WAKE_IDLE_NANOS = 1_000_000;
+
     /** Individual hop latencies of broadcasts flooded one at a time around the ring (see the class doc). */
     private long[] floodHops(PrintWriter err) {
         long[][] at = new long[FLOOD_BROADCASTS][nodes];
         long[] sentAt = new long[FLOOD_BROADCASTS];
         AtomicInteger delivered = new AtomicInteger();
-        try (LocalCluster c = new LocalCluster(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed)) {
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed))) {
             c.addObserver(o -> {
                 if (o instanceof Observation.Delivered d && d.id() < FLOOD_BROADCASTS) {
                     at[(int) d.id()][d.hop()] = d.atNanos();
@@ -292,7 +427,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         int want = rotations * nodes;
         long[] hops = new long[want];
         AtomicInteger k = new AtomicInteger();
-        try (LocalCluster c = new LocalCluster(Topologies.build("ring", nodes, seed), TokenRing.protocol(), seed)) {
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), TokenRing.protocol(), seed))) {
             c.addObserver(o -> {
                 if (o instanceof Observation.TokenArrived a) {
                     int i = k.getAndIncrement();
@@ -311,12 +446,86 @@ public final class CalibrateCommand implements Callable<Integer> {
         return Arrays.copyOfRange(hops, want / 5, want);
     }
 
+    /** The engine {@code --engine} names: netty or processes. @throws UsageException naming it */
+    ClusterEngine realEngine() {
+        ClusterEngine e = Engines.byName(engine);
+        if (e.deterministic()) {
+            throw new UsageException("--engine", "calibrate measures a real engine: use netty or processes, not " + e.name());
+        }
+        return e;
+    }
+
+    /** Restart measurements: how long the restart call takes, and until the restarted node's own dial is up. */
+    record Respawn(long callNanos, long handshakeNanos) {}
+
+    /**
+     * Crash and restart node 1 of a 3-node unidirectional ring (Flood): the restart call's duration, then the
+     * time until a broadcast node 1 injects reaches node 2 over the edge node 1 dials (re-injected every
+     * 0.5 ms until one does), less one hop: the connect and handshake the restart model adds to a dialled edge.
+     */
+    private Respawn respawn(long hopNanos) {
+        AtomicInteger delivered = new AtomicInteger();
+        AtomicLong firstAt = new AtomicLong(-1);
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", 3, seed), Flood.PROTOCOL, seed))) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d && d.node() == 2 && d.id() >= 1_000_000) {
+                    firstAt.compareAndSet(-1, d.atNanos());
+                    delivered.incrementAndGet();
+                }
+            });
+            c.start();
+            c.crash(1);
+            c.runFor(TimeUnit.MILLISECONDS.toNanos(50));
+            long before = c.now();
+            c.restart(1);
+            long returned = c.now();
+            long id = 1_000_000;
+            long deadline = returned + TimeUnit.SECONDS.toNanos(20);
+            while (firstAt.get() < 0 && c.now() < deadline) {
+                c.inject(1, new Message.Inject(id++, new byte[16]));
+                c.runUntil(() -> firstAt.get() >= 0, TimeUnit.MICROSECONDS.toNanos(500));
+            }
+            if (firstAt.get() < 0) {
+                throw new IllegalStateException("a respawned node's broadcast did not reach its successor in 20 s");
+            }
+            return new Respawn(returned - before, Math.max(0, firstAt.get() - returned - hopNanos));
+        }
+    }
+
+    /** Load average over the last minute, or null where /proc/loadavg cannot be read. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0];
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The machine a calibration describes: compared by {@code fidelity} to warn on another machine. */
+    static Map<String, String> machine() {
+        Map<String, String> m = new TreeMap<>();
+        m.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+        m.put("java", Runtime.version().toString());
+        m.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+        String load = loadAverage();
+        if (load != null) {
+            m.put("loadavg_1m", load);
+        }
+        return m;
+    }
+
+    /** Netty's event-loop threads when a group is made with 0 (what the netty engine does): its default. */
+    static int nettyDefaultThreads() {
+        return Math.max(1, io.netty.util.internal.SystemPropertyUtil.getInt("io.netty.eventLoopThreads",
+                io.netty.util.NettyRuntime.availableProcessors() * 2));
+    }
+
     /** Time from injecting k broadcasts at node 0 until node 1 delivered all of them (2-node ring, flood). */
     private long burst(int k) {
         AtomicInteger delivered = new AtomicInteger();
         AtomicLong lastAt = new AtomicLong();
-        try (LocalCluster c = new LocalCluster(Topologies.build("ring", 2, seed), Flood.PROTOCOL, seed,
-                dev.ringlab.runtime.RuntimeConfig.defaults(), 2)) {
+        // Each of the 2 nodes on its own executor (netty's round-robin puts them on two loops; processes: two JVMs).
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", 2, seed), Flood.PROTOCOL, seed))) {
             c.addObserver(o -> {
                 if (o instanceof Observation.Delivered d && d.node() == 1) {
                     lastAt.set(d.atNanos());

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,6 +71,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Mixin
     RunOptions run;
+
+    @Mixin
+    PredictOptions predict;
 
     @Option(names = "--seeds", paramLabel = "K",
             description = "Seeds per (topology, n): --seed, --seed+1, ..., --seed+K-1 (default: 10 on sim, 3 on netty and "
@@ -155,7 +159,8 @@ public final class CompareCommand implements Callable<Integer> {
             j.put("warmup_broadcasts", Defaults.warmupBroadcasts(p.engine()));
             BroadcastSweep.rowsJson(j.putArray("rows"), o.rows());
             BroadcastSweep.skipped(j.putArray("skipped"), o.skipped());
-            stdout.println(j.toString());
+            stdout.println(predict.decorate(j.toString(), spec, List.of("rows[].latency_ms_p50", "rows[].latency_ms_p99",
+                    "rows[].latency_ms_max", "rows[].reliability"), predictArgs(plan)));
         } else {
             BroadcastSweep.table(stdout, o);
             String what = plan.seeds().size() < ConfidenceInterval.MIN_SAMPLES
@@ -168,8 +173,22 @@ public final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The real engine's sweep defaults, given explicitly to the --predict run (sim's would run another plan). */
+    private List<String> predictArgs(BroadcastSweep.Plan plan) {
+        List<String> a = new ArrayList<>();
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (String[] f : new String[][] {{"--seeds", String.valueOf(plan.seeds().size())},
+            {"--broadcasts", String.valueOf(plan.params().broadcasts())}, {"--max-nodes", String.valueOf(plan.maxNodes())}}) {
+            if (!given.hasMatchedOption(f[0])) {
+                a.addAll(List.of(f[0], f[1]));
+            }
+        }
+        return a;
+    }
+
     BroadcastSweep.Plan plan() {
         run.validate();
+        predict.validate(run, json);
         if (run.keepRunDir()) {
             // a sweep builds its clusters without these options (BroadcastExperiment.Params): refuse, never ignore
             throw new UsageException("--keep-run-dir", "compare runs many clusters and keeps none of their run directories;"

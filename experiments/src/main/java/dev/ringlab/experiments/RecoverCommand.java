@@ -120,6 +120,16 @@ public final class RecoverCommand implements Callable<Integer> {
     RunOptions run;
 
     @Mixin
+    PredictOptions predict;
+
+    /** Added to the {@code --predict} run: the real engine's failure-detector timing, which sim's defaults would change. */
+    private List<String> predictArgs = List.of();
+
+    /** The figures {@code --predict} compares. */
+    static final List<String> PREDICTED = List.of("detect_ms", "repair_ms", "rejoin_ms", "token_gap_ms", "hop_ms_mean",
+            "reliability_live");
+
+    @Mixin
     TimingOptions timing;
 
     @Option(names = "--successors", paramLabel = "R", description = "Ring: successor list length r (default: ${DEFAULT-VALUE}).")
@@ -145,6 +155,7 @@ public final class RecoverCommand implements Callable<Integer> {
             throw new UsageException("--nodes", "needs at least 2 nodes, got " + n);
         }
         run.validate();
+        predict.validate(run, json);
         String topo = topology.trim().toLowerCase(Locale.ROOT);
         boolean ring = topo.equals("ring") || topo.equals("biring");
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
@@ -267,6 +278,17 @@ public final class RecoverCommand implements Callable<Integer> {
         ClusterEngine engine = run.engine();
         Defaults.Timing t = timing.resolve(engine, n, run.linkBound());
         RecoveryConfig config = config(t);
+        if (predict.given()) {
+            List<String> a = new java.util.ArrayList<>();
+            CommandLine.ParseResult given = spec.commandLine().getParseResult();
+            for (String[] f : new String[][] {{"--heartbeat", t.heartbeatNanos() + "ns"}, {"--suspicion-timeout", t.suspicionNanos() + "ns"},
+                {"--loss-timeout", t.tokenLossNanos() + "ns"}}) {
+                if (!given.hasMatchedOption(f[0])) {
+                    a.addAll(List.of(f[0], f[1]));
+                }
+            }
+            predictArgs = a;
+        }
         Overlay overlay;
         try {
             overlay = ringOverlay(n, config.successors(), run.seed());
@@ -522,7 +544,7 @@ public final class RecoverCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, Map<String, Object> o) throws Exception {
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(o));
+            out.println(predict.decorate(new ObjectMapper().writeValueAsString(o), spec, PREDICTED, predictArgs));
         } else {
             for (Map.Entry<String, Object> e : o.entrySet()) {
                 out.printf(Locale.ROOT, "  %-24s %s%n", e.getKey(), e.getValue() == null ? "-" : e.getValue());

@@ -92,7 +92,8 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         List<String> passed = new ArrayList<>(List.of("--engine", eng.name()));
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         for (String[] f : new String[][] {{"--latency", run.latency()}, {"--loss", String.valueOf(run.loss())},
-            {"--faults", run.faultsText()}, {"--processing", run.processingText()}, {"--heartbeat", heartbeat}}) {
+            {"--faults", run.faultsText()}, {"--processing", run.processingText()}, {"--heartbeat", heartbeat},
+            {"--model", run.modelText()}}) {
             if (given.hasMatchedOption(f[0])) {
                 passed.add(f[0]);
                 passed.add(f[1]);

@@ -12,6 +12,9 @@ import dev.ringlab.node.spec.UnsupportedRunException;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.runtime.ProcessesEngine;
 import dev.ringlab.topology.Overlay;
+import dev.ringlab.sim.SimEngine;
+import dev.ringlab.sim.model.EngineModel;
+import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -59,6 +62,15 @@ public final class RunOptions {
                     + "processes spend the real time and refuse a non-zero value (exit 2).")
     String processing;
 
+    @Option(names = "--model", paramLabel = "M",
+            description = "sim only: model the real engine's resources, calibrated:DIR (a calibrate-<ts> directory with "
+                    + "model.properties): executors shared by nodes on the machine's cores, per-message service times, "
+                    + "wake-up of idle event loops, the reconnection delay after a restart. Without --latency the links "
+                    + "are the calibration's hot links. Not given: the plain simulator (same runs, same trace hashes).")
+    String model;
+
+    private EngineModel parsedModel;
+
     /** The help text of {@code --seed}, also used by the commands that take no other run option. */
     static final String SEED_HELP = "Root seed of the run; a sweep runs seeds S, S+1, ... (default: ${DEFAULT-VALUE}).";
 
@@ -74,6 +86,7 @@ public final class RunOptions {
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
     public void validate() {
         engine();
+        model();
         keepRunDir();
         latency();
         loss();
@@ -84,7 +97,40 @@ public final class RunOptions {
     }
 
     public ClusterEngine engine() {
-        return Engines.byName(engine);
+        ClusterEngine e = Engines.byName(engine);
+        if (model == null) {
+            return e;
+        }
+        if (!e.deterministic()) {
+            throw new UsageException("--model", "engine " + e.name() + " runs the real thing; --model applies to --engine sim "
+                    + "only (use --predict DIR on real engines)");
+        }
+        return new SimEngine(model());
+    }
+
+    /** The {@code --model} engine model, or null when not given. @throws UsageException naming it */
+    public EngineModel model() {
+        if (model == null) {
+            return null;
+        }
+        if (parsedModel == null) {
+            parsedModel = parseModel(model);
+        }
+        return parsedModel;
+    }
+
+    /** Parses {@code calibrated:DIR}. @throws UsageException naming {@code --model} */
+    static EngineModel parseModel(String text) {
+        String t = text.trim();
+        if (!t.startsWith("calibrated:") || t.length() == "calibrated:".length()) {
+            throw new UsageException("--model", "expected calibrated:DIR (a directory written by ringlab calibrate), got '"
+                    + text + "'");
+        }
+        try {
+            return EngineModel.load(Path.of(t.substring("calibrated:".length())));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--model", e.getMessage());
+        }
     }
 
     /**
@@ -134,6 +180,11 @@ public final class RunOptions {
     /** The {@code --processing} value as given, for reports. */
     public String processingText() {
         return processing;
+    }
+
+    /** The {@code --model} text as given, or null. */
+    public String modelText() {
+        return model;
     }
 
     /** The {@code --faults} text as given, or null. */
@@ -212,6 +263,9 @@ public final class RunOptions {
      * engines (their own links, nothing added).
      */
     public static String reportedLatency(ClusterEngine engine, String given) {
+        if (given == null && engine instanceof SimEngine s && s.model() != null && s.model().hotLink() != null) {
+            return s.model().hotLink().spec(); // the calibration's hot links (--model without --latency)
+        }
         return given != null ? given : engine.deterministic() ? RunSpec.DEFAULT_SIM_LATENCY : null;
     }
 
@@ -237,8 +291,9 @@ public final class RunOptions {
      */
     public String effective(FaultPlan plan, Defaults.Timing timing) {
         String l = reportedLatency();
-        String shown = l == null ? "none (real links)" : latency() == null ? l + " (sim default)" : l;
-        return "engine=" + engine().name() + " seed=" + seed + " latency=" + shown + " loss=" + loss() + " faults="
+        String shown = l == null ? "none (real links)" : latency() != null ? l
+                : model() != null && model().hotLink() != null ? l + " (the model's hot links)" : l + " (sim default)";
+        return "engine=" + engine().name() + (model() == null ? "" : " model=" + model().describe()) + " seed=" + seed + " latency=" + shown + " loss=" + loss() + " faults="
                 + (plan.isEmpty() ? "none" : plan.toString()) + " processing=" + Durations.format(processingNanos())
                 + " timing=" + (timing == null ? "none" : timing.toString());
     }

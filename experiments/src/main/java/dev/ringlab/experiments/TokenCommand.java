@@ -96,6 +96,9 @@ public final class TokenCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
+    @Mixin
+    PredictOptions predict;
+
     @Option(names = "--timeout", paramLabel = "D",
             description = "Engine-time limit, e.g. 30s (default: twice the slowest possible run, plus 1s).")
     String timeout;
@@ -124,6 +127,7 @@ public final class TokenCommand implements Callable<Integer> {
             throw new UsageException("--topology", "the token needs a ring: ring or biring, got '" + topology + "'");
         }
         run.validate();
+        predict.validate(run, json);
         ClusterEngine engine = run.engine();
         LinkModel link = run.linkBound();
         // The longest one hop can take: the link, and on a real engine its own hop bound (Timing: loopback plus
@@ -263,7 +267,9 @@ public final class TokenCommand implements Callable<Integer> {
             o.put("dropped", dropped);
             o.put("engine_time_ms", engineNanos / 1e6);
             o.put("wall_ms", r.wallMs());
-            out.println(new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(o));
+            out.println(predict.decorate(new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(o),
+                    spec, List.of("rotation_ms.p50", "rotation_ms.p99", "hop_ms.p50", "hop_ms.p99", "hop_ms.mean",
+                            "tick_skew_ms.p50", "tick_skew_ms.p99"), List.of()));
         } else {
             out.printf(Locale.ROOT, "token ring: %s, %d nodes, %s, %s, %s, seed %d%n", topo, n, engine.name(),
                     run.reportedLatency() == null ? "real links" : run.reportedLatency(),

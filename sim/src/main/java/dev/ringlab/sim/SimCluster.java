@@ -11,6 +11,8 @@ import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.Timer;
 import dev.ringlab.topology.Overlay;
+import dev.ringlab.sim.model.EngineModel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -70,6 +72,22 @@ import java.util.random.RandomGenerator;
  * (arrival time, seq)), exactly as an inbox drained by one thread. Messages waiting in the inbox are lost
  * if the node crashes before handling them. Client injections and timers are not delayed by it.
  *
+ * <h2>Engine model</h2>
+ * With {@link SimConfig#model()} (a calibrated {@link EngineModel}), the simulator also models the real
+ * engine's resources; every part is off without a model, so a plain run keeps its draws and trace hash.
+ * <ul>
+ *   <li><b>CPU:</b> node v runs on executor {@code v % executors} (or its own); an executor handles one
+ *       message at a time from a FIFO inbox, on one of {@code cores} cores shared by all executors. A
+ *       handler costs {@code recv + k·send} for k sends, its i-th send leaves {@code recv + i·send} after
+ *       the handler began. A client request ({@link #inject}) pays its sends on the node's executor too;
+ *       timers and node starts are free. Messages waiting in an inbox die with their node.
+ *   <li><b>Wake-up:</b> a message reaching an executor idle for {@code idle} waits {@code wake} more; so do
+ *       messages reaching it while it wakes.
+ *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
+ *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
+ *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
+ * </ul>
+ *
  * <h2>Overlay</h2>
  * A send between two nodes that no overlay edge joins (no arc either way, the rule of every engine: see
  * {@link Cluster}) is dropped at the sender and counted ({@link ClusterStats#NO_EDGE}) before any random
@@ -94,6 +112,8 @@ public final class SimCluster implements Cluster {
     static final int CONTROL = -2;
     /** A message that waited in a busy node's inbox and starts now: b = to, ref = {@link Queued}. */
     static final int QUEUED = -3;
+    /** An executor of the engine model may take its next message: b = executor (see "Engine model"). */
+    static final int EXEC = -4;
 
     /** Overlay rows longer than this are searched in a sorted copy instead of scanned (see "Overlay"). */
     static final int SCAN_MAX = 32;
@@ -103,11 +123,15 @@ public final class SimCluster implements Cluster {
     private static final int DROP_LOSS = 1;
     private static final int DROP_PARTITION = 2;
     private static final int DROP_RECEIVER_DOWN = 3;
+    /** Only with an engine model's restart part: a link that is not up again yet after a restart. */
+    private static final int DROP_NO_CONNECTION = 4;
     private static final String[] DROP_REASONS = {
-        ClusterStats.NO_EDGE, ClusterStats.LOSS, ClusterStats.PARTITION, ClusterStats.RECEIVER_DOWN};
+        ClusterStats.NO_EDGE, ClusterStats.LOSS, ClusterStats.PARTITION, ClusterStats.RECEIVER_DOWN,
+        ClusterStats.NO_CONNECTION};
 
     private static final long NODE_STREAM = 0x6E6F6465L; // "node"
     private static final long NET_STREAM = 0x6E6574L; // "net"
+    private static final long RESTART_STREAM = 0x72737472L; // "rstr"
 
     private final Overlay overlay;
     private final Protocol protocol;
@@ -165,6 +189,28 @@ public final class SimCluster implements Cluster {
     /** The last message typed by {@link #deliver} and its type byte. */
     private Message lastTyped;
     private byte lastType;
+    // Engine model (see "Engine model" in the class doc); all null without one.
+    private final EngineModel.Cpu cpu;
+    private final EngineModel.Wake wake;
+    private final EngineModel.Restart restartModel;
+    /** Per executor: when it is free again (the end of its last handler, or of a wake-up). */
+    private final long[] execFree;
+    /** Per core: when it is free again. */
+    private final long[] coreFree;
+    /** Per executor: messages waiting for it, FIFO by arrival. */
+    private final ArrayDeque<Pending>[] inbox;
+    /** Per executor: an {@link #EXEC} event is pending. */
+    private final boolean[] execWakePending;
+    /** The executor whose handler is running (-1: none, the send is not charged). */
+    private int handlerExec = -1;
+    /** Sends made by the running handler, and the virtual time its work began. */
+    private int handlerSends;
+    private long handlerBase;
+    /** Per node: virtual time of its last crash (restart model). */
+    private final long[] crashedAt;
+    /** Edge (min, max) to the virtual time it is up again after a restart; only edges of restarted nodes. */
+    private final Map<Long, Long> edgeUpAt;
+
     /** A class no node or message has: comparing against it keeps {@link #prefetch}'s loads alive. */
     private static final Class<?> TOUCH_MARKER = Queued.class;
 
@@ -182,7 +228,28 @@ public final class SimCluster implements Cluster {
         this.nodes = new Node[n];
         this.incarnation = new int[n];
         this.aliveBits = new long[(n + 63) >>> 6];
-        this.busyUntil = config.processingNanosPerMsg() > 0 ? new long[n] : null;
+        EngineModel model = config.model();
+        this.cpu = model == null ? null : model.cpu();
+        this.wake = cpu == null ? null : model.wake();
+        this.restartModel = model == null ? null : model.restart();
+        // The model's CPU part replaces the flat per-node processing time.
+        this.busyUntil = config.processingNanosPerMsg() > 0 && cpu == null ? new long[n] : null;
+        if (cpu != null) {
+            int execs = cpu.executorCount(n);
+            this.execFree = new long[execs];
+            this.coreFree = new long[cpu.cores()];
+            @SuppressWarnings("unchecked")
+            ArrayDeque<Pending>[] boxes = new ArrayDeque[execs];
+            this.inbox = boxes;
+            this.execWakePending = new boolean[execs];
+        } else {
+            this.execFree = null;
+            this.coreFree = null;
+            this.inbox = null;
+            this.execWakePending = null;
+        }
+        this.crashedAt = restartModel == null ? null : new long[n];
+        this.edgeUpAt = restartModel == null ? null : new HashMap<>();
         this.sendCount = new int[n];
         this.queueKind = Objects.requireNonNull(queueKind, "queueKind");
         this.queue = EventQueue.create(queueKind, config.link().maxNanos(), n);
@@ -275,10 +342,22 @@ public final class SimCluster implements Cluster {
         if (!isAlive(node)) {
             return; // a client request is not a node-to-node message: neither sent nor dropped
         }
+        if (cpu != null) {
+            // A client request is handled on the node's executor too: its sends pay their service time.
+            int e = cpu.executorOf(node);
+            handlerExec = e;
+            handlerSends = 0;
+            handlerBase = Math.max(now, execFree[e]);
+        }
         try {
             nodes[node].onMessage(Env.CLIENT, m);
         } catch (RuntimeException e) {
             throw failure(node, "a client request", e);
+        } finally {
+            if (cpu != null) {
+                execFree[handlerExec] = handlerBase + cpu.recvNanos() + handlerSends * cpu.sendNanos();
+                handlerExec = -1;
+            }
         }
     }
 
@@ -290,6 +369,9 @@ public final class SimCluster implements Cluster {
         }
         aliveBits[node >>> 6] &= ~(1L << node);
         incarnation[node]++;
+        if (crashedAt != null) {
+            crashedAt[node] = now;
+        }
         nodes[node] = null;
         if (randoms != null) {
             randoms[node] = null; // a restarted node gets a fresh stream
@@ -305,6 +387,9 @@ public final class SimCluster implements Cluster {
         }
         if (busyUntil != null) {
             busyUntil[node] = now;
+        }
+        if (restartModel != null) {
+            linksAfterRestart(node);
         }
         boot(node);
     }
@@ -453,6 +538,8 @@ public final class SimCluster implements Cluster {
             ((SimTimer) queue.ref()).fire();
         } else if (a == CONTROL) {
             ((Runnable) queue.ref()).run();
+        } else if (a == EXEC) {
+            execWake(queue.b());
         } else if (a == QUEUED) {
             Queued q = (Queued) queue.ref();
             int to = queue.b();
@@ -535,6 +622,10 @@ public final class SimCluster implements Cluster {
             drops[DROP_PARTITION]++;
             return;
         }
+        if (cpu != null) {
+            offer(from, to, m);
+            return;
+        }
         if (busyUntil != null) {
             long start = Math.max(now, busyUntil[to]);
             busyUntil[to] = start + config.processingNanosPerMsg();
@@ -583,9 +674,20 @@ public final class SimCluster implements Cluster {
         }
         bytes += lastSize;
         lastSendNanos = now;
+        long departs = now;
+        if (handlerExec >= 0) {
+            departs = handlerBase + cpu.recvNanos() + (long) ++handlerSends * cpu.sendNanos();
+        }
         if (!hasArc(from, to) && !hasArc(to, from)) {
             drops[DROP_NO_EDGE]++;
             return;
+        }
+        if (edgeUpAt != null && !edgeUpAt.isEmpty()) {
+            Long up = edgeUpAt.get(edgeKey(from, to));
+            if (up != null && now < up) {
+                drops[DROP_NO_CONNECTION]++; // the runtime refuses a write on a link that is down, at the sender
+                return;
+            }
         }
         messageRandom.reset(netSeed, from, to, sendCount[from]++);
         double loss = burstLoss == 0 ? config.lossProbability() : 1 - (1 - config.lossProbability()) * (1 - burstLoss);
@@ -597,7 +699,127 @@ public final class SimCluster implements Cluster {
         if (slowNanos != null) {
             latency += slowNanos[from] + slowNanos[to];
         }
-        queue.push(now + latency, from, to, m);
+        queue.push(departs + latency, from, to, m);
+    }
+
+    /** A message reaches executor-modelled node {@code to}: handled now, or queued on its executor. */
+    private void offer(int from, int to, Message m) {
+        int e = cpu.executorOf(to);
+        ArrayDeque<Pending> box = inbox[e];
+        boolean idle = (box == null || box.isEmpty()) && !execWakePending[e] && execFree[e] <= now;
+        if (idle && wake != null && wake.wakeNanos() > 0 && now - execFree[e] >= wake.idleNanos()) {
+            // A parked event loop is woken first: this message and whatever arrives meanwhile wait for it.
+            execFree[e] = now + wake.wakeNanos();
+            idle = false;
+        }
+        if (idle) {
+            int c = freeCore();
+            if (coreFree[c] <= now) {
+                run(e, c, from, to, m);
+                return;
+            }
+        }
+        if (box == null) {
+            box = inbox[e] = new ArrayDeque<>();
+        }
+        box.add(new Pending(from, to, incarnation[to], m));
+        scheduleExec(e, execFree[e]);
+    }
+
+    private void scheduleExec(int e, long at) {
+        if (!execWakePending[e]) {
+            execWakePending[e] = true;
+            queue.push(Math.max(now, at), EXEC, e, EXEC_MARKER);
+        }
+    }
+
+    /** Executor {@code e} may take its next message, if a core is free. */
+    private void execWake(int e) {
+        execWakePending[e] = false;
+        ArrayDeque<Pending> box = inbox[e];
+        while (box != null && !box.isEmpty()) {
+            Pending p = box.peek();
+            if (isAlive(p.to) && incarnation[p.to] == p.incarnation) {
+                break;
+            }
+            box.poll();
+            drops[DROP_RECEIVER_DOWN]++; // the inbox died with the node
+        }
+        if (box == null || box.isEmpty()) {
+            return;
+        }
+        if (execFree[e] > now) {
+            scheduleExec(e, execFree[e]);
+            return;
+        }
+        int c = freeCore();
+        if (coreFree[c] > now) {
+            scheduleExec(e, coreFree[c]);
+            return;
+        }
+        Pending p = box.poll();
+        run(e, c, p.from, p.to, p.message);
+        if (!box.isEmpty()) {
+            scheduleExec(e, execFree[e]);
+        }
+    }
+
+    /** Runs a delivery on executor {@code e} and core {@code c}; both are busy for its service time. */
+    private void run(int e, int c, int from, int to, Message m) {
+        handlerExec = e;
+        handlerSends = 0;
+        handlerBase = now;
+        try {
+            deliver(from, to, m);
+        } finally {
+            handlerExec = -1;
+        }
+        long end = now + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos();
+        execFree[e] = end;
+        coreFree[c] = end;
+    }
+
+    /** The core that is free first (lowest index on ties: deterministic). */
+    private int freeCore() {
+        int best = 0;
+        for (int i = 1; i < coreFree.length; i++) {
+            if (coreFree[i] < coreFree[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The restart model: when each edge of restarted {@code v} is up again (see {@link EngineModel.Restart}).
+     * The jitter comes from a stream of (seed, v, incarnation, neighbour), so it shifts no other draw.
+     */
+    private void linksAfterRestart(int v) {
+        long down = now - crashedAt[v];
+        for (int u = 0; u < n; u++) {
+            if (u == v) {
+                continue;
+            }
+            boolean out = hasArc(v, u);
+            boolean in = hasArc(u, v);
+            if (!out && !in) {
+                continue;
+            }
+            int dialer = out && in ? Math.min(u, v) : out ? v : u;
+            long delay;
+            if (dialer == v) {
+                delay = restartModel.handshakeNanos();
+            } else {
+                SplittableRandom r = new SplittableRandom(mix(config.seed() ^ mix(RESTART_STREAM
+                        ^ mix(((long) v << 32 | u) ^ ((long) incarnation[v] << 52)))));
+                delay = restartModel.neighbourDialDelay(down, r::nextDouble);
+            }
+            edgeUpAt.put(edgeKey(u, v), now + delay);
+        }
+    }
+
+    private static long edgeKey(int u, int v) {
+        return ((long) Math.min(u, v) << 32) | Math.max(u, v);
     }
 
     /** Whether the overlay has the arc {@code u -> v} (see "Overlay" in the class doc). */
@@ -622,6 +844,9 @@ public final class SimCluster implements Cluster {
     public ClusterStats stats() {
         Map<String, Long> byReason = new HashMap<>();
         for (int r = 0; r < drops.length; r++) {
+            if (r == DROP_NO_CONNECTION && restartModel == null) {
+                continue; // a plain simulator has no connections: its stats keep their keys
+            }
             byReason.put(DROP_REASONS[r], drops[r]);
         }
         return new ClusterStats(sent, bytes, delivered, byReason, delivered,
@@ -761,6 +986,12 @@ public final class SimCluster implements Cluster {
 
     /** A message waiting in a busy node's inbox; allocated only when processing time makes a node busy. */
     private record Queued(int from, int incarnation, Message message) {}
+
+    /** A message waiting for its executor (engine model). */
+    private record Pending(int from, int to, int incarnation, Message message) {}
+
+    /** The ref of an {@link #EXEC} event (the queue stores an object per event). */
+    private static final Object EXEC_MARKER = new Object();
 
     /**
      * The per-message generator (see "Randomness" in the class doc): SplitMix64 (Steele, Lea, Flood,

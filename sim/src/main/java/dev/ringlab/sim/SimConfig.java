@@ -2,6 +2,7 @@ package dev.ringlab.sim;
 
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.Durations;
+import dev.ringlab.sim.model.EngineModel;
 
 import java.util.Objects;
 
@@ -16,8 +17,15 @@ import java.util.Objects;
  * @param processingNanosPerMsg  time a node is busy handling one message; deliveries to a busy node
  *                               queue behind each other, as a burst does on a real host (0: infinitely
  *                               fast nodes)
+ * @param model                  the calibrated model of a real engine's resources, or null (the plain
+ *                               simulator: a run without a model keeps its draws and trace hash)
  */
-public record SimConfig(long seed, LinkModel link, double lossProbability, long processingNanosPerMsg) {
+public record SimConfig(long seed, LinkModel link, double lossProbability, long processingNanosPerMsg, EngineModel model) {
+    /** Without an engine model. */
+    public SimConfig(long seed, LinkModel link, double lossProbability, long processingNanosPerMsg) {
+        this(seed, link, lossProbability, processingNanosPerMsg, null);
+    }
+
     public SimConfig {
         Objects.requireNonNull(link, "link");
         if (!(lossProbability >= 0 && lossProbability <= 1)) {
@@ -34,20 +42,24 @@ public record SimConfig(long seed, LinkModel link, double lossProbability, long 
     }
 
     public SimConfig withLink(LinkModel l) {
-        return new SimConfig(seed, l, lossProbability, processingNanosPerMsg);
+        return new SimConfig(seed, l, lossProbability, processingNanosPerMsg, model);
     }
 
     public SimConfig withLoss(double p) {
-        return new SimConfig(seed, link, p, processingNanosPerMsg);
+        return new SimConfig(seed, link, p, processingNanosPerMsg, model);
     }
 
     public SimConfig withProcessingNanos(long nanos) {
-        return new SimConfig(seed, link, lossProbability, nanos);
+        return new SimConfig(seed, link, lossProbability, nanos, model);
+    }
+
+    public SimConfig withModel(EngineModel m) {
+        return new SimConfig(seed, link, lossProbability, processingNanosPerMsg, m);
     }
 
     @Override
     public String toString() {
         return "seed=" + seed + " latency=" + link.spec() + " loss=" + lossProbability + " processing="
-                + Durations.format(processingNanosPerMsg);
+                + Durations.format(processingNanosPerMsg) + (model == null ? "" : " model=" + model.describe());
     }
 }

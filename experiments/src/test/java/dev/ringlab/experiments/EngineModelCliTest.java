@@ -1,0 +1,130 @@
+package dev.ringlab.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ringlab.sim.model.EngineModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --model calibrated:DIR} on sim, {@code --predict DIR} on real engines, fidelity's machine check. */
+class EngineModelCliTest {
+    private static final long US = 1_000L;
+    private static final long MS = 1_000_000L;
+
+    /** A calibration directory with a model as calibrate writes it (hand-made numbers, no measurement). */
+    static Path calibration(Path dir) throws Exception {
+        Files.writeString(dir.resolve("hot-latency.txt"), "30000\n40000\n50000\n90000\n");
+        new EngineModel("netty", null, new EngineModel.Cpu(4, 2, 5 * US, 5 * US), new EngineModel.Wake(MS, 20 * US),
+                new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 1 * MS), CalibrateCommand.machine())
+                .save(dir, "hot-latency.txt", "test");
+        return dir;
+    }
+
+    private static JsonNode json(TopologyCommandTest.Result r) throws Exception {
+        assertEquals(0, r.exit(), r.err());
+        return new ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+    }
+
+    @Test
+    void aModelledSimRunIsDeterministicAndDiffersFromThePlainOne(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        String[] args = {"broadcast", "--topology", "random-regular:4", "-n", "32", "--model", "calibrated:" + cal, "--json"};
+        JsonNode a = json(TopologyCommandTest.run(args));
+        JsonNode b = json(TopologyCommandTest.run(args));
+        assertEquals(a.get("trace_hash"), b.get("trace_hash"), "same seed, same model: same trace hash");
+        assertTrue(a.get("latency").asText().endsWith("hot-latency.txt"), "the model's hot links: " + a.get("latency"));
+        JsonNode plain = json(TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "32", "--latency",
+                "empirical:" + cal.resolve("hot-latency.txt"), "--json"));
+        assertNotEquals(plain.get("trace_hash"), a.get("trace_hash"), "the CPU model moves deliveries");
+        assertTrue(a.get("latency_ms").get("p50").asDouble() > plain.get("latency_ms").get("p50").asDouble(),
+                "service times and queueing only add latency: " + a.get("latency_ms") + " vs " + plain.get("latency_ms"));
+    }
+
+    @Test
+    void theModelOnARealEngineAndBadModelsAreRefusedNamingTheFlag(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        TopologyCommandTest.Result r = TopologyCommandTest.run("broadcast", "--topology", "ring", "-n", "4", "--engine", "netty",
+                "--model", "calibrated:" + cal);
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--model") && r.err().contains("--engine sim"), r.err());
+        r = TopologyCommandTest.run("broadcast", "--topology", "ring", "-n", "4", "--model", "calibrated:" + tmp.resolve("none"));
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--model") && r.err().contains("ringlab calibrate"), r.err());
+        r = TopologyCommandTest.run("broadcast", "--topology", "ring", "-n", "4", "--model", "fast");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("calibrated:DIR"), r.err());
+        r = TopologyCommandTest.run("broadcast", "--topology", "ring", "-n", "4", "--model", "calibrated:" + cal, "--processing", "5us");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--processing"), r.err());
+    }
+
+    @Test
+    void predictIsRefusedOnSimWithoutJsonAndWithAnAddedLatency(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        for (String[] extra : new String[][] {{"--json"}, {"--engine", "netty"}, {"--engine", "netty", "--json", "--latency", "const:1ms"}}) {
+            String[] args = new String[6 + extra.length];
+            System.arraycopy(new String[] {"broadcast", "--topology", "ring", "-n", "4", "--predict=" + cal}, 0, args, 0, 6);
+            System.arraycopy(extra, 0, args, 6, extra.length);
+            TopologyCommandTest.Result r = TopologyCommandTest.run(args);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().contains("--predict"), r.err());
+        }
+    }
+
+    @Test
+    void aNettyBroadcastReportsThePredictionNextToTheMeasurement(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        JsonNode j = json(TopologyCommandTest.run("broadcast", "--topology", "biring", "-n", "8", "--engine", "netty",
+                "--predict", cal.toString(), "--json"));
+        assertTrue(j.get("trace_hash").isNull(), "the measured run is netty's");
+        JsonNode p = j.get("predicted");
+        assertTrue(p.get("trace_hash").isTextual(), "the prediction is a simulator run: " + p);
+        for (String q : new String[] {"p50", "p99", "max", "mean"}) {
+            double m = j.get("latency_ms").get(q).asDouble();
+            double pr = p.get("latency_ms").get(q).asDouble();
+            assertTrue(m > 0 && pr > 0, q + ": measured " + m + ", predicted " + pr);
+            assertEquals((pr - m) / m, j.get("error").get("latency_ms").get(q).asDouble(), 1e-9, q);
+        }
+    }
+
+    @Test
+    void aNettyRecoveryAndCompareRowsReportThePrediction(@TempDir Path tmp) throws Exception {
+        Path cal = calibration(tmp);
+        JsonNode r = json(TopologyCommandTest.run("recover", "--topology", "ring", "-n", "4", "--crash", "1", "--respawn-after",
+                "400ms", "--engine", "netty", "--predict", cal.toString(), "--json"));
+        assertTrue(r.get("rejoin_ms").isNumber(), "measured: " + r);
+        for (String f : RecoverCommand.PREDICTED) {
+            assertTrue(r.get("predicted").has(f) && r.get("error").has(f), f + ": " + r.get("predicted"));
+        }
+        double m = r.get("rejoin_ms").asDouble();
+        double p = r.get("predicted").get("rejoin_ms").asDouble();
+        assertEquals((p - m) / m, r.get("error").get("rejoin_ms").asDouble(), 1e-9);
+
+        JsonNode c = json(TopologyCommandTest.run("compare", "--engine", "netty", "--nodes", "4", "--topologies", "ring,biring",
+                "--seeds", "1", "--broadcasts", "2", "--out", tmp.resolve("results").toString(), "--predict", cal.toString(), "--json"));
+        assertEquals(2, c.get("rows").size(), c.toString());
+        for (JsonNode row : c.get("rows")) {
+            assertTrue(row.get("predicted").get("latency_ms_p50").isNumber(), "each row gains its prediction: " + row);
+            assertTrue(row.get("error").get("latency_ms_p50").isNumber(), row.toString());
+        }
+    }
+
+    @Test
+    void fidelityWarnsOnAnotherMachineOrLoad() {
+        Map<String, String> here = Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "0.5");
+        assertNull(FidelityCommand.machineWarning(here, here));
+        assertNull(FidelityCommand.machineWarning(here, Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "1.2")));
+        String w = FidelityCommand.machineWarning(here, Map.of("cores", "8", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "3"));
+        assertTrue(w != null && w.contains("cores 2 then, 8 now") && w.contains("load average"), w);
+        assertFalse(FidelityCommand.machineWarning(Map.of(), here) != null, "an old calibration without a machine: no claim");
+    }
+}
