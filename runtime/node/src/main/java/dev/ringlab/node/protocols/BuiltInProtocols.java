@@ -33,6 +33,7 @@ public final class BuiltInProtocols implements ProtocolProvider {
         all.addAll(RingMessage.types());
         all.addAll(ReplicaMessage.types());
         all.addAll(CacheMessage.types());
+        all.addAll(PlumtreeMessage.types());
         return all;
     }
 
