@@ -117,7 +117,7 @@ public final class BroadcastMetrics implements Consumer<Observation> {
         if (o instanceof Observation.ControlSent c) {
             // Warm-up broadcasts settle before the first measured injection; their control traffic is not counted.
             if (broadcasts > 0 && c.atNanos() >= sentAtNanos[0]) {
-                control[c.kind()]++;
+                control[c.control()]++;
             }
             return;
         }

@@ -144,9 +144,9 @@ public sealed interface Observation {
      * one per message sent, so experiments count announcements, repairs and prunes the same way on every
      * engine. Payload messages are not reported (the engine counts every message sent).
      *
-     * @param kind {@link #IHAVE}, {@link #GRAFT_REPAIR}, {@link #GRAFT_OPTIMISE} or {@link #PRUNE}
+     * @param control {@link #IHAVE}, {@link #GRAFT_REPAIR}, {@link #GRAFT_OPTIMISE} or {@link #PRUNE}
      */
-    record ControlSent(int node, int to, int kind, long atNanos) implements Observation {
+    record ControlSent(int node, int to, int control, long atNanos) implements Observation {
         /** A lazy-push announcement (one message, however many broadcasts it announces). */
         public static final int IHAVE = 1;
         /** A graft that asks for a missing broadcast after a timeout: one repair of the tree. */
@@ -157,8 +157,9 @@ public sealed interface Observation {
         public static final int PRUNE = 4;
 
         public ControlSent {
-            if (kind < IHAVE || kind > PRUNE) {
-                throw new IllegalArgumentException("control kind must be in " + IHAVE + ".." + PRUNE + ", got " + kind);
+            // Not "kind": that key names the record in the JSON lines of a processes child (ObservationJson).
+            if (control < IHAVE || control > PRUNE) {
+                throw new IllegalArgumentException("control must be in " + IHAVE + ".." + PRUNE + ", got " + control);
             }
         }
     }
