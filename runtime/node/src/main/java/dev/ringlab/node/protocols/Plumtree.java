@@ -64,6 +64,8 @@ public final class Plumtree implements Node {
     static final long DEFAULT_GRAFT_MS = 400;
     static final int DEFAULT_THRESHOLD = 3;
     static final boolean DEFAULT_PER_ORIGIN = true;
+    /** See {@link #recentParent}. */
+    static final int PRUNE_GRACE = 4;
     /** How long a delivered broadcast is kept to answer grafts: far beyond any sensible graft timeout. */
     static final long RETENTION_NANOS = 60_000_000_000L;
 
@@ -200,6 +202,22 @@ public final class Plumtree implements Node {
         }
     }
 
+    /** One tree's links at this node. */
+    private static final class TreeState {
+        /** By peer index: push payload (eager) or announce it (lazy). */
+        final boolean[] eager;
+        /** First copies received in this tree so far. */
+        long firstCopies;
+        /** By peer index: {@link #firstCopies} when that peer last brought a first copy (0: never). */
+        final long[] lastFirstCopy;
+
+        TreeState(int peers) {
+            eager = new boolean[peers];
+            Arrays.fill(eager, true);
+            lastFirstCopy = new long[peers];
+        }
+    }
+
     /** A broadcast heard of but not received: who announced it (and at which hop), and the graft timer. */
     private static final class Missing {
         final List<int[]> announcers = new ArrayList<>(2);
@@ -231,8 +249,8 @@ public final class Plumtree implements Node {
 
     private final Config config;
     private final int[] peers;
-    /** Eager flags by peer index, per tree: key the origin ({@code trees=origin}) or 0 (shared). */
-    private final Map<Integer, boolean[]> trees = new HashMap<>();
+    /** Per tree: key the origin ({@code trees=origin}) or 0 (shared). */
+    private final Map<Integer, TreeState> trees = new HashMap<>();
     private final Announcements[] lazyQueue;
     private final List<Message.Broadcast>[] eagerQueue;
     private final LongSet seen = new LongSet();
@@ -275,7 +293,7 @@ public final class Plumtree implements Node {
      * {@code trees=shared} the origin does not matter), ascending: for checks and tests.
      */
     public int[] eagerPeers(int origin) {
-        boolean[] eager = tree(origin);
+        boolean[] eager = tree(origin).eager;
         int k = 0;
         int[] out = new int[peers.length];
         for (int i = 0; i < peers.length; i++) {
@@ -315,7 +333,7 @@ public final class Plumtree implements Node {
         long id = b.id();
         if (!seen.add(id)) {
             // A duplicate: the link it came by is redundant for this broadcast's tree.
-            if (from != Env.CLIENT && isEager(b.origin(), from)) {
+            if (from != Env.CLIENT && isEager(b.origin(), from) && !recentParent(b.origin(), from)) {
                 setEager(b.origin(), from, false);
                 control(from, new PlumtreeMessage.Prune(b.origin()), ControlSent.PRUNE);
             }
@@ -331,10 +349,16 @@ public final class Plumtree implements Node {
         if (ms != null && ms.timer != null) {
             ms.timer.cancel();
         }
+        TreeState tree = tree(b.origin());
+        tree.firstCopies++;
         if (from != Env.CLIENT) {
             setEager(b.origin(), from, true);
+            int i = index(from);
+            if (i >= 0) {
+                tree.lastFirstCopy[i] = tree.firstCopies;
+            }
         }
-        boolean[] eager = tree(b.origin());
+        boolean[] eager = tree.eager;
         Message.Broadcast next = b.forwarded();
         for (int i = 0; i < peers.length; i++) {
             if (peers[i] == from) {
@@ -521,26 +545,39 @@ public final class Plumtree implements Node {
     }
 
     /** The eager flags of the tree broadcasts from {@code origin} travel; a new tree starts all eager. */
-    private boolean[] tree(int origin) {
+    private TreeState tree(int origin) {
         int key = config.perOrigin ? origin : 0;
-        boolean[] eager = trees.get(key);
-        if (eager == null) {
-            eager = new boolean[peers.length];
-            Arrays.fill(eager, true);
-            trees.put(key, eager);
+        TreeState t = trees.get(key);
+        if (t == null) {
+            t = new TreeState(peers.length);
+            trees.put(key, t);
         }
-        return eager;
+        return t;
+    }
+
+    /**
+     * True if {@code peer} brought one of this node's last {@link #PRUNE_GRACE} first copies in the tree of
+     * {@code origin}: a duplicate from it is then not pruned. Why: when link delays vary, copies of successive
+     * broadcasts meet at different points of a cycle of eager links, so pruning at every meeting point cuts the
+     * cycle twice (the second cut made by a broadcast already in flight when the first took effect) and
+     * leaves a part of the tree unreachable until grafts repair it. A link that recently carried a first copy
+     * is on a live path; the cycle is cut where only duplicates come.
+     */
+    private boolean recentParent(int origin, int peer) {
+        int i = index(peer);
+        TreeState t = tree(origin);
+        return i >= 0 && t.lastFirstCopy[i] > 0 && t.firstCopies - t.lastFirstCopy[i] < PRUNE_GRACE;
     }
 
     private boolean isEager(int origin, int peer) {
         int i = index(peer);
-        return i >= 0 && tree(origin)[i];
+        return i >= 0 && tree(origin).eager[i];
     }
 
     private void setEager(int origin, int peer, boolean on) {
         int i = index(peer);
         if (i >= 0) {
-            tree(origin)[i] = on;
+            tree(origin).eager[i] = on;
         }
     }
 }
