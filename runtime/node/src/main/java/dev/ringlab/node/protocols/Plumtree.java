@@ -332,8 +332,9 @@ public final class Plumtree implements Node {
     private void receive(int from, Message.Broadcast b) {
         long id = b.id();
         if (!seen.add(id)) {
-            // A duplicate: the link it came by is redundant for this broadcast's tree.
-            if (from != Env.CLIENT && isEager(b.origin(), from) && !recentParent(b.origin(), from)) {
+            // A duplicate: the link it came by is redundant for this broadcast's tree. Pruned even if this side
+            // already holds it lazy: the sender pushed, so it holds it eager, and only a prune tells it otherwise.
+            if (from != Env.CLIENT && !recentParent(b.origin(), from)) {
                 setEager(b.origin(), from, false);
                 control(from, new PlumtreeMessage.Prune(b.origin()), ControlSent.PRUNE);
             }
