@@ -334,8 +334,10 @@ public final class Plumtree implements Node {
         if (!seen.add(id)) {
             // A duplicate: the link it came by is redundant for this broadcast's tree. Pruned even if this side
             // already holds it lazy: the sender pushed, so it holds it eager, and only a prune tells it otherwise.
+            // This side keeps pushing to the sender, though: the link may still be the only way from here to
+            // there (for a shared tree, or while copies still in flight reshape it), and if it is not, the sender
+            // gets a duplicate from here and prunes it in turn.
             if (from != Env.CLIENT && !recentParent(b.origin(), from)) {
-                setEager(b.origin(), from, false);
                 control(from, new PlumtreeMessage.Prune(b.origin()), ControlSent.PRUNE);
             }
             return;
