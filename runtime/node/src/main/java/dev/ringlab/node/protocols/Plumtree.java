@@ -31,7 +31,7 @@ import java.util.Map;
  * still push are that broadcast's first-delivery tree (and, unused, its reverse), so the next one costs
  * n - 1 payload messages, as {@link Tree} does, but along the paths the first deliveries took.
  *
- * <p>Two departures from the paper, both measured on the simulator (random-regular:4, n = 25, 100
+ * <p>Three departures from the paper, measured on the simulator (random-regular:4, n = 25, 100
  * broadcasts/s from random origins). (1) A duplicate prunes only the sender's pushes, not this node's pushes
  * back, and (2) a duplicate from a link that brought one of the last {@link #PRUNE_GRACE} first copies is
  * not pruned: with the paper's symmetric prune, copies in flight that crossed a prune cut the tree in two
