@@ -8,6 +8,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.Plumtree;
 import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
@@ -120,6 +121,9 @@ public final class BroadcastCommand implements Callable<Integer> {
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             BroadcastMetrics metrics = new BroadcastMetrics(nodes);
+            if (Plumtree.is(r.protocol)) {
+                metrics.countControl();
+            }
             cluster.addObserver(BroadcastExperiment.measured(metrics));
             cluster.addObserver(new Progress(err));
             cluster.start();
@@ -342,6 +346,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         number(lat, "mean", res.latencyMsMean());
         o.put("last_delivery_hop", res.lastDeliveryHop());
         number(o, "rmr", res.rmr());
+        control(o, res);
         o.put("events", res.events());
         number(o, "wall_ms", res.wallNanos() / 1e6);
         number(o, "events_per_s", res.eventsPerS());
@@ -350,7 +355,23 @@ public final class BroadcastCommand implements Callable<Integer> {
         return mapper.writeValueAsString(o);
     }
 
-    private static void number(ObjectNode o, String field, double v) {
+    /** The repairing protocols' fields; null (not measured) for a protocol that reports no control messages. */
+    static void control(ObjectNode o, BroadcastMetrics.Result res) {
+        BroadcastMetrics.Control c = res.control();
+        if (c == null) {
+            o.putNull("tree_repairs");
+            o.putNull("grafts");
+            o.putNull("prunes");
+            o.putNull("ihave_per_broadcast");
+            return;
+        }
+        o.put("tree_repairs", c.treeRepairs());
+        o.put("grafts", c.grafts());
+        o.put("prunes", c.prunes());
+        number(o, "ihave_per_broadcast", res.broadcasts() == 0 ? Double.NaN : (double) c.ihaves() / res.broadcasts());
+    }
+
+    static void number(ObjectNode o, String field, double v) {
         if (Double.isFinite(v)) {
             o.put(field, v);
         } else {
@@ -376,6 +397,12 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "messages", res.messages() + " (" + res.bytes() + " bytes, " + res.messagesDropped() + " dropped)");
         out.printf(Locale.ROOT, f, "msgs per op", fmt(res.msgsPerOp()));
         out.printf(Locale.ROOT, f, "rmr", fmt(res.rmr()));
+        if (res.control() != null) {
+            BroadcastMetrics.Control c = res.control();
+            out.printf(Locale.ROOT, f, "control", c.ihaves() + " ihave (" + fmt(res.broadcasts() == 0 ? Double.NaN
+                    : (double) c.ihaves() / res.broadcasts()) + " per broadcast), " + c.grafts() + " grafts ("
+                    + c.treeRepairs() + " repairs), " + c.prunes() + " prunes");
+        }
         out.printf(Locale.ROOT, f, "events", res.events() + " in " + fmt(res.wallNanos() / 1e6) + " ms wall ("
                 + fmt(res.eventsPerS()) + "/s)");
         out.printf(Locale.ROOT, f, "settled", settled + " after " + fmt(engineNanos / 1e6) + " ms of engine time");

@@ -31,8 +31,14 @@ import java.util.function.IntPredicate;
  *   <li><b>msgs_per_op</b>: node-to-node messages ({@link ClusterStats#messagesSent}, a batch counts
  *       once) / broadcasts.
  *   <li><b>rmr</b>: relative message redundancy (Leitão, Pereira, Rodrigues, "Epidemic broadcast trees",
- *       SRDS 2007): messages / Σ_b (reached(b) - 1) - 1. 0 for one message per node reached, d - 2 for a
- *       flood on a d-regular graph; negative when batching packs several broadcasts in one message.
+ *       SRDS 2007): payload messages / Σ_b (reached(b) - 1) - 1, where payload messages are the messages
+ *       sent minus the control messages the protocol reported ({@link Observation.ControlSent}: announcements,
+ *       grafts, prunes; none for flood, gossip, ring, tree, batched), as in the paper. 0 for one message per
+ *       node reached, d - 2 for a flood on a d-regular graph; negative when batching packs several
+ *       broadcasts in one message.
+ *   <li><b>control</b> (only for a protocol that reports {@link Observation.ControlSent}, see
+ *       {@link #countControl}; null otherwise): IHAVE, GRAFT and PRUNE messages sent from the first measured
+ *       injection on; tree repairs are the grafts that asked for a missing broadcast.
  * </ul>
  *
  * <p>Memory: two longs per delivery in growable primitive arrays (a flood over 10^6 nodes costs 16 MB),
@@ -50,6 +56,8 @@ public final class BroadcastMetrics implements Consumer<Observation> {
     private int deliveries;
     private long[] latencyNanos = new long[1024];
     private int latencies;
+    private boolean countControl;
+    private final long[] control = new long[Observation.ControlSent.PRUNE + 1];
 
     /** @param n the cluster's size (node ids 0..n-1) */
     public BroadcastMetrics(int n) {
@@ -86,6 +94,14 @@ public final class BroadcastMetrics implements Consumer<Observation> {
         broadcasts++;
     }
 
+    /**
+     * Counts the protocol's {@link Observation.ControlSent} reports into {@link Result#control}: call it for a
+     * protocol that reports them, so that a run of another protocol reports null, not 0.
+     */
+    public synchronized void countControl() {
+        countControl = true;
+    }
+
     /** Number of broadcasts registered so far. */
     public synchronized int broadcasts() {
         return broadcasts;
@@ -98,6 +114,13 @@ public final class BroadcastMetrics implements Consumer<Observation> {
      */
     @Override
     public synchronized void accept(Observation o) {
+        if (o instanceof Observation.ControlSent c) {
+            // Warm-up broadcasts settle before the first measured injection; their control traffic is not counted.
+            if (broadcasts > 0 && c.atNanos() >= sentAtNanos[0]) {
+                control[c.control()]++;
+            }
+            return;
+        }
         if (!(o instanceof Observation.Delivered d)) {
             return;
         }
@@ -171,6 +194,10 @@ public final class BroadcastMetrics implements Consumer<Observation> {
         }
         meanNanos = sorted.length == 0 ? Double.NaN : meanNanos / sorted.length;
         long messages = stats.messagesSent();
+        long controlMessages = 0;
+        for (long c : control) {
+            controlMessages += c;
+        }
         double wallSeconds = wallNanos / 1e9;
         return new Result(
                 broadcasts,
@@ -187,10 +214,13 @@ public final class BroadcastMetrics implements Consumer<Observation> {
                 stats.bytesSent(),
                 stats.messagesDropped(),
                 broadcasts == 0 ? Double.NaN : (double) messages / broadcasts,
-                reachedBeyondOrigin == 0 ? Double.NaN : (double) messages / reachedBeyondOrigin - 1,
+                reachedBeyondOrigin == 0 ? Double.NaN : (double) (messages - controlMessages) / reachedBeyondOrigin - 1,
                 stats.events(),
                 wallNanos,
-                wallNanos <= 0 ? Double.NaN : stats.events() / wallSeconds);
+                wallNanos <= 0 ? Double.NaN : stats.events() / wallSeconds,
+                !countControl ? null : new Control(control[Observation.ControlSent.IHAVE],
+                        control[Observation.ControlSent.GRAFT_REPAIR] + control[Observation.ControlSent.GRAFT_OPTIMISE],
+                        control[Observation.ControlSent.GRAFT_REPAIR], control[Observation.ControlSent.PRUNE]));
     }
 
     /** Nearest-rank quantile of sorted nanosecond samples, in milliseconds; NaN if there are none. */
@@ -223,5 +253,16 @@ public final class BroadcastMetrics implements Consumer<Observation> {
             double rmr,
             long events,
             long wallNanos,
-            double eventsPerS) {}
+            double eventsPerS,
+            Control control) {}
+
+    /**
+     * Control messages of a repairing protocol over the measured run (see {@link BroadcastMetrics}).
+     *
+     * @param ihaves      announcements sent (messages, however many broadcasts each announced)
+     * @param grafts      grafts sent: tree repairs plus the optimisation's
+     * @param treeRepairs grafts that asked for a broadcast missing after the graft timeout
+     * @param prunes      prunes sent
+     */
+    public record Control(long ihaves, long grafts, long treeRepairs, long prunes) {}
 }

@@ -69,6 +69,12 @@ public final class CompareCommand implements Callable<Integer> {
             description = "One of " + Protocols.VALID + " (default: ${DEFAULT-VALUE}).")
     String protocol;
 
+    @Option(names = "--protocols", paramLabel = "P,P,...",
+            description = "Several protocols side by side, e.g. flood,gossip:3,tree,plumtree: one sweep each (its own "
+                    + "results directory), then one table of all (a comma followed by KEY=VALUE continues the previous "
+                    + "spec, as in plumtree:lazy=300ms,eager=0ms). Not with --protocol.")
+    String protocols;
+
     @Mixin
     RunOptions run;
 
@@ -106,6 +112,87 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (protocols == null) {
+            return callOne();
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--protocol")) {
+            throw new UsageException("--protocols", "names every protocol to compare; drop --protocol");
+        }
+        List<String> specs = splitProtocols(protocols);
+        for (String p : specs) {
+            try {
+                Protocols.parse(p);
+            } catch (IllegalArgumentException ex) {
+                throw new UsageException("--protocols", ex.getMessage());
+            }
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<String> lines = new ArrayList<>();
+        ArrayNode all = new ObjectMapper().createArrayNode();
+        for (String p : specs) {
+            protocol = p;
+            java.io.StringWriter one = new java.io.StringWriter();
+            PrintWriter saved = stdout;
+            spec.commandLine().setOut(new PrintWriter(one));
+            try {
+                callOne();
+            } finally {
+                spec.commandLine().setOut(saved);
+            }
+            if (json) {
+                try {
+                    all.add(new ObjectMapper().readTree(one.toString()));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                lines.add(p);
+                stdout.print("protocol " + p + "\n" + one + "\n");
+            }
+            stdout.flush();
+        }
+        if (json) {
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.set("protocols", all);
+            stdout.println(j);
+        } else {
+            stdout.printf(Locale.ROOT, "%nside by side (means over seeds):%n%-34s %-18s %6s %9s %9s %9s %9s %8s %9s%n",
+                    "protocol", "topology", "n", "p50 ms", "max ms", "last hop", "msgs/op", "rmr", "reliab.");
+            for (Object[] r : sideBySide) {
+                stdout.printf(Locale.ROOT, "%-34s %-18s %6d %9.2f %9.2f %9.2f %9.2f %8.3f %9.4f%n", r);
+            }
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    /** Rows of every protocol's sweep, for the side-by-side table of {@code --protocols}. */
+    private final List<Object[]> sideBySide = new ArrayList<>();
+
+    /**
+     * Splits {@code --protocols} at commas that start a new spec: a part of the form KEY=VALUE continues the
+     * previous one (plumtree's options are comma-separated).
+     */
+    static List<String> splitProtocols(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String t = part.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!out.isEmpty() && t.matches("[a-z]+=.*") ) {
+                out.set(out.size() - 1, out.get(out.size() - 1) + "," + t);
+            } else {
+                out.add(t);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new UsageException("--protocols", "no protocol given");
+        }
+        return out;
+    }
+
+    private Integer callOne() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BroadcastSweep.Plan plan = plan();
@@ -140,6 +227,11 @@ public final class CompareCommand implements Callable<Integer> {
         err.flush();
         Instant started = Instant.now();
         BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
+        for (BroadcastExperiment.Row r : o.rows()) {
+            sideBySide.add(new Object[] {p.protocol(), r.topology(), r.nodes(), r.latencyMsP50().mean(),
+                    r.latencyMsMax().mean(), r.lastDeliveryHop().mean(), r.msgsPerOp().mean(), r.rmr().mean(),
+                    r.reliability().mean()});
+        }
         ResultsDir dir = ResultsDir.create(out, "compare");
         ObjectNode record = runJson(plan, o, started);
         List<String> files = BroadcastSweep.write(dir, o, p.engine().name());

@@ -533,6 +533,14 @@ final class CodecFuzzer {
             return r.nextBoolean();
         } else if (c == double.class) {
             return r.nextDouble();
+        } else if (c == long[].class || c == int[].class) {
+            // Parallel arrays (plumtree's IHave): short lengths, so that a record's arrays often agree.
+            int n = r.nextInt(1, 3);
+            Object a = java.lang.reflect.Array.newInstance(c.getComponentType(), n);
+            for (int i = 0; i < n; i++) {
+                java.lang.reflect.Array.set(a, i, draw(c.getComponentType(), r, depth + 1));
+            }
+            return a;
         } else if (c == byte[].class) {
             byte[] b = new byte[r.nextInt(3) == 0 ? 0 : r.nextInt(40)];
             r.nextBytes(b);

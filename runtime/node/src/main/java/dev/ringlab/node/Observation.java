@@ -140,6 +140,31 @@ public sealed interface Observation {
     record CompensatedTick(int node, long tick, long atNanos) implements Observation {}
 
     /**
+     * {@code node} sent {@code to} a control message of a repairing broadcast protocol ({@code protocols.Plumtree}):
+     * one per message sent, so experiments count announcements, repairs and prunes the same way on every
+     * engine. Payload messages are not reported (the engine counts every message sent).
+     *
+     * @param control {@link #IHAVE}, {@link #GRAFT_REPAIR}, {@link #GRAFT_OPTIMISE} or {@link #PRUNE}
+     */
+    record ControlSent(int node, int to, int control, long atNanos) implements Observation {
+        /** A lazy-push announcement (one message, however many broadcasts it announces). */
+        public static final int IHAVE = 1;
+        /** A graft that asks for a missing broadcast after a timeout: one repair of the tree. */
+        public static final int GRAFT_REPAIR = 2;
+        /** A graft of the tree optimisation: a shorter path was announced; asks for nothing. */
+        public static final int GRAFT_OPTIMISE = 3;
+        /** A prune: a duplicate arrived over an eager link, or the optimisation replaced it. */
+        public static final int PRUNE = 4;
+
+        public ControlSent {
+            // Not "kind": that key names the record in the JSON lines of a processes child (ObservationJson).
+            if (control < IHAVE || control > PRUNE) {
+                throw new IllegalArgumentException("control must be in " + IHAVE + ".." + PRUNE + ", got " + control);
+            }
+        }
+    }
+
+    /**
      * Reported by the engine, not by a node: {@code node} died without the control side crashing it (on
      * {@code processes}: its process exited on its own, e.g. a {@code kill -9} from outside or a JVM error),
      * with {@code exitStatus} (128 + signal for a signal), noticed at {@code atNanos}. The engine then treats

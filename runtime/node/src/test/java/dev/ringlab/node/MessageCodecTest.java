@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.node.protocols.BuiltInProtocols;
+import dev.ringlab.node.protocols.PlumtreeMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,6 +91,21 @@ class MessageCodecTest {
                     r.nextLong(-1, Long.MAX_VALUE), r.nextLong(), r.nextInt(-1, Integer.MAX_VALUE))),
             Map.entry(Message.HeartbeatAck.class, r -> new Message.HeartbeatAck(r.nextLong(), r.nextLong(),
                     r.nextLong(-1, Long.MAX_VALUE), r.nextLong(), r.nextLong())),
+            Map.entry(PlumtreeMessage.IHave.class, r -> {
+                int count = 1 + r.nextInt(r.nextBoolean() ? 4 : PlumtreeMessage.MAX_ANNOUNCEMENTS);
+                long[] ids = new long[count];
+                int[] origins = new int[count];
+                int[] hops = new int[count];
+                for (int i = 0; i < count; i++) {
+                    ids[i] = r.nextLong(Long.MAX_VALUE);
+                    origins[i] = r.nextInt(Integer.MAX_VALUE);
+                    hops[i] = r.nextInt(Integer.MAX_VALUE);
+                }
+                return new PlumtreeMessage.IHave(ids, origins, hops);
+            }),
+            Map.entry(PlumtreeMessage.Graft.class, r -> new PlumtreeMessage.Graft(r.nextLong(-1, Long.MAX_VALUE),
+                    r.nextInt(Integer.MAX_VALUE))),
+            Map.entry(PlumtreeMessage.Prune.class, r -> new PlumtreeMessage.Prune(r.nextInt(Integer.MAX_VALUE))),
             Map.entry(Message.Membership.class, r -> {
                 List<Message.Member> members = new ArrayList<>();
                 int count = 1 + r.nextInt(8);
@@ -170,7 +186,8 @@ class MessageCodecTest {
     /** Every family's records: each has a generator, so a new record cannot skip the round trip. */
     @Test
     void everyBuiltInFamilyRecordHasAGenerator() {
-        for (Class<?> family : List.of(BroadcastMessage.class, RingMessage.class, ReplicaMessage.class, CacheMessage.class)) {
+        for (Class<?> family : List.of(BroadcastMessage.class, RingMessage.class, ReplicaMessage.class, CacheMessage.class,
+                PlumtreeMessage.class)) {
             for (Class<?> c : recordsOf(family)) {
                 assertTrue(GENERATORS.containsKey(c), "no round-trip generator for " + c.getSimpleName());
             }
@@ -185,7 +202,7 @@ class MessageCodecTest {
     void builtInIdsAndNamesAreThoseOfTheWireFormat() {
         List<String> expected = List.of("1 inject", "2 broadcast", "3 batch", "4 token", "5 heartbeat", "6 heartbeat_ack",
                 "7 membership", "8 app_request", "9 deltas", "10 digest", "11 delta_ack", "12 cache_request",
-                "13 cache_response", "14 cache_sync", "15 cache_signal");
+                "13 cache_response", "14 cache_sync", "15 cache_signal", "19 ihave", "20 graft", "21 prune");
         List<String> actual = new ArrayList<>();
         for (MessageType<?> t : new BuiltInProtocols().messageTypes()) {
             actual.add(t.id() + " " + t.name());

@@ -13,9 +13,9 @@ import java.util.List;
 /**
  * ringlab's own protocols as a {@link ProtocolProvider}: the broadcast protocols of {@link Protocols}, the
  * token ring with its stations, the healing ring, the replicated applications and the failover cache.
- * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the four
- * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}), ids
- * 1..15.
+ * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the five
+ * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}, ids
+ * 1..15, and {@link PlumtreeMessage}, ids 19..21).
  */
 public final class BuiltInProtocols implements ProtocolProvider {
     @Override
@@ -33,6 +33,7 @@ public final class BuiltInProtocols implements ProtocolProvider {
         all.addAll(RingMessage.types());
         all.addAll(ReplicaMessage.types());
         all.addAll(CacheMessage.types());
+        all.addAll(PlumtreeMessage.types());
         return all;
     }
 

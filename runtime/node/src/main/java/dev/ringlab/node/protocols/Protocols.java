@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public final class Protocols {
     /** What {@link #parse} accepts, for error messages and help texts. */
     public static final String VALID = "ring, flood, gossip:F (fanout F >= 1, e.g. gossip:3), tree, "
-            + "batched:W (root batch window W with unit ns|us|ms|s, e.g. batched:2ms; batched = batched:2ms)";
+            + "batched:W (root batch window W with unit ns|us|ms|s, e.g. batched:2ms; batched = batched:2ms), "
+            + Plumtree.FORM;
 
     private static final Pattern GOSSIP = Pattern.compile("gossip:(\\d{1,10})");
     private static final Pattern BATCHED = Pattern.compile("batched(?::(\\d+(?:\\.\\d+)?)(ns|us|ms|s))?");
@@ -81,6 +82,10 @@ public final class Protocols {
             }
             return Gossip.protocol((int) fanout);
         }
+        Plumtree.Config plumtree = Plumtree.Config.parse(s);
+        if (plumtree != null) {
+            return Plumtree.protocol(plumtree);
+        }
         Matcher b = BATCHED.matcher(s);
         if (b.matches()) {
             long windowNanos = b.group(1) == null ? Batched.DEFAULT_WINDOW_NANOS : nanos(b.group(1), b.group(2));
@@ -102,6 +107,22 @@ public final class Protocols {
             throw new IllegalArgumentException("batch window " + number + unit + " is longer than an hour");
         }
         return Math.round(nanos);
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s)");
+
+    /**
+     * A protocol option's duration, e.g. {@code 100ms}, in nanoseconds.
+     *
+     * @throws IllegalArgumentException naming {@code what} if {@code value} is not a number with a unit
+     */
+    static long duration(String what, String value) {
+        Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(what + " must be a duration with unit ns|us|ms|s (e.g. 100ms), got '"
+                    + value + "'");
+        }
+        return nanos(m.group(1), m.group(2));
     }
 
     /** The shortest exact text of a batch window: 2ms, 250us, 17ns (and 0ms). */

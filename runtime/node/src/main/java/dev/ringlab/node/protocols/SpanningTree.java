@@ -7,10 +7,12 @@ import java.util.Arrays;
  * A breadth-first spanning forest of an overlay, the shared structure of the {@code tree} and
  * {@code batched} protocols.
  *
- * <p>Algorithm: BFS (Moore 1959) from node 0 over the overlay taken as undirected (an arc u→v is also
- * used as v→u, so the unidirectional ring yields a path rather than a tree that only node 0 can use),
- * visiting neighbours in CSR order; if nodes remain unvisited, BFS again from the smallest unvisited id,
- * so a disconnected overlay yields one tree per component, each rooted at its smallest id. Everything is
+ * <p>Algorithm: BFS (Moore 1959) from the root over the overlay taken as undirected (an arc u→v is also
+ * used as v→u, so the unidirectional ring yields a path rather than a tree that only the root can use),
+ * visiting neighbours in CSR order; if nodes remain unvisited, BFS again from the next component's root,
+ * so a disconnected overlay yields one tree per component. The root of a component is its smallest id, or,
+ * for a centred tree, a centre ({@link Centres}: minimum eccentricity, lowest id among ties), which makes the
+ * depth the component's radius instead of node 0's eccentricity. Everything is
  * a function of the overlay alone, so every node that computes it, in any process, gets the same tree:
  * no coordination is needed. Time and memory O(n + arcs).
  *
@@ -26,16 +28,22 @@ final class SpanningTree {
     private final int[] targets;
     private final int maxDepth;
 
-    private SpanningTree(Overlay overlay) {
+    private SpanningTree(Overlay overlay, boolean centred) {
         int n = overlay.size();
         this.overlay = overlay;
+        int[] centres = new int[0];
+        if (centred) {
+            int[][] und = Centres.undirected(overlay);
+            centres = Centres.of(n, und[0], und[1]);
+        }
         int[][] reverse = overlay.directed() ? reverse(overlay) : null;
         parent = new int[n];
         depth = new int[n];
         Arrays.fill(parent, -2);
         int[] queue = new int[n];
         int deepest = 0;
-        for (int root = 0; root < n; root++) {
+        for (int k = 0; k < centres.length + n; k++) {
+            int root = k < centres.length ? centres[k] : k - centres.length;
             if (parent[root] != -2) {
                 continue;
             }
@@ -120,12 +128,23 @@ final class SpanningTree {
      * them (quadratic at a million nodes); the result is the same as every node computing it.
      */
     static final class Cache {
+        private final boolean centred;
         private Overlay overlay;
         private SpanningTree tree;
 
+        /** Trees rooted at each component's smallest id. */
+        Cache() {
+            this(false);
+        }
+
+        /** Trees rooted at each component's smallest id, or at a centre if {@code centred}. */
+        Cache(boolean centred) {
+            this.centred = centred;
+        }
+
         synchronized SpanningTree of(Overlay o) {
             if (overlay != o) {
-                tree = new SpanningTree(o);
+                tree = new SpanningTree(o, centred);
                 overlay = o;
             }
             return tree;

@@ -6,10 +6,13 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 
 /**
- * Spanning-tree broadcast: every node computes the same BFS spanning tree of the overlay from node 0
- * (see {@link SpanningTree}), and a broadcast from any node travels the tree's edges: each node forwards
- * it to its tree neighbours (parent and children) except the one it came from. Exactly n - 1 messages per
- * broadcast on a connected overlay (relative message redundancy 0), in at most 2·depth hops.
+ * Spanning-tree broadcast: every node computes the same BFS spanning tree of the overlay, rooted at a centre
+ * (a node of minimum eccentricity, lowest id among ties; see {@link SpanningTree} and {@link Centres}), and a
+ * broadcast from any node travels the tree's edges: each node forwards it to its tree neighbours (parent and
+ * children) except the one it came from. Exactly n - 1 messages per broadcast on a connected overlay
+ * (relative message redundancy 0), in at most 2·depth hops, where the depth is the overlay's radius: rooted
+ * at node 0 it would be node 0's eccentricity, up to the diameter, so a broadcast from a leaf would travel
+ * leaf → root → leaf over up to twice the diameter.
  *
  * <p>The price is fragility: a lost message or a crashed inner node cuts off its whole subtree (no
  * retransmission, no repair), where flooding would route around it. On a directed overlay the tree's
@@ -25,7 +28,7 @@ public final class Tree extends BroadcastNode {
 
     /** The protocol spec {@code tree}; each instance computes the overlay's tree once for all its nodes. */
     public static Protocol protocol() {
-        SpanningTree.Cache cache = new SpanningTree.Cache();
+        SpanningTree.Cache cache = new SpanningTree.Cache(true);
         return new Protocol() {
             @Override
             public String spec() {

@@ -32,6 +32,9 @@ class SpecRoundTripTest {
         GENERATORS.put("gossip", r -> Gossip.protocol(1 + r.nextInt(r.nextBoolean() ? 16 : Integer.MAX_VALUE)));
         GENERATORS.put("batched", r -> Batched.protocol(r.nextBoolean() ? r.nextLong(3_600_000_000_000L)
                 : r.nextLong(3_600) * (r.nextBoolean() ? 1_000_000_000L : 1_000L)));
+        GENERATORS.put("plumtree", r -> Plumtree.protocol(new Plumtree.Config(nanos(r, 0, 3_600_000_000_000L),
+                r.nextBoolean() ? 0 : nanos(r, 0, 3_600_000_000_000L), nanos(r, 1, 3_600_000_000_000L),
+                r.nextInt(r.nextBoolean() ? 8 : Integer.MAX_VALUE), r.nextBoolean())));
         GENERATORS.put("token", r -> {
             List<StationSpec> stations = new ArrayList<>();
             int count = r.nextInt(4);
