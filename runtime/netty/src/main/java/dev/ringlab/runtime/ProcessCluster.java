@@ -418,7 +418,17 @@ public final class ProcessCluster implements Cluster {
                 }
                 switch (j.path("event").asText()) {
                     case "observation" -> {
-                        Observation o = ObservationJson.fromJson(j);
+                        Observation o;
+                        try {
+                            o = decodeObservation(v, j);
+                        } catch (IllegalStateException e) {
+                            // A lost observation would make every figure of the run wrong: the run fails (at
+                            // its next runUntil), and this reader goes on draining the child's pipe.
+                            if (failure == null) {
+                                failure = e.getMessage();
+                            }
+                            continue;
+                        }
                         synchronized (observerLock) {
                             for (Consumer<Observation> s : observers) {
                                 s.accept(o);
@@ -451,6 +461,19 @@ public final class ProcessCluster implements Cluster {
         }
         if (!p.isAlive() && !c.expectedExit && !closed) {
             exitedOnItsOwn(v, c, p.exitValue());
+        }
+    }
+
+    /** Node {@code v}'s observation line, or an IllegalStateException that says why it cannot be read. */
+    static Observation decodeObservation(int v, JsonNode j) {
+        try {
+            return ObservationJson.fromJson(j);
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage());
+            throw new IllegalStateException("node " + v + " wrote an observation this ringlab cannot decode: "
+                    + (why.length() > 300 ? why.substring(0, 300) + "..." : why)
+                    + "; the node processes must run the same ringlab build as the driver, and every observation"
+                    + " record must have a JSON form (ObservationJson)", e);
         }
     }
 
