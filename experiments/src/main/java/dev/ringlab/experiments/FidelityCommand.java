@@ -296,9 +296,11 @@ public final class FidelityCommand implements Callable<Integer> {
             bar.finish();
         }
         for (Row r : rows) {
-            String what = r.experiment().equals("broadcast") ? r.topology() + " " + r.metric().replace("latency_ms_", "") : r.metric();
-            points.add(new FidelityPlots.Point(what + " (model)", r.measured(), r.predicted(), r.predictedHalfWidth()));
-            points.add(new FidelityPlots.Point("baseline", r.measured(), r.baseline(), Double.NaN));
+            boolean broadcast = r.experiment().equals("broadcast");
+            String group = broadcast ? r.topology() : "recovery";
+            String metric = broadcast ? r.metric().replace("latency_ms_", "") : r.metric();
+            points.add(new FidelityPlots.Point(group, metric, true, r.measured(), r.predicted(), r.predictedHalfWidth()));
+            points.add(new FidelityPlots.Point(group, metric, false, r.measured(), r.baseline(), Double.NaN));
         }
 
         // 4. Files.
