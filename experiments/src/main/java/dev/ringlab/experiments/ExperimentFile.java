@@ -251,7 +251,7 @@ final class ExperimentFile {
         if (!t.isObject()) {
             throw new UsageException(file + ": " + where + key + ": a table of option = value ([" + key + "] in TOML)");
         }
-        t.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue()));
+        t.properties().forEach(e -> m.put(e.getKey(), e.getValue()));
         return m;
     }
 

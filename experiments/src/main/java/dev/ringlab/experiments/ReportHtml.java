@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,18 +71,16 @@ public final class ReportHtml {
                 kv(b, k, value(run.get(k), k.equals("command")));
             }
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = run.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : run.properties()) {
             if (!FIRST.contains(e.getKey()) && !e.getValue().isObject() && !bigArray(e.getValue()) && !e.getKey().equals("files")) {
                 kv(b, e.getKey(), value(e.getValue(), false));
             }
         }
         b.append("</table>\n");
-        for (Iterator<Map.Entry<String, JsonNode>> it = run.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : run.properties()) {
             if (e.getValue().isObject()) {
                 b.append("<h3>").append(escape(e.getKey())).append("</h3>\n<table class=\"kv\">\n");
-                e.getValue().fields().forEachRemaining(f -> kv(b, f.getKey(), nested(f.getValue())));
+                e.getValue().properties().forEach(f -> kv(b, f.getKey(), nested(f.getValue())));
                 b.append("</table>\n");
             } else if (bigArray(e.getValue())) {
                 b.append("<p>").append(escape(e.getKey())).append(": ").append(e.getValue().size())

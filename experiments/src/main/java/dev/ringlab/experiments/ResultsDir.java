@@ -136,7 +136,7 @@ public final class ResultsDir {
      */
     public Path writeRunJson(JsonNode run) {
         if (run instanceof ObjectNode o) {
-            provenance().fields().forEachRemaining(e -> {
+            provenance().properties().forEach(e -> {
                 if (!o.has(e.getKey())) {
                     o.set(e.getKey(), e.getValue());
                 }

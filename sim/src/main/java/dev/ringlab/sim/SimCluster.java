@@ -238,7 +238,7 @@ public final class SimCluster implements Cluster {
             int execs = cpu.executorCount(n);
             this.execFree = new long[execs];
             this.coreFree = new long[cpu.cores()];
-            @SuppressWarnings("unchecked")
+            @SuppressWarnings({"unchecked", "rawtypes"})
             ArrayDeque<Pending>[] boxes = new ArrayDeque[execs];
             this.inbox = boxes;
             this.execWakePending = new boolean[execs];

@@ -158,7 +158,7 @@ public final class LocalCluster implements Cluster {
         try {
             InetSocketAddress[] addresses = new InetSocketAddress[n];
             for (int v = 0; v < n; v++) {
-                hosts[v] = new NodeHost(v, overlay, protocol, secret, config, (io.netty.channel.EventLoop) loops.next(),
+                hosts[v] = new NodeHost(v, overlay, protocol, secret, config, loops.next(),
                         seed, this::observe, faults, emulation);
                 addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
             }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -87,7 +86,7 @@ public final class NodeProcess {
         StdoutLines lines = new StdoutLines(out, "ringlab-node-" + id + "-stdout");
         try {
             NodeHost host = new NodeHost(id, overlay, protocol, secret, config.withBindHost(me.host()),
-                    (EventLoop) group.next(), file.seed(), lines::emit, faults, emulation);
+                    group.next(), file.seed(), lines::emit, faults, emulation);
             host.bind(me.port(), me.adminPort());
             lines.emit(event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
             // Peers are dialled in the background (the link table redials with backoff) and this node serves

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -59,7 +58,7 @@ class AdminServerTest {
 
     @Test
     void malformedAndOversizeRequestsGetTheirStatusCodesAndTheConnectionCloses() throws Exception {
-        AdminServer admin = new AdminServer(() -> "{}", () -> "m_total 3\n", (EventLoop) group.next(), "127.0.0.1", 0);
+        AdminServer admin = new AdminServer(() -> "{}", () -> "m_total 3\n", group.next(), "127.0.0.1", 0);
         try {
             int port = admin.port();
             assertEquals("HTTP/1.1 200 OK", statusLine(raw(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
@@ -88,14 +87,14 @@ class AdminServerTest {
                 TimeUnit.SECONDS.toNanos(30), 4096, 8192);
         AdminServer.Limits headers = new AdminServer.Limits(TimeUnit.SECONDS.toNanos(30),
                 TimeUnit.MILLISECONDS.toNanos(300), 4096, 8192);
-        AdminServer admin = new AdminServer(() -> "{}", () -> "", (EventLoop) group.next(), "127.0.0.1", 0, idle);
+        AdminServer admin = new AdminServer(() -> "{}", () -> "", group.next(), "127.0.0.1", 0, idle);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.port())) {
             s.setSoTimeout(5000);
             assertEquals(-1, s.getInputStream().read(), "an idle connection was not closed");
         } finally {
             admin.close();
         }
-        admin = new AdminServer(() -> "{}", () -> "", (EventLoop) group.next(), "127.0.0.1", 0, headers);
+        admin = new AdminServer(() -> "{}", () -> "", group.next(), "127.0.0.1", 0, headers);
         try {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.port())) {
                 s.setSoTimeout(5000);
@@ -113,7 +112,7 @@ class AdminServerTest {
     void servesStatusAndMetricsFromItsSourcesPerRequestAndRefusesTheRest() throws Exception {
         AtomicInteger asked = new AtomicInteger();
         AdminServer admin = new AdminServer(() -> "{\"n\":" + asked.incrementAndGet() + "}", () -> "m_total 3\n",
-                (EventLoop) group.next(), "127.0.0.1", 0);
+                group.next(), "127.0.0.1", 0);
         try {
             int port = admin.port();
             HttpResponse<String> s = request(port, "GET", "/status");

@@ -57,8 +57,8 @@ class LinkTableTest {
 
     @Test
     void anEdgeCarriesMessagesBothWaysAndIsRedialledAfterThePeerComesBack() throws Exception {
-        EventLoop l0 = (EventLoop) group.next();
-        EventLoop l1 = (EventLoop) group.next();
+        EventLoop l0 = group.next();
+        EventLoop l1 = group.next();
         LinkTable t0 = table(0, l0);
         LinkTable t1 = table(1, l1);
         assertEquals(1, t0.degree());

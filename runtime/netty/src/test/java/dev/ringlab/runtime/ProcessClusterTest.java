@@ -45,6 +45,7 @@ class ProcessClusterTest {
      */
     @Test
     @Timeout(120)
+    @SuppressWarnings("try") // closes the cluster inside its try on purpose: the counters after stop are checked
     void faultsTravelOnStdinAndCountersStreamAndAddUpAcrossARespawn() throws Exception {
         Map<String, Observation.Delivered> got = new ConcurrentHashMap<>();
         try (ProcessCluster c = new ProcessCluster(triangle(), Flood.PROTOCOL, 5, ProcessCluster.selfLauncher())) {
