@@ -60,9 +60,10 @@ import picocli.CommandLine.Spec;
                     + " operations, acked, anomalies (count), anomalies_by_kind {node_exit, not_converged, lost, order,"
                     + " phantom_ack, tokens_after_repair}, anomaly_samples, lost_deltas, suspicions_of_live_nodes (of a node"
                     + " that was not crashed: here the paused node and nodes across a partition, which the detectors"
-                    + " should suspect, so not an anomaly), rss_mb {first, last, max} (this JVM, which keeps the history:"
-                    + " it grows with the operations), children_rss_mb {first, last, max} (the node JVMs of processes;"
-                    + " null elsewhere), threads and fds {first, last, max} (this JVM and its children; null where /proc"
+                    + " should suspect, so not an anomaly), rss_mb {first, last, max} (this JVM: mostly the heap its collector"
+                    + " sized, up to RINGLAB_JAVA_OPTS' -Xmx; its live data, the history included, was about 45 MB after"
+                    + " 10 minutes), children_rss_mb {first, last, max} (the node JVMs of processes, each capped by"
+                    + " -Xmx128m; null elsewhere), threads and fds {first, last, max} (this JVM and its children; null where /proc"
                     + " is not there), timeline [{t_s, rss_mb, children_rss_mb, threads, fds}],"
                     + " wall_ms."
         })
