@@ -317,6 +317,11 @@ public final class Plumtree implements Node {
         return r;
     }
 
+    /** Broadcasts announced to this node and not yet received, whose repair (graft) is still pending: for tests. */
+    int pendingRepairs() {
+        return missing.size();
+    }
+
     @Override
     public void onMessage(int from, Message m) {
         if (m instanceof BroadcastMessage bm) {
@@ -498,9 +503,11 @@ public final class Plumtree implements Node {
             return;
         }
         ms.timer = null;
-        // Each announcer is tried twice at most, so a broadcast whose announcers all died stops costing grafts.
+        // Each announcer is tried twice at most, so a broadcast whose announcers all died stops costing grafts,
+        // and its entry goes (so the map does not grow over a long run): a later announcement starts afresh.
         if (ms.attempts >= 2 * ms.announcers.size()) {
-            return; // a later announcement re-arms the timer
+            missing.remove(id);
+            return;
         }
         int[] a = ms.announcers.get(ms.next % ms.announcers.size());
         ms.next++;
