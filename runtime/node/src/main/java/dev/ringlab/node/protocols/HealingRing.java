@@ -457,6 +457,13 @@ public final class HealingRing implements Node {
 
     /** Successor {@code i}, just suspected, is where this node last sent the token: was it lost there? */
     private void tokenMayHaveDiedAt(int i, long now) {
+        if (current < 0) {
+            // Every successor is suspected at once: far likelier this node is the one cut off (the minority side
+            // of a partition, or a node whose heartbeats were all lost) than that r nodes in a row died, and a
+            // token made here could go nowhere. The rest of the ring repairs the token if it was lost (its own
+            // detectors, or the token-loss timeout); this node takes part again once it hears a successor.
+            return;
+        }
         if (lastPassTo == succ[i] && !seenSincePass && held == null && successorTokenAtNanos[i] < lastPassAtNanos) {
             // The token went to the node now suspected, no ack says it got there, and it has not come back:
             // it died there.
@@ -471,7 +478,7 @@ public final class HealingRing implements Node {
                 }
                 recheck = env.schedule(back + config.heartbeatIntervalNanos() - now, () -> {
                     recheck = null;
-                    if (lastPassTo == lost && !seenSincePass && held == null && isSuspected(lost)) {
+                    if (lastPassTo == lost && !seenSincePass && held == null && isSuspected(lost) && current >= 0) {
                         regenerate(env.now());
                     }
                 });
