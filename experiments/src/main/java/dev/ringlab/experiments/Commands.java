@@ -13,6 +13,7 @@ final class Commands {
                 new BroadcastCommand(),
                 new TokenCommand(),
                 new CompareCommand(),
+                new ResilienceCommand(),
                 new RunCommand(),
                 new ReplayCommand(),
                 new CalibrateCommand(),
