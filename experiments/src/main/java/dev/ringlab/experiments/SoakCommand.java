@@ -62,8 +62,8 @@ import picocli.CommandLine.Spec;
                     + " that was not crashed: here the paused node and nodes across a partition, which the detectors"
                     + " should suspect, so not an anomaly), rss_mb {first, last, max} (this JVM: mostly the heap its collector"
                     + " sized, up to RINGLAB_JAVA_OPTS' -Xmx; its live data, the history included, was about 45 MB after"
-                    + " 10 minutes), children_rss_mb {first, last, max} (the node JVMs of processes, each capped by"
-                    + " -Xmx128m; null elsewhere), threads and fds {first, last, max} (this JVM and its children; null where /proc"
+                    + " 10 minutes), children_rss_mb {first, last, max} (the node JVMs of processes, each with a fixed,"
+                    + " pre-touched 96 MB heap; null elsewhere), threads and fds {first, last, max} (this JVM and its children; null where /proc"
                     + " is not there), timeline [{t_s, rss_mb, children_rss_mb, threads, fds}],"
                     + " wall_ms."
         })
