@@ -54,27 +54,42 @@ public final class BroadcastSweep {
     }
 
     public static Outcome run(Plan plan, PrintWriter err, String label) {
+        return run(plan, err, label, 1);
+    }
+
+    /** One cell per (topology, n, seed). */
+    private record Cell(String topology, int nodes, long seed) {}
+
+    /**
+     * Runs the plan's cells on {@code threads} threads ({@link ParallelCells}); the outcome is the same as on
+     * one thread, wall time aside.
+     */
+    public static Outcome run(Plan plan, PrintWriter err, String label, int threads) {
         List<Skip> skipped = skips(plan);
-        int total = (plan.combinations() - skipped.size()) * plan.seeds().size();
-        ProgressBar bar = new ProgressBar(err, label, total);
-        List<BroadcastExperiment.SeedRun> runs = new ArrayList<>();
-        List<BroadcastExperiment.Row> rows = new ArrayList<>();
-        long start = System.nanoTime();
+        List<Cell> cells = new ArrayList<>();
         for (String t : plan.topologies()) {
             for (int n : plan.nodes()) {
                 if (skipped.stream().anyMatch(s -> s.topology().equals(t) && s.nodes() == n)) {
                     continue;
                 }
-                List<BroadcastExperiment.SeedRun> seeds = new ArrayList<>();
                 for (long seed : plan.seeds()) {
-                    seeds.add(BroadcastExperiment.run(plan.params(), t, n, seed));
-                    bar.step(t + " n=" + n + " seed=" + seed);
+                    cells.add(new Cell(t, n, seed));
                 }
-                runs.addAll(seeds);
-                rows.add(BroadcastExperiment.summarize(seeds));
             }
         }
+        ProgressBar bar = new ProgressBar(err, label, cells.size());
+        long start = System.nanoTime();
+        List<BroadcastExperiment.SeedRun> runs = ParallelCells.map(cells, threads, c -> {
+            BroadcastExperiment.SeedRun r = BroadcastExperiment.run(plan.params(), c.topology(), c.nodes(), c.seed());
+            bar.step(c.topology() + " n=" + c.nodes() + " seed=" + c.seed());
+            return r;
+        });
         bar.finish();
+        List<BroadcastExperiment.Row> rows = new ArrayList<>();
+        int per = plan.seeds().size();
+        for (int i = 0; i < runs.size(); i += per) {
+            rows.add(BroadcastExperiment.summarize(runs.subList(i, i + per)));
+        }
         return new Outcome(runs, rows, skipped, System.nanoTime() - start);
     }
 

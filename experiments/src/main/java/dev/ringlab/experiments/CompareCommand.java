@@ -110,6 +110,12 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: results_dir, rows, skipped.")
     boolean json;
 
+    @Option(names = "--threads", paramLabel = "T", description = ParallelCells.HELP)
+    Integer threads;
+
+    /** The threads the sweep's cells ran on (recorded in run.json). */
+    private int cellThreads = 1;
+
     @Override
     public Integer call() {
         if (protocols == null) {
@@ -215,10 +221,19 @@ public final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
+        long largest = 0;
+        for (String t : plan.topologies()) {
+            for (int n : plan.nodes()) {
+                if (n <= plan.maxNodes()) {
+                    largest = Math.max(largest, MemoryBudget.bytes("compare", t, n));
+                }
+            }
+        }
+        cellThreads = ParallelCells.threads(threads, p.engine(), largest);
         err.println("ringlab compare: " + run.effective(p.faults(), null) + " topologies=" + String.join(",", plan.topologies())
                 + " nodes=" + plan.nodes() + " protocol=" + p.protocol() + " seeds=" + plan.seeds() + " broadcasts/seed="
                 + broadcasts + " warmup_broadcasts=" + Defaults.warmupBroadcasts(p.engine())
-                + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : ""));
+                + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : "") + " threads=" + cellThreads);
         err.println("replay: " + Replay.line(spec, run));
         if (ConfidenceInterval.fewSeedsWarning(plan.seeds().size()) != null) {
             // After the refusals: a run that cannot start needs its one error line, not a warning first.
@@ -226,7 +241,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         err.flush();
         Instant started = Instant.now();
-        BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare");
+        BroadcastSweep.Outcome o = BroadcastSweep.run(plan, err, "compare", cellThreads);
         for (BroadcastExperiment.Row r : o.rows()) {
             sideBySide.add(new Object[] {p.protocol(), r.topology(), r.nodes(), r.latencyMsP50().mean(),
                     r.latencyMsMax().mean(), r.lastDeliveryHop().mean(), r.msgsPerOp().mean(), r.rmr().mean(),
@@ -350,6 +365,7 @@ public final class CompareCommand implements Callable<Integer> {
         run.put("wall_s", o.wallNanos() / 1e9);
         run.put("java", Runtime.version().toString());
         run.put("cores", Runtime.getRuntime().availableProcessors());
+        run.put("threads", cellThreads);
         BroadcastExperiment.putParams(run, plan.params());
         run.put("seed", this.run.seed());
         ArrayNode s = run.putArray("seeds");

@@ -7,7 +7,8 @@ import java.util.Locale;
  * A progress bar on stderr for sweeps that take more than a few seconds: silent for the first
  * {@link #QUIET_NANOS}, then redrawn in place ({@code \r}) at most 5 times a second with done/total, the
  * current step and an ETA from the mean time per step so far. When stderr is not a terminal (CI logs), it
- * prints a plain line at most every 5 s instead of carriage returns. Single-threaded: call from the driver.
+ * prints a plain line at most every 5 s instead of carriage returns. Thread-safe: the cells of a parallel sweep
+ * ({@link ParallelCells}) step it from their own threads.
  */
 public final class ProgressBar {
     static final long QUIET_NANOS = 2_000_000_000L;
@@ -34,7 +35,7 @@ public final class ProgressBar {
     }
 
     /** One more step done; {@code what} names the next one (or the one just finished). */
-    public void step(String what) {
+    public synchronized void step(String what) {
         done++;
         long now = System.nanoTime();
         if (now - startNanos < QUIET_NANOS) {
@@ -60,7 +61,7 @@ public final class ProgressBar {
     }
 
     /** Ends the bar's line (if one was drawn). */
-    public void finish() {
+    public synchronized void finish() {
         if (drawn && terminal) {
             err.println();
             err.flush();

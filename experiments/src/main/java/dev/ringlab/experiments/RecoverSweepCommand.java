@@ -68,6 +68,9 @@ public final class RecoverSweepCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: results_dir, rows.")
     boolean json;
 
+    @Option(names = "--threads", paramLabel = "T", description = ParallelCells.HELP)
+    Integer threads;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -102,11 +105,16 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         if (run.keepRunDir()) {
             passed.add("--keep-run-dir");
         }
+        long largest = 0;
+        for (int n : nodes) {
+            largest = Math.max(largest, MemoryBudget.bytes("recover", "successor-ring:3", n));
+        }
+        int cellThreads = ParallelCells.threads(threads, eng, largest);
         String hb = heartbeat != null ? heartbeat
                 : dev.ringlab.node.spec.Durations.format(Defaults.timing(eng, nodes.get(0), run.linkBound()).heartbeatNanos());
         err.println("ringlab recover-sweep: " + run.effective(run.faults(nodes.stream().mapToInt(Integer::intValue).min()
                 .orElse(2)), null) + " nodes=" + nodes + " suspicion-timeouts=" + timeouts + " heartbeat=" + hb
-                + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed);
+                + " respawn-after=" + respawnAfter + " seeds=" + seeds + " from " + seed + " threads=" + cellThreads);
         err.println("replay: " + Replay.line(spec, run));
         if (ConfidenceInterval.fewSeedsWarning(seeds) != null) {
             err.println("ringlab recover-sweep: " + ConfidenceInterval.fewSeedsWarning(seeds));
@@ -120,17 +128,34 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         Plots.Builder[] plots = {new Plots.Builder(), new Plots.Builder(), new Plots.Builder()};
         ProgressBar bar = new ProgressBar(err, "recover-sweep", nodes.size() * timeouts.size() * seeds);
-        int failed = 0;
+        // Every (n, timeout, seed) is a cell of its own; they run in parallel on the simulator and are then taken in
+        // order, so tables, CSV and run.json are the same on any number of threads.
+        List<List<String>> cells = new ArrayList<>();
         for (int n : nodes) {
             for (String t : timeouts) {
-                double[][] v = new double[3][seeds];
-                int failedHere = 0;
                 for (int s = 0; s < seeds; s++) {
                     List<String> args = new ArrayList<>(List.of("--topology", "ring", "-n", String.valueOf(n), "--crash", "1",
                             "--respawn-after", respawnAfter, "--suspicion-timeout", t));
                     args.addAll(passed);
                     args.addAll(List.of("--seed", String.valueOf(seed + s)));
-                    RecoverRuns.Outcome o = RecoverRuns.run(args);
+                    cells.add(args);
+                }
+            }
+        }
+        List<RecoverRuns.Outcome> outcomes = ParallelCells.map(cells, cellThreads, args -> {
+            RecoverRuns.Outcome o = RecoverRuns.run(args);
+            bar.step("n=" + args.get(3) + " timeout=" + args.get(9) + " seed=" + args.get(args.size() - 1));
+            return o;
+        });
+        int failed = 0;
+        int cell = 0;
+        for (int n : nodes) {
+            for (String t : timeouts) {
+                double[][] v = new double[3][seeds];
+                int failedHere = 0;
+                for (int s = 0; s < seeds; s++) {
+                    List<String> args = cells.get(cell);
+                    RecoverRuns.Outcome o = outcomes.get(cell++);
                     failed += o.exit() == 0 ? 0 : 1;
                     failedHere += o.exit() == 0 ? 0 : 1;
                     JsonNode j = o.json();
@@ -151,7 +176,6 @@ public final class RecoverSweepCommand implements Callable<Integer> {
                     row.add(j == null ? null : j.path("tokens_max_after_repair").isNumber() ? j.get("tokens_max_after_repair").asLong() : null);
                     row.add(j == null || j.path("trace_hash").isNull() ? null : j.path("trace_hash").asText());
                     runRows.add(row);
-                    bar.step("n=" + n + " timeout=" + t + " seed=" + (seed + s));
                 }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("nodes", n);
@@ -198,6 +222,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         run.put("respawn_after", respawnAfter);
         run.put("seed", seed);
         run.put("seeds", seeds);
+        run.put("threads", cellThreads);
         ArrayNode ns = run.putArray("nodes");
         nodes.forEach(ns::add);
         ArrayNode ts = run.putArray("suspicion_timeouts");
