@@ -32,7 +32,8 @@ import java.util.function.Consumer;
 
 /**
  * The {@code processes} engine: one JVM per node, each started as {@code LAUNCHER... --id I --cluster FILE}
- * (the launcher is {@code java -cp <this classpath> dev.ringlab.runtime.NodeMain}, {@link #selfLauncher}).
+ * (the launcher is {@code java <options> dev.ringlab.runtime.NodeMain} with this JVM's classpath in the
+ * environment, {@link #selfLauncher}).
  * The parent writes the cluster file and a 0600 secret file into a fresh temporary directory, picks free
  * loopback ports, and talks to each child over its stdio (see {@link NodeProcess}): observations and
  * counters arrive as JSON lines on the child's stdout and are handed to observers one at a time from the
@@ -227,9 +228,12 @@ public final class ProcessCluster implements Cluster {
     public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
 
     /**
-     * The launcher for this JVM's own classpath: {@code <java> <options> -cp <classpath>
-     * dev.ringlab.runtime.NodeMain}, with the java binary of the running process and the options of
-     * {@link #nodeJavaOptions}.
+     * The launcher for this JVM's own classpath: {@code <java> <options> dev.ringlab.runtime.NodeMain}, with the
+     * java binary of the running process and the options of {@link #nodeJavaOptions}. The classpath is not on the
+     * command line: every child gets this JVM's classpath in its {@code CLASSPATH} environment variable (a
+     * launcher's own {@code -cp} takes precedence over it). A command line over 4 KB, as a build's long test
+     * classpath makes, is one that {@link ProcessHandle.Info#arguments()} no longer returns on Linux, and
+     * {@code ringlab soak} and the tests find a node's process by its {@code --id} there.
      */
     public static List<String> selfLauncher() {
         String java = ProcessHandle.current().info().command()
@@ -237,7 +241,7 @@ public final class ProcessCluster implements Cluster {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(nodeJavaOptions(System.getenv(NODE_JAVA_OPTS_ENV)));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeMain.class.getName()));
+        cmd.add(NodeMain.class.getName());
         return List.copyOf(cmd);
     }
 
@@ -385,9 +389,10 @@ public final class ProcessCluster implements Cluster {
     private void spawn(int v) throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of("--id", Integer.toString(v), "--cluster", clusterFile.toString()));
-        Process p = new ProcessBuilder(cmd)
-                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + v + ".log").toFile()))
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + v + ".log").toFile()));
+        pb.environment().put("CLASSPATH", System.getProperty("java.class.path")); // see selfLauncher
+        Process p = pb.start();
         Child c = new Child();
         c.alive = true;
         c.clientBase = control == null ? 0 : control.sent(v);

@@ -1,6 +1,7 @@
 package dev.ringlab.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,8 @@ class NodeJavaOptionsTest {
             assertEquals(ProcessCluster.DEFAULT_NODE_JAVA_OPTS, cmd.subList(1, 1 + ProcessCluster.DEFAULT_NODE_JAVA_OPTS.size()));
         }
         assertEquals(NodeMain.class.getName(), cmd.get(cmd.size() - 1));
-        assertEquals("-cp", cmd.get(cmd.size() - 3));
+        // The classpath goes in the children's environment: a long one would hide the command line from
+        // ProcessHandle.Info#arguments (empty above 4 KB on Linux).
+        assertFalse(cmd.contains("-cp"), cmd.toString());
     }
 }
