@@ -300,10 +300,9 @@ class DeltaReplicatorUnitTest {
 
     // ---- the state hash -----------------------------------------------------------------------------------
 
-    /** The documented state hash of a config bus holding {@code deltas}, computed from its definition. */
-    private static long expectedConfigHash(List<Message.Delta> deltas) {
+    /** Last writer wins per key: the highest (lamport, origin node, incarnation). */
+    private static TreeMap<String, Message.Delta> winners(List<Message.Delta> deltas) {
         TreeMap<String, Message.Delta> winners = new TreeMap<>();
-        Map<Message.Dot, Long> heads = new HashMap<>();
         for (Message.Delta d : deltas) {
             Message.Delta w = winners.get(d.key());
             if (w == null || d.lamport() > w.lamport() || d.lamport() == w.lamport()
@@ -311,6 +310,21 @@ class DeltaReplicatorUnitTest {
                     && d.dot().incarnation() > w.dot().incarnation())) {
                 winners.put(d.key(), d);
             }
+        }
+        return winners;
+    }
+
+    private static Map<String, String> expectedConfig(List<Message.Delta> deltas) {
+        Map<String, String> out = new TreeMap<>();
+        winners(deltas).forEach((k, d) -> out.put(k, d.value()));
+        return out;
+    }
+
+    /** The documented state hash of a config bus holding {@code deltas}, computed from its definition. */
+    private static long expectedConfigHash(List<Message.Delta> deltas) {
+        TreeMap<String, Message.Delta> winners = winners(deltas);
+        Map<Message.Dot, Long> heads = new HashMap<>();
+        for (Message.Delta d : deltas) {
             heads.merge(new Message.Dot(d.dot().node(), d.dot().incarnation(), 0), d.dot().seq(), Math::max);
         }
         long app = 0;
@@ -359,7 +373,8 @@ class DeltaReplicatorUnitTest {
             String why = "seed " + seed + ", deltas " + all;
             assertEquals(all.size(), a.bus.appliedCount(), why);
             assertEquals(all.size(), b.bus.appliedCount(), why);
-            assertEquals(a.bus.snapshot(), b.bus.snapshot(), why);
+            assertEquals(expectedConfig(all), a.bus.snapshot(), why);
+            assertEquals(expectedConfig(all), b.bus.snapshot(), why);
             long expected = expectedConfigHash(all);
             assertEquals(expected, a.bus.stateHash(), why);
             assertEquals(expected, b.bus.stateHash(), why);
