@@ -93,6 +93,33 @@ class CacheFailurePathsTest {
     }
 
     @Test
+    void withRNodesInARowDownTheNextServesAndWithRPlusOneNoneDoesAndRequestsFail() {
+        // r = 2, n = 6; 3, 2 and 1 crash one after the other (each seen dead by all before the next), so
+        // every view knows all three: the keys of 2 (served by 2, 3 or 4) go to 4, those of 1 (1, 2 or 3) to
+        // nobody. Durability is not promised past one crash; availability of the rest is.
+        CacheHarness h = new CacheHarness(6, SEED, CacheConfig.parse("cache:r=2")).settle();
+        for (int v : new int[] {3, 2, 1}) {
+            h.cluster.crash(v);
+            h.awaitDeadInViews(v);
+        }
+        h.cluster.runFor(100 * MS);
+        for (int v : new int[] {0, 4, 5}) {
+            assertEquals(4, h.nodes[v].servingNode(2), "node " + v + ", " + at(h));
+            assertEquals(-1, h.nodes[v].servingNode(1), "node " + v + ", " + at(h));
+            assertEquals(v, h.nodes[v].servingNode(v), at(h));
+        }
+        Observation o = h.await(h.get(0, h.keyOf(2, 0)), 1_000 * MS);
+        Observation.CacheReply r = assertInstanceOf(Observation.CacheReply.class, o, at(h));
+        assertEquals(4, r.servedBy(), at(h));
+        long t0 = h.cluster.now();
+        Observation f = h.await(h.get(0, h.keyOf(1, 0)), 5_000 * MS);
+        Observation.CacheFailed failed = assertInstanceOf(Observation.CacheFailed.class, f, at(h));
+        long took = failed.atNanos() - t0;
+        assertTrue(took >= h.config.deadlineNanos() && took < h.config.deadlineNanos() + h.config.retryNanos(),
+                "failed after " + took / MS + " ms, " + at(h));
+    }
+
+    @Test
     void aWriteThroughWithNothingLostIsAcknowledgedWithinARoundTripAndHeldByServerAndReplica() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         // Server 4's replica is node 0.
@@ -242,6 +269,19 @@ class CacheFailurePathsTest {
     }
 
     @Test
+    void aServerWhoseReplicaIsNodeZeroAlsoWritesOnTopOfANewerCopy() {
+        CacheHarness h = new CacheHarness(5, SEED).settle();
+        long key = h.keyOf(4, 2);
+        h.nodes[0].onMessage(3, new Message.CacheSync(Message.CacheSyncKind.PUSH, 0, true,
+                List.of(new Message.CacheEntry(key, 3, 3, value(30)))));
+        long t0 = h.cluster.now();
+        Observation.CacheAck a = h.putAcked(1, key, value(31));
+        assertEquals(4, a.version(), at(h));
+        assertTrue(a.atNanos() - t0 < h.config.replicaRetryNanos(), at(h));
+        assertEquals(h.nodes[4].entry(key), h.nodes[0].entry(key), at(h));
+    }
+
+    @Test
     void aRoutedRequestIsForwardedByANodeThatDoesNotServeItButNotForeverAndNotFromNowhere() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(3, 0);
@@ -272,14 +312,22 @@ class CacheFailurePathsTest {
         h.nodes[1].onMessage(4, new Message.CacheRequest(9_998, 0, h.n - 1, key, false, new byte[0]));
         assertEquals(1, h.sentSince(t1, Message.CacheRequest.class, x -> x.reqId() == 9_998 && x.hops() == h.n).size(),
                 at(h));
-        // A routed request must name its origin.
-        IllegalStateException e = null;
-        try {
-            h.nodes[1].onMessage(4, new Message.CacheRequest(9_997, -1, 1, key, false, new byte[0]));
-        } catch (IllegalStateException x) {
-            e = x;
+        // A key of node 0 is forwarded to node 0 like any other.
+        long zeroKey = h.keyOf(0, 0);
+        h.nodes[1].onMessage(4, new Message.CacheRequest(9_996, 4, 1, zeroKey, false, new byte[0]));
+        List<CacheHarness.Sent> toZero = h.sentSince(t1, Message.CacheRequest.class, x -> x.reqId() == 9_996);
+        assertEquals(1, toZero.size(), at(h));
+        assertEquals(0, toZero.get(0).to(), at(h));
+        // A routed request must name its origin, a node of the cluster.
+        for (int origin : new int[] {-1, h.n}) {
+            IllegalStateException e = null;
+            try {
+                h.nodes[1].onMessage(4, new Message.CacheRequest(9_997, origin, 1, key, false, new byte[0]));
+            } catch (IllegalStateException x) {
+                e = x;
+            }
+            assertNotNull(e, "origin " + origin + ", " + at(h));
         }
-        assertNotNull(e, at(h));
     }
 
     @Test
@@ -381,6 +429,15 @@ class CacheFailurePathsTest {
         assertTrue(entries >= 300, "pushed " + entries + ", " + at(h));
         long msgs34 = pushes.stream().filter(s -> s.from() == 3 && s.to() == 4).count();
         assertEquals((entries + 255) / 256, msgs34, at(h));
+        // Re-replication starts the instant node 3's view marks node 2 dead, not a maintenance tick later.
+        long viewAt = -1;
+        for (int i = 0; i < h.observed.size() && viewAt < 0; i++) {
+            if (h.observed.get(i) instanceof Observation.ViewChanged v && v.node() == 3 && h.observedAt.get(i) >= tc) {
+                viewAt = h.observedAt.get(i);
+            }
+        }
+        long firstPush = pushes.stream().filter(s -> s.from() == 3 && s.to() == 4).findFirst().orElseThrow().atNanos();
+        assertEquals(viewAt, firstPush, at(h));
         h.cluster.crash(3);
         h.awaitDeadInViews(3);
         for (int i = 0; i < keys.size(); i += 7) {
@@ -388,6 +445,22 @@ class CacheFailurePathsTest {
             Observation.CacheReply r = assertInstanceOf(Observation.CacheReply.class, o, at(h));
             assertTrue(r.hit(), "key " + keys.get(i) + " survived two crashes one after the other, " + at(h));
             assertEquals(4, r.servedBy(), at(h));
+        }
+    }
+
+    @Test
+    void whenTheNewServersSuccessorIsNodeZeroItGetsTheReplicasToo() {
+        CacheHarness h = new CacheHarness(6, SEED).settle();
+        List<Long> keys = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            keys.add(h.keyOf(4, i));
+            h.putAcked(1, keys.get(i), value(i));
+        }
+        h.cluster.crash(4);
+        h.awaitDeadInViews(4);
+        h.cluster.runFor(100 * MS);
+        for (long k : keys) {
+            assertNotNull(h.nodes[0].entry(k), "node 5 took over and node 0 holds the replica of key " + k + ", " + at(h));
         }
     }
 
@@ -430,29 +503,37 @@ class CacheFailurePathsTest {
 
     @Test
     void whenAPartitionHealsTheNodeThatServedTheCutOffOwnersKeysHandsItsWritesBack() {
+        // Node 0 is cut off; node 1 serves its keys meanwhile and, after the heal, pushes all it holds of them
+        // back (more than one chunk).
         CacheHarness h = new CacheHarness(5, SEED).settle();
         List<Long> keys = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            keys.add(h.keyOf(2, i));
-            h.putAcked(0, keys.get(i), value(i));
+        for (int i = 0; i < 260; i++) {
+            keys.add(h.keyOf(0, i));
+            h.putAcked(2, keys.get(i), value(i));
         }
-        h.cluster.partition(new int[][] {{2}, {0, 1, 3, 4}});
-        h.awaitDeadInViews(2);
+        h.cluster.partition(new int[][] {{0}, {1, 2, 3, 4}});
+        h.awaitDeadInViews(0);
         h.cluster.runFor(100 * MS);
         for (int i = 0; i < 10; i++) {
-            Observation.CacheAck a = h.putAcked(0, keys.get(i), value(200 + i));
-            assertEquals(3, a.servedBy(), at(h));
+            Observation.CacheAck a = h.putAcked(2, keys.get(i), value(200 + i));
+            assertEquals(1, a.servedBy(), at(h));
             assertEquals(2, a.version(), at(h));
         }
+        long tHeal = h.cluster.now();
         h.cluster.heal();
         h.settle();
         h.cluster.runFor(200 * MS);
         for (int i = 0; i < 10; i++) {
-            Observation o = h.await(h.get(1, keys.get(i)), 1_000 * MS);
+            Observation o = h.await(h.get(3, keys.get(i)), 1_000 * MS);
             Observation.CacheReply r = assertInstanceOf(Observation.CacheReply.class, o, at(h));
-            assertEquals(2, r.servedBy(), at(h));
+            assertEquals(0, r.servedBy(), at(h));
             assertEquals(2, r.version(), "the write made during the partition survives the heal, " + at(h));
         }
+        List<CacheHarness.Sent> back = h.sentSince(tHeal, Message.CacheSync.class,
+                c -> c.kind() == Message.CacheSyncKind.PUSH);
+        List<Integer> sizes = back.stream().filter(x -> x.from() == 1 && x.to() == 0)
+                .map(x -> ((Message.CacheSync) x.message()).entries().size()).toList();
+        assertEquals(List.of(256, 4), sizes, "node 1 hands back the 260 entries of node 0 in two chunks, " + at(h));
     }
 
     @Test
