@@ -288,7 +288,7 @@ public final class TestCluster implements AutoCloseable {
                 check.check();
             } catch (AssertionError | RuntimeException e) {
                 AssertionError v = new AssertionError("invariant violated at t=" + elapsedText() + " (engine " + engineName
-                        + ", seed " + spec.seed() + "): " + e.getMessage(), e);
+                        + ", seed " + SimulationRun.text(spec.seed()) + "): " + e.getMessage(), e);
                 violation = v;
                 throw v;
             }
@@ -434,7 +434,7 @@ public final class TestCluster implements AutoCloseable {
     public void awaitUntil(String what, BooleanSupplier condition, Duration timeout) {
         if (!runUntil(condition, timeout)) {
             throw new AssertionError(what + ": not within " + timeout.toMillis() + " ms (at t=" + elapsedText()
-                    + ", engine " + engineName + ", seed " + spec.seed() + ")");
+                    + ", engine " + engineName + ", seed " + SimulationRun.text(spec.seed()) + ")");
         }
     }
 

@@ -56,7 +56,8 @@ public final class GCounter implements Protocol {
             if (u == v) {
                 continue;
             }
-            boolean edge = Arrays.stream(overlay.neighbours(v)).anyMatch(w -> w == u)
+            int other = u;
+            boolean edge = Arrays.stream(overlay.neighbours(v)).anyMatch(w -> w == other)
                     || Arrays.stream(overlay.neighbours(u)).anyMatch(w -> w == v);
             if (edge) {
                 out.add(u);
