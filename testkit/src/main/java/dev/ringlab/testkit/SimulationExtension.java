@@ -179,14 +179,16 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
                     m.append("  shrunk plan: not shrunk: ").append(why).append('\n');
                 }
             }
-            m.append("  replay:      -D").append(SimulationTest.REPLAY_PROPERTY).append('=').append(run.seedText())
-                    .append("   (or @SimulationTest(replay = \"").append(run.seedText()).append("\"))\n");
+            String replay = run.replayText();
+            String quoted = replay.equals(run.seedText()) ? replay : "'" + replay + "'";
+            m.append("  replay:      -D").append(SimulationTest.REPLAY_PROPERTY).append('=').append(quoted)
+                    .append("   (or @SimulationTest(replay = \"").append(replay).append("\"))\n");
             if (shrunk != null && !shrunk.equals(plan)) {
                 m.append("  replay shrunk: -D").append(SimulationTest.REPLAY_PROPERTY).append("='").append(run.seedText())
                         .append('/').append(shrunk.isEmpty() ? "none" : shrunk).append("'\n");
             }
             m.append("  e.g.         mvn test -Dtest='").append(method).append("' -D").append(SimulationTest.REPLAY_PROPERTY)
-                    .append('=').append(run.seedText());
+                    .append('=').append(quoted);
             AssertionError report = new AssertionError(m.toString(), failure);
             throw report;
         }

@@ -144,6 +144,11 @@ public final class SimulationRun {
         return builder(overlay, protocol).start();
     }
 
+    /** The text that replays this run: the seed, and the plan when it is not the one the seed draws. */
+    String replayText() {
+        return planOverride == null ? seedText() : seedText() + "/" + (planOverride.isEmpty() ? "none" : planOverride);
+    }
+
     /** The plan of the last cluster started, or null if none was. */
     FaultPlan lastPlan() {
         return lastPlan;

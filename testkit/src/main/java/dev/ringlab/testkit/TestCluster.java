@@ -263,18 +263,25 @@ public final class TestCluster implements AutoCloseable {
         synchronized (observations) {
             observations.add(o);
         }
-        for (Consumer<Observation> sink : observers) {
-            sink.accept(o);
+        if (cluster instanceof SimCluster) {
+            // On the simulation thread: an observer that throws fails the run at this event.
+            for (Consumer<Observation> sink : observers) {
+                sink.accept(o);
+            }
+            return;
         }
-        if (!(cluster instanceof SimCluster)) {
-            // The real engines have no "after every event" hook: check on each observation, on the engine's
-            // thread, and keep the first violation for the test thread (throwing here would hit the engine).
-            try {
-                checkInvariants();
-            } catch (AssertionError e) {
-                if (violation == null) {
-                    violation = e;
-                }
+        // The real engines have no "after every event" hook: check on each observation, on the engine's thread,
+        // and keep the first failure (of an observer or an invariant) for the test thread: throwing here would
+        // hit the engine's thread, not the test.
+        try {
+            for (Consumer<Observation> sink : observers) {
+                sink.accept(o);
+            }
+            checkInvariants();
+        } catch (AssertionError | RuntimeException e) {
+            if (violation == null) {
+                violation = e instanceof AssertionError a ? a : new AssertionError("an observer failed at t=" + elapsedText()
+                        + " (engine " + engineName + ", seed " + SimulationRun.text(spec.seed()) + "): " + e, e);
             }
         }
     }

@@ -114,5 +114,19 @@ class SimulationExtensionTest {
         String second = again.failures.get(0).getMessage();
         assertTrue(second.contains(first), first + " vs " + second);
         assertTrue(second.contains("  fault plan:  " + plan.group(1) + "\n"), second);
+
+        // The shrunk plan's replay line replays the seed with that plan, and says so in its own replay line.
+        String shrunkReplay = replay.group(1) + "/" + small;
+        System.setProperty(SimulationTest.REPLAY_PROPERTY, shrunkReplay);
+        Outcome third;
+        try {
+            third = launch("failsOnAPartition");
+        } finally {
+            System.clearProperty(SimulationTest.REPLAY_PROPERTY);
+        }
+        assertEquals(1, third.failed.size(), third.toString());
+        String report3 = third.failures.get(0).getMessage();
+        assertTrue(report3.contains("  fault plan:  " + small + "\n"), report3);
+        assertTrue(report3.contains("-Dringlab.replay='" + shrunkReplay + "'"), report3);
     }
 }
