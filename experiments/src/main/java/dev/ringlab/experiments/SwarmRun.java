@@ -10,6 +10,7 @@ import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.check.RingWatch;
+import dev.ringlab.sim.PlanShrinker;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.sim.SimConfig;
 import dev.ringlab.topology.Overlay;
@@ -297,34 +298,6 @@ final class SwarmRun {
 
     /** {@link #shrink} of runs whose protocol passes through {@code decorate} (see {@link #run(Setup, UnaryOperator)}). */
     static FaultPlan shrink(long seed, int minN, int maxN, FaultPlan plan, int budget, UnaryOperator<Protocol> decorate) {
-        FaultPlan best = plan;
-        int tries = 0;
-        boolean progress = true;
-        while (progress && tries < budget) {
-            progress = false;
-            for (int i = 0; i < best.faults().size() && tries < budget; i++) {
-                FaultPlan smaller = best.without(i);
-                tries++;
-                if (run(draw(seed, minN, maxN, smaller), decorate).failed()) {
-                    best = smaller;
-                    progress = true;
-                    i--;
-                }
-            }
-            for (int i = 0; i < best.faults().size() && tries < budget; i++) {
-                FaultPlan.Fault f = best.faults().get(i);
-                if (!f.isRange() || f.untilNanos() - f.atNanos() < 2 * MS) {
-                    continue;
-                }
-                long half = (f.untilNanos() - f.atNanos()) / 2 / MS * MS;
-                FaultPlan narrower = best.with(i, f.at(f.atNanos(), f.atNanos() + Math.max(MS, half)));
-                tries++;
-                if (run(draw(seed, minN, maxN, narrower), decorate).failed()) {
-                    best = narrower;
-                    progress = true;
-                }
-            }
-        }
-        return best;
+        return PlanShrinker.shrink(plan, budget, p -> run(draw(seed, minN, maxN, p), decorate).failed());
     }
 }
