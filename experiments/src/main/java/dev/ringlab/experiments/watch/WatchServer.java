@@ -45,7 +45,8 @@ import java.util.function.Supplier;
 /**
  * The watch page's HTTP server, on Netty's HTTP codec, bound to loopback: the static page (files under
  * {@code watch/} in the jar), one push channel of server-sent events ({@code GET /events}), control actions
- * ({@code POST /control?op=...}) and, in replay mode, frames of a recorded run ({@code GET /replay/...}).
+ * ({@code POST /control?op=...}; refused with 403 when the browser says the request comes from another
+ * origin, so another site cannot drive the cluster) and, in replay mode, frames of a recorded run ({@code GET /replay/...}).
  *
  * <h2>Push and back-pressure</h2>
  * Every {@link #PUSH_MILLIS} ms the server takes one {@code snapshot} (the whole state the page draws, whose
@@ -195,6 +196,12 @@ public final class WatchServer implements AutoCloseable {
                     return;
                 }
                 if (path.equals("/control")) {
+                    String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+                    if (origin != null && !origin.equals("http://127.0.0.1:" + port()) && !origin.equals("http://localhost:" + port())) {
+                        // another site open in the user's browser must not crash nodes through this page's server
+                        send(ctx, HttpResponseStatus.FORBIDDEN, "text/plain", "controls only from the watch page itself\n", keepAlive);
+                        return;
+                    }
                     if (!req.method().equals(HttpMethod.POST)) {
                         send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "POST only\n", keepAlive);
                         return;

@@ -4,87 +4,64 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The watch page in a real browser: Debian's chromium, headless, driven through the system chromedriver
- * (no driver download). Skipped where {@value #DRIVER} is absent; CI installs it. Screenshots go to
- * {@code target/watch*.png} (the README's pictures in docs/ are copies of them).
+ * The watch page in a real browser: Debian's chromium, headless, driven through the system chromedriver over
+ * the W3C WebDriver protocol ({@link WebDriverClient}; no driver download). Skipped where {@value #DRIVER}
+ * is absent; CI installs it. Screenshots go to {@code target/watch*.png} (the README's pictures in docs/ are
+ * copies of them).
  */
 class WatchBrowserTest {
     static final String DRIVER = "/usr/bin/chromedriver";
     static final String CHROMIUM = "/usr/bin/chromium";
-    private static WebDriver driver;
+    private static WebDriverClient browser;
 
     @BeforeAll
-    static void browser() {
+    static void browser() throws Exception {
         assumeTrue(Files.isExecutable(Path.of(DRIVER)) && Files.isExecutable(Path.of(CHROMIUM)),
                 "no " + DRIVER + " or " + CHROMIUM + ": install Debian's chromium and chromium-driver (apt-get install -y "
                         + "chromium chromium-driver) to run the browser test of ringlab watch");
-        ChromeOptions o = new ChromeOptions();
-        o.setBinary(CHROMIUM);
-        o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1500,1150");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build();
-        driver = new ChromeDriver(service, o);
+        browser = new WebDriverClient(DRIVER, CHROMIUM, 1500, 1150);
     }
 
     @AfterAll
-    static void quit() {
-        if (driver != null) {
-            driver.quit();
+    static void quit() throws InterruptedException {
+        if (browser != null) {
+            browser.close();
         }
-    }
-
-    private static WebDriverWait waiting(int seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50));
-    }
-
-    private static void screenshot(String name) throws Exception {
-        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.createDirectories(Path.of("target"));
-        Files.copy(shot, Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
     void thePageShowsTheRingTheTokenMovesAndACrashFromThePageIsRepaired() throws Exception {
         try (var w = new WatchTestSupport.Running("--engine", "sim", "-n", "12", "--speed", "5", "--seed", "3",
                 "--protocol", "healing:r=2", "--topology", "successor-ring:2")) {
-            driver.get(w.url("/"));
-            waiting(30).until(d -> d.findElements(By.cssSelector("circle.node")).size() == 12);
-            String first = waiting(30).until(d -> {
-                String n = d.findElement(By.id("token")).getAttribute("data-node");
+            WebDriverClient b = browser;
+            b.get(w.url("/"));
+            b.until(30, "12 nodes on the page", d -> d.all("circle.node").size() == 12);
+            String first = b.until(30, "the token on the page", d -> {
+                String n = d.attribute("#token", "data-node");
                 return n != null && !n.equals("-1") ? n : null;
             });
-            waiting(30).until(d -> !first.equals(d.findElement(By.id("token")).getAttribute("data-node")));
-            waiting(30).until(d -> d.findElement(By.id("ring")).getText().equals("whole"));
-            driver.findElement(By.cssSelector("circle.node[data-id='5']")).click();
-            assertEquals("5", driver.findElement(By.id("selected")).getText());
-            driver.findElement(By.id("b-crash")).click();
-            waiting(30).until(d -> "dead".equals(d.findElement(By.cssSelector("circle.node[data-id='5']")).getAttribute("data-state")));
+            b.until(30, "the token to move", d -> !first.equals(d.attribute("#token", "data-node")));
+            b.until(30, "a whole ring", d -> d.text("#ring").equals("whole"));
+            b.click("circle.node[data-id='5']");
+            assertEquals("5", b.text("#selected"));
+            b.click("#b-crash");
+            b.until(30, "node 5 dead on the page", d -> "dead".equals(d.attribute("circle.node[data-id='5']", "data-state")));
             // repaired: node 4 passes the token around the dead node, and the ring is whole again
-            waiting(30).until(d -> "6".equals(d.findElement(By.cssSelector("circle.node[data-id='4']")).getAttribute("data-succ"))
-                    && d.findElement(By.id("ring")).getText().equals("whole"));
-            String after = driver.findElement(By.id("token")).getAttribute("data-node");
-            waiting(30).until(d -> !after.equals(d.findElement(By.id("token")).getAttribute("data-node")));
-            waiting(10).until(d -> d.findElement(By.id("replay")).getText().contains("crash:5@"));
-            screenshot("watch.png");
+            b.until(30, "the ring to repair around node 5", d -> "6".equals(d.attribute("circle.node[data-id='4']", "data-succ"))
+                    && d.text("#ring").equals("whole"));
+            String after = b.attribute("#token", "data-node");
+            b.until(30, "the token to move on the repaired ring", d -> !after.equals(d.attribute("#token", "data-node")));
+            b.until(10, "the crash in the replay line", d -> d.text("#replay").contains("crash:5@"));
+            b.screenshot(Path.of("target", "watch.png"));
         }
     }
 
@@ -104,27 +81,27 @@ class WatchBrowserTest {
         t.start();
         try {
             WatchTestSupport.waitFor(() -> cmd.server != null, 30_000, "the replay server");
-            driver.get("http://127.0.0.1:" + cmd.server.port() + "/");
-            waiting(30).until(d -> "0".equals(d.findElement(By.id("event")).getAttribute("data-index")));
-            driver.findElement(By.id("r-fwd")).click();
-            waiting(10).until(d -> "1".equals(d.findElement(By.id("event")).getAttribute("data-index")));
-            driver.findElement(By.id("r-back")).click();
-            waiting(10).until(d -> "0".equals(d.findElement(By.id("event")).getAttribute("data-index")));
+            WebDriverClient b = browser;
+            b.get("http://127.0.0.1:" + cmd.server.port() + "/");
+            b.until(30, "event 0", d -> "0".equals(d.attribute("#event", "data-index")));
+            b.click("#r-fwd");
+            b.until(10, "event 1", d -> "1".equals(d.attribute("#event", "data-index")));
+            b.click("#r-back");
+            b.until(10, "back at event 0", d -> "0".equals(d.attribute("#event", "data-index")));
             int v = r.recording().violationIndex();
             assertTrue(v > 0);
-            waiting(10).until(d -> d.findElement(By.id("r-violation")).isDisplayed());
-            driver.findElement(By.id("r-violation")).click();
-            waiting(10).until(d -> Integer.toString(v).equals(d.findElement(By.id("event")).getAttribute("data-index")));
-            assertEquals("yes", driver.findElement(By.id("violation")).getAttribute("data-here"));
-            assertTrue(driver.findElement(By.id("violation")).getText().contains("at most one token per epoch"));
-            assertTrue(driver.findElements(By.id("viol-line")).size() == 1, "the space-time diagram marks the violation");
-            // step back from the violation and forward again with the keyboard's arrows
-            driver.findElement(By.id("r-back")).click();
-            waiting(10).until(d -> Integer.toString(v - 1).equals(d.findElement(By.id("event")).getAttribute("data-index")));
-            assertEquals("no", driver.findElement(By.id("violation")).getAttribute("data-here"));
-            driver.findElement(By.id("r-fwd")).click();
-            waiting(10).until(d -> Integer.toString(v).equals(d.findElement(By.id("event")).getAttribute("data-index")));
-            screenshot("watch-replay.png");
+            b.until(10, "the violation button", d -> d.displayed("#r-violation"));
+            b.click("#r-violation");
+            b.until(10, "the violation's event", d -> Integer.toString(v).equals(d.attribute("#event", "data-index")));
+            assertEquals("yes", b.attribute("#violation", "data-here"));
+            assertTrue(b.text("#violation").contains("at most one token per epoch"), b.text("#violation"));
+            assertEquals(1, b.all("#viol-line").size(), "the space-time diagram marks the violation");
+            b.click("#r-back");
+            b.until(10, "one event before the violation", d -> Integer.toString(v - 1).equals(d.attribute("#event", "data-index")));
+            assertEquals("no", b.attribute("#violation", "data-here"));
+            b.click("#r-fwd");
+            b.until(10, "the violation again", d -> Integer.toString(v).equals(d.attribute("#event", "data-index")));
+            b.screenshot(Path.of("target", "watch-replay.png"));
         } finally {
             cmd.stop();
             t.join(10_000);

@@ -32,6 +32,10 @@ class WatchCommandTest {
             waitFor(() -> st.tokenHops() > 20 && st.ringWhole(), 30_000, "the token to go round");
             assertEquals(400, post(w.url("/control?op=crash&node=99")).statusCode());
             assertEquals(400, post(w.url("/control?op=launch")).statusCode());
+            var foreign = WatchTestSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(w.url("/control?op=crash&node=1")))
+                    .header("Origin", "http://evil.example").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, foreign.statusCode(), "a control from another origin");
             assertEquals(200, post(w.url("/control?op=crash&node=3")).statusCode());
             waitFor(() -> st.state(3).equals("dead"), 30_000, "node 3 dead");
             waitFor(st::ringWhole, 30_000, "the ring to repair around node 3");

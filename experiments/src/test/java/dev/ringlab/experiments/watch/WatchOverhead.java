@@ -8,7 +8,6 @@ import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,11 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The watch target's measurement (not a unit test: it prints figures and asserts nothing): broadcast
@@ -39,12 +33,9 @@ public final class WatchOverhead {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int n = 64;
         double rate = 1000;
-        WebDriver driver = null;
+        WebDriverClient driver = null;
         if (Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-            ChromeOptions o = new ChromeOptions();
-            o.setBinary("/usr/bin/chromium");
-            o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1150");
-            driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build(), o);
+            driver = new WebDriverClient("/usr/bin/chromedriver", "/usr/bin/chromium", 1500, 1150);
         }
         String[] names = {"bare", "watched, no page", driver != null ? "watched, chromium page" : "watched, no browser: skipped"};
         double[][] p50 = new double[3][rounds];
@@ -60,7 +51,7 @@ public final class WatchOverhead {
             }
         } finally {
             if (driver != null) {
-                driver.quit();
+                driver.close();
             }
         }
         double bare = median(p50[0]);
@@ -68,7 +59,7 @@ public final class WatchOverhead {
                 bare, median(p50[1]), median(p50[1]) / bare, median(p50[2]), median(p50[2]) / bare, loadavg());
     }
 
-    private static double round(int n, double rate, int seconds, int condition, WebDriver driver, long seed) throws Exception {
+    private static double round(int n, double rate, int seconds, int condition, WebDriverClient driver, long seed) throws Exception {
         Overlay overlay = Topologies.build("random-regular:4", n, seed);
         RunSpec spec = RunSpec.of(overlay, Protocols.parse("flood"), seed);
         long[] lat = new long[(int) (rate * seconds * n * 1.5) + 1000];
@@ -171,8 +162,8 @@ public final class WatchOverhead {
         }
     }
 
-    private static long jsHeap(WebDriver d) {
-        Object o = ((JavascriptExecutor) d).executeScript("return performance.memory ? performance.memory.usedJSHeapSize : -1;");
+    private static long jsHeap(WebDriverClient d) {
+        Object o = d.script("return performance.memory ? performance.memory.usedJSHeapSize : -1;");
         return o instanceof Number x ? x.longValue() : -1;
     }
 
