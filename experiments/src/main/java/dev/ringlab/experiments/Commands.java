@@ -26,7 +26,8 @@ final class Commands {
                 new CheckCommand(),
                 new NodeCommand(),
                 new BenchCommand(),
-                new SoakCommand()
+                new SoakCommand(),
+                new dev.ringlab.experiments.watch.WatchCommand()
         );
     }
 }

@@ -1,0 +1,95 @@
+package dev.ringlab.experiments.watch;
+
+import static dev.ringlab.experiments.watch.WatchTestSupport.events;
+import static dev.ringlab.experiments.watch.WatchTestSupport.get;
+import static dev.ringlab.experiments.watch.WatchTestSupport.post;
+import static dev.ringlab.experiments.watch.WatchTestSupport.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringlab.experiments.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class WatchCommandTest {
+
+    @Test
+    void aCrashFromThePageKillsTheNodeTheRingRepairsAndTheReplayLineRecordsIt() throws Exception {
+        try (var w = new WatchTestSupport.Running("--engine", "sim", "-n", "8", "--speed", "20", "--seed", "3")) {
+            HttpResponse<String> page = get(w.url("/"));
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("watch.js"), page.body());
+            assertEquals(200, get(w.url("/watch.js")).statusCode());
+            assertEquals(404, get(w.url("/nothing.js")).statusCode());
+            assertTrue(get(w.url("/hello")).body().contains("\"n\":8"));
+            String[] ev = events(w.url("/events"), 2);
+            assertTrue(ev[0].contains("\"mode\":\"live\""), ev[0]);
+            assertTrue(ev[1].contains("\"type\":\"state\""), ev[1]);
+            LiveState st = w.cmd.state;
+            waitFor(() -> st.tokenHops() > 20 && st.ringWhole(), 30_000, "the token to go round");
+            assertEquals(400, post(w.url("/control?op=crash&node=99")).statusCode());
+            assertEquals(400, post(w.url("/control?op=launch")).statusCode());
+            var foreign = WatchTestSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(w.url("/control?op=crash&node=1")))
+                    .header("Origin", "http://evil.example").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, foreign.statusCode(), "a control from another origin");
+            assertEquals(200, post(w.url("/control?op=crash&node=3")).statusCode());
+            waitFor(() -> st.state(3).equals("dead"), 30_000, "node 3 dead");
+            waitFor(st::ringWhole, 30_000, "the ring to repair around node 3");
+            long hops = st.tokenHops();
+            waitFor(() -> st.tokenHops() > hops + 10, 30_000, "the token to move on the repaired ring");
+            assertEquals(200, post(w.url("/control?op=restart&node=3")).statusCode());
+            waitFor(() -> st.state(3).equals("alive"), 30_000, "node 3 back");
+            assertEquals(0, w.finish());
+            String err = w.err.toString();
+            assertTrue(err.contains("serving http://127.0.0.1:"), err);
+            assertTrue(err.matches("(?s).*replay: ringlab watch .*--faults '?crash:3@[^,]+,restart:3@.*"), err);
+        }
+    }
+
+    @Test
+    void thePageStepsTheSimulatorOneEventAtATime() throws Exception {
+        try (var w = new WatchTestSupport.Running("--engine", "sim", "-n", "4", "--speed", "pause", "--protocol", "flood",
+                "--topology", "ring")) {
+            LiveState st = w.cmd.state;
+            waitFor(() -> w.cmd.state != null, 10_000, "state");
+            assertEquals(200, post(w.url("/control?op=broadcast&node=0")).statusCode());
+            // paused: the injection waits for a step; each step delivers at most one more node
+            for (int k = 1; k <= 3; k++) {
+                assertEquals(200, post(w.url("/control?op=step")).statusCode());
+            }
+            waitFor(() -> st.deliveries() >= 2, 10_000, "steps to deliver the broadcast");
+            assertTrue(st.deliveries() <= 4, "deliveries " + st.deliveries());
+            assertEquals(0, w.finish());
+        }
+    }
+
+    @Test
+    void nettyRunsServeTheSamePage() throws Exception {
+        try (var w = new WatchTestSupport.Running("--engine", "netty", "-n", "5", "--duration", "20s")) {
+            LiveState st = w.cmd.state;
+            waitFor(() -> st.tokenHops() > 10, 20_000, "the token to move on netty");
+            assertEquals(400, post(w.url("/control?op=speed&value=10")).statusCode(), "netty runs in real time");
+            assertEquals(0, w.finish());
+        }
+    }
+
+    @Test
+    void badFlagsAreOneLineUsageErrors() {
+        for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
+            {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"}}) {
+            CommandLine cl = Main.commandLine();
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err, true));
+            String[] all = new String[args.length + 1];
+            all[0] = "watch";
+            System.arraycopy(args, 0, all, 1, args.length);
+            int code = cl.execute(all);
+            assertEquals(2, code, String.join(" ", args) + ": " + err);
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        }
+    }
+}
