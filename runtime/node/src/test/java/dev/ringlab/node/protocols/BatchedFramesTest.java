@@ -82,6 +82,18 @@ class BatchedFramesTest {
     }
 
     @Test
+    void theLargestBroadcastThatFitsAFrameGoesDownAlone() {
+        int payload = MessageCodec.MAX_FRAME_BYTES - MessageCodec.encodedSize(new Message.Broadcast(0, 0, 0, 1, new byte[0]));
+        assertEquals(MessageCodec.MAX_FRAME_BYTES, MessageCodec.encodedSize(new Message.Broadcast(0, 0, 0, 1, new byte[payload])));
+        List<RecordingEnv.Sent> sent = window(new int[] {payload, 10});
+        assertEquals(6, sent.size(), "each item alone, to each of the three children");
+        for (RecordingEnv.Sent s : sent) {
+            assertTrue(s.message() instanceof Message.Broadcast, "a lone item goes as a plain broadcast");
+            assertTrue(MessageCodec.encodedSize(s.message()) <= MessageCodec.MAX_FRAME_BYTES);
+        }
+    }
+
+    @Test
     void aLongBurstIsSplitIntoAsFewFramesAsFit() {
         for (int count = 1; count <= 40; count += 13) {
             int[] payloads = new int[count];

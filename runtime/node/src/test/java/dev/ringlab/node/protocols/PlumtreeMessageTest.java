@@ -76,6 +76,7 @@ class PlumtreeMessageTest {
             set.add(ihave(1 + i % 4, i));
         }
         assertEquals(20, set.size(), "twenty different announcements kept apart in a hash set");
+        assertTrue(set.stream().mapToInt(Object::hashCode).distinct().count() >= 15, "hash codes spread");
         assertEquals("IHave[3 ids, first 10]", a.toString());
     }
 }
