@@ -606,13 +606,6 @@ class HealingRingNodeTest {
     }
 
     @Test
-    void theLargestRingIsAllowedAndOneMoreNodeIsNot() {
-        Overlay max = HealingRing.overlay(HealingRing.MAX_NODES, 1);
-        assertEquals(HealingRing.MAX_NODES, max.size());
-        new HealingRing(HealingRing.MAX_NODES - 1, max, RecoveryConfig.defaults().withSuccessors(1));
-    }
-
-    @Test
     void aNodeNeedsAnEdgeEitherWayToEachSuccessorAndAnIdInTheRing() {
         RecoveryConfig r1 = RecoveryConfig.defaults().withSuccessors(1);
         // Arcs only forwards (v -> v+1), or only backwards (v+1 -> v): both link v to its successor.
