@@ -37,6 +37,8 @@ class HealingRingNodeTest {
         final Set<Integer> acking = new HashSet<>();
         long ackEpoch = -1;
         long ackTokenSeen = NEVER;
+        /** Successors whose acks say they took a token at this time, overriding {@link #ackTokenSeen}. */
+        final java.util.Map<Integer, Long> tokenSeenBy = new java.util.HashMap<>();
         /** A predecessor that heartbeats "my successor is you" before each tick, or -1. */
         int linkingPred = -1;
         long predEpoch = -1;
@@ -68,7 +70,7 @@ class HealingRingNodeTest {
                 RecordingEnv.Sent s = env.sent.get(cursor);
                 if (s.message() instanceof Message.Heartbeat h && h.seq() > 0 && acking.contains(s.to())) {
                     node.onMessage(s.to(), new Message.HeartbeatAck(h.seq(), h.sentAtNanos(), ackEpoch, h.viewDigest(),
-                            ackTokenSeen));
+                            tokenSeenBy.getOrDefault(s.to(), ackTokenSeen)));
                 }
             }
         }
@@ -387,7 +389,7 @@ class HealingRingNodeTest {
     @Test
     void noRegenerationWhenTheSuccessorSaidItTookTheTokenOrCameBackBeforeItWasDue() {
         Harness took = new Harness(0, 8, RecoveryConfig.defaults()).start(1, 2, 3);
-        took.ackTokenSeen = 0; // the instant of the pass
+        took.tokenSeenBy.put(1, 0L); // 1's acks say it took the token at the instant of the pass; 2's and 3's do not
         took.runTo(10 * MS);
         took.acking.remove(1);
         took.runTo(400 * MS);
