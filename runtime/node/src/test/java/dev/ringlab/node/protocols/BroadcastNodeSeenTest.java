@@ -1,0 +1,126 @@
+package dev.ringlab.node.protocols;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringlab.node.Env;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Node;
+import dev.ringlab.node.Observation;
+import dev.ringlab.topology.Overlay;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first-receipt broadcasts ({@code flood}, {@code ring}, {@code gossip}, {@code tree}) deliver each
+ * broadcast id once whatever order ids and duplicates arrive in, id 0 included (the seen-set keeps its first
+ * two ids apart from the rest), whether a broadcast comes alone or in a {@link Message.Batch}; each delivery
+ * carries the hop and origin it arrived with.
+ */
+class BroadcastNodeSeenTest {
+    private static final List<String> SPECS = List.of("flood", "ring", "gossip:2", "tree");
+
+    private static Overlay complete(int n) {
+        int[][] adj = new int[n][];
+        for (int v = 0; v < n; v++) {
+            adj[v] = new int[n - 1];
+            for (int u = 0, k = 0; u < n; u++) {
+                if (u != v) {
+                    adj[v][k++] = u;
+                }
+            }
+        }
+        return Overlay.fromAdjacency("complete", false, adj);
+    }
+
+    @Test
+    void eachIdIsDeliveredOnceInAnyOrderOfIdsDuplicatesAndBatches() {
+        SplittableRandom master = new SplittableRandom(0xB0AD_0001L);
+        Overlay overlay = complete(5);
+        int deliveries = 0;
+        for (int c = 0; c < 200; c++) {
+            long seed = master.nextLong();
+            SplittableRandom r = new SplittableRandom(seed);
+            String spec = SPECS.get(r.nextInt(SPECS.size()));
+            RecordingEnv env = new RecordingEnv(2, 5, seed);
+            Node node = Protocols.parse(spec).create(2, overlay);
+            node.start(env);
+            // A few small ids (0 among them) sent many times, alone or batched, in a random order.
+            int distinct = 1 + r.nextInt(6);
+            Map<Long, Integer> firstHop = new HashMap<>();
+            List<Message.Broadcast> sent = new ArrayList<>();
+            for (int k = 0; k < 12; k++) {
+                long id = r.nextInt(distinct);
+                int hop = 1 + r.nextInt(4);
+                Message.Broadcast b = new Message.Broadcast(id, 0, 0, hop, new byte[0]);
+                sent.add(b);
+                if (r.nextInt(3) == 0 && k < 11) {
+                    long id2 = r.nextInt(distinct);
+                    Message.Broadcast b2 = new Message.Broadcast(id2, 0, 0, hop + 1, new byte[0]);
+                    sent.add(b2);
+                    k++;
+                    node.onMessage(1, new Message.Batch(List.of(b, b2)));
+                } else {
+                    node.onMessage(1, b);
+                }
+            }
+            for (Message.Broadcast b : sent) {
+                firstHop.putIfAbsent(b.id(), b.hop());
+            }
+            List<Observation.Delivered> delivered = env.observed.stream()
+                    .filter(o -> o instanceof Observation.Delivered).map(o -> (Observation.Delivered) o).toList();
+            String why = spec + " order " + sent.stream().map(Message.Broadcast::id).toList() + " (seed " + seed + ")";
+            assertEquals(firstHop.size(), delivered.size(), why + ": one delivery per distinct id");
+            for (Observation.Delivered d : delivered) {
+                assertEquals(firstHop.get(d.id()), d.hop(), why + ": hop of the first copy of " + d.id());
+                assertEquals(2, d.node(), why);
+            }
+            deliveries += delivered.size();
+        }
+        assertTrue(deliveries > 200, "deliveries observed: " + deliveries);
+    }
+
+    @Test
+    void idZeroThenOthersThenZeroAgainIsNotDeliveredTwice() {
+        for (String spec : SPECS) {
+            for (long[] order : new long[][] {{0, 5, 0}, {3, 0, 7, 0}, {0, 3, 7, 9, 0, 3, 7, 9}}) {
+                RecordingEnv env = new RecordingEnv(2, 5, 1);
+                Node node = Protocols.parse(spec).create(2, complete(5));
+                node.start(env);
+                for (long id : order) {
+                    node.onMessage(1, new Message.Broadcast(id, 1, 0, 1, new byte[0]));
+                }
+                long distinct = java.util.Arrays.stream(order).distinct().count();
+                long delivered = env.observed.stream().filter(o -> o instanceof Observation.Delivered).count();
+                assertEquals(distinct, delivered, spec + " ids " + java.util.Arrays.toString(order));
+            }
+        }
+    }
+
+    @Test
+    void anInjectIsDeliveredAtItsOriginAtHopZeroAndABatchRelaysEachItem() {
+        for (String spec : SPECS) {
+            RecordingEnv env = new RecordingEnv(2, 5, 1);
+            env.nowNanos = 7_000;
+            Node node = Protocols.parse(spec).create(2, complete(5));
+            node.start(env);
+            node.onMessage(Env.CLIENT, new Message.Inject(4, new byte[] {1}));
+            Observation.Delivered d = (Observation.Delivered) env.observed.get(0);
+            assertEquals(new Observation.Delivered(2, 4, 2, 0, 7_000, 7_000), d, spec);
+            int afterInject = env.sent.size();
+            assertTrue(afterInject > 0, spec + ": the origin sends its broadcast on");
+            node.onMessage(1, new Message.Batch(List.of(new Message.Broadcast(8, 1, 0, 1, new byte[0]),
+                    new Message.Broadcast(9, 1, 0, 1, new byte[0]))));
+            long delivered = env.observed.stream().filter(o -> o instanceof Observation.Delivered).count();
+            assertEquals(3, delivered, spec + ": both batch items delivered");
+            if (!spec.equals("ring")) {
+                // flood, gossip and tree relay each item they deliver (ring only from the origin's side).
+                assertTrue(env.sent.size() > afterInject, spec + ": batch items relayed");
+            }
+        }
+    }
+}
