@@ -562,6 +562,11 @@ public final class ProcessCluster implements Cluster {
     private void requireAlive(int v, String what) {
         Child c = children[v];
         if (!c.alive) {
+            if (closed) {
+                // The shutdown hook (SIGTERM/SIGINT) or close() killed the children: not the child's failure.
+                throw new IllegalStateException("stopped while node " + v + " was starting: ringlab was interrupted"
+                        + " (SIGINT/SIGTERM) or the cluster was closed");
+            }
             // onExit may not have set the status yet
             int code = c.exitCode != Integer.MIN_VALUE ? c.exitCode : procs[v].onExit().join().exitValue();
             throw new IllegalStateException("node " + v + " exited (status " + code + ") before it could " + what
