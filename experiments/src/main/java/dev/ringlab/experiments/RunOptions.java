@@ -9,6 +9,7 @@ import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.node.spec.UnsupportedRunException;
+import dev.ringlab.runtime.NodeHosts;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.runtime.ProcessesEngine;
 import dev.ringlab.topology.Overlay;
@@ -83,6 +84,15 @@ public final class RunOptions {
                     + "is printed on stderr at the end. sim and netty have none and refuse it (exit 2).")
     boolean keepRunDir;
 
+    @Option(names = "--hosts", paramLabel = "FILE",
+            description = "processes only: where each node runs instead of loopback, a JSON file {\"nodes\":[{\"host\":"
+                    + "\"10.77.0.1\",\"port\":7000,\"admin_port\":7001,\"exec\":[\"ip\",\"netns\",\"exec\",\"rl0\"]}, ...]}"
+                    + " with one entry per node (entry i is node i); exec is a prefix put in front of the node's command"
+                    + " and must exec it in place (README, \"The runtime across hosts\"). sim and netty refuse it (exit 2).")
+    Path hosts;
+
+    private NodeHosts parsedHosts;
+
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
     public void validate() {
         engine();
@@ -98,6 +108,20 @@ public final class RunOptions {
 
     public ClusterEngine engine() {
         ClusterEngine e = Engines.byName(engine);
+        if (hosts != null) {
+            if (!(e instanceof ProcessesEngine)) {
+                throw new UsageException("--hosts", "engine " + e.name() + " runs every node here; --hosts applies to "
+                        + "--engine processes only");
+            }
+            if (parsedHosts == null) {
+                try {
+                    parsedHosts = NodeHosts.read(hosts);
+                } catch (IllegalArgumentException bad) {
+                    throw new UsageException("--hosts", bad.getMessage());
+                }
+            }
+            return new ProcessesEngine(parsedHosts);
+        }
         if (model == null) {
             return e;
         }
