@@ -560,6 +560,20 @@ public final class ProcessCluster implements Cluster {
     }
 
     /** "; its log ends: ..." for an error message (the run directory may be gone by the time it is read). */
+    /**
+     * The machine's load, for a start-up that timed out: n JVMs starting at once on a machine already busy is
+     * the usual cause (e.g. 16 nodes at load 16 on 2 cores did not bind within 60 s).
+     */
+    private static String loadHint() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (load < 0) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT, " (load average %.1f on %d cores%s)", load, cores,
+                load > cores ? ": node JVMs start slowly on a busy machine; retry when it is quieter, or with fewer nodes" : "");
+    }
+
     private String logHint(int v) {
         String tail = logTail(v);
         return tail.isEmpty() ? "; its log (" + dir.resolve("node-" + v + ".log") + ") is empty" : "; its log ends: " + tail;
@@ -580,7 +594,7 @@ public final class ProcessCluster implements Cluster {
         while (!s.test(children[v])) {
             requireAlive(v, what);
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + logHint(v));
+                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + loadHint() + logHint(v));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
