@@ -528,7 +528,8 @@ public final class TestCluster implements AutoCloseable {
      * The observations of one kind so far (a copy).
      *
      * @param <T>  the kind
-     * @param type the kind's record class, e.g. {@code Observation.StateHash.class}
+     * @param type the kind's record class, e.g. {@code Observation.Delivered.class} or your own
+     *             {@link Observation.Custom} record's
      * @return the observations of that kind, in order
      */
     public <T extends Observation> List<T> observations(Class<T> type) {
