@@ -105,7 +105,7 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
         /** What the resolver hands out: the run, or a shrink rerun of it. */
         volatile SimulationRun current;
         /** The failure report, once the run failed; completed by the shrink after the run's @AfterEach methods. */
-        Failure failure;
+        SimulationFailure failure;
 
         RunState(SimulationRun run) {
             this.run = run;
@@ -166,54 +166,6 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
         return runContext.getParent().orElse(runContext);
     }
 
-    /**
-     * A failing run's report: seed, failure, fault plan, shrunk plan, replay lines. It is thrown when the test
-     * method fails, and its shrunk plan is filled in after the run's {@code @AfterEach} methods (by
-     * {@link Shrink}), so shrink reruns go through a whole lifecycle of their own; JUnit reports a failure only
-     * after the invocation's last callback, so listeners (Surefire, IDEs) read the completed message.
-     */
-    private static final class Failure extends AssertionError {
-        private static final long serialVersionUID = 1L;
-        private final String head;
-        private final String method;
-        private final SimulationRun run;
-        private final FaultPlan plan;
-        private volatile String message;
-
-        Failure(String head, String method, SimulationRun run, FaultPlan plan, Throwable cause) {
-            super(head, cause);
-            this.head = head;
-            this.method = method;
-            this.run = run;
-            this.plan = plan;
-            complete(plan == null || plan.isEmpty() ? null : "  shrunk plan: not shrunk yet (after the run's @AfterEach)\n", null);
-        }
-
-        /** The message with {@code shrunkLine} (null for none) and, if it differs from the plan, the shrunk plan's replay. */
-        void complete(String shrunkLine, FaultPlan shrunk) {
-            StringBuilder m = new StringBuilder(head);
-            if (shrunkLine != null) {
-                m.append(shrunkLine);
-            }
-            String replay = run.replayText();
-            String quoted = replay.equals(run.seedText()) ? replay : "'" + replay + "'";
-            m.append("  replay:      -D").append(SimulationTest.REPLAY_PROPERTY).append('=').append(quoted)
-                    .append("   (or @SimulationTest(replay = \"").append(replay).append("\"))\n");
-            if (shrunk != null && !shrunk.equals(plan)) {
-                m.append("  replay shrunk: -D").append(SimulationTest.REPLAY_PROPERTY).append("='").append(run.seedText())
-                        .append('/').append(shrunk.isEmpty() ? "none" : shrunk).append("'\n");
-            }
-            m.append("  e.g.         mvn test -Dtest='").append(method).append("' -D").append(SimulationTest.REPLAY_PROPERTY)
-                    .append('=').append(quoted);
-            message = m.toString();
-        }
-
-        @Override
-        public String getMessage() {
-            return message;
-        }
-    }
-
     private record RunFailureHandler(RunState state, Settings settings) implements TestExecutionExceptionHandler {
         @Override
         public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
@@ -229,7 +181,7 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
             m.append("  failure:     ").append(firstLine(failure)).append('\n');
             m.append("  fault plan:  ").append(plan == null ? "(no cluster was started)" : planText(plan)).append('\n');
             String method = context.getRequiredTestClass().getName() + "#" + context.getRequiredTestMethod().getName();
-            state.failure = new Failure(m.toString(), method, run, plan, failure);
+            state.failure = new SimulationFailure(m.toString(), method, run, plan, failure);
             throw state.failure;
         }
     }
@@ -243,8 +195,8 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
     private record Shrink(RunState state, Settings settings) implements AfterEachCallback {
         @Override
         public void afterEach(ExtensionContext context) {
-            Failure f = state.failure;
-            if (f == null || f.plan == null || f.plan.isEmpty()) {
+            SimulationFailure f = state.failure;
+            if (f == null || f.plan() == null || f.plan().isEmpty()) {
                 return;
             }
             String why = shrinkable();
@@ -256,10 +208,10 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
             long budgetNanos = Durations.parseNanos(a.shrinkTime());
             long began = System.nanoTime();
             int[] reruns = {0};
-            FaultPlan[] best = {f.plan};
+            FaultPlan[] best = {f.plan()};
             String stopped = null;
             try {
-                PlanShrinker.shrink(f.plan, a.shrinkBudget(), p -> {
+                PlanShrinker.shrink(f.plan(), a.shrinkBudget(), p -> {
                     if (System.nanoTime() - began >= budgetNanos) {
                         throw new OutOfTime();
                     }

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
@@ -123,6 +124,34 @@ class SimulationExtensionTest {
         }
     }
 
+    /** A @Nested test class: a rerun makes the enclosing instance anew too, and runs the enclosing @BeforeEach first. */
+    static class OuterFixtures {
+        static final List<String> LOG = java.util.Collections.synchronizedList(new ArrayList<>());
+        final int outer = System.identityHashCode(this);
+
+        @BeforeEach
+        void outerSetUp() {
+            LOG.add("outer " + outer);
+        }
+
+        @Nested
+        class Inner {
+            @BeforeEach
+            void innerSetUp() {
+                LOG.add("inner " + outer + " " + System.identityHashCode(this));
+            }
+
+            @SimulationTest(runs = 200, kinds = {FaultPlan.Kind.PARTITION, FaultPlan.Kind.LOSS, FaultPlan.Kind.SLOW})
+            void failsOnAPartition(SimulationRun run) {
+                if (run.plan(4).faults().stream().anyMatch(f -> f.kind() == FaultPlan.Kind.PARTITION)) {
+                    try (TestCluster c = run.start(Topologies.build("ring", 4, run.seed()), Flood.PROTOCOL)) {
+                        throw new AssertionError("a partition");
+                    }
+                }
+            }
+        }
+    }
+
     /** Shrinking limits: a rerun budget of 2, and a time limit shorter than one rerun. */
     static class LimitFixtures {
         @SimulationTest(runs = 200, shrinkBudget = 2, kinds = {FaultPlan.Kind.PARTITION, FaultPlan.Kind.LOSS, FaultPlan.Kind.SLOW})
@@ -135,12 +164,12 @@ class SimulationExtensionTest {
             failOnAnyFault(run, 50);
         }
 
-        /** Fails on any plan with two faults or more, after {@code wallMillis} of wall-clock time. */
+        /** Fails on any plan with two faults or more; every run (and rerun) takes {@code wallMillis} of wall-clock time. */
         private static void failOnAnyFault(SimulationRun run, long wallMillis) {
+            // The time limit is what is tested: each rerun must outlast it, whatever the machine's speed.
+            java.util.concurrent.locks.LockSupport.parkNanos(wallMillis * 1_000_000L);
             try (TestCluster c = run.start(Topologies.build("ring", 4, run.seed()), Flood.PROTOCOL)) {
                 if (c.faults().faults().size() >= 2) {
-                    // The time limit is what is tested: this run must outlast it, whatever the machine's speed.
-                    java.util.concurrent.locks.LockSupport.parkNanos(wallMillis * 1_000_000L);
                     throw new AssertionError("two faults");
                 }
             }
@@ -313,10 +342,43 @@ class SimulationExtensionTest {
         Outcome o = launch(LimitFixtures.class, "twentyMilliseconds", SimulationRun.class.getName());
         assertEquals(1, o.failed.size(), o.toString());
         String report = o.failures.get(0).getMessage();
-        // Each failing rerun takes 50 ms > 20 ms: the first rerun starts (unless the machine stalled 20 ms before
-        // it), no second one does.
+        // Each rerun takes 50 ms > 20 ms: the first rerun starts (unless the machine stalled 20 ms before it), no
+        // second one does.
         Matcher m = Pattern.compile("  shrunk plan: \\S+   \\(([01]) reruns? in [0-9.]+ s; stopped at shrinkTime = 20ms,"
                 + " may not be minimal\\)\n").matcher(report);
         assertTrue(m.find(), report);
+    }
+
+    @Test
+    void aNestedClassGetsFreshEnclosingAndInnerInstancesPerRerun() {
+        OuterFixtures.LOG.clear();
+        Outcome o = new Outcome(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                .selectors(org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedMethod(
+                        List.of(OuterFixtures.class), OuterFixtures.Inner.class, "failsOnAPartition",
+                        SimulationRun.class.getName())).build(),
+                new TestExecutionListener() {
+                    @Override
+                    public void executionFinished(TestIdentifier id, TestExecutionResult r) {
+                        if (id.isTest() && r.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                            o.failed.add(id.getDisplayName());
+                            r.getThrowable().ifPresent(o.failures::add);
+                        } else if (id.isTest()) {
+                            o.passed.add(id.getDisplayName());
+                        }
+                    }
+                });
+        assertEquals(1, o.failed.size(), o.toString());
+        Matcher shrunk = Pattern.compile("  shrunk plan: \\S+   \\((\\d+) reruns? in").matcher(o.failures.get(0).getMessage());
+        assertTrue(shrunk.find(), o.failures.get(0).getMessage());
+        List<String> log = List.copyOf(OuterFixtures.LOG);
+        int lifecycles = o.passed.size() + 1 + Integer.parseInt(shrunk.group(1));
+        assertEquals(2 * lifecycles, log.size(), log.toString());
+        java.util.Set<String> outers = new java.util.HashSet<>();
+        for (int i = 0; i < log.size(); i += 2) {
+            String outer = log.get(i).substring("outer ".length());
+            assertTrue(log.get(i).startsWith("outer ") && log.get(i + 1).startsWith("inner " + outer + " "), log.toString());
+            assertTrue(outers.add(outer), "enclosing instance reused: " + log);
+        }
     }
 }
