@@ -77,6 +77,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Run at most K cells now, then stop; --resume continues (for long studies in slices).")
     Integer maxCells;
 
+    @Option(names = "--cells", paramLabel = "LIST",
+            description = "With --resume: run only these cells (e.g. 1-4,9: the numbers of cells/cNNN) that are not finished, and "
+                    + "write only their cells/cNNN/; run.json and cells.csv are left to 'ringlab collect STUDY_DIR', so "
+                    + "several slices can run at once (a Slurm array task runs one, see 'ringlab submit').")
+    String cellList;
+
     @Option(names = "--dry-run", description = "Check the file and list its cells; run and write nothing.")
     boolean dryRun;
 
@@ -96,6 +102,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (resume != null && spec.commandLine().getParseResult().hasMatchedOption("--out")) {
             throw new UsageException("--out", "a resumed study stays in its directory, " + resume + ": drop --out");
+        }
+        if (cellList != null && resume == null) {
+            throw new UsageException("--cells", "runs a slice of an existing study: give --resume STUDY_DIR (ringlab submit "
+                    + "writes one), or run the whole FILE without --cells");
+        }
+        if (cellList != null && maxCells != null) {
+            throw new UsageException("--cells", "names the cells to run; drop --max-cells");
         }
         if (maxCells != null && maxCells < 1) {
             throw new UsageException("--max-cells", "must be >= 1, got " + maxCells);
@@ -117,6 +130,9 @@ public final class RunCommand implements Callable<Integer> {
             if (before != null && before.hasNonNull("started")) {
                 started = Instant.parse(before.get("started").asText());
             }
+        }
+        if (cellList != null) {
+            return runSlice(study, cells(cellList, study.cells().size()), stdout, err);
         }
         return run(study, started, source, stdout, err);
     }
@@ -192,8 +208,20 @@ public final class RunCommand implements Callable<Integer> {
         if (todo.isEmpty()) {
             err.println("ringlab run: every cell was already finished; nothing to run");
         }
+        return finish(study, started, source, null, ran, status, json, "ringlab run", stdout, err);
+    }
+
+    /**
+     * Writes what a study's finished cells make: {@code cells.csv}, {@code run.json} (with {@code extra}'s fields
+     * added, if any) and the summary on stdout (a table, or JSON with {@code json}); the closing lines on stderr
+     * start with {@code who}. Exit code: 1 if a finished cell failed, else 0. {@code ringlab collect} ends a
+     * study run as Slurm array tasks through the same method, so its directory is the one a local run writes.
+     */
+    static int finish(Study study, Instant started, String source, ObjectNode extra, int ran, String status, boolean json,
+            String who, PrintWriter stdout, PrintWriter err) {
+        List<ExperimentFile.Cell> cells = study.cells();
         writeCsv(study);
-        study.writeRunJson(status, started, source);
+        study.writeRunJson(status, started, source, extra);
         List<Integer> failed = study.failed();
         if (json) {
             stdout.println(summaryJson(study, ran, failed));
@@ -202,19 +230,102 @@ public final class RunCommand implements Callable<Integer> {
         }
         stdout.flush();
         if (status.equals("stopped")) {
-            err.printf(Locale.ROOT, "ringlab run: stopped after %d cells (--max-cells); %d of %d left; continue with: ringlab run "
-                    + "--resume %s%n", ran, cells.size() - study.finished().size(), cells.size(), Replay.quote(study.dir().toString()));
+            err.printf(Locale.ROOT, "%s: stopped after %d cells (--max-cells); %d of %d left; continue with: ringlab run "
+                    + "--resume %s%n", who, ran, cells.size() - study.finished().size(), cells.size(), Replay.quote(study.dir().toString()));
         } else {
-            err.printf(Locale.ROOT, "ringlab run: %d cell(s), %d ran now, %d failed; results in %s%n", cells.size(), ran,
+            err.printf(Locale.ROOT, "%s: %d cell(s), %d ran now, %d failed; results in %s%n", who, cells.size(), ran,
                     failed.size(), study.dir());
         }
         if (!failed.isEmpty()) {
             List<String> names = failed.stream().map(i -> cells.get(i - 1).dirName()).toList();
-            err.println("ringlab run: failed cells: " + String.join(", ", names) + " (their cell.json has the error and "
+            err.println(who + ": failed cells: " + String.join(", ", names) + " (their cell.json has the error and "
                     + "stderr.log the whole run)");
         }
         err.flush();
         return failed.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Runs the unfinished cells among {@code slice} and writes only their cell directories: the study's own files
+     * (run.json, cells.csv) are shared by every slice, so {@code ringlab collect} writes them once all are done.
+     * Exit: 0 if its cells exited 0, 1 if one failed (the slice goes on), 2 at a cell its command refuses.
+     */
+    private int runSlice(Study study, List<Integer> slice, PrintWriter stdout, PrintWriter err) {
+        List<ExperimentFile.Cell> cells = study.cells();
+        List<ExperimentFile.Cell> todo = slice.stream().map(i -> cells.get(i - 1)).filter(c -> !study.isFinished(c)).toList();
+        err.printf(Locale.ROOT, "ringlab run: study %s: slice %s, %d of its %d cell(s) to run; results in %s%n",
+                study.file().name(), cellList, todo.size(), slice.size(), study.dir());
+        err.flush();
+        List<Integer> failed = new ArrayList<>();
+        int done = 0;
+        for (ExperimentFile.Cell c : todo) {
+            err.printf(Locale.ROOT, "ringlab run: [%d/%d] cell %d %s ... ", ++done, todo.size(), c.index(), c.label());
+            err.flush();
+            long t0 = System.nanoTime();
+            ObjectNode record = runCell(study, c);
+            int exit = record.get("exit").asInt();
+            if (exit == 2) {
+                err.println("bad input");
+                err.flush();
+                throw new UsageException(study.experiment() + ": cell " + c.index() + " (" + c.commandLine() + "): "
+                        + record.get("error").asText() + "; fix it in " + study.experiment() + " and run the study's "
+                        + "unfinished cells with: ringlab run --resume " + Replay.quote(study.dir().toString()));
+            }
+            study.finish(c, record);
+            err.printf(Locale.ROOT, "%s in %s%n", exit == 0 ? "ok" : "FAILED (exit " + exit + ")", seconds(System.nanoTime() - t0));
+            if (exit != 0) {
+                failed.add(c.index());
+                err.println("ringlab run:   " + record.get("error").asText());
+            }
+            err.flush();
+        }
+        if (json) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("results_dir", study.dir().toString());
+            o.put("cells", cellList);
+            o.put("cells_run", todo.size());
+            ArrayNode f = o.putArray("failed");
+            failed.forEach(f::add);
+            stdout.println(o);
+            stdout.flush();
+        }
+        err.printf(Locale.ROOT, "ringlab run: slice %s: %d cell(s) ran, %d failed; when every slice is done: ringlab collect %s%n",
+                cellList, todo.size(), failed.size(), Replay.quote(study.dir().toString()));
+        err.flush();
+        return failed.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Parses {@code --cells}: comma-separated cell numbers and ranges {@code a-b}, each in 1..{@code total};
+     * returns them ascending, without repeats.
+     *
+     * @throws UsageException naming {@code --cells}
+     */
+    static List<Integer> cells(String list, int total) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        for (String part : list.split(",", -1)) {
+            String p = part.strip();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(?:-(\\d+))?").matcher(p);
+            if (!m.matches()) {
+                throw new UsageException("--cells", "cell numbers and ranges separated by commas, e.g. 1-4,9; got '" + list + "'");
+            }
+            int a;
+            int b;
+            try {
+                a = Integer.parseInt(m.group(1));
+                b = m.group(2) == null ? a : Integer.parseInt(m.group(2));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--cells", "no such cell '" + p + "': the study has cells 1-" + total);
+            }
+            if (a < 1 || b > total || a > b) {
+                throw new UsageException("--cells", "'" + p + "' is not a range of cells in 1-" + total
+                        + " (the study's cells; ringlab run --resume DIR --dry-run lists them)");
+            }
+            for (int i = a; i <= b; i++) {
+                out.add(i);
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Runs one cell in this JVM and returns its record; the command's stderr goes to the cell's stderr.log. */
