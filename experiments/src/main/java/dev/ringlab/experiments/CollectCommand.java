@@ -63,10 +63,9 @@ public final class CollectCommand implements Callable<Integer> {
         Study study = Study.open(dir);
         JsonNode before = Files.isRegularFile(dir.resolve("run.json")) ? ResultsDir.readJson(dir.resolve("run.json")) : null;
         List<ExperimentFile.Cell> missing = study.cells().stream().filter(c -> !study.isFinished(c)).toList();
-        JsonNode jobs = before == null ? null : before.get("slurm");
-        if (jobs == null && Files.isRegularFile(dir.resolve("slurm").resolve("jobs.json"))) {
-            jobs = ResultsDir.readJson(dir.resolve("slurm").resolve("jobs.json"));
-        }
+        // slurm/jobs.json is the record submit keeps; run.json's copy is only as new as the last run.json written.
+        JsonNode jobs = Files.isRegularFile(dir.resolve("slurm").resolve("jobs.json"))
+                ? ResultsDir.readJson(dir.resolve("slurm").resolve("jobs.json")) : before == null ? null : before.get("slurm");
         if (!missing.isEmpty()) {
             err.println("ringlab collect: " + missingLine(study, missing, jobs));
             err.flush();
