@@ -26,6 +26,7 @@ stop() {
       rm -f "$f"
     fi
   done
+  if [[ -s "$dir/munge-dir" ]]; then rm -rf "$(cat "$dir/munge-dir")"; rm -f "$dir/munge-dir"; fi
 }
 
 if [[ "$cmd" == stop ]]; then stop; exit 0; fi
@@ -51,12 +52,15 @@ mem_mb="$(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo)"
 # munge: the key the package made (or a new one), a socket directory of its own so a system munged is left alone.
 [[ -s /etc/munge/munge.key ]] || { /usr/sbin/mungekey --create --force 2>/dev/null || dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 2>/dev/null; }
 chown munge:munge /etc/munge/munge.key; chmod 600 /etc/munge/munge.key
-mkdir -p "$dir/munge"; chown munge:munge "$dir/munge"; chmod 755 "$dir/munge"
-mkdir -p /var/lib/munge /var/log/munge; chown munge:munge /var/lib/munge /var/log/munge
-sock="$dir/munge/munge.socket"
-runuser -u munge -- /usr/sbin/munged --socket="$sock" --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" \
-  --seed-file="$dir/munge/munged.seed"
-cp "$dir/munge/munged.pid" "$dir/munged.pid"
+# munged runs as the munge user, which cannot enter a root-only DIR (mktemp -d): its files go to a directory of
+# their own under /tmp, named in DIR/munge-dir so stop removes it.
+mdir="$(mktemp -d /tmp/ringlab-munge.XXXXXX)"
+echo "$mdir" > "$dir/munge-dir"
+chown munge:munge "$mdir"; chmod 755 "$mdir"
+sock="$mdir/munge.socket"
+runuser -u munge -- /usr/sbin/munged --socket="$sock" --pid-file="$mdir/munged.pid" --log-file="$mdir/munged.log" \
+  --seed-file="$mdir/munged.seed"
+cp "$mdir/munged.pid" "$dir/munged.pid"
 
 cat > "$dir/slurm.conf" <<CONF
 # One-node Slurm for ringlab's tests (written by .ci/slurm-local.sh).
