@@ -212,6 +212,11 @@ public final class SubmitCommand implements Callable<Integer> {
             taskCells.put(String.valueOf(i + 1), chunks.get(i));
         }
         String jobId = null;
+        if (waitForJob) {
+            err.printf(Locale.ROOT, "ringlab submit: study %s: %d cell(s) in %d array task(s); sbatch --wait %s: waiting for the job to "
+                    + "end ...%n", study.file().name(), todo.size(), chunks.size(), script);
+            err.flush();
+        }
         if (!dryRun) {
             jobId = submit(sbatch, script, err);
             record.put("job_id", jobId);
@@ -223,11 +228,10 @@ public final class SubmitCommand implements Callable<Integer> {
 
         String sbatchLine = "sbatch " + Replay.quote(script.toString());
         err.printf(Locale.ROOT, "ringlab submit: study %s: %d cell(s) in %d array task(s)%s; script %s%n", study.file().name(),
-                todo.size(), chunks.size(), jobId == null ? ", not submitted (--dry-run): " + sbatchLine : ", job " + jobId, script);
+                todo.size(), chunks.size(), jobId == null ? ", not submitted (--dry-run): " + sbatchLine
+                : waitForJob ? ", job " + jobId + " has ended" : ", job " + jobId, script);
         err.flush();
         if (waitForJob) {
-            err.println("ringlab submit: waiting for job " + jobId + " (sbatch --wait) ...");
-            err.flush();
             return CollectCommand.collect(dir, json, stdout, err);
         }
         if (json) {

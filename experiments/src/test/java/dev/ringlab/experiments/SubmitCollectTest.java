@@ -192,6 +192,11 @@ class SubmitCollectTest {
                 assertEquals(0, replay.exit(), replay.out() + replay.err());
             }
         }
+        TopologyCommandTest.Result replayStudy = TopologyCommandTest.run("replay", b.resolve("run.json").toString(), "--json");
+        assertEquals(0, replayStudy.exit(), replayStudy.out() + replayStudy.err());
+        JsonNode rs = lastJson(replayStudy);
+        assertEquals(12, rs.get("runs").asInt(), "4 broadcast cells rerun + 2 compares of 2 topologies x 2 seeds replayed: " + rs);
+        assertTrue(rs.get("matched").asBoolean(), rs.toString());
         assertEquals(12, hashes.size(), hashes.toString());
         assertEquals(12, hashes.stream().distinct().count(), "every run differs (the compares run seeds 1-2 and 3-4): " + hashes);
     }
@@ -233,6 +238,15 @@ class SubmitCollectTest {
         TopologyCommandTest.Result done = TopologyCommandTest.run("collect", b.toString());
         assertEquals(0, done.exit(), done.err());
         assertEquals(7, Files.readAllLines(b.resolve("cells.csv")).size());
+        // A recorded hash that the cell no longer gives is a mismatch naming the cell.
+        Path c1 = b.resolve("cells/c001").resolve(Study.CELL_FILE);
+        JsonNode rec = JSON.readTree(c1.toFile());
+        String hash = rec.get("result").get("trace_hash").asText();
+        Files.writeString(c1, Files.readString(c1).replace(hash, "0123456789abcdef"));
+        TopologyCommandTest.Result bad = TopologyCommandTest.run("replay", b.toString());
+        assertEquals(1, bad.exit(), bad.out() + bad.err());
+        assertTrue(bad.out().contains("c001 (ringlab broadcast") && bad.out().contains("recorded 0123456789abcdef, replayed " + hash),
+                bad.out());
 
         TopologyCommandTest.Result notStudy = TopologyCommandTest.run("collect", tmp.toString());
         assertEquals(2, notStudy.exit());
