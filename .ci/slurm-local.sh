@@ -84,7 +84,8 @@ TaskPlugin=task/none
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-SchedulerType=sched/backfill
+# FIFO, scheduled on every job end: backfill would start the later array tasks only at its next pass (bf_interval, 30 s)
+SchedulerType=sched/builtin
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 ReturnToService=2
