@@ -86,6 +86,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Check the file and list its cells; run and write nothing.")
     boolean dryRun;
 
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Cells run in parallel on this many threads when every cell to run is a simulator run or a topology "
+                    + "(default: the machine's cores, fewer if the heap cannot hold that many of the largest cell); each cell's "
+                    + "output and trace hash are those of one thread. A cell on a real engine measures real time, so such a "
+                    + "study runs one cell at a time and more than 1 is refused.")
+    Integer threads;
+
     @Option(names = "--json", description = "Print one JSON object: results_dir, cells_total, cells_run, failed, rows.")
     boolean json;
 
@@ -164,15 +171,23 @@ public final class RunCommand implements Callable<Integer> {
         List<ExperimentFile.Cell> cells = study.cells();
         int before = study.finished().size();
         List<ExperimentFile.Cell> todo = cells.stream().filter(c -> !study.isFinished(c)).toList();
+        boolean nothingToDo = todo.isEmpty();
         List<String> commands = study.file().parts().stream().map(ExperimentFile.Part::command).distinct().toList();
         err.printf(Locale.ROOT, "ringlab run: study %s: %d cell(s) of %s%s; results in %s%n", study.file().name(), cells.size(),
                 String.join(", ", commands), before > 0 ? ", " + before + " finished before, " + todo.size() + " to run" : "",
                 study.dir());
         err.flush();
+        int cellThreads = threads(todo);
         study.writeRunJson("running", started, source);
         int ran = 0;
         long wallTotal = 0;
         String status = "finished";
+        if (cellThreads > 1) {
+            List<ExperimentFile.Cell> now = maxCells == null ? todo : todo.subList(0, Math.min(todo.size(), maxCells));
+            status = now.size() < todo.size() ? "stopped" : status;
+            ran = runParallel(study, now, cellThreads, started, source, false, err);
+            todo = List.of();
+        }
         for (ExperimentFile.Cell c : todo) {
             if (maxCells != null && ran == maxCells) {
                 status = "stopped";
@@ -205,10 +220,93 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             writeCsv(study);
         }
-        if (todo.isEmpty()) {
+        if (nothingToDo) {
             err.println("ringlab run: every cell was already finished; nothing to run");
         }
         return finish(study, started, source, null, ran, status, json, "ringlab run", stdout, err);
+    }
+
+    /**
+     * The threads for {@code todo}: {@code --threads} (default every core), refused above 1 when a cell measures real
+     * time, and lowered so that that many copies of the largest cell fit the heap ({@link ParallelCells#threads}).
+     */
+    private int threads(List<ExperimentFile.Cell> todo) {
+        if (threads != null && threads < 1) {
+            throw new UsageException("--threads", "must be at least 1, got " + threads);
+        }
+        long largest = 0;
+        for (ExperimentFile.Cell c : todo) {
+            CommandLine.ParseResult p = Main.commandLine().parseArgs(c.argv().toArray(String[]::new)).subcommand();
+            CommandSpec sub = p.commandSpec();
+            boolean simulated = c.command().equals("topology");
+            for (CommandSpec m : sub.mixins().values()) {
+                if (m.userObject() instanceof RunOptions r) {
+                    simulated = r.engine().deterministic();
+                }
+            }
+            if (!simulated) {
+                if (threads != null && threads > 1) {
+                    throw new UsageException("--threads", "cell " + c.index() + " (" + c.commandLine() + ") measures real time, "
+                            + "so the study's cells run one at a time (parallel cells would measure each other); drop --threads "
+                            + "or use --threads 1");
+                }
+                return 1;
+            }
+            long n = MemoryBudget.nodes(sub);
+            for (String t : n > 0 ? MemoryBudget.topologies(sub, c.command()) : List.<String>of()) {
+                largest = Math.max(largest, MemoryBudget.bytes(c.command(), t, n));
+            }
+        }
+        return Math.min(Math.max(1, todo.size()), ParallelCells.threads(threads, Engines.byName("sim"), largest));
+    }
+
+    /**
+     * Runs {@code todo} on {@code threads} threads. Each cell is finished (its cell.json written, cells.csv
+     * rewritten) as soon as it ends, so a killed run keeps what finished; a cell its command refuses as bad input
+     * stops the study as on one thread, at the first such cell in order, once the running cells have ended.
+     */
+    private int runParallel(Study study, List<ExperimentFile.Cell> todo, int threads, Instant started, String source,
+            boolean slice, PrintWriter err) {
+        int total = study.cells().size();
+        err.printf(Locale.ROOT, "ringlab run: %d cell(s) on %d threads%n", todo.size(), threads);
+        err.flush();
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        List<ObjectNode> records = ParallelCells.map(todo, threads, c -> {
+            long t0 = System.nanoTime();
+            ObjectNode record = runCell(study, c);
+            int exit = record.get("exit").asInt();
+            synchronized (study) {
+                if (exit != 2) {
+                    study.finish(c, record);
+                    if (!slice) {
+                        writeCsv(study);
+                    }
+                }
+                // The line a cell gets on one thread, printed whole when the cell ends (cells end out of order).
+                err.printf(Locale.ROOT, "ringlab run: [%d/%d] %s ... %s in %s (%d of %d ended)%n", c.index(), total, c.label(),
+                        exit == 0 ? "ok" : exit == 2 ? "bad input" : "FAILED (exit " + exit + ")", seconds(System.nanoTime() - t0),
+                        ended.incrementAndGet(), todo.size());
+                if (exit != 0 && exit != 2) {
+                    err.println("ringlab run:   " + record.get("error").asText());
+                }
+                err.flush();
+            }
+            return record;
+        });
+        int ran = 0;
+        for (int i = 0; i < todo.size(); i++) {
+            ExperimentFile.Cell c = todo.get(i);
+            if (records.get(i).get("exit").asInt() == 2) {
+                if (!slice) {
+                    study.writeRunJson("bad input in cell " + c.index(), started, source);
+                }
+                throw new UsageException(study.experiment() + ": cell " + c.index() + " (" + c.commandLine() + "): "
+                        + records.get(i).get("error").asText() + "; fix it in " + study.experiment() + " and continue with: "
+                        + "ringlab run --resume " + Replay.quote(study.dir().toString()));
+            }
+            ran++;
+        }
+        return ran;
     }
 
     /**
@@ -258,7 +356,12 @@ public final class RunCommand implements Callable<Integer> {
         err.flush();
         List<Integer> failed = new ArrayList<>();
         int done = 0;
-        for (ExperimentFile.Cell c : todo) {
+        int cellThreads = threads(todo);
+        if (cellThreads > 1) {
+            runParallel(study, todo, cellThreads, null, null, true, err);
+            todo.stream().filter(c -> study.finished().get(c.index()).path("exit").asInt() != 0).forEach(c -> failed.add(c.index()));
+        }
+        for (ExperimentFile.Cell c : cellThreads > 1 ? List.<ExperimentFile.Cell>of() : todo) {
             err.printf(Locale.ROOT, "ringlab run: [%d/%d] cell %d %s ... ", ++done, todo.size(), c.index(), c.label());
             err.flush();
             long t0 = System.nanoTime();
