@@ -235,8 +235,11 @@ public final class RunCommand implements Callable<Integer> {
             throw new UsageException("--threads", "must be at least 1, got " + threads);
         }
         long largest = 0;
+        // One command tree per command, as ExperimentFile checks them: building a tree per cell would cost more than the cell.
+        Map<String, CommandLine> trees = new java.util.HashMap<>();
         for (ExperimentFile.Cell c : todo) {
-            CommandLine.ParseResult p = Main.commandLine().parseArgs(c.argv().toArray(String[]::new)).subcommand();
+            CommandLine tree = trees.computeIfAbsent(c.command(), k -> Main.commandLine());
+            CommandLine.ParseResult p = tree.parseArgs(c.argv().toArray(String[]::new)).subcommand();
             CommandSpec sub = p.commandSpec();
             boolean simulated = c.command().equals("topology");
             for (CommandSpec m : sub.mixins().values()) {

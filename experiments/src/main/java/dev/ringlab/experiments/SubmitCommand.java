@@ -321,7 +321,8 @@ public final class SubmitCommand implements Callable<Integer> {
             int exit = p.waitFor();
             if (id == null) {
                 throw new IllegalStateException("sbatch " + script + " failed (exit " + exit + "): "
-                        + String.join(" / ", lines).strip());
+                        + String.join(" / ", lines).strip() + "; fix the option it names and submit again: ringlab submit "
+                        + "--resume " + Replay.quote(script.getParent().getParent().toString()));
             }
             if (exit != 0) {
                 err.println("ringlab submit: sbatch --wait exited " + exit + ": a task failed; collect says which cells lack a result");
