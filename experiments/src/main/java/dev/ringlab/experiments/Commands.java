@@ -15,6 +15,7 @@ final class Commands {
                 new CompareCommand(),
                 new ResilienceCommand(),
                 new RunCommand(),
+                new SubmitCommand(), new CollectCommand(),
                 new ReplayCommand(),
                 new CalibrateCommand(),
                 new FidelityCommand(),
