@@ -32,6 +32,6 @@ public final class ProcessesEngine implements ClusterEngine {
             throw new UnsupportedRunException("protocol", e.getMessage());
         }
         return new ProcessCluster(spec.overlay(), spec.protocol(), spec.seed(), ProcessCluster.selfLauncher(),
-                LinkEmulation.of(spec.latency(), spec.lossProbability()));
+                LinkEmulation.of(spec.linkSpec(), spec.lossProbability()));
     }
 }
