@@ -22,8 +22,9 @@ import java.util.SplittableRandom;
  * placements this is immaterial, and it says so rather than claiming uniformity.
  *
  * <p>Connectivity: a draw that is not connected is redrawn (the next draw's seed is split from the same
- * seed), up to {@value #DRAWS} draws; then the build fails saying to raise D or K. Impossible parameters are
- * refused up front: D &gt;= every datacenter's size, an odd size * D, K = 0 with more than one datacenter
+ * seed), up to {@value #DRAWS} draws; then the build fails saying to raise D or K (degree 2 gives a union of
+ * cycles, connected only when it is one cycle, so it often fails there). Impossible parameters are refused up
+ * front: D + K = 1 on more than 2 nodes (a matching), D &gt;= a datacenter's size, an odd size * D, K = 0 with more than one datacenter
  * (never connected), K with one datacenter, n*K odd, or a datacenter holding more than half the nodes (its
  * K stubs per node could not all leave it) or K &gt; n minus a datacenter's size (not simple).
  */
@@ -75,6 +76,10 @@ public final class DcOverlays {
             throw new IllegalArgumentException(spec + " needs D >= 0, K >= 0 and D + K >= 1");
         }
         int dcs = members.length;
+        if (d + k < 2 && n > 2) {
+            throw new IllegalArgumentException(spec + " has degree 1: a perfect matching, never connected on " + n
+                    + " nodes; use D + K >= 2");
+        }
         if (dcs > 1 && k == 0) {
             throw new IllegalArgumentException(spec + ": with " + dcs + " datacenters K = 0 leaves them disconnected; use K >= 1");
         }
