@@ -502,12 +502,12 @@ public final class DatacentersCommand implements Callable<Integer> {
         token.forEach(r -> hops.put((String) r.get("order"), (Integer) r.get("wan_ring_hops")));
         for (Map<String, Object> r : loss) {
             double x = hops.get((String) r.get("order"));
-            l.add("config bus, " + r.get("mode") + ": return to convergence", x, d(r.get("converge_after_return_ms")), Double.NaN);
+            l.add("config, " + r.get("mode"), x, d(r.get("converge_after_return_ms")), Double.NaN);
             if ("crash".equals(r.get("mode"))) {
-                l.add("ring: respawn to full rotation (rejoin)", x, d(r.get("ring_rejoin_ms")), Double.NaN);
+                l.add("ring rejoin", x, d(r.get("ring_rejoin_ms")), Double.NaN);
             }
         }
-        Plots.save(Plots.chart(new Plots.Axes("After a datacenter returns (" + engine + ")",
+        Plots.save(Plots.chart(new Plots.Axes("After a datacenter returns (" + engine + "): config converged, ring rejoined",
                 "ring hops between two datacenters per rotation (the order)", "ms", false, false), l.series()), dir.path(),
                 "dc-return");
     }

@@ -227,7 +227,11 @@ public final class RunOptions {
      */
     public Overlay overlay(String topology, int n) {
         Placement p = placement(n, seed);
-        return Topologies.build(TopologySpec.parse(topology), n, seed, p == null ? null : p.dcOf());
+        TopologySpec t = TopologySpec.parse(topology);
+        if (p == null && t.needsDatacenters()) {
+            throw new UsageException("--placement", t + " builds on the nodes' datacenters: give --placement " + Placement.FORM);
+        }
+        return Topologies.build(t, n, seed, p == null ? null : p.dcOf());
     }
 
     /** The {@code --placement} text as given, or null. */

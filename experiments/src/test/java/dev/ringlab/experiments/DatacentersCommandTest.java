@@ -34,6 +34,7 @@ class DatacentersCommandTest {
         usage("--latency", "token", "-n", "24", "--latency", DC);
         usage("--latency", "broadcast", "--topology", "ring", "-n", "24", "--latency", "dc:intra=const:1ms");
         usage("--placement", "topology", "dc-regular:3,1", "-n", "24");
+        usage("--placement", "broadcast", "--topology", "dc-regular:3,1", "-n", "24");
         usage("SPEC", "topology", "dc-regular:3,0", "-n", "24", "--placement", "dcs=3,per-dc=8");
         usage("--placement", "compare", "--placement", "dcs=3,per-dc=8");
         usage("--engine", "datacenters", "--engine", "processes");

@@ -109,8 +109,8 @@ public final class Topologies {
             case COMPLETE -> complete(n);
             case DC_REGULAR -> {
                 if (dcOf == null) {
-                    throw new IllegalArgumentException(spec + " needs the datacenter of every node: give a placement "
-                            + "(--placement dcs=D,per-dc=P,order=...)");
+                    throw new IllegalArgumentException(spec + " needs the datacenter of every node (a placement); "
+                            + "the commands that place nodes build it: topology, broadcast and datacenters, with --placement");
                 }
                 yield DcOverlays.regular(spec.param(), spec.param2(), dcOf, seed);
             }
