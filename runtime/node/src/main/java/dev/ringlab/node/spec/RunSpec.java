@@ -30,7 +30,9 @@ import java.util.Objects;
  *                              on every engine
  * @param protocol              the protocol, found by its spec through {@link dev.ringlab.node.ProtocolRegistry}
  * @param latency               link model spec ({@code const:1ms}, {@code uniform:1ms,5ms},
- *                              {@code lognormal:MEDIAN,SIGMA}, {@code empirical:FILE}) or null (see above)
+ *                              {@code lognormal:MEDIAN,SIGMA}, {@code empirical:FILE}; by datacenter pair
+ *                              {@code dc:intra=L;inter=L|matrix:FILE}, which needs {@code placement}) or null
+ *                              (see above)
  * @param lossProbability       0..1
  * @param faults                the fault plan, times relative to the experiment's fault origin; never null
  * @param processingNanosPerMsg &gt;= 0
