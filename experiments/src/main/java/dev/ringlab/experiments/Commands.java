@@ -12,6 +12,7 @@ final class Commands {
                 new SimBenchCommand(),
                 new BroadcastCommand(),
                 new TokenCommand(),
+                new DatacentersCommand(),
                 new CompareCommand(),
                 new ResilienceCommand(),
                 new RunCommand(),

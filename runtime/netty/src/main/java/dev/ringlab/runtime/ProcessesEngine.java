@@ -48,6 +48,6 @@ public final class ProcessesEngine implements ClusterEngine {
                     + spec.overlay().size() + ": give one entry per node, or -n " + hosts.size());
         }
         return new ProcessCluster(spec.overlay(), spec.protocol(), spec.seed(), ProcessCluster.selfLauncher(),
-                LinkEmulation.of(spec.latency(), spec.lossProbability()), hosts);
+                LinkEmulation.of(spec.linkSpec(), spec.lossProbability()), hosts);
     }
 }
