@@ -146,27 +146,6 @@ public final class LocalCluster implements Cluster {
         }
     }
 
-    /**
-     * Binds node {@code h}'s peer socket on a free port below Linux's ephemeral range (32768-60999 by default),
-     * as {@link ProcessCluster} does for its children: a node that crashes and restarts binds its old port again,
-     * and a port from {@code bind(0)} is in that range, where any outgoing connection on the machine may take it
-     * as its source port while the node is down ("address already in use" on restart, seen on a busy machine).
-     * Below the range only a listening socket can hold a port; a port found taken is skipped. The admin port is
-     * bound once and never rebound, so it stays {@code bind(0)}.
-     */
-    private static int bindBelowEphemeral(NodeHost h) {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        java.io.UncheckedIOException last = null;
-        for (int tries = 0; tries < 64; tries++) {
-            try {
-                return h.bind(20000 + random.nextInt(32767 - 20000 + 1), 0);
-            } catch (java.io.UncheckedIOException taken) {
-                last = taken;
-            }
-        }
-        throw last;
-    }
-
     @Override
     public void start() {
         if (started) {
@@ -181,7 +160,7 @@ public final class LocalCluster implements Cluster {
             for (int v = 0; v < n; v++) {
                 hosts[v] = new NodeHost(v, overlay, protocol, secret, config, loops.next(),
                         seed, this::observe, faults, emulation);
-                addresses[v] = new InetSocketAddress(config.bindHost(), bindBelowEphemeral(hosts[v]));
+                addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
             }
             for (NodeHost h : hosts) {
                 h.connect(addresses);
