@@ -136,8 +136,10 @@ public final class DatacentersCommand implements Callable<Integer> {
         err.println("ringlab datacenters: engine=" + s.engine.name() + " seed=" + seed + " dcs=" + dcs + " per-dc=" + perDc
                 + " latency=" + latency + " rotations=" + rotations + " broadcasts=" + broadcasts + " overlays=ring,"
                 + s.dcOverlay + "," + s.plainOverlay + " lost-dc=dc" + lostDc + " outage=" + outage + " dc-loss=" + s.modes);
-        err.println("replay: ringlab datacenters " + String.join(" ", spec.commandLine().getParseResult().originalArgs().stream()
-                .map(Replay::quote).toList()) + " --engine " + s.engine.name() + " --seed " + seed);
+        java.util.List<String> given = Replay.args(spec); // the arguments after the command's name
+        err.println("replay: ringlab datacenters" + given.stream().map(a -> " " + Replay.quote(a)).collect(java.util.stream.Collectors.joining())
+                + (Replay.given(given, "--engine") ? "" : " --engine " + s.engine.name())
+                + (Replay.given(given, "--seed") ? "" : " --seed " + seed));
         err.flush();
         Instant started = Instant.now();
         long wallStart = System.nanoTime();

@@ -84,6 +84,9 @@ class DatacentersCommandTest {
         TopologyCommandTest.Result r = run("datacenters", "--dcs", "2", "--per-dc", "3", "--degree", "2", "--inter-edges", "1",
                 "--rotations", "2", "--broadcasts", "2", "--outage", "500ms", "--dc-loss", "crash", "--out", out.toString(), "--json");
         assertEquals(0, r.exit(), r.err());
+        // The replay line: the arguments once, after the command's name, plus the defaulted --engine and --seed.
+        assertTrue(r.err().contains("replay: ringlab datacenters --dcs 2 --per-dc 3 "), r.err());
+        assertTrue(r.err().contains(" --json --engine sim --seed 1"), r.err());
         JsonNode j = r.json();
         Path dir = Path.of(j.get("results_dir").asText());
         for (String f : new String[] {"token.csv", "broadcast.csv", "dc-loss.csv", "run.json", "token-rotation.png",

@@ -559,7 +559,6 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
-    /** "; its log ends: ..." for an error message (the run directory may be gone by the time it is read). */
     /**
      * The machine's load, for a start-up that timed out: n JVMs starting at once on a machine already busy is
      * the usual cause (e.g. 16 nodes at load 16 on 2 cores did not bind within 60 s).
@@ -574,6 +573,7 @@ public final class ProcessCluster implements Cluster {
                 load > cores ? ": node JVMs start slowly on a busy machine; retry when it is quieter, or with fewer nodes" : "");
     }
 
+    /** "; its log ends: ..." for an error message (the run directory may be gone by the time it is read). */
     private String logHint(int v) {
         String tail = logTail(v);
         return tail.isEmpty() ? "; its log (" + dir.resolve("node-" + v + ".log") + ") is empty" : "; its log ends: " + tail;
