@@ -78,6 +78,26 @@ class WatchCommandTest {
     }
 
     @Test
+    void processesRunsServeThePageAndACrashFromItKillsTheNodeProcess() throws Exception {
+        // One JVM per node: the page's crash is a SIGKILL of node 2's process, its restart a new process.
+        try (var w = new WatchTestSupport.Running("--engine", "processes", "-n", "4", "--duration", "120s")) {
+            waitFor(() -> w.cmd.state != null, 60_000, "the node processes to start");
+            LiveState st = w.cmd.state;
+            waitFor(() -> st.tokenHops() > 10 && st.ringWhole(), 60_000, "the token to go round on processes");
+            assertEquals(200, post(w.url("/control?op=crash&node=2")).statusCode());
+            waitFor(() -> st.state(2).equals("dead"), 30_000, "node 2 dead");
+            waitFor(st::ringWhole, 30_000, "the ring to repair around node 2");
+            long hops = st.tokenHops();
+            waitFor(() -> st.tokenHops() > hops + 5, 30_000, "the token to move on the repaired ring");
+            assertEquals(200, post(w.url("/control?op=restart&node=2")).statusCode());
+            waitFor(() -> st.state(2).equals("alive"), 60_000, "node 2's new process to speak");
+            assertEquals(0, w.finish());
+            String err = w.err.toString();
+            assertTrue(err.matches("(?s).*replay: ringlab watch .*--engine processes.*--faults '?crash:2@[^,]+,restart:2@.*"), err);
+        }
+    }
+
+    @Test
     void badFlagsAreOneLineUsageErrors() {
         for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
             {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"}}) {
