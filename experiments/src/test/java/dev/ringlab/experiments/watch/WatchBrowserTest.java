@@ -13,22 +13,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The watch page in a real browser: Debian's chromium, headless, driven through the system chromedriver over
- * the W3C WebDriver protocol ({@link WebDriverClient}; no driver download). Skipped where {@value #DRIVER}
+ * The watch page in a real browser: Debian's chromium, headless, driven by Selenium through the system
+ * chromedriver ({@link Chromium}; no driver download). Skipped where {@value #DRIVER}
  * is absent; CI installs it. Screenshots go to {@code target/watch*.png} (the README's pictures in docs/ are
  * copies of them).
  */
 class WatchBrowserTest {
     static final String DRIVER = "/usr/bin/chromedriver";
     static final String CHROMIUM = "/usr/bin/chromium";
-    private static WebDriverClient browser;
+    private static Chromium browser;
 
     @BeforeAll
     static void browser() throws Exception {
         assumeTrue(Files.isExecutable(Path.of(DRIVER)) && Files.isExecutable(Path.of(CHROMIUM)),
                 "no " + DRIVER + " or " + CHROMIUM + ": install Debian's chromium and chromium-driver (apt-get install -y "
                         + "chromium chromium-driver) to run the browser test of ringlab watch");
-        browser = new WebDriverClient(DRIVER, CHROMIUM, 1500, 1150);
+        browser = new Chromium(DRIVER, CHROMIUM, 1500, 1150);
     }
 
     @AfterAll
@@ -42,7 +42,7 @@ class WatchBrowserTest {
     void thePageShowsTheRingTheTokenMovesAndACrashFromThePageIsRepaired() throws Exception {
         try (var w = new WatchTestSupport.Running("--engine", "sim", "-n", "12", "--speed", "5", "--seed", "3",
                 "--protocol", "healing:r=2", "--topology", "successor-ring:2")) {
-            WebDriverClient b = browser;
+            Chromium b = browser;
             b.get(w.url("/"));
             b.until(30, "12 nodes on the page", d -> d.all("circle.node").size() == 12);
             String first = b.until(30, "the token on the page", d -> {
@@ -81,7 +81,7 @@ class WatchBrowserTest {
         t.start();
         try {
             WatchTestSupport.waitFor(() -> cmd.server != null, 30_000, "the replay server");
-            WebDriverClient b = browser;
+            Chromium b = browser;
             b.get("http://127.0.0.1:" + cmd.server.port() + "/");
             b.until(30, "event 0", d -> "0".equals(d.attribute("#event", "data-index")));
             b.click("#r-fwd");

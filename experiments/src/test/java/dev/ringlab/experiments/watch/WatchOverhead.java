@@ -33,9 +33,9 @@ public final class WatchOverhead {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int n = 64;
         double rate = 1000;
-        WebDriverClient driver = null;
+        Chromium driver = null;
         if (Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-            driver = new WebDriverClient("/usr/bin/chromedriver", "/usr/bin/chromium", 1500, 1150);
+            driver = new Chromium("/usr/bin/chromedriver", "/usr/bin/chromium", 1500, 1150);
         }
         String[] names = {"bare", "watched, no page", driver != null ? "watched, chromium page" : "watched, no browser: skipped"};
         double[][] p50 = new double[3][rounds];
@@ -59,7 +59,7 @@ public final class WatchOverhead {
                 bare, median(p50[1]), median(p50[1]) / bare, median(p50[2]), median(p50[2]) / bare, loadavg());
     }
 
-    private static double round(int n, double rate, int seconds, int condition, WebDriverClient driver, long seed) throws Exception {
+    private static double round(int n, double rate, int seconds, int condition, Chromium driver, long seed) throws Exception {
         Overlay overlay = Topologies.build("random-regular:4", n, seed);
         RunSpec spec = RunSpec.of(overlay, Protocols.parse("flood"), seed);
         long[] lat = new long[(int) (rate * seconds * n * 1.5) + 1000];
@@ -162,7 +162,7 @@ public final class WatchOverhead {
         }
     }
 
-    private static long jsHeap(WebDriverClient d) {
+    private static long jsHeap(Chromium d) {
         Object o = d.script("return performance.memory ? performance.memory.usedJSHeapSize : -1;");
         return o instanceof Number x ? x.longValue() : -1;
     }
