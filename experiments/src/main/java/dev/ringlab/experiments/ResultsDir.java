@@ -193,6 +193,15 @@ public final class ResultsDir {
     /** A git commit and whether tracked files differ from it. */
     record Git(String commit, boolean dirty) {}
 
+    /**
+     * Environment variables naming the commit of code that cannot look it up itself (a jar copied out of its
+     * checkout: {@code ringlab submit}'s job script sets them for the study's copy of the jar). Used only when the
+     * running code is not inside a ringlab checkout.
+     */
+    static final String ENV_COMMIT = "RINGLAB_GIT_COMMIT";
+    /** See {@link #ENV_COMMIT}: {@code true} or {@code false}. */
+    static final String ENV_DIRTY = "RINGLAB_GIT_DIRTY";
+
     private static volatile Optional<Git> git;
 
     /**
@@ -201,8 +210,8 @@ public final class ResultsDir {
      * under tests): a build-time stamp would need a plugin run on every build and would still miss edits
      * made after it, while the launcher rebuilds the jar whenever a source changed, so the checkout's state
      * when the run starts is the state the jar was built from. {@code dirty}: tracked files differ from the
-     * commit ({@code git status --porcelain --untracked-files=no}); untracked files do not count. Null when
-     * the code is not inside a ringlab checkout (a copied jar), git is missing or fails.
+     * commit ({@code git status --porcelain --untracked-files=no}); untracked files do not count. Outside a
+     * ringlab checkout (a copied jar), git missing or failing: the commit {@link #ENV_COMMIT} names, else null.
      */
     static Git git() {
         Optional<Git> g = git;
@@ -213,10 +222,20 @@ public final class ResultsDir {
             } catch (Exception e) {
                 // no code source (unusual class loader): not a checkout we can name
             }
-            g = Optional.ofNullable(where == null ? null : git(Files.isDirectory(where) ? where : where.getParent()));
+            Git found = where == null ? null : git(Files.isDirectory(where) ? where : where.getParent());
+            g = Optional.ofNullable(found != null ? found : fromEnvironment(System.getenv()));
             git = g;
         }
         return g.orElse(null);
+    }
+
+    /** The commit {@link #ENV_COMMIT} names (a full hexadecimal id), or null. */
+    static Git fromEnvironment(java.util.Map<String, String> env) {
+        String c = env.get(ENV_COMMIT);
+        if (c == null || !c.matches("[0-9a-f]{40}|[0-9a-f]{64}")) {
+            return null;
+        }
+        return new Git(c, "true".equals(env.get(ENV_DIRTY)));
     }
 
     /** {@link #git()} for the checkout holding {@code start}, or null (not a ringlab checkout, no git). */

@@ -27,9 +27,11 @@ import java.util.regex.Pattern;
  * @param classpath the tasks' class path: the study's copy of the ringlab jar first
  * @param cpusPerTask {@code --cpus-per-task}
  * @param sbatchOptions further sbatch options, one word each ({@code --partition=short}), passed through
+ * @param build the ringlab checkout the copied jar was built from, or null (not known): the script exports it as
+ *     {@value ResultsDir#ENV_COMMIT} / {@value ResultsDir#ENV_DIRTY}, since a copied jar cannot look it up itself
  */
 record SlurmJob(String name, Path studyDir, List<String> tasks, String javaBin, List<String> javaOptions, List<String> classpath,
-        int cpusPerTask, List<String> sbatchOptions) {
+        int cpusPerTask, List<String> sbatchOptions, ResultsDir.Git build) {
 
     /** Characters an {@code #SBATCH} value may hold: no blank, quote, backslash or {@code %} (an --output pattern). */
     private static final Pattern SBATCH_WORD = Pattern.compile("[^\\s'\"\\\\%#]+");
@@ -155,6 +157,11 @@ record SlurmJob(String name, Path studyDir, List<String> tasks, String javaBin, 
         }
         b.append(")\n");
         b.append("list=\"${cells[${SLURM_ARRAY_TASK_ID:?this script is a Slurm array job: sbatch it}]}\"\n");
+        if (build != null) {
+            b.append("# the commit the study's copy of the jar was built from: each cell's run.json records it as git_commit\n");
+            b.append("export ").append(ResultsDir.ENV_COMMIT).append('=').append(Replay.quote(build.commit())).append(' ')
+                    .append(ResultsDir.ENV_DIRTY).append('=').append(build.dirty()).append('\n');
+        }
         StringBuilder cmd = new StringBuilder("exec ").append(Replay.quote(javaBin));
         for (String o : javaOptions) {
             cmd.append(' ').append(Replay.quote(o));

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -186,6 +187,10 @@ public final class SubmitCommand implements Callable<Integer> {
             Files.createDirectories(slurm);
             if (!Files.exists(jarCopy)) {
                 Files.copy(source, jarCopy, StandardCopyOption.COPY_ATTRIBUTES);
+                // The checkout the copy comes from, kept next to it: a later --resume may run in a changed checkout.
+                ResultsDir.Git g = ResultsDir.git();
+                Files.writeString(slurm.resolve(JAR_COMMIT), g == null ? "" : g.commit() + " " + g.dirty() + "\n",
+                        StandardCharsets.UTF_8);
             }
             jobs = Files.isRegularFile(slurm.resolve("jobs.json"))
                     ? (ArrayNode) ResultsDir.readJson(slurm.resolve("jobs.json")) : JsonNodeFactory.instance.arrayNode();
@@ -195,7 +200,8 @@ public final class SubmitCommand implements Callable<Integer> {
         List<String> classpath = new ArrayList<>();
         classpath.add(jarCopy.toString());
         classpath.addAll(extraClasspath(source));
-        SlurmJob job = new SlurmJob(study.file().name(), dir, chunks, javaBin, jvm, classpath, cpusPerTask, sbatchOptions);
+        SlurmJob job = new SlurmJob(study.file().name(), dir, chunks, javaBin, jvm, classpath, cpusPerTask, sbatchOptions,
+                jarCommit(slurm.resolve(JAR_COMMIT)));
         Path script = slurm.resolve("job-" + (jobs.size() + 1) + ".sh");
         try {
             Files.writeString(script, job.script(), StandardCharsets.UTF_8);
@@ -281,6 +287,20 @@ public final class SubmitCommand implements Callable<Integer> {
             }
         }
         return jar == null ? out : List.of();
+    }
+
+    /** Next to the study's copy of the jar: "COMMIT DIRTY" of the checkout it was copied from, empty if none. */
+    static final String JAR_COMMIT = "ringlab.jar.commit";
+
+    /** The commit {@link #JAR_COMMIT} records, or null (none recorded, or a study submitted before it existed). */
+    static ResultsDir.Git jarCommit(Path file) {
+        try {
+            String[] w = Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip().split(" ") : new String[0];
+            return w.length == 2 ? ResultsDir.fromEnvironment(Map.of(ResultsDir.ENV_COMMIT, w[0], ResultsDir.ENV_DIRTY, w[1]))
+                    : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** sbatch on the PATH, or a refusal naming the fix. */

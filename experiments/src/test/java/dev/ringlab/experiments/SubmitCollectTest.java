@@ -87,7 +87,8 @@ class SubmitCollectTest {
     void theScriptRunsEachTasksCellsFromTheStudysJarWithEveryPathQuoted() {
         Path study = Path.of("/shared/results/mixed-20260101-000000");
         SlurmJob job = new SlurmJob("mixed", study, List.of("1-4", "5-6"), "/opt/my java/bin/java", List.of("-Xmx2g", "-Dx=a b"),
-                List.of(study + "/slurm/ringlab.jar", "/shared/own protocol.jar"), 2, List.of("--partition=short", "--time=00:10:00"));
+                List.of(study + "/slurm/ringlab.jar", "/shared/own protocol.jar"), 2, List.of("--partition=short", "--time=00:10:00"),
+                new ResultsDir.Git("0123456789abcdef0123456789abcdef01234567", true));
         String s = job.script();
         List<String> lines = s.lines().toList();
         assertEquals("#!/bin/bash", lines.get(0));
@@ -106,10 +107,19 @@ class SubmitCollectTest {
         assertTrue(s.contains("exec '/opt/my java/bin/java' -Xmx2g '-Dx=a b' -cp '" + study + "/slurm/ringlab.jar:/shared/own protocol.jar'"
                 + " dev.ringlab.experiments.Main run --resume " + study + " --cells \"$list\""), s);
         assertEquals(SlurmJob.log(study, "42", 2), study.resolve("slurm/42-2.log"), "the log --output names");
+        // The copied jar cannot find its checkout: the script names the commit it was built from, before the exec.
+        int export = lines.indexOf("export RINGLAB_GIT_COMMIT=0123456789abcdef0123456789abcdef01234567 RINGLAB_GIT_DIRTY=true");
+        assertTrue(export > firstCommand && export < lines.size() - 1, s);
+        assertEquals(new ResultsDir.Git("0123456789abcdef0123456789abcdef01234567", true),
+                ResultsDir.fromEnvironment(java.util.Map.of("RINGLAB_GIT_COMMIT", "0123456789abcdef0123456789abcdef01234567",
+                        "RINGLAB_GIT_DIRTY", "true")));
+        assertEquals(null, ResultsDir.fromEnvironment(java.util.Map.of("RINGLAB_GIT_COMMIT", "not a commit; rm -rf")));
+        assertTrue(new SlurmJob("m", study, List.of("1"), "java", List.of(), List.of("x.jar"), 1, List.of(), null).script()
+                .lines().noneMatch(l -> l.startsWith("export ")), "no commit known: none exported");
 
         // What sbatch would read differently is refused, naming the flag.
         SlurmJob spaced = new SlurmJob("mixed", Path.of("/my results/mixed-1"), List.of("1"), "java", List.of(), List.of("x.jar"), 1,
-                List.of());
+                List.of(), null);
         assertTrue(assertThrows(UsageException.class, spaced::script).getMessage().startsWith("--out: '/my results/mixed-1'"));
         for (String own : List.of("--array=1-3", "-a", "--output=x", "-o", "--job-name=x", "-c4", "--wait")) {
             UsageException e = assertThrows(UsageException.class, () -> SlurmJob.checkOption(own), own);
@@ -141,6 +151,12 @@ class SubmitCollectTest {
         assertEquals(b.resolve("slurm/job-1.sh"), script);
         assertTrue(Files.readString(script).contains("#SBATCH --partition=short"));
         assertTrue(Files.isRegularFile(b.resolve("slurm/ringlab.jar")), "the study carries the jar its tasks run");
+        ResultsDir.Git here = ResultsDir.git(); // these tests run inside the checkout
+        if (here != null) {
+            assertEquals(here, SubmitCommand.jarCommit(b.resolve("slurm/" + SubmitCommand.JAR_COMMIT)));
+            assertTrue(Files.readString(script).contains("export RINGLAB_GIT_COMMIT=" + here.commit() + " RINGLAB_GIT_DIRTY="
+                    + here.dirty()), "the job script names the jar's commit");
+        }
         assertFalse(Files.exists(b.resolve("cells.csv")), "nothing ran yet");
 
         // The array tasks, in-process and in reverse order: each slice writes only its cells.
