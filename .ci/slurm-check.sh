@@ -72,6 +72,10 @@ for cell in sorted(os.listdir(os.path.join(local, "cells"))):
     for fa, fb in zip(da, db):
         runs = json.load(open(fb))["runs"]
         same(json.load(open(fa))["runs"], runs, cell + " run.json runs (trace hashes)")
+        # A task runs the study's copy of the jar, outside the checkout: the job script names its commit.
+        ga, gb = (json.load(open(f)).get("git_commit") for f in (fa, fb))
+        assert gb is not None, cell + ": a Slurm cell's run.json has no git_commit"
+        same(ga, gb, cell + " run.json git_commit")
         hashes += len(runs)
         for t in ("broadcast.csv", "broadcast-runs.csv"):
             same(rows(os.path.join(os.path.dirname(fa), t)), rows(os.path.join(os.path.dirname(fb), t)), cell + " " + t)
