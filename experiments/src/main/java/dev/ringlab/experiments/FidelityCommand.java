@@ -88,6 +88,10 @@ public final class FidelityCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--threads", paramLabel = "T", description = ParallelCells.HELP + " Here: the two simulator broadcast sweeps "
+            + "(baseline and model); netty's cells and the recovery runs run one at a time, since they measure real time.")
+    Integer threads;
+
     @Option(names = "--json", description = "Print one JSON object: results_dir, calibration, rows.")
     boolean json;
 
@@ -137,11 +141,17 @@ public final class FidelityCommand implements Callable<Integer> {
         };
     }
 
+    /** The threads the simulator sweeps ran on (recorded in run.json). */
+    private int simThreads = 1;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<String> tops = CompareCommand.splitTopologies(topologies);
+        if (threads != null && threads < 1) { // before the calibration's minutes, not after
+            throw new UsageException("--threads", "must be at least 1, got " + threads);
+        }
         if (seeds < 1 || recoverySeeds < 0) {
             throw new UsageException("--seeds", "need --seeds >= 1 and --recovery-seeds >= 0");
         }
@@ -217,10 +227,21 @@ public final class FidelityCommand implements Callable<Integer> {
         if (BroadcastSweep.skips(nettyPlan).size() == nettyPlan.combinations()) {
             throw new UsageException("--topologies", "no (topology, n) can run: " + BroadcastSweep.skips(nettyPlan).get(0).reason());
         }
+        long largest = 0;
+        for (String t : tops) {
+            for (int n : nodes) {
+                if (n <= cap) {
+                    largest = Math.max(largest, MemoryBudget.bytes("compare", t, n));
+                }
+            }
+        }
+        simThreads = ParallelCells.threads(threads, simParams.engine(), largest);
+        err.println("fidelity: simulator sweeps on " + simThreads + " thread(s); netty and recovery runs one at a time");
         BroadcastSweep.Outcome netty = BroadcastSweep.run(nettyPlan, err, "fidelity netty");
-        BroadcastSweep.Outcome sim = BroadcastSweep.run(simPlan, err, "fidelity sim baseline");
+        BroadcastSweep.Outcome sim = BroadcastSweep.run(simPlan, err, "fidelity sim baseline", simThreads);
         BroadcastSweep.Outcome modelled = model == null ? null
-                : BroadcastSweep.run(new BroadcastSweep.Plan(tops, nodes, seedList, modelParams, cap), err, "fidelity sim model");
+                : BroadcastSweep.run(new BroadcastSweep.Plan(tops, nodes, seedList, modelParams, cap), err, "fidelity sim model",
+                        simThreads);
         BroadcastSweep.write(dir.sub("netty"), netty, "netty");
         BroadcastSweep.write(dir.sub("sim"), sim, "sim, calibrated baseline");
         if (modelled != null) {
@@ -332,6 +353,7 @@ public final class FidelityCommand implements Callable<Integer> {
         run.put("cores", Runtime.getRuntime().availableProcessors());
         run.put("loadavg_1m", CalibrateCommand.loadAverage());
         run.put("seed", seed);
+        run.put("threads", simThreads);
         ArrayNode sl = run.putArray("seeds");
         seedList.forEach(sl::add);
         run.set("calibration", cal);

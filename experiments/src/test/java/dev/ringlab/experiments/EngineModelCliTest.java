@@ -119,6 +119,32 @@ class EngineModelCliTest {
     }
 
     @Test
+    void fidelitysModelledSweepOnTwoThreadsIsTheOneThreadSweep(@TempDir Path tmp) throws Exception {
+        // fidelity --threads runs its simulator sweeps through BroadcastSweep on ParallelCells: the modelled
+        // simulator (executors, cores, wake-ups) must give the same runs in the same order on any thread count.
+        Path cal = calibration(tmp);
+        BroadcastExperiment.Params model = new BroadcastExperiment.Params(new dev.ringlab.sim.SimEngine(
+                RunOptions.parseModel("calibrated:" + cal)), "flood", null, 0, dev.ringlab.node.spec.FaultPlan.none(), 0, 4,
+                10_000_000_000L, 16);
+        BroadcastSweep.Plan plan = new BroadcastSweep.Plan(java.util.List.of("ring", "random-regular:4"), java.util.List.of(16, 32),
+                java.util.List.of(1L, 2L, 3L), model, 256);
+        java.io.PrintWriter quiet = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        BroadcastSweep.Outcome one = BroadcastSweep.run(plan, quiet, "t1", 1);
+        BroadcastSweep.Outcome two = BroadcastSweep.run(plan, quiet, "t2", 2);
+        assertEquals(12, one.runs().size(), "2 topologies x 2 sizes x 3 seeds");
+        for (int i = 0; i < one.runs().size(); i++) {
+            assertEquals(one.runs().get(i).traceHash(), two.runs().get(i).traceHash(), "cell " + i);
+            var a = one.runs().get(i).result();
+            var b = two.runs().get(i).result(); // wall time aside
+            assertEquals(java.util.List.of(a.deliveries(), a.latencyMsP50(), a.latencyMsP99(), a.latencyMsMax(), a.messages()),
+                    java.util.List.of(b.deliveries(), b.latencyMsP50(), b.latencyMsP99(), b.latencyMsMax(), b.messages()), "cell " + i);
+        }
+        TopologyCommandTest.Result bad = TopologyCommandTest.run("fidelity", "--threads", "0", "--out", tmp.toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().startsWith("ringlab fidelity: --threads: must be at least 1, got 0"), bad.err());
+    }
+
+    @Test
     void fidelityWarnsOnAnotherMachineOrLoad() {
         Map<String, String> here = Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "0.5");
         assertNull(FidelityCommand.machineWarning(here, here));
