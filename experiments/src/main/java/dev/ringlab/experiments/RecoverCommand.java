@@ -89,7 +89,8 @@ import picocli.CommandLine.Spec;
             "faults, crashed, respawn_after_ms, warmup_broadcasts, broadcasts, live_nodes (alive at the end),",
             "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
             "dropped, trace_hash, engine_time_ms, wall_ms.",
-            "Exit 1 if the ring did not repair (or rejoin) in time or an invariant failed."
+            "Exit 1 if the ring did not repair (or rejoin) in time, a respawn came before any repair (repair not",
+            "measured: give --respawn-after more time), or an invariant failed."
         })
 public final class RecoverCommand implements Callable<Integer> {
     static final long MS = 1_000_000L;
@@ -376,7 +377,11 @@ public final class RecoverCommand implements Callable<Integer> {
                     if (firstRestart[0] >= 0 && rejoinAt[0] < 0 && watch.live() == n && watch.fullRotationAt() >= 0) {
                         rejoinAt[0] = watch.fullRotationAt();
                     }
-                    return cluster.now() >= planEnd && (!crashes || repairAt[0] >= 0) && (!restarts || rejoinAt[0] >= 0);
+                    // A respawn before any repair was seen: the ring never had to close around the crash, and
+                    // repair cannot be measured any more; waiting the whole --timeout for it would only mislead.
+                    boolean repairMoot = firstRestart[0] >= 0 && repairAt[0] < 0;
+                    return cluster.now() >= planEnd && (!crashes || repairAt[0] >= 0 || repairMoot)
+                            && (!restarts || rejoinAt[0] >= 0);
                 }, plan.endNanos() + timeoutNanos);
             } catch (IllegalStateException e) {
                 err.println("ringlab recover: FAILED: " + e.getMessage());
@@ -427,6 +432,15 @@ public final class RecoverCommand implements Callable<Integer> {
             o.put("wall_ms", wallNanos / 1e6);
             print(out, o);
             String violation = perEvent ? watch.violation() : null;
+            if (violation == null && done && crashes && repairAt[0] < 0 && firstRestart[0] >= 0) {
+                err.println("ringlab recover: a crashed node was respawned" + (firstCrash[0] < 0 ? ""
+                        : " " + Durations.format(firstRestart[0] - firstCrash[0]) + " after the crash,") + " before the ring had repaired around it" + (detect < 0 || detect == Long.MAX_VALUE
+                                ? " (no suspicion yet)" : " (detected after " + String.format(Locale.ROOT, "%.0f", detect / 1e6) + " ms)")
+                        + ", so repair was not measured; give --respawn-after more time than detection and one rotation "
+                        + "take (suspicion timeout " + Durations.format(config.suspicionTimeoutNanos()) + " here), e.g. 1s");
+                err.println("replay: " + Replay.line(spec, run));
+                return 1;
+            }
             if (violation != null || !done) {
                 err.println("ringlab recover: " + (violation != null ? "invariant violated: " + violation
                         : "did not " + (crashes && repairAt[0] < 0 ? "repair" : "rejoin") + " within "

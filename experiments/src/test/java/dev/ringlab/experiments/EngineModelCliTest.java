@@ -100,7 +100,7 @@ class EngineModelCliTest {
     void aNettyRecoveryAndCompareRowsReportThePrediction(@TempDir Path tmp) throws Exception {
         Path cal = calibration(tmp);
         JsonNode r = json(TopologyCommandTest.run("recover", "--topology", "ring", "-n", "4", "--crash", "1", "--respawn-after",
-                "400ms", "--engine", "netty", "--predict", cal.toString(), "--json"));
+                "1s", "--engine", "netty", "--predict", cal.toString(), "--json"));
         assertTrue(r.get("rejoin_ms").isNumber(), "measured: " + r);
         for (String f : RecoverCommand.PREDICTED) {
             assertTrue(r.get("predicted").has(f) && r.get("error").has(f), f + ": " + r.get("predicted"));

@@ -1,6 +1,7 @@
 package dev.ringlab.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -122,5 +123,21 @@ class RecoverCommandTest {
         assertEquals(2, r.exit());
         r = TokenCommandTest.run("recover", "-n", "8", "--crash-nodes", "1", "--suspicion-timeout", "1ms");
         assertEquals(2, r.exit());
+    }
+
+    @Test
+    void aRespawnBeforeTheRepairEndsTheRunAtOnceSayingWhy() throws Exception {
+        // 10 ms after the crash the node is back, long before the 50 ms suspicion timeout: the ring never closed
+        // around it. Before, the run waited its whole 20 s timeout and said "did not repair" (seen on netty under
+        // load with --respawn-after 400ms, where detection itself took up to 390 ms).
+        var r = TokenCommandTest.run("recover", "-n", "6", "--crash-nodes", "2", "--respawn-after", "10ms", "--seed", "4", "--json");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("ringlab recover: a crashed node was respawned 10ms after the crash, before the ring had "
+                + "repaired around it (no suspicion yet), so repair was not measured; give --respawn-after more time"), r.err());
+        assertFalse(r.err().contains("did not repair"), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("repair_ms").isNull(), "not measured: null, " + j);
+        assertTrue(j.get("rejoin_ms").isNumber(), "the rejoin is measured: " + j);
+        assertTrue(j.get("engine_time_ms").asDouble() < 5_000, "ended once the rejoin was seen, not after --timeout: " + j);
     }
 }
