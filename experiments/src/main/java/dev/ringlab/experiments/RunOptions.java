@@ -341,11 +341,49 @@ public final class RunOptions {
      * @throws UsageException naming the flag of a field the engine cannot apply, and the engine
      */
     public Cluster build(RunSpec spec) {
+        if (CAPTURING.get()) {
+            throw new CapturedSignal(new Captured(spec, this));
+        }
         Cluster c = build(engine(), spec);
         if (keepRunDir() && c instanceof ProcessCluster p) {
             p.keepRunDirectory(true);
         }
         return c;
+    }
+
+    /** Set while {@link #capture} runs a command: {@link #build(RunSpec)} hands the spec back instead. */
+    private static final ThreadLocal<Boolean> CAPTURING = ThreadLocal.withInitial(() -> false);
+
+    /** The cluster a command was about to build: its spec, and the run options (engine, ...) it would build it with. */
+    public record Captured(RunSpec spec, RunOptions run) {}
+
+    /** Unwinds a command from {@link #build(RunSpec)} to {@link #capture}; no stack trace (not an error). */
+    private static final class CapturedSignal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Captured captured;
+
+        CapturedSignal(Captured captured) {
+            super(null, null, false, false);
+            this.captured = captured;
+        }
+    }
+
+    /**
+     * Runs {@code command} (a parsed experiment command) on this thread up to the first cluster it builds through
+     * {@link #build(RunSpec)}, and returns that cluster's spec instead of building it: what {@code watch --study}
+     * shows is exactly the cluster the command would run, built by the command's own code. Null if the command
+     * ended without building one.
+     */
+    public static Captured capture(java.util.concurrent.Callable<?> command) throws Exception {
+        CAPTURING.set(true);
+        try {
+            command.call();
+            return null;
+        } catch (CapturedSignal s) {
+            return s.captured;
+        } finally {
+            CAPTURING.set(false);
+        }
     }
 
     /** As {@link #build(RunSpec)} on {@code engine}. */

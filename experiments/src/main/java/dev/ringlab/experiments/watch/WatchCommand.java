@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.experiments.RunOptions;
+import dev.ringlab.experiments.StudyCell;
 import dev.ringlab.experiments.UsageException;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Message;
@@ -11,6 +12,7 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.node.ProtocolRegistry;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.FaultPlan;
+import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
@@ -27,6 +29,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,6 +116,17 @@ public final class WatchCommand implements Callable<Integer> {
     @Option(names = "--open", description = "Open the page in a browser (xdg-open, chromium) if there is one.")
     boolean open;
 
+    @Option(names = "--study", paramLabel = "FILE",
+            description = "Watch one cell of an experiment file (ringlab run FILE): the cluster its command would run, built "
+                    + "by that command's own code (overlay, protocol, links, placement, seed, fault plan); the command's "
+                    + "measurement does not run. Cells of " + "broadcast, token, recover, config, catalog, cache, replica. "
+                    + "--topology, -n, --protocol and the run options come from the cell (refused here); --faults adds faults.")
+    Path study;
+
+    @Option(names = "--cell", defaultValue = "1", paramLabel = "K",
+            description = "With --study: which cell, from 1 in the order ringlab run numbers them (default: ${DEFAULT-VALUE}).")
+    int cell;
+
     @Option(names = "--replay", paramLabel = "RUN",
             description = "Step through a re-run instead: a compare run.json (or its directory), or a check replay "
                     + "command in quotes.")
@@ -125,6 +139,8 @@ public final class WatchCommand implements Callable<Integer> {
     /** Set by the page's stop, the shutdown hook or a test. */
     private volatile boolean stopped;
     private final LinkedBlockingQueue<Map<String, String>> actions = new LinkedBlockingQueue<>();
+    /** The faults the replay line names: --faults as given (with --study: only those added to the cell's). */
+    private FaultPlan replayFaults = FaultPlan.none();
     /** The server, once started (tests read its port). */
     volatile WatchServer server;
     volatile LiveState state;
@@ -133,6 +149,9 @@ public final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw new UsageException("--port", "must be 0..65535, got " + port);
+        }
+        if (replay != null && study != null) {
+            throw new UsageException("--study", "watches a cell's cluster live, --replay steps through a recorded run: give one of them");
         }
         if (replay != null) {
             return replay();
@@ -150,21 +169,45 @@ public final class WatchCommand implements Callable<Integer> {
 
     private int live() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (nodes < 2) {
-            throw new UsageException("-n", "need at least 2 nodes, got " + nodes);
-        }
-        run.validate();
+        StudyCell.Cell studied = null;
+        FaultPlan extra = null;
         Protocol proto;
-        try {
-            proto = ProtocolRegistry.standard().protocol(protocol);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--protocol", e.getMessage());
-        }
         Overlay overlay;
-        try {
-            overlay = Topologies.build(topology, nodes, run.seed());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--topology", e.getMessage());
+        RunSpec cellSpec = null;
+        if (study != null) {
+            // The cluster comes from the cell; only watch's own flags and added faults may be given here.
+            CommandLine.ParseResult given = spec.commandLine().getParseResult();
+            for (CommandLine.Model.OptionSpec o : given.matchedOptions()) {
+                String name = o.longestName();
+                boolean own = List.of("--study", "--cell", "--faults", "--rate", "--inject", "--duration", "--speed", "--port",
+                        "--open").contains(name);
+                if (!own) {
+                    throw new UsageException(name, "comes from the study's cell with --study; change it in " + study
+                            + " (or watch without --study)");
+                }
+            }
+            studied = StudyCell.capture(study, cell);
+            cellSpec = studied.captured().spec();
+            nodes = cellSpec.overlay().size();
+            extra = run.faults(nodes); // watch's own --faults, added to the cell's plan
+            run = studied.captured().run();
+            overlay = cellSpec.overlay();
+            proto = cellSpec.protocol();
+        } else {
+            if (nodes < 2) {
+                throw new UsageException("-n", "need at least 2 nodes, got " + nodes);
+            }
+            run.validate();
+            try {
+                proto = ProtocolRegistry.standard().protocol(protocol);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--protocol", e.getMessage());
+            }
+            try {
+                overlay = Topologies.build(topology, nodes, run.seed());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--topology", e.getMessage());
+            }
         }
         long durationNanos = duration == null ? Long.MAX_VALUE : UsageException.durationNanos("--duration", duration);
         List<long[]> injects = parseInjects(inject, nodes);
@@ -172,12 +215,27 @@ public final class WatchCommand implements Callable<Integer> {
             throw new UsageException("--rate", "must be a positive number of broadcasts per second, got " + rate);
         }
         double initialSpeed = parseSpeed("--speed", speed);
-        FaultPlan plan = run.faults(nodes);
+        FaultPlan plan;
+        if (cellSpec != null) {
+            List<FaultPlan.Fault> all = new ArrayList<>(cellSpec.faults().faults());
+            all.addAll(extra.faults());
+            plan = new FaultPlan(all);
+        } else {
+            plan = run.faults(nodes);
+        }
+        replayFaults = cellSpec != null ? extra : plan;
         boolean sim = run.engine().deterministic();
         if (!sim && !speed.equals("1")) {
             throw new UsageException("--speed", "engine " + run.engine().name() + " runs in real time; --speed applies to --engine sim");
         }
-        try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
+        if (studied != null) {
+            err.println("ringlab watch: " + study + " cell " + studied.index() + " of " + studied.cells() + ": " + studied.commandLine());
+            err.println("ringlab watch: its cluster, protocol, links and faults; not its measurement (watch injects broadcasts "
+                    + "with --rate, --inject or the page)" + (cellSpec.faults().faults().isEmpty() ? ""
+                            : "; fault times count from the start here, where " + studied.command()
+                                    + " may count them from the end of its warm-up"));
+        }
+        try (Cluster cluster = run.build(cellSpec != null ? cellSpec.withFaults(plan) : run.spec(overlay, proto, plan))) {
             LiveState st = new LiveState(nodes);
             cluster.addObserver(st);
             Session session = new Session(cluster, st, plan, injects, sim, initialSpeed);
@@ -403,13 +461,13 @@ public final class WatchCommand implements Callable<Integer> {
             for (String x : kept) {
                 b.append(' ').append(quote(x));
             }
-            if (kept.stream().noneMatch(x -> x.startsWith("--engine"))) {
+            if (study == null && kept.stream().noneMatch(x -> x.startsWith("--engine"))) {
                 b.append(" --engine ").append(cluster.engine());
             }
-            if (kept.stream().noneMatch(x -> x.startsWith("--seed"))) {
+            if (study == null && kept.stream().noneMatch(x -> x.startsWith("--seed"))) {
                 b.append(" --seed ").append(run.seed());
             }
-            List<FaultPlan.Fault> all = new ArrayList<>(plan.faults());
+            List<FaultPlan.Fault> all = new ArrayList<>(replayFaults.faults());
             all.addAll(recorded);
             if (!all.isEmpty()) {
                 b.append(" --faults ").append(quote(new FaultPlan(all).toString()));

@@ -97,6 +97,80 @@ class WatchCommandTest {
         }
     }
 
+    private static final String STUDY = """
+            name = "watched"
+            [[part]]
+            command = "broadcast"
+            [part.options]
+            n = 12
+            protocol = "gossip:3"
+            [part.sweep]
+            topology = ["ring", "random-regular:4"]
+            [[part]]
+            command = "recover"
+            [part.options]
+            n = 6
+            crash-nodes = "2"
+            respawn-after = "1s"
+            seed = 7
+            [[part]]
+            command = "compare"
+            [part.options]
+            nodes = "8"
+            """;
+
+    @Test
+    void aStudyCellIsWatchedAsTheClusterItsCommandWouldRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("watched.toml"), STUDY);
+        // Cell 2: broadcast on random-regular:4, n = 12, gossip:3: the overlay and protocol the command builds.
+        try (var w = new WatchTestSupport.Running("--study", file.toString(), "--cell", "2", "--speed", "pause")) {
+            String hello = get(w.url("/hello")).body();
+            assertTrue(hello.contains("\"n\":12") && hello.contains("gossip:3") && hello.contains("random-regular:4"), hello);
+            assertEquals(0, w.finish());
+            String err = w.err.toString();
+            assertTrue(err.contains("cell 2 of 4: ringlab broadcast "), err);
+            assertTrue(err.contains("replay: ringlab watch --study " + file + " --cell 2"), err);
+        }
+        // Cell 3: recover's ring with its crash of node 2 and the respawn 1 s later, from the cell's own code.
+        try (var w = new WatchTestSupport.Running("--study", file.toString(), "--cell", "3", "--speed", "max", "--duration", "5s",
+                "--faults", "crash:4@3s")) {
+            LiveState st = w.cmd.state;
+            waitFor(() -> !w.thread.isAlive(), 60_000, "the 5 s of engine time to run");
+            assertEquals(0, w.finish());
+            String err = w.err.toString();
+            assertTrue(err.contains("fault times count from the start here, where recover may count them from the end of its warm-up"), err);
+            String snap = st.snapshot();
+            assertTrue(snap.contains("crash 2 (--faults)") && snap.contains("restart 2 (--faults)") && snap.contains("crash 4 (--faults)"),
+                    "the cell's crash and respawn, and the added crash: " + snap);
+            assertEquals("dead", st.state(4));
+            assertEquals("alive", st.state(2));
+            // The replay line names the cell and only the added fault: the cell's come from the file again.
+            assertTrue(err.matches("(?s).*replay: ringlab watch --study \\S+ --cell 3 .*--faults '?crash:4@3s'?.*"), err);
+        }
+        // What the cell decides is refused here, and so are cells that are not one cluster.
+        for (String[] args : new String[][] {{"--engine", "netty"}, {"-n", "5"}, {"--protocol", "flood"}, {"--latency", "const:2ms"}}) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            String[] all = new String[args.length + 3];
+            all[0] = "watch";
+            all[1] = "--study";
+            all[2] = file.toString();
+            System.arraycopy(args, 0, all, 3, args.length);
+            assertEquals(2, cl.execute(all), err.toString());
+            assertTrue(err.toString().contains("comes from the study's cell with --study"), err.toString());
+        }
+        for (String[] args : new String[][] {{"--cell", "9"}, {"--cell", "4"}}) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            assertEquals(2, cl.execute("watch", "--study", file.toString(), args[0], args[1]), err.toString());
+            assertTrue(err.toString().contains(args[1].equals("9") ? "has cells 1..4, got 9" : "runs compare, which is not one cluster"),
+                    err.toString());
+            assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+        }
+    }
+
     @Test
     void badFlagsAreOneLineUsageErrors() {
         for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
