@@ -85,6 +85,16 @@ public final class FidelityCommand implements Callable<Integer> {
             description = "Recovery runs per size and engine, 0 to skip recovery (default: ${DEFAULT-VALUE}).")
     int recoverySeeds;
 
+    @Option(names = "--rates", split = ",", paramLabel = "R",
+            description = "Also compare broadcast streams (load): for each rate R (broadcasts/s, Poisson, origins from the "
+                    + "seed), topology, n and seed, `broadcast --rate R --duration --stream-duration` on netty, the baseline "
+                    + "and the model; rows 'stream@R/s'. Default: none.")
+    List<Double> rates = new ArrayList<>();
+
+    @Option(names = "--stream-duration", defaultValue = "2s", paramLabel = "D",
+            description = "Injection time of each --rates stream (default: ${DEFAULT-VALUE}).")
+    String streamDuration;
+
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -152,6 +162,12 @@ public final class FidelityCommand implements Callable<Integer> {
         if (threads != null && threads < 1) { // before the calibration's minutes, not after
             throw new UsageException("--threads", "must be at least 1, got " + threads);
         }
+        for (double r : rates) {
+            if (!(r > 0) || Double.isInfinite(r)) {
+                throw new UsageException("--rates", "each rate must be a positive number of broadcasts per second, got " + r);
+            }
+        }
+        UsageException.durationNanos("--stream-duration", streamDuration);
         if (seeds < 1 || recoverySeeds < 0) {
             throw new UsageException("--seeds", "need --seeds >= 1 and --recovery-seeds >= 0");
         }
@@ -316,9 +332,68 @@ public final class FidelityCommand implements Callable<Integer> {
             }
             bar.finish();
         }
+        // 3b. Streams: the broadcast command itself at each rate, on netty, the baseline and the model.
+        ArrayNode streamRuns = new ObjectMapper().createArrayNode();
+        if (!rates.isEmpty()) {
+            List<String[]> cells = new ArrayList<>();
+            for (double rate : rates) {
+                for (String t : tops) {
+                    for (int n : nodes) {
+                        if (n <= cap) {
+                            cells.add(new String[] {rate == Math.rint(rate) ? String.valueOf((long) rate) : String.valueOf(rate), t,
+                                String.valueOf(n)});
+                        }
+                    }
+                }
+            }
+            ProgressBar bar = new ProgressBar(err, "fidelity streams", cells.size() * seedList.size() * variants.length);
+            for (String[] c : cells) {
+                // values[variant][metric]: p50, p99 over the seeds
+                List<List<List<Double>>> values = new ArrayList<>();
+                for (int e = 0; e < variants.length; e++) {
+                    List<List<Double>> perMetric = List.of(new ArrayList<>(), new ArrayList<>());
+                    values.add(perMetric);
+                    for (long s : seedList) {
+                        List<String> args = new ArrayList<>(List.of("--topology", c[1], "-n", c[2], "--protocol", protocol, "--rate", c[0],
+                                "--duration", streamDuration, "--seed", String.valueOf(s), "--engine", e == 0 ? "netty" : "sim"));
+                        if (e == 1) {
+                            args.addAll(List.of("--latency", simLatency, "--processing", processingNanos + "ns"));
+                        } else if (e == 2) {
+                            args.addAll(List.of("--model", "calibrated:" + calDir));
+                        }
+                        RecoverRuns.Outcome o = RecoverRuns.run("broadcast", args);
+                        ObjectNode rec = streamRuns.addObject();
+                        rec.put("engine", variants[e]);
+                        rec.put("rate", Double.parseDouble(c[0]));
+                        rec.put("topology", c[1]);
+                        rec.put("nodes", Integer.parseInt(c[2]));
+                        rec.put("seed", s);
+                        rec.put("exit", o.exit());
+                        rec.set("result", o.json());
+                        JsonNode lat = o.json() == null ? null : o.json().get("latency_ms");
+                        for (int k = 0; k < 2; k++) {
+                            JsonNode v = lat == null ? null : lat.get(k == 0 ? "p50" : "p99");
+                            if (v != null && v.isNumber()) {
+                                perMetric.get(k).add(v.asDouble());
+                            }
+                        }
+                        bar.step("stream " + c[0] + "/s " + c[1] + " n=" + c[2] + " " + variants[e] + " seed=" + s);
+                    }
+                }
+                for (int k = 0; k < 2; k++) {
+                    ConfidenceInterval m = ci(values.get(0).get(k));
+                    ConfidenceInterval b = ci(values.get(1).get(k));
+                    ConfidenceInterval pm = variants.length > 2 ? ci(values.get(2).get(k)) : null;
+                    rows.add(new Row("stream@" + c[0] + "/s", c[1], Integer.parseInt(c[2]), k == 0 ? "latency_ms_p50" : "latency_ms_p99",
+                            mean(m), half(m), pm == null ? Double.NaN : mean(pm), pm == null ? Double.NaN : half(pm), mean(b)));
+                }
+            }
+            bar.finish();
+        }
         for (Row r : rows) {
-            boolean broadcast = r.experiment().equals("broadcast");
-            String group = broadcast ? r.topology() : "recovery";
+            boolean broadcast = r.experiment().equals("broadcast") || r.experiment().startsWith("stream@");
+            String group = !broadcast ? "recovery" : r.experiment().startsWith("stream@") ? r.topology() + " " + r.experiment()
+                    : r.topology();
             String metric = broadcast ? r.metric().replace("latency_ms_", "") : r.metric();
             points.add(new FidelityPlots.Point(group, metric, true, r.measured(), r.predicted(), r.predictedHalfWidth()));
             points.add(new FidelityPlots.Point(group, metric, false, r.measured(), r.baseline(), Double.NaN));
@@ -374,6 +449,10 @@ public final class FidelityCommand implements Callable<Integer> {
         BroadcastExperiment.putParams(nettyNode, nettyParams);
         BroadcastSweep.describe(nettyNode, netty);
         run.set("recovery_runs", recoveryRuns);
+        ArrayNode ratesNode = run.putArray("rates");
+        rates.forEach(ratesNode::add);
+        run.put("stream_duration", rates.isEmpty() ? null : streamDuration);
+        run.set("stream_runs", streamRuns);
         run.putArray("files").add("fidelity.csv").add("fidelity-predicted-vs-measured.png").add("fidelity-predicted-vs-measured.svg")
                 .add("fidelity-p50.png").add("fidelity-p50.svg").add("netty/").add("sim/").add("sim-model/");
         dir.writeRunJson(run);
@@ -397,10 +476,10 @@ public final class FidelityCommand implements Callable<Integer> {
             }
             stdout.println(j.toString());
         } else {
-            stdout.printf(Locale.ROOT, "%-10s %-18s %5s %-15s %10s %10s %8s %10s %8s%n", "experiment", "topology", "n", "metric",
+            stdout.printf(Locale.ROOT, "%-14s %-18s %5s %-15s %10s %10s %8s %10s %8s%n", "experiment", "topology", "n", "metric",
                     "measured", "model", "error", "baseline", "error");
             for (Row r : rows) {
-                stdout.printf(Locale.ROOT, "%-10s %-18s %5d %-15s %10s %10s %8s %10s %8s%n", r.experiment(), r.topology(), r.nodes(),
+                stdout.printf(Locale.ROOT, "%-14s %-18s %5d %-15s %10s %10s %8s %10s %8s%n", r.experiment(), r.topology(), r.nodes(),
                         r.metric(), BroadcastSweep.sig(r.measured()), BroadcastSweep.sig(r.predicted()), pct(r.relError()),
                         BroadcastSweep.sig(r.baseline()), pct(r.baselineRelError()));
             }

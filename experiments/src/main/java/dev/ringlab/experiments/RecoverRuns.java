@@ -20,8 +20,13 @@ final class RecoverRuns {
     record Outcome(JsonNode json, int exit, String errTail) {}
 
     static Outcome run(List<String> args) {
+        return run("recover", args);
+    }
+
+    /** As {@link #run(List)} for another command that prints one JSON object with {@code --json} ({@code broadcast}). */
+    static Outcome run(String command, List<String> args) {
         List<String> full = new ArrayList<>();
-        full.add("recover");
+        full.add(command);
         full.addAll(args);
         full.add("--json");
         CommandLine cl = Main.commandLine();
@@ -36,12 +41,12 @@ final class RecoverRuns {
             try {
                 j = new ObjectMapper().readTree(text.substring(text.lastIndexOf('\n') + 1));
             } catch (Exception e) {
-                throw new IllegalStateException("recover printed no JSON object: " + text, e);
+                throw new IllegalStateException(command + " printed no JSON object: " + text, e);
             }
         }
         String[] lines = err.toString().trim().split("\n");
         if (exit == 2) {
-            throw new UsageException(lines[lines.length - 1].replaceFirst("^ringlab recover: ", ""));
+            throw new UsageException(lines[lines.length - 1].replaceFirst("^ringlab " + command + ": ", ""));
         }
         return new Outcome(j, exit, lines[lines.length - 1]);
     }

@@ -1,0 +1,53 @@
+package dev.ringlab.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code fidelity --rates}: broadcast streams measured on netty next to the baseline and the model's prediction. */
+class FidelityStreamsTest {
+
+    @Test
+    void aStreamIsMeasuredOnNettyAndPredictedByTheBaselineAndTheModel(@TempDir Path tmp) throws Exception {
+        Path cal = Files.createDirectories(tmp.resolve("cal"));
+        EngineModelCliTest.calibration(cal); // model.properties and its latency file
+        Files.writeString(cal.resolve("run.json"), "{\"experiment\":\"calibrate\",\"latency_file\":\"hot-latency.txt\",\"processing_ns\":5000}");
+        TokenCommandTest.Result r = TokenCommandTest.run("fidelity", "--calibration", cal.toString(), "--topologies", "ring", "-n", "4",
+                "--seeds", "1", "--broadcasts", "2", "--recovery-seeds", "0", "--rates", "50", "--stream-duration", "400ms",
+                "--out", tmp.resolve("out").toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = r.json();
+        List<JsonNode> streams = new ArrayList<>();
+        j.get("rows").forEach(row -> {
+            if (row.get("experiment").asText().equals("stream@50/s")) {
+                streams.add(row);
+            }
+        });
+        assertEquals(2, streams.size(), "p50 and p99 of the one (ring, 4) stream: " + j.get("rows"));
+        for (JsonNode row : streams) {
+            assertTrue(row.get("measured").asDouble() > 0, "measured on netty: " + row);
+            assertTrue(row.get("predicted").asDouble() > 0 && row.get("baseline_predicted").asDouble() > 0, "both predictions: " + row);
+        }
+        JsonNode run = ResultsDir.readJson(Path.of(j.get("results_dir").asText()).resolve("run.json"));
+        JsonNode runs = run.get("stream_runs");
+        assertEquals(3, runs.size(), "netty, baseline sim, modelled sim: " + runs);
+        for (JsonNode x : runs) {
+            assertEquals(0, x.get("exit").asInt(), x.toString());
+            // a 50/s Poisson stream for 400 ms: some broadcasts, each sent at the rate on every engine
+            assertTrue(x.get("result").get("broadcasts").asInt() > 0, x.toString());
+        }
+        assertEquals(runs.get(1).get("result").get("broadcasts"), runs.get(2).get("result").get("broadcasts"),
+                "the same seeded stream on both simulators");
+
+        TokenCommandTest.Result bad = TokenCommandTest.run("fidelity", "--rates", "0", "--out", tmp.toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--rates: each rate must be a positive number"), bad.err());
+    }
+}
