@@ -246,7 +246,8 @@ public final class ProcessCluster implements Cluster {
 
     /**
      * The launcher for this JVM's own classpath: {@code <java> <options> dev.ringlab.runtime.NodeMain}, with the
-     * java binary of the running process and the options of {@link #nodeJavaOptions}. The classpath is not on the
+     * java binary of the running process, the options of {@link #nodeJavaOptions} and this JVM's
+     * {@link Transport} ({@code -Dringlab.transport}). The classpath is not on the
      * command line: every child gets this JVM's classpath in its {@code CLASSPATH} environment variable (a
      * launcher's own {@code -cp} takes precedence over it). A command line over 4 KB, as a build's long test
      * classpath makes, is one that {@link ProcessHandle.Info#arguments()} no longer returns on Linux, and
@@ -258,6 +259,8 @@ public final class ProcessCluster implements Cluster {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(nodeJavaOptions(System.getenv(NODE_JAVA_OPTS_ENV)));
+        // The children use this JVM's transport (issue 19): --transport applies to every node, not only here.
+        cmd.add("-D" + Transport.PROPERTY + "=" + Transport.fromProperty().cliName());
         cmd.add(NodeMain.class.getName());
         return List.copyOf(cmd);
     }
