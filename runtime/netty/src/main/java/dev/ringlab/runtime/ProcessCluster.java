@@ -236,10 +236,12 @@ public final class ProcessCluster implements Cluster {
      * ({@code AlwaysPreTouch}, a few tens of ms): a node's RSS is flat from its first instant, a page fault never
      * lands inside a measured hop, growth of RSS can only be native memory, and a heap leak shows as the node
      * running out: it exits at once ({@code ExitOnOutOfMemoryError}; the exit is reported with its last log
-     * lines) rather than limping on.
+     * lines) rather than limping on. {@code --enable-native-access}: the epoll transport loads Netty's native
+     * library, which JDK 24+ otherwise warns about in every node's log.
      */
     public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xss512k", "-Xms96m", "-Xmx96m",
-            "-XX:+AlwaysPreTouch", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+            "-XX:+AlwaysPreTouch", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "--enable-native-access=ALL-UNNAMED");
 
     /** Environment variable whose whitespace-separated words replace {@link #DEFAULT_NODE_JAVA_OPTS}. */
     public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
