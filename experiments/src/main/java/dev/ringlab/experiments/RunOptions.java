@@ -14,6 +14,7 @@ import dev.ringlab.node.spec.UnsupportedRunException;
 import dev.ringlab.runtime.NodeHosts;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.runtime.ProcessesEngine;
+import dev.ringlab.runtime.Transport;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.topology.Topologies;
 import dev.ringlab.topology.TopologySpec;
@@ -103,6 +104,12 @@ public final class RunOptions {
                     + " and must exec it in place (README, \"The runtime across hosts\"). sim and netty refuse it (exit 2).")
     Path hosts;
 
+    @Option(names = "--transport", paramLabel = "T",
+            description = "netty and processes: the nodes' socket transport, nio, epoll or auto (epoll where Netty's "
+                    + "native library loads, else nio; the default). Every node of a processes run gets it. sim has no "
+                    + "sockets and refuses it (exit 2).")
+    String transport;
+
     private NodeHosts parsedHosts;
 
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
@@ -121,6 +128,9 @@ public final class RunOptions {
 
     public ClusterEngine engine() {
         ClusterEngine e = Engines.byName(engine);
+        if (transport != null) {
+            applyTransport(e);
+        }
         if (hosts != null) {
             if (!(e instanceof ProcessesEngine)) {
                 throw new UsageException("--hosts", "engine " + e.name() + " runs every node here; --hosts applies to "
@@ -143,6 +153,24 @@ public final class RunOptions {
                     + "only (use --predict DIR on real engines)");
         }
         return new SimEngine(model());
+    }
+
+    /**
+     * {@code --transport}: the runtime reads it from the system property {@link Transport#PROPERTY} (this JVM's
+     * clusters, and the command line of every processes child), so it is set here, before any cluster is built.
+     */
+    private void applyTransport(ClusterEngine e) {
+        if (e.deterministic()) {
+            throw new UsageException("--transport", "engine " + e.name() + " has no sockets; --transport applies to "
+                    + "--engine netty and processes");
+        }
+        Transport t;
+        try {
+            t = Transport.select(transport);
+        } catch (IllegalArgumentException bad) {
+            throw new UsageException("--transport", bad.getMessage());
+        }
+        System.setProperty(Transport.PROPERTY, t.cliName());
     }
 
     /** The {@code --model} engine model, or null when not given. @throws UsageException naming it */

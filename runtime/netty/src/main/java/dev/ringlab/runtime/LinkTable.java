@@ -17,8 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -118,6 +117,8 @@ final class LinkTable {
     /** Bumped on every {@link #closeAll}: a pending redial of an earlier generation does nothing. */
     private int generation;
     private volatile int linksUp;
+    /** TCP_QUICKACK on each connection: asked for and the loop is epoll's (nio cannot set it). */
+    private final boolean quickAck;
 
     LinkTable(int self, Overlay overlay, RuntimeConfig config, Handshake handshake, EventLoop loop, NodeMetrics metrics,
             Inbound inbound) {
@@ -157,6 +158,7 @@ final class LinkTable {
         this.links = new Channel[n];
         this.attempts = new int[n];
         this.redials = new ScheduledFuture<?>[n];
+        this.quickAck = config.quickAck() && Transport.ofLoop(loop) == Transport.EPOLL;
         this.countFailedWrite = f -> {
             if (!f.isSuccess()) {
                 metrics.drop(ClusterStats.NO_CONNECTION);
@@ -222,7 +224,7 @@ final class LinkTable {
     private int bindOnce(int wanted) {
         ChannelFuture f = new ServerBootstrap()
                 .group(loop, loop)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transport.ofLoop(loop).serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -322,7 +324,7 @@ final class LinkTable {
         int gen = generation;
         ChannelFuture f = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(Transport.ofLoop(loop).socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -394,7 +396,10 @@ final class LinkTable {
         ch.close();
     }
 
-    /** The pipeline of every peer connection, in order: flush batching, framing, handshake, codec, link. */
+    /**
+     * The pipeline of every peer connection, in order: flush batching (if {@link RuntimeConfig#consolidateFlushes}),
+     * framing, handshake, codec, link; with the {@link HopProbe} on, its two handlers around them.
+     */
     private final class PeerInitializer extends ChannelInitializer<SocketChannel> {
         private final int dialTo;
 
@@ -418,13 +423,19 @@ final class LinkTable {
                     ? HandshakeHandler.dialer(handshake, self, dialTo, timeout)
                     : HandshakeHandler.acceptor(handshake, self,
                             p -> p == Env.CLIENT || (p >= 0 && p < isPeer.length && isPeer[p] && !dials[p]), timeout);
-            ch.pipeline().addLast(
-                    new FlushConsolidationHandler(64, true),
-                    FrameDecoder.beforeHandshake(),
-                    hs,
-                    new MessageDecoder(),
-                    MessageEncoder.INSTANCE,
-                    new LinkHandler());
+            if (quickAck) {
+                ch.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+            }
+            if (config.consolidateFlushes()) {
+                ch.pipeline().addLast(new FlushConsolidationHandler(64, true));
+            }
+            ch.pipeline().addLast(FrameDecoder.beforeHandshake(), hs, new MessageDecoder(), MessageEncoder.INSTANCE);
+            if (HopProbe.ON) {
+                HopProbe.Pair probe = new HopProbe.Pair();
+                ch.pipeline().addFirst(probe.outer());
+                ch.pipeline().addLast(probe.inner());
+            }
+            ch.pipeline().addLast(new LinkHandler());
         }
     }
 

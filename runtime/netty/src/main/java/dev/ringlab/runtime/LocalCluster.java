@@ -8,7 +8,7 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -24,8 +24,9 @@ import java.util.function.Consumer;
 
 /**
  * The {@code netty} engine: N {@link NodeHost}s in one JVM, each on its own loopback port with real TCP
- * connections between them, sharing one NIO event loop group (one thread per core by default; each node is
- * pinned to one loop of it).
+ * connections between them, sharing one event loop group (one thread per core by default; each node is
+ * pinned to one loop of it). The group's transport ({@link Transport}, nio or epoll) and the mapping of nodes
+ * to loops (round robin, or blocks of consecutive ids) come from the {@link RuntimeConfig}.
  *
  * <p>Semantics next to the simulator's: {@link #start} binds every node, waits until every edge is
  * connected and authenticated (up to 10 s), then starts the nodes, so a protocol's first sends are not
@@ -153,12 +154,14 @@ public final class LocalCluster implements Cluster {
         }
         started = true;
         int n = overlay.size();
-        loops = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        loops = new MultiThreadIoEventLoopGroup(threads, config.transport().ioHandlerFactory());
+        List<EventLoop> each = new ArrayList<>();
+        loops.forEach(e -> each.add((EventLoop) e));
         hosts = new NodeHost[n];
         try {
             InetSocketAddress[] addresses = new InetSocketAddress[n];
             for (int v = 0; v < n; v++) {
-                hosts[v] = new NodeHost(v, overlay, protocol, secret, config, loops.next(),
+                hosts[v] = new NodeHost(v, overlay, protocol, secret, config, each.get(loopOf(v, n, each.size())),
                         seed, this::observe, faults, emulation);
                 addresses[v] = new InetSocketAddress(config.bindHost(), hosts[v].bind(0, 0));
             }
@@ -179,6 +182,15 @@ public final class LocalCluster implements Cluster {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The loop of node {@code v} of {@code n} on {@code loops} loops: in blocks of consecutive ids
+     * ({@link RuntimeConfig#blockPlacement}), so a ring's neighbours share a loop and only the hops across a
+     * block's edge wake another thread; else round robin.
+     */
+    private int loopOf(int v, int n, int loops) {
+        return config.blockPlacement() ? (int) ((long) v * loops / n) : v % loops;
     }
 
     private boolean allLinksUp() {

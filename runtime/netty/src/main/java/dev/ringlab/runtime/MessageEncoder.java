@@ -27,7 +27,9 @@ public final class MessageEncoder extends MessageToByteEncoder<Message> {
         int size = MessageCodec.encodedSize(m);
         out.writeInt(size);
         int at = out.writerIndex();
-        MessageCodec.encode(m, out.nioBuffer(at, size));
+        // The pooled buffer's own NIO view where it has one (no ByteBuffer per message: JFR put the slices
+        // nioBuffer made among the top allocations of the loops); the codec writes from its position on.
+        MessageCodec.encode(m, out.nioBufferCount() == 1 ? out.internalNioBuffer(at, size) : out.nioBuffer(at, size));
         out.writerIndex(at + size);
     }
 }

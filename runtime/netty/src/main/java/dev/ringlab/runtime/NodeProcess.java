@@ -7,7 +7,6 @@ import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,7 +80,7 @@ public final class NodeProcess {
         byte[] secret = file.readSecret();
         ClusterFile.Endpoint me = file.nodes().get(id);
         LinkFaults faults = new LinkFaults(file.n());
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, config.transport().ioHandlerFactory());
         Thread reporter = null;
         StdoutLines lines = new StdoutLines(out, "ringlab-node-" + id + "-stdout");
         try {

@@ -145,6 +145,9 @@ final class NodeRunner {
         if (from != Env.CLIENT) {
             metrics.deliveredOne();
         }
+        if (HopProbe.ON) {
+            HopProbe.markDelivered();
+        }
         try {
             node.onMessage(from, m);
         } catch (RuntimeException e) {

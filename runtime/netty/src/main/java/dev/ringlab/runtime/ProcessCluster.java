@@ -236,17 +236,20 @@ public final class ProcessCluster implements Cluster {
      * ({@code AlwaysPreTouch}, a few tens of ms): a node's RSS is flat from its first instant, a page fault never
      * lands inside a measured hop, growth of RSS can only be native memory, and a heap leak shows as the node
      * running out: it exits at once ({@code ExitOnOutOfMemoryError}; the exit is reported with its last log
-     * lines) rather than limping on.
+     * lines) rather than limping on. {@code --enable-native-access}: the epoll transport loads Netty's native
+     * library, which JDK 24+ otherwise warns about in every node's log.
      */
     public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xss512k", "-Xms96m", "-Xmx96m",
-            "-XX:+AlwaysPreTouch", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+            "-XX:+AlwaysPreTouch", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "--enable-native-access=ALL-UNNAMED");
 
     /** Environment variable whose whitespace-separated words replace {@link #DEFAULT_NODE_JAVA_OPTS}. */
     public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
 
     /**
      * The launcher for this JVM's own classpath: {@code <java> <options> dev.ringlab.runtime.NodeMain}, with the
-     * java binary of the running process and the options of {@link #nodeJavaOptions}. The classpath is not on the
+     * java binary of the running process, the options of {@link #nodeJavaOptions} and this JVM's
+     * {@link Transport} ({@code -Dringlab.transport}). The classpath is not on the
      * command line: every child gets this JVM's classpath in its {@code CLASSPATH} environment variable (a
      * launcher's own {@code -cp} takes precedence over it). A command line over 4 KB, as a build's long test
      * classpath makes, is one that {@link ProcessHandle.Info#arguments()} no longer returns on Linux, and
@@ -258,6 +261,8 @@ public final class ProcessCluster implements Cluster {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(nodeJavaOptions(System.getenv(NODE_JAVA_OPTS_ENV)));
+        // The children use this JVM's transport (issue 19): --transport applies to every node, not only here.
+        cmd.add("-D" + Transport.PROPERTY + "=" + Transport.fromProperty().cliName());
         cmd.add(NodeMain.class.getName());
         return List.copyOf(cmd);
     }

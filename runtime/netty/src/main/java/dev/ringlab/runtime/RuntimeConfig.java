@@ -20,6 +20,16 @@ import java.util.concurrent.TimeUnit;
  *     after {@code handshakeTimeoutNanos}, so a flood of unauthenticated connections costs a bounded amount
  *     of memory; a legitimate peer refused meanwhile redials with backoff. Must exceed the overlay degree
  *     (every accepted neighbour may be pending at once at start-up).
+ * @param transport the event loops' socket transport ({@link Transport}); the engine that makes the loops
+ *     reads it (a node's sockets take their classes from its loop)
+ * @param consolidateFlushes whether a connection batches its flushes ({@code FlushConsolidationHandler}:
+ *     a write outside a read is flushed by a task after the current one, a write inside one at the end of
+ *     the read, or every 64 writes) instead of one {@code write} system call per message
+ * @param quickAck {@code TCP_QUICKACK} on every peer connection (epoll only: ignored on nio, which cannot
+ *     set it); acknowledges at once instead of the kernel's delayed acknowledgement
+ * @param blockPlacement how the in-process engine maps nodes to its loops: true, in blocks of consecutive
+ *     ids (ring neighbours share a loop, so most hops need no wake-up of another thread); false, round
+ *     robin (node v on loop v mod loops: every ring hop crosses threads)
  */
 public record RuntimeConfig(
         String bindHost,
@@ -29,9 +39,27 @@ public record RuntimeConfig(
         int writeBufferLowBytes,
         int writeBufferHighBytes,
         int maxPendingBeforeStart,
-        int maxPendingHandshakes) {
+        int maxPendingHandshakes,
+        Transport transport,
+        boolean consolidateFlushes,
+        boolean quickAck,
+        boolean blockPlacement) {
+
+    /** The first eight settings, the transport from {@link Transport#fromProperty()} and the default policies. */
+    public RuntimeConfig(String bindHost, long handshakeTimeoutNanos, long backoffBaseNanos, long backoffMaxNanos,
+            int writeBufferLowBytes, int writeBufferHighBytes, int maxPendingBeforeStart, int maxPendingHandshakes) {
+        this(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, Transport.fromProperty(),
+                DEFAULT_CONSOLIDATE_FLUSHES, DEFAULT_QUICK_ACK, DEFAULT_BLOCK_PLACEMENT);
+    }
+
+    static final boolean DEFAULT_CONSOLIDATE_FLUSHES = true;
+    static final boolean DEFAULT_QUICK_ACK = false;
+    /** Blocks: the token hop's p50 fell from about 20-28 us to 13-15 us (README "ringlab bench"). */
+    static final boolean DEFAULT_BLOCK_PLACEMENT = true;
 
     public RuntimeConfig {
+        java.util.Objects.requireNonNull(transport, "transport");
         if (handshakeTimeoutNanos <= 0 || backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos) {
             throw new IllegalArgumentException("timeouts must be positive and backoffMax >= backoffBase");
         }
@@ -56,21 +84,45 @@ public record RuntimeConfig(
 
     public RuntimeConfig withBindHost(String host) {
         return new RuntimeConfig(host, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck,
+                blockPlacement);
     }
 
     public RuntimeConfig withHandshakeTimeoutNanos(long nanos) {
         return new RuntimeConfig(bindHost, nanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck,
+                blockPlacement);
     }
 
     public RuntimeConfig withWriteBuffer(int lowBytes, int highBytes) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, lowBytes, highBytes,
-                maxPendingBeforeStart, maxPendingHandshakes);
+                maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, blockPlacement);
     }
 
     public RuntimeConfig withMaxPendingHandshakes(int max) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, max);
+                writeBufferHighBytes, maxPendingBeforeStart, max, transport, consolidateFlushes, quickAck, blockPlacement);
+    }
+
+    public RuntimeConfig withTransport(Transport t) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, t, consolidateFlushes, quickAck,
+                blockPlacement);
+    }
+
+    public RuntimeConfig withConsolidateFlushes(boolean on) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, on, quickAck, blockPlacement);
+    }
+
+    public RuntimeConfig withQuickAck(boolean on) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, on,
+                blockPlacement);
+    }
+
+    public RuntimeConfig withBlockPlacement(boolean on) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, on);
     }
 }

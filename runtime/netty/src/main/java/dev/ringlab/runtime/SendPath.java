@@ -95,6 +95,9 @@ final class SendPath {
             throw new IllegalArgumentException("node " + self + " sent to " + to + ", not another node id in 0.." + (n - 1));
         }
         Objects.requireNonNull(m, "message");
+        if (HopProbe.ON) {
+            HopProbe.markSend();
+        }
         int size = MessageCodec.encodedSize(m);
         metrics.sent(size, clock.getAsLong());
         if (!isPeer[to]) {
@@ -127,6 +130,9 @@ final class SendPath {
             if (gen != generation) {
                 metrics.drop(ClusterStats.SENDER_CRASHED);
                 return;
+            }
+            if (HopProbe.ON) {
+                HopProbe.markSend(); // the probe's send path excludes the emulated delay
             }
             write(to, m, size);
         }, delay, TimeUnit.NANOSECONDS);
