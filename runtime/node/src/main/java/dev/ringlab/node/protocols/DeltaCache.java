@@ -1,0 +1,616 @@
+package dev.ringlab.node.protocols;
+
+import dev.ringlab.node.Env;
+import dev.ringlab.node.Message;
+import dev.ringlab.node.Node;
+import dev.ringlab.node.Observation;
+import dev.ringlab.node.Protocol;
+import dev.ringlab.node.Timer;
+import dev.ringlab.node.protocols.DeltaMessage.Entry;
+import dev.ringlab.node.protocols.DeltaStore.Origin;
+import dev.ringlab.topology.Overlay;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A cache of counters that keeps no owner per key: "sharing is caring" of the ring of servers' README. Any node
+ * takes an increment of any key and keeps it; a read asks the whole fleet and aggregates on the way back, so no
+ * single machine's death loses a key's value, and no machine holds a key's value as such.
+ *
+ * <h2>Type</h2>
+ * Each key is a PN-counter (Shapiro et al., "A comprehensive study of convergent and commutative replicated data
+ * types", INRIA RR-7506, 2011) in delta-state form (Almeida, Shoker, Baquero, JPDC 2018): an increment is a delta
+ * {@code (origin, seq, amount)}, the origin being the node that took it in its current incarnation and
+ * {@code seq} numbering that origin's increments of that key densely from 1. Copies merge through
+ * {@link DeltaStore}: per origin the largest folded summary plus the single increments above it, by seq, so a
+ * delta seen twice (two replicas, two paths of a read) counts once. Sets and registers are not offered.
+ *
+ * <h2>Writes and placement</h2>
+ * The node that takes an increment from a client (its origin) stores it and sends it ({@link
+ * DeltaMessage.StateKind#REPLICATE}) to its <em>replicas</em>: the first r - 1 of its overlay neighbours in ring
+ * order from itself ({@code self+1, self+2, ...} modulo n, skipping non-neighbours) that it does not suspect.
+ * On a ring or a complete graph these are its next r - 1 ring successors. It acknowledges the increment
+ * ({@link Observation.DeltaAck}) once r - 1 distinct nodes acked it, resending every
+ * {@link DeltaCacheConfig#replicaRetryNanos} to the current replicas (a suspected one is replaced by the next
+ * neighbour), and gives up after {@link DeltaCacheConfig#writeDeadlineNanos} ({@link Observation.CacheFailed}:
+ * the increment stays stored and may still be counted: outcome unknown). So an acknowledged increment is on r
+ * nodes, and survives r - 1 crashes.
+ *
+ * <h2>Reads</h2>
+ * The node a client asks (the root) floods a {@link DeltaMessage.Query} over the overlay; the first sender a node
+ * hears it from is its parent, a node that has seen it already answers at once with nothing, and a node answers its
+ * parent with the merge of its own share and its children's answers ({@link DeltaMessage.Answer}), and how many
+ * nodes that covers. Each hop gets {@link DeltaCacheConfig#hopSlackNanos} less time than its parent, the root
+ * {@link DeltaCacheConfig#readBudgetNanos}; a node stops waiting for a child it comes to suspect. The root reports
+ * the value and the number of nodes that answered ({@link Observation.DeltaRead}). Cost: two messages per edge
+ * direction at most, time about twice the tree's depth in link latencies.
+ *
+ * <h2>Background work (every {@link DeltaCacheConfig#compactNanos})</h2>
+ * <ol>
+ *   <li>Compaction: every node folds each origin's consecutive increments into the origin's summary.
+ *   <li>An origin sends its folded summary of a key to its current replicas until each acks it
+ *       ({@link DeltaMessage.StateKind#SUMMARY}); this fills a replica's gaps so it can fold everything, and gives
+ *       a new replica (one replaced after a suspicion, or a restarted one) its copy: that is the re-replication
+ *       of a live origin's increments. Once all r - 1 current replicas confirmed the summary, the origin tells the
+ *       other nodes it sent increments of the key to (replicas of the past) to drop them
+ *       ({@link DeltaMessage.SignalKind#RELEASE}).
+ *   <li>A node that holds increments of a dead origin (a neighbour it suspects, or one that came back with a new
+ *       incarnation and so numbers afresh) copies them to its first live neighbour in ring order other than the
+ *       origin ({@link DeltaMessage.StateKind#ADOPT}), once, again if that node is suspected: the re-replication of
+ *       a dead origin's increments, so they are on two live nodes again.
+ * </ol>
+ * So after compaction each key is stored as one summary per origin on r nodes: r times its merged state.
+ *
+ * <h2>Failure detection</h2>
+ * Every node pings its overlay neighbours every {@link DeltaCacheConfig#heartbeatNanos} (carrying its
+ * incarnation); a neighbour heard from by no message for {@link DeltaCacheConfig#suspicionNanos} is suspected.
+ *
+ * <h2>Limits</h2>
+ * The guarantee is for crash-stop failures of up to r - 1 nodes at a time, with time for background work in
+ * between. A false suspicion costs extra copies (an adoption, a replica that is then released), never a lost
+ * increment. A read during a crash answers from the nodes that answered: an increment whose copies are all on
+ * nodes that did not is missing from that read (completeness says so), and appears in later ones. Increments
+ * are not deduplicated across client retries: a client that resends an increment with unknown outcome may count
+ * it twice (the workloads do not resend). An answer carries a key's whole state, so a key must stay below the
+ * codec's frame cap (about 65 000 unfolded increments).
+ */
+public final class DeltaCache implements Node {
+    /** Reads remembered as seen (a query arriving again is answered with nothing). */
+    static final int MAX_SEEN = 8192;
+
+    private final int self;
+    private final int n;
+    private final DeltaCacheConfig config;
+    /** Undirected overlay neighbours in ring order from this node: (v - self) mod n ascending. */
+    private final int[] peers;
+    private Env env;
+    private long incarnation;
+
+    /** The increments held, per key. */
+    private final TreeMap<Long, DeltaStore> store = new TreeMap<>();
+    /** This node's last seq per key, in this incarnation. */
+    private final TreeMap<Long, Long> ownSeq = new TreeMap<>();
+
+    private final long[] lastHeardNanos;
+    private final long[] knownIncarnation;
+    private final boolean[] suspected;
+    private long nextSeq;
+
+    private final TreeMap<Long, Write> writes = new TreeMap<>();
+    private final TreeMap<Long, Sync> syncs = new TreeMap<>();
+    /** Per key, the nodes this origin sent its increments to: {confirmed summary upTo, released upTo, dirty}. */
+    private final TreeMap<Long, TreeMap<Integer, long[]>> holders = new TreeMap<>();
+    /** Per key, per dead origin held here, the node that acked its adoption. */
+    private final TreeMap<Long, TreeMap<Origin, Integer>> adopted = new TreeMap<>();
+    private final TreeMap<QueryId, Read> reads = new TreeMap<>();
+    private final LinkedHashMap<QueryId, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<QueryId, Boolean> eldest) {
+            return size() > MAX_SEEN;
+        }
+    };
+
+    private record QueryId(int root, long reqId) implements Comparable<QueryId> {
+        @Override
+        public int compareTo(QueryId o) {
+            return root != o.root ? Integer.compare(root, o.root) : Long.compare(reqId, o.reqId);
+        }
+    }
+
+    private static final class Write {
+        final long reqId;
+        final long key;
+        final long seq;
+        final long amount;
+        final Entry entry;
+        final long deadlineNanos;
+        final BitSet ackedBy = new BitSet();
+
+        Write(long reqId, long key, long seq, long amount, Entry entry, long deadlineNanos) {
+            this.reqId = reqId;
+            this.key = key;
+            this.seq = seq;
+            this.amount = amount;
+            this.entry = entry;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private record Sync(DeltaMessage.StateKind kind, long key, int to, long upTo, Origin origin, long sentNanos) {}
+
+    private static final class Read {
+        final QueryId id;
+        final long key;
+        final int parent;
+        final boolean detail;
+        final DeltaStore merged = new DeltaStore();
+        final BitSet waiting = new BitSet();
+        int answered = 1;
+        Timer timer;
+
+        Read(QueryId id, long key, int parent, boolean detail) {
+            this.id = id;
+            this.key = key;
+            this.parent = parent;
+            this.detail = detail;
+        }
+    }
+
+    /** The delta cache with {@code config}; its spec is {@link DeltaCacheConfig#spec()}. */
+    public static Protocol protocol(DeltaCacheConfig config) {
+        Objects.requireNonNull(config, "config");
+        String spec = config.spec();
+        UndirectedPeers.Cache cache = new UndirectedPeers.Cache();
+        return new Protocol() {
+            @Override
+            public String spec() {
+                return spec;
+            }
+
+            @Override
+            public Node create(int id, Overlay overlay) {
+                return new DeltaCache(id, overlay, cache.of(overlay).of(id), config);
+            }
+        };
+    }
+
+    /**
+     * @param neighbours the node's undirected overlay neighbours (any order)
+     * @throws IllegalArgumentException if r > 1 and the node has fewer than r - 1 neighbours
+     */
+    DeltaCache(int id, Overlay overlay, int[] neighbours, DeltaCacheConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.self = id;
+        this.n = overlay.size();
+        if (neighbours.length < config.replicas() - 1) {
+            throw new IllegalArgumentException("node " + id + " of overlay '" + overlay.spec() + "' has " + neighbours.length
+                    + " neighbours: the delta cache with r = " + config.replicas() + " needs at least " + (config.replicas() - 1));
+        }
+        Integer[] order = Arrays.stream(neighbours).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> Integer.compare(Math.floorMod(a - id, n), Math.floorMod(b - id, n)));
+        this.peers = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        this.lastHeardNanos = new long[n];
+        this.knownIncarnation = new long[n];
+        Arrays.fill(knownIncarnation, -1);
+        this.suspected = new boolean[n];
+    }
+
+    @Override
+    public void start(Env env) {
+        this.env = env;
+        this.incarnation = env.now();
+        Arrays.fill(lastHeardNanos, env.now());
+        onHeartbeatTimeout();
+        env.schedule(config.compactNanos(), this::onCompactTimeout);
+    }
+
+    @Override
+    public void stop() {}
+
+    @Override
+    public void onMessage(int from, Message m) {
+        if (from >= 0) {
+            lastHeardNanos[from] = env.now();
+        }
+        if (!(m instanceof DeltaMessage dm)) {
+            return;
+        }
+        switch (dm) {
+            case DeltaMessage.Request r -> {
+                if (from == Env.CLIENT) {
+                    onRequest(r);
+                }
+            }
+            case DeltaMessage.State s -> onState(from, s);
+            case DeltaMessage.Query q -> onQuery(from, q);
+            case DeltaMessage.Answer a -> onAnswer(from, a);
+            case DeltaMessage.Signal s -> onSignal(from, s);
+        }
+    }
+
+    // ---- the view ---------------------------------------------------------------------------------------
+
+    private boolean suspects(int v) {
+        return v != self && env.now() - lastHeardNanos[v] > config.suspicionNanos();
+    }
+
+    /** Whether increments of {@code o} held here have lost their origin (it is dead, or numbers afresh). */
+    private boolean orphaned(Origin o) {
+        if (o.node() == self) {
+            return o.incarnation() != incarnation;
+        }
+        if (!isPeer(o.node())) {
+            return false; // no first-hand news of it: its own neighbours adopt its increments
+        }
+        return suspected[o.node()] || (knownIncarnation[o.node()] >= 0 && knownIncarnation[o.node()] != o.incarnation());
+    }
+
+    private boolean isPeer(int v) {
+        for (int p : peers) {
+            if (p == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first {@code count} neighbours in ring order that are not suspected and not in {@code skip}. */
+    private List<Integer> live(int count, BitSet skip) {
+        List<Integer> out = new ArrayList<>(count);
+        for (int p : peers) {
+            if (out.size() == count) {
+                break;
+            }
+            if (!suspected[p] && !skip.get(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private List<Integer> replicaSet() {
+        return live(config.replicas() - 1, new BitSet());
+    }
+
+    private void onHeartbeatTimeout() {
+        DeltaMessage.Signal ping = new DeltaMessage.Signal(DeltaMessage.SignalKind.PING, 0, 0, self, incarnation, 0);
+        for (int p : peers) {
+            env.send(p, ping);
+        }
+        for (int p : peers) {
+            boolean s = suspects(p);
+            if (s && !suspected[p]) {
+                suspected[p] = true;
+                forget(p);
+            } else if (!s && suspected[p]) {
+                suspected[p] = false;
+            }
+        }
+        // A read stops waiting for a child it suspects.
+        for (Read rd : new ArrayList<>(reads.values())) {
+            for (int c = rd.waiting.nextSetBit(0); c >= 0; c = rd.waiting.nextSetBit(c + 1)) {
+                if (suspected[c]) {
+                    rd.waiting.clear(c);
+                }
+            }
+            if (rd.waiting.isEmpty()) {
+                finish(rd);
+            }
+        }
+        env.schedule(config.heartbeatNanos(), this::onHeartbeatTimeout);
+    }
+
+    /** {@code v} is suspected or restarted: whatever it confirmed holding may be gone. */
+    private void forget(int v) {
+        for (TreeMap<Integer, long[]> hs : holders.values()) {
+            long[] h = hs.get(v);
+            if (h != null) {
+                h[0] = 0;
+            }
+        }
+        for (TreeMap<Origin, Integer> as : adopted.values()) {
+            as.values().removeIf(a -> a == v);
+        }
+    }
+
+    // ---- client requests -----------------------------------------------------------------------------------
+
+    private DeltaStore storeOf(long key) {
+        return store.computeIfAbsent(key, k -> new DeltaStore());
+    }
+
+    private void onRequest(DeltaMessage.Request r) {
+        switch (r.kind()) {
+            case INCREMENT -> onIncrement(r);
+            case READ -> startRead(r.reqId(), r.key(), false);
+            case READ_DETAIL -> startRead(r.reqId(), r.key(), true);
+            case STORAGE -> {
+                DeltaStore s = store.get(r.key());
+                env.observe(new Observation.DeltaStorage(self, r.reqId(), r.key(), s == null ? 0 : s.looseCount(),
+                        s == null ? 0 : s.summaryCount(), s == null ? 0 : s.bytes(), env.now()));
+            }
+        }
+    }
+
+    private void onIncrement(DeltaMessage.Request r) {
+        long seq = ownSeq.merge(r.key(), 1L, Long::sum);
+        Entry e = Entry.single(self, incarnation, seq, r.amount());
+        storeOf(r.key()).merge(e);
+        if (config.replicas() == 1) {
+            env.observe(new Observation.DeltaAck(self, r.reqId(), r.key(), incarnation, seq, r.amount(), env.now()));
+            return;
+        }
+        long id = ++nextSeq;
+        Write w = new Write(r.reqId(), r.key(), seq, r.amount(), e, env.now() + config.writeDeadlineNanos());
+        writes.put(id, w);
+        sendWrite(id, w);
+        env.schedule(config.replicaRetryNanos(), () -> onWriteRetryTimeout(id));
+    }
+
+    private void sendWrite(long id, Write w) {
+        DeltaMessage.State m = new DeltaMessage.State(DeltaMessage.StateKind.REPLICATE, id, w.key, List.of(w.entry));
+        for (int to : live(config.replicas() - 1 - w.ackedBy.cardinality(), w.ackedBy)) {
+            env.send(to, m);
+            long[] h = holders.computeIfAbsent(w.key, k -> new TreeMap<>()).computeIfAbsent(to, k -> new long[3]);
+            h[2] = 1; // dirty: it may hold increments a release has not covered
+        }
+    }
+
+    private void onWriteRetryTimeout(long id) {
+        Write w = writes.get(id);
+        if (w == null) {
+            return;
+        }
+        if (env.now() >= w.deadlineNanos) {
+            writes.remove(id);
+            env.observe(new Observation.CacheFailed(self, w.reqId, w.key, true, env.now()));
+            return;
+        }
+        sendWrite(id, w);
+        env.schedule(config.replicaRetryNanos(), () -> onWriteRetryTimeout(id));
+    }
+
+    // ---- state between nodes -------------------------------------------------------------------------------
+
+    private void onState(int from, DeltaMessage.State s) {
+        if (from < 0) {
+            return;
+        }
+        DeltaStore ds = storeOf(s.key());
+        ds.mergeAll(s.entries());
+        if (ds.isEmpty()) {
+            store.remove(s.key());
+        }
+        env.send(from, DeltaMessage.Signal.ack(s.seq()));
+    }
+
+    private void onSignal(int from, DeltaMessage.Signal s) {
+        if (from < 0) {
+            return;
+        }
+        switch (s.kind()) {
+            case ACK -> onAck(from, s.seq());
+            case RELEASE -> {
+                DeltaStore ds = store.get(s.key());
+                if (ds != null) {
+                    ds.release(new Origin(s.node(), s.incarnation()), s.upTo());
+                    if (ds.isEmpty()) {
+                        store.remove(s.key());
+                    }
+                }
+            }
+            case PING -> {
+                if (knownIncarnation[from] != s.incarnation()) {
+                    if (knownIncarnation[from] >= 0) {
+                        forget(from); // it restarted: it holds nothing it confirmed before
+                    }
+                    knownIncarnation[from] = s.incarnation();
+                }
+            }
+        }
+    }
+
+    private void onAck(int from, long seq) {
+        Write w = writes.get(seq);
+        if (w != null) {
+            w.ackedBy.set(from);
+            if (w.ackedBy.cardinality() >= config.replicas() - 1) {
+                writes.remove(seq);
+                env.observe(new Observation.DeltaAck(self, w.reqId, w.key, incarnation, w.seq, w.amount, env.now()));
+            }
+            return;
+        }
+        Sync y = syncs.remove(seq);
+        if (y == null) {
+            return;
+        }
+        switch (y.kind()) {
+            case SUMMARY -> {
+                long[] h = holders.computeIfAbsent(y.key(), k -> new TreeMap<>()).computeIfAbsent(from, k -> new long[3]);
+                h[0] = Math.max(h[0], y.upTo());
+            }
+            case ADOPT -> adopted.computeIfAbsent(y.key(), k -> new TreeMap<>()).put(y.origin(), from);
+            case REPLICATE -> throw new IllegalStateException("replication acks are writes' acks, not syncs'");
+        }
+    }
+
+    // ---- background work -----------------------------------------------------------------------------------
+
+    private void onCompactTimeout() {
+        for (DeltaStore ds : store.values()) {
+            ds.fold();
+        }
+        // An unacknowledged summary or adoption is sent again below; an old one's ack is not coming.
+        syncs.values().removeIf(y -> env.now() - y.sentNanos() > 4 * config.compactNanos());
+        Origin me = new Origin(self, incarnation);
+        List<Integer> replicas = replicaSet();
+        for (Map.Entry<Long, Long> own : ownSeq.entrySet()) {
+            pushSummary(own.getKey(), me, replicas);
+        }
+        for (Map.Entry<Long, DeltaStore> e : store.entrySet()) {
+            for (Origin o : e.getValue().origins()) {
+                if (orphaned(o)) {
+                    adopt(e.getKey(), o, e.getValue().entry(o));
+                }
+            }
+        }
+        env.schedule(config.compactNanos(), this::onCompactTimeout);
+    }
+
+    private void pushSummary(long key, Origin me, List<Integer> replicas) {
+        DeltaStore ds = store.get(key);
+        Entry own = ds == null ? null : ds.entry(me);
+        if (own == null) {
+            return;
+        }
+        long upTo = own.upTo();
+        TreeMap<Integer, long[]> hs = holders.computeIfAbsent(key, k -> new TreeMap<>());
+        boolean allConfirmed = replicas.size() == config.replicas() - 1;
+        for (int v : replicas) {
+            long[] h = hs.computeIfAbsent(v, k -> new long[3]);
+            if (h[0] < upTo) {
+                allConfirmed = false;
+                long id = ++nextSeq;
+                syncs.put(id, new Sync(DeltaMessage.StateKind.SUMMARY, key, v, upTo, me, env.now()));
+                env.send(v, new DeltaMessage.State(DeltaMessage.StateKind.SUMMARY, id, key, List.of(own)));
+            }
+        }
+        if (!allConfirmed || upTo == 0) {
+            return;
+        }
+        for (Map.Entry<Integer, long[]> h : hs.entrySet()) {
+            long[] st = h.getValue();
+            if (!replicas.contains(h.getKey()) && st[2] != 0 && !suspected[h.getKey()]) {
+                env.send(h.getKey(), new DeltaMessage.Signal(DeltaMessage.SignalKind.RELEASE, 0, key, self, incarnation,
+                        upTo));
+                st[0] = 0;
+                st[1] = upTo;
+                st[2] = 0;
+            }
+        }
+    }
+
+    private void adopt(long key, Origin o, Entry share) {
+        TreeMap<Origin, Integer> as = adopted.computeIfAbsent(key, k -> new TreeMap<>());
+        Integer by = as.get(o);
+        if (by != null && !suspected[by]) {
+            return;
+        }
+        BitSet skip = new BitSet();
+        skip.set(o.node());
+        List<Integer> to = live(1, skip);
+        if (to.isEmpty()) {
+            return;
+        }
+        long id = ++nextSeq;
+        syncs.put(id, new Sync(DeltaMessage.StateKind.ADOPT, key, to.get(0), 0, o, env.now()));
+        env.send(to.get(0), new DeltaMessage.State(DeltaMessage.StateKind.ADOPT, id, key, List.of(share)));
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------------
+
+    private void startRead(long reqId, long key, boolean detail) {
+        QueryId id = new QueryId(self, reqId);
+        seen.put(id, Boolean.TRUE);
+        Read rd = new Read(id, key, Env.CLIENT, detail);
+        begin(rd, config.readBudgetNanos(), -1);
+    }
+
+    private void onQuery(int from, DeltaMessage.Query q) {
+        if (from < 0) {
+            return;
+        }
+        QueryId id = new QueryId(q.root(), q.reqId());
+        if (seen.containsKey(id)) {
+            env.send(from, new DeltaMessage.Answer(q.root(), q.reqId(), q.key(), 0, List.of()));
+            return;
+        }
+        seen.put(id, Boolean.TRUE);
+        begin(new Read(id, q.key(), from, q.detail()), q.budgetNanos(), from);
+    }
+
+    private void begin(Read rd, long budgetNanos, int parent) {
+        DeltaStore own = store.get(rd.key);
+        if (own != null) {
+            rd.merged.merge(own);
+        }
+        long childBudget = budgetNanos - config.hopSlackNanos();
+        if (childBudget > 0) {
+            DeltaMessage.Query q = new DeltaMessage.Query(rd.id.root(), rd.id.reqId(), rd.key, childBudget, rd.detail);
+            for (int p : peers) {
+                if (p != parent && !suspected[p]) {
+                    rd.waiting.set(p);
+                    env.send(p, q);
+                }
+            }
+        }
+        if (rd.waiting.isEmpty()) {
+            finish(rd);
+            return;
+        }
+        reads.put(rd.id, rd);
+        rd.timer = env.schedule(budgetNanos, () -> {
+            if (reads.get(rd.id) == rd) {
+                finish(rd);
+            }
+        });
+    }
+
+    private void onAnswer(int from, DeltaMessage.Answer a) {
+        Read rd = reads.get(new QueryId(a.root(), a.reqId()));
+        if (rd == null || from < 0 || !rd.waiting.get(from)) {
+            return; // late, after this node answered its own parent
+        }
+        rd.waiting.clear(from);
+        rd.merged.mergeAll(a.entries());
+        rd.answered += a.answered();
+        if (rd.waiting.isEmpty()) {
+            finish(rd);
+        }
+    }
+
+    private void finish(Read rd) {
+        reads.remove(rd.id);
+        if (rd.timer != null) {
+            rd.timer.cancel();
+        }
+        rd.merged.fold();
+        if (rd.parent == Env.CLIENT) {
+            env.observe(new Observation.DeltaRead(self, rd.id.reqId(), rd.key, rd.merged.plus(), rd.merged.minus(),
+                    rd.answered, rd.merged.origins().size(), rd.merged.looseCount(), rd.detail ? rd.merged.dots() : "",
+                    env.now()));
+        } else {
+            env.send(rd.parent, new DeltaMessage.Answer(rd.id.root(), rd.id.reqId(), rd.key, rd.answered,
+                    rd.merged.entries()));
+        }
+    }
+
+    // ---- for tests and checkers ----------------------------------------------------------------------------
+
+    /** What this node holds of {@code key}, or null. */
+    public DeltaStore store(long key) {
+        return store.get(key);
+    }
+
+    /** The keys this node holds something of. */
+    public List<Long> keys() {
+        return new ArrayList<>(store.keySet());
+    }
+
+    /** This node's incarnation: {@code Env.now()} when it (re)started. */
+    public long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public String toString() {
+        return "DeltaCache[node " + self + "/" + incarnation + ", " + store.size() + " keys, " + writes.size()
+                + " writes pending, " + reads.size() + " reads]";
+    }
+}
