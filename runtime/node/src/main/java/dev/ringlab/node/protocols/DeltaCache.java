@@ -46,8 +46,14 @@ import java.util.TreeMap;
  * The node a client asks (the root) floods a {@link DeltaMessage.Query} over the overlay; the first sender a node
  * hears it from is its parent, a node that has seen it already answers at once with nothing, and a node answers its
  * parent with the merge of its own share and its children's answers ({@link DeltaMessage.Answer}), and how many
- * nodes that covers. Each hop gets {@link DeltaCacheConfig#hopSlackNanos} less time than its parent, the root
- * {@link DeltaCacheConfig#readBudgetNanos}; a node stops waiting for a child it comes to suspect. The root reports
+ * nodes that covers. The root has {@link DeltaCacheConfig#readBudgetNanos} to answer, each hop an eighth less
+ * than its parent (at least {@link DeltaCacheConfig#hopSlackNanos} less), so budgets fall geometrically and a
+ * deep tree's far nodes still get some; a node stops waiting for a child it comes to suspect. A child says at
+ * once that it took the query ({@link DeltaMessage.SignalKind#QUERY_TAKEN}); one that has not within a
+ * retransmission timeout of its link (RFC 6298 over the heartbeats' round trips, at least
+ * {@link DeltaCacheConfig#hopSlackNanos}) is most likely dead and is not waited for, so a crash costs a read one
+ * such timeout rather than a suspicion timeout (it may also cost it that child's subtree, if the child was only
+ * slow). Failures aside, no timer fires: every node answers once all its children have. The root reports
  * the value and the number of nodes that answered ({@link Observation.DeltaRead}). Cost: two messages per edge
  * direction at most, time about twice the tree's depth in link latencies.
  *
@@ -89,6 +95,7 @@ public final class DeltaCache implements Node {
     private final DeltaCacheConfig config;
     /** Undirected overlay neighbours in ring order from this node: (v - self) mod n ascending. */
     private final int[] peers;
+    private final UndirectedPeers all;
     private Env env;
     private long incarnation;
 
@@ -100,6 +107,9 @@ public final class DeltaCache implements Node {
     private final long[] lastHeardNanos;
     private final long[] knownIncarnation;
     private final boolean[] suspected;
+    /** Round-trip estimates to each neighbour from pings (RFC 6298's smoothed RTT and variation); -1: none yet. */
+    private final long[] srttNanos;
+    private final long[] rttVarNanos;
     private long nextSeq;
 
     private final TreeMap<Long, Write> writes = new TreeMap<>();
@@ -149,16 +159,20 @@ public final class DeltaCache implements Node {
         final long key;
         final int parent;
         final boolean detail;
+        final boolean patient;
         final DeltaStore merged = new DeltaStore();
         final BitSet waiting = new BitSet();
+        /** Children that said they took the query (or answered). */
+        final BitSet taken = new BitSet();
         int answered = 1;
         Timer timer;
 
-        Read(QueryId id, long key, int parent, boolean detail) {
+        Read(QueryId id, long key, int parent, boolean detail, boolean patient) {
             this.id = id;
             this.key = key;
             this.parent = parent;
             this.detail = detail;
+            this.patient = patient;
         }
     }
 
@@ -175,30 +189,32 @@ public final class DeltaCache implements Node {
 
             @Override
             public Node create(int id, Overlay overlay) {
-                return new DeltaCache(id, overlay, cache.of(overlay).of(id), config);
+                return new DeltaCache(id, overlay, cache.of(overlay), config);
             }
         };
     }
 
     /**
-     * @param neighbours the node's undirected overlay neighbours (any order)
+     * @param all every node's undirected overlay neighbours
      * @throws IllegalArgumentException if r > 1 and the node has fewer than r - 1 neighbours
      */
-    DeltaCache(int id, Overlay overlay, int[] neighbours, DeltaCacheConfig config) {
+    DeltaCache(int id, Overlay overlay, UndirectedPeers all, DeltaCacheConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.self = id;
         this.n = overlay.size();
-        if (neighbours.length < config.replicas() - 1) {
-            throw new IllegalArgumentException("node " + id + " of overlay '" + overlay.spec() + "' has " + neighbours.length
+        this.all = all;
+        this.peers = ringOrder(id);
+        if (peers.length < config.replicas() - 1) {
+            throw new IllegalArgumentException("node " + id + " of overlay '" + overlay.spec() + "' has " + peers.length
                     + " neighbours: the delta cache with r = " + config.replicas() + " needs at least " + (config.replicas() - 1));
         }
-        Integer[] order = Arrays.stream(neighbours).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, (a, b) -> Integer.compare(Math.floorMod(a - id, n), Math.floorMod(b - id, n)));
-        this.peers = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
         this.lastHeardNanos = new long[n];
         this.knownIncarnation = new long[n];
         Arrays.fill(knownIncarnation, -1);
         this.suspected = new boolean[n];
+        this.srttNanos = new long[n];
+        this.rttVarNanos = new long[n];
+        Arrays.fill(srttNanos, -1);
     }
 
     @Override
@@ -232,6 +248,13 @@ public final class DeltaCache implements Node {
             case DeltaMessage.Answer a -> onAnswer(from, a);
             case DeltaMessage.Signal s -> onSignal(from, s);
         }
+    }
+
+    /** {@code v}'s undirected overlay neighbours in ring order from {@code v}: (u - v) mod n ascending. */
+    private int[] ringOrder(int v) {
+        return Arrays.stream(all.of(v)).boxed()
+                .sorted((a, b) -> Integer.compare(Math.floorMod(a - v, n), Math.floorMod(b - v, n)))
+                .mapToInt(Integer::intValue).toArray();
     }
 
     // ---- the view ---------------------------------------------------------------------------------------
@@ -279,7 +302,8 @@ public final class DeltaCache implements Node {
     }
 
     private void onHeartbeatTimeout() {
-        DeltaMessage.Signal ping = new DeltaMessage.Signal(DeltaMessage.SignalKind.PING, 0, 0, self, incarnation, 0);
+        DeltaMessage.Signal ping = new DeltaMessage.Signal(DeltaMessage.SignalKind.PING, env.now(), 0, self, incarnation,
+                0);
         for (int p : peers) {
             env.send(p, ping);
         }
@@ -328,8 +352,9 @@ public final class DeltaCache implements Node {
     private void onRequest(DeltaMessage.Request r) {
         switch (r.kind()) {
             case INCREMENT -> onIncrement(r);
-            case READ -> startRead(r.reqId(), r.key(), false);
-            case READ_DETAIL -> startRead(r.reqId(), r.key(), true);
+            case READ -> startRead(r.reqId(), r.key(), false, false);
+            case READ_DETAIL -> startRead(r.reqId(), r.key(), true, false);
+            case READ_PATIENT -> startRead(r.reqId(), r.key(), true, true);
             case STORAGE -> {
                 DeltaStore s = store.get(r.key());
                 env.observe(new Observation.DeltaStorage(self, r.reqId(), r.key(), s == null ? 0 : s.looseCount(),
@@ -412,8 +437,41 @@ public final class DeltaCache implements Node {
                     }
                     knownIncarnation[from] = s.incarnation();
                 }
+                env.send(from, new DeltaMessage.Signal(DeltaMessage.SignalKind.PONG, s.seq(), 0, self, incarnation, 0));
+            }
+            case PONG -> onRoundTrip(from, env.now() - s.seq());
+            case QUERY_TAKEN -> {
+                Read rd = reads.get(new QueryId(s.node(), s.seq()));
+                if (rd != null) {
+                    rd.taken.set(from);
+                }
             }
         }
+    }
+
+    /** RFC 6298, section 2: the smoothed round trip and its variation, gains 1/8 and 1/4. */
+    private void onRoundTrip(int peer, long sampleNanos) {
+        if (sampleNanos < 0) {
+            return;
+        }
+        if (srttNanos[peer] < 0) {
+            srttNanos[peer] = sampleNanos;
+            rttVarNanos[peer] = sampleNanos / 2;
+        } else {
+            rttVarNanos[peer] = (3 * rttVarNanos[peer] + Math.abs(srttNanos[peer] - sampleNanos)) / 4;
+            srttNanos[peer] = (7 * srttNanos[peer] + sampleNanos) / 8;
+        }
+    }
+
+    /**
+     * How long to wait for {@code peer} to say it took a query: a retransmission timeout as RFC 6298 computes it
+     * (smoothed RTT plus four variations, at least the hop slack); before any sample, the suspicion timeout.
+     */
+    private long takeTimeoutNanos(int peer) {
+        if (srttNanos[peer] < 0) {
+            return config.suspicionNanos();
+        }
+        return srttNanos[peer] + Math.max(config.hopSlackNanos(), 4 * rttVarNanos[peer]);
     }
 
     private void onAck(int from, long seq) {
@@ -496,7 +554,25 @@ public final class DeltaCache implements Node {
         }
     }
 
+    /**
+     * Copies a dead origin's share to one more node, if this node is the one to do it: the origin's replicas were
+     * its first r - 1 neighbours in its ring order, so the first of those this node does not suspect (itself,
+     * or a neighbour of its own; a node it has no news of counts as alive) adopts, and copies to its first live
+     * neighbour outside the origin's replica set. One holder copies, so the share is on r nodes again, not on
+     * 2(r - 1).
+     */
     private void adopt(long key, Origin o, Entry share) {
+        int[] theirs = ringOrder(o.node());
+        int replicas = Math.min(config.replicas() - 1, theirs.length);
+        for (int i = 0; i < replicas; i++) {
+            int h = theirs[i];
+            if (h == self) {
+                break;
+            }
+            if (!suspected[h]) {
+                return; // an earlier replica of the origin is alive (as far as this node knows): it adopts
+            }
+        }
         TreeMap<Origin, Integer> as = adopted.computeIfAbsent(key, k -> new TreeMap<>());
         Integer by = as.get(o);
         if (by != null && !suspected[by]) {
@@ -504,6 +580,9 @@ public final class DeltaCache implements Node {
         }
         BitSet skip = new BitSet();
         skip.set(o.node());
+        for (int i = 0; i < replicas; i++) {
+            skip.set(theirs[i]);
+        }
         List<Integer> to = live(1, skip);
         if (to.isEmpty()) {
             return;
@@ -515,10 +594,10 @@ public final class DeltaCache implements Node {
 
     // ---- reads ---------------------------------------------------------------------------------------------
 
-    private void startRead(long reqId, long key, boolean detail) {
+    private void startRead(long reqId, long key, boolean detail, boolean patient) {
         QueryId id = new QueryId(self, reqId);
         seen.put(id, Boolean.TRUE);
-        Read rd = new Read(id, key, Env.CLIENT, detail);
+        Read rd = new Read(id, key, Env.CLIENT, detail, patient);
         begin(rd, config.readBudgetNanos(), -1);
     }
 
@@ -528,11 +607,21 @@ public final class DeltaCache implements Node {
         }
         QueryId id = new QueryId(q.root(), q.reqId());
         if (seen.containsKey(id)) {
+            Read mine = reads.get(id);
+            if (mine != null && mine.waiting.get(from)) {
+                // Crossing queries: the sender has a parent of its own, so it is not this node's child. Stop
+                // waiting for it now rather than for its empty answer a round trip later.
+                mine.waiting.clear(from);
+                if (mine.waiting.isEmpty()) {
+                    finish(mine);
+                }
+            }
             env.send(from, new DeltaMessage.Answer(q.root(), q.reqId(), q.key(), 0, List.of()));
             return;
         }
         seen.put(id, Boolean.TRUE);
-        begin(new Read(id, q.key(), from, q.detail()), q.budgetNanos(), from);
+        env.send(from, new DeltaMessage.Signal(DeltaMessage.SignalKind.QUERY_TAKEN, q.reqId(), q.key(), q.root(), 0, 0));
+        begin(new Read(id, q.key(), from, q.detail(), q.patient()), q.budgetNanos(), from);
     }
 
     private void begin(Read rd, long budgetNanos, int parent) {
@@ -540,13 +629,18 @@ public final class DeltaCache implements Node {
         if (own != null) {
             rd.merged.merge(own);
         }
-        long childBudget = budgetNanos - config.hopSlackNanos();
+        // An eighth less per hop (at least the hop slack): a deep tree's leaves still get time, and each answer
+        // has that much time to cross its link before its parent's own deadline.
+        long childBudget = budgetNanos - Math.max(budgetNanos / 8, config.hopSlackNanos());
+        long takeTimeout = 0;
         if (childBudget > 0) {
-            DeltaMessage.Query q = new DeltaMessage.Query(rd.id.root(), rd.id.reqId(), rd.key, childBudget, rd.detail);
+            DeltaMessage.Query q = new DeltaMessage.Query(rd.id.root(), rd.id.reqId(), rd.key, childBudget, rd.detail,
+                    rd.patient);
             for (int p : peers) {
                 if (p != parent && !suspected[p]) {
                     rd.waiting.set(p);
                     env.send(p, q);
+                    takeTimeout = Math.max(takeTimeout, takeTimeoutNanos(p));
                 }
             }
         }
@@ -560,6 +654,23 @@ public final class DeltaCache implements Node {
                 finish(rd);
             }
         });
+        if (!rd.patient && takeTimeout < budgetNanos) {
+            // A child that has not even taken the query within a round-trip timeout is most likely dead (a crash
+            // the heartbeats have not shown yet): the read goes on without it rather than wait for the suspicion.
+            env.schedule(takeTimeout, () -> {
+                if (reads.get(rd.id) != rd) {
+                    return;
+                }
+                for (int c = rd.waiting.nextSetBit(0); c >= 0; c = rd.waiting.nextSetBit(c + 1)) {
+                    if (!rd.taken.get(c)) {
+                        rd.waiting.clear(c);
+                    }
+                }
+                if (rd.waiting.isEmpty()) {
+                    finish(rd);
+                }
+            });
+        }
     }
 
     private void onAnswer(int from, DeltaMessage.Answer a) {
@@ -568,6 +679,7 @@ public final class DeltaCache implements Node {
             return; // late, after this node answered its own parent
         }
         rd.waiting.clear(from);
+        rd.taken.set(from);
         rd.merged.mergeAll(a.entries());
         rd.answered += a.answered();
         if (rd.waiting.isEmpty()) {

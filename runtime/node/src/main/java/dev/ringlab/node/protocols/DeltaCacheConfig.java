@@ -17,8 +17,10 @@ import java.util.Objects;
  *                            increment stays where it is, so its outcome is unknown to the client
  * @param readBudgetNanos     the read's deadline at its root: the root answers the client by then, with whatever
  *                            part of the fleet has answered
- * @param hopSlackNanos       each hop of the read's tree gets this much less budget than its parent, so a
- *                            subtree's answer arrives before the parent's own deadline
+ * @param hopSlackNanos       each hop of the read's tree gets an eighth less budget than its parent, and at
+ *                            least this much less: the time an answer has to cross its link before the parent's
+ *                            own deadline; also the least margin over a link's smoothed round trip before a
+ *                            parent gives up a child that has not taken the query
  * @param compactNanos        background work runs this often: folding increments into summaries, origins
  *                            pushing their summaries to their replicas and releasing extra holders, holders of a
  *                            dead origin's increments copying them to another node
@@ -56,10 +58,10 @@ public record DeltaCacheConfig(int replicas, long heartbeatNanos, long suspicion
 
     /**
      * r = 2, 10 ms heartbeats, 50 ms suspicion, resend every 10 ms, write deadline 500 ms, read budget 400 ms
-     * with 40 ms less per hop, background work every 50 ms.
+     * with an eighth (at least 500 us) less per hop, background work every 50 ms.
      */
     public static DeltaCacheConfig defaults() {
-        return new DeltaCacheConfig(2, 10_000_000L, 50_000_000L, 10_000_000L, 500_000_000L, 400_000_000L, 40_000_000L,
+        return new DeltaCacheConfig(2, 10_000_000L, 50_000_000L, 10_000_000L, 500_000_000L, 400_000_000L, 500_000L,
                 50_000_000L);
     }
 

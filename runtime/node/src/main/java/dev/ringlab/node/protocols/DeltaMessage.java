@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * <p>Bodies (big-endian): {@code entry = node:4 incarnation:8 upTo:8 plus:8 minus:8 count:4 (seq:8 amount:8)*};
  * {@code Request = kind:1 reqId:8 key:8 amount:8}, {@code State = kind:1 seq:8 key:8 count:4 entry*},
- * {@code Query = root:4 reqId:8 key:8 budgetNanos:8 detail:1}, {@code Answer = root:4 reqId:8 key:8 answered:4
+ * {@code Query = root:4 reqId:8 key:8 budgetNanos:8 detail:1 patient:1}, {@code Answer = root:4 reqId:8 key:8 answered:4
  * count:4 entry*}, {@code Signal = kind:1 seq:8 key:8 node:4 incarnation:8 upTo:8}. Ids 22..26, after Plumtree's.
  */
 public sealed interface DeltaMessage extends Message permits DeltaMessage.Request, DeltaMessage.State,
@@ -117,6 +117,11 @@ public sealed interface DeltaMessage extends Message permits DeltaMessage.Reques
         READ,
         /** As {@link #READ}, and the answer lists the increments it counted (for checkers). */
         READ_DETAIL,
+        /**
+         * As {@link #READ_DETAIL}, and no node gives up a child that has not taken the query within a round-trip
+         * timeout (only a suspected one, or at the budget): the complete read a checker wants after convergence.
+         */
+        READ_PATIENT,
         /** Report what this node stores for {@code key} ({@code DeltaStorage}); nothing is sent. */
         STORAGE
     }
@@ -163,9 +168,10 @@ public sealed interface DeltaMessage extends Message permits DeltaMessage.Reques
     /**
      * The read of {@code key} started by {@code root} for its request {@code reqId}, flooded over the overlay;
      * the receiver must answer its parent within {@code budgetNanos} of receiving it. {@code detail}: the root
-     * wants the increments listed.
+     * wants the increments listed; {@code patient}: see {@link RequestKind#READ_PATIENT}.
      */
-    record Query(int root, long reqId, long key, long budgetNanos, boolean detail) implements DeltaMessage {
+    record Query(int root, long reqId, long key, long budgetNanos, boolean detail, boolean patient)
+            implements DeltaMessage {
         public Query {
             if (root < 0 || budgetNanos < 0) {
                 throw new IllegalArgumentException("bad delta query: root=" + root + " budget=" + budgetNanos);
@@ -205,8 +211,15 @@ public sealed interface DeltaMessage extends Message permits DeltaMessage.Reques
          * current replicas confirmed a summary covering them, and the receiver is not one of them.
          */
         RELEASE,
-        /** A heartbeat to an overlay neighbour (any message counts as one). */
-        PING
+        /**
+         * A heartbeat to an overlay neighbour (any message counts as one), carrying the sender's incarnation;
+         * {@code seq} is the sender's clock, which the receiver echoes in a {@link #PONG}.
+         */
+        PING,
+        /** The answer to a {@link #PING}: {@code seq} is the ping's, so the pinger measures the round trip. */
+        PONG,
+        /** The receiver took the read {@code (node = root, seq = reqId)} from the sender as its parent. */
+        QUERY_TAKEN
     }
 
     /** A signal; fields a kind does not use are 0. */
@@ -303,17 +316,19 @@ public sealed interface DeltaMessage extends Message permits DeltaMessage.Reques
             });
 
     MessageType<Query> QUERY = MessageType.of(24, "dcache_query", Query.class,
-            q -> 4 + 8 + 8 + 8 + 1,
+            q -> 4 + 8 + 8 + 8 + 1 + 1,
             (q, out) -> {
                 out.putInt(q.root()).putLong(q.reqId()).putLong(q.key()).putLong(q.budgetNanos());
                 Wire.putBool(q.detail(), out);
+                Wire.putBool(q.patient(), out);
             },
             in -> {
                 int root = in.getInt();
                 long reqId = in.getLong();
                 long key = in.getLong();
                 long budget = in.getLong();
-                return new Query(root, reqId, key, budget, Wire.getBool(in));
+                boolean detail = Wire.getBool(in);
+                return new Query(root, reqId, key, budget, detail, Wire.getBool(in));
             });
 
     MessageType<Answer> ANSWER = MessageType.of(25, "dcache_answer", Answer.class,

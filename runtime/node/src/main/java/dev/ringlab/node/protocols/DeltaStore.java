@@ -89,11 +89,15 @@ public final class DeltaStore {
     /**
      * Compaction: folds every origin's single increments that continue its summary ({@code upTo + 1, upTo + 2,
      * ...}) into it. Returns true if anything was folded. Increments after a gap stay single until the gap is
-     * filled (by the origin's summary, or the missing increment).
+     * filled (by the origin's summary, or the missing increment); an origin's increment 1 alone stays single (its
+     * summary would be larger), so folding never makes a node's state larger.
      */
     public boolean fold() {
         boolean changed = false;
         for (Slot s : slots.values()) {
+            if (s.upTo == 0 && !s.loose.containsKey(2L)) {
+                continue; // a summary of one increment would be larger than the increment
+            }
             while (!s.loose.isEmpty() && s.loose.firstKey() == s.upTo + 1) {
                 long amount = s.loose.pollFirstEntry().getValue();
                 if (amount > 0) {
