@@ -78,7 +78,9 @@ import picocli.CommandLine.Spec;
             "stores it with r - 1 copies on its first live overlay neighbours in ring order; a read floods the",
             "overlay (--topology, default complete) and aggregates the increments on the way back, answering with",
             "the value and how many nodes answered; background work folds each origin's increments into one",
-            "summary, re-replicates after a crash and releases extra copies (--config " + DeltaCacheConfig.FORMS + ").",
+            "summary, re-replicates after a crash and releases extra copies (--config " + DeltaCacheConfig.FORMS + ";",
+            "hb and suspect not given follow the engine's timing, and on netty and processes hop defaults to the",
+            "heartbeat interval, so a read gives up a child only after a stall that long).",
             "Run: --ops increments by +-1..9 and reads (--get-ratio is the share of reads), then storage is",
             "reported by every node, then after convergence (--settle) storage again and one complete read per",
             "key, checked: every acknowledged increment is counted exactly once (with --check, the sums too).",
@@ -456,6 +458,11 @@ public final class CacheCommand implements Callable<Integer> {
                 // The ring's timing rule for this engine (Defaults.timing) for what --config leaves out.
                 dc = dc.withTiming(hb ? dc.heartbeatNanos() : timing.heartbeatNanos(),
                         suspect ? dc.suspicionNanos() : Math.max(timing.suspicionNanos(), 2 * dc.heartbeatNanos()));
+            }
+            if (!engine.deterministic() && !(s.contains(":hop=") || s.contains(",hop="))) {
+                // A real engine's live nodes stall for tens of milliseconds (Timing's pause bounds): a read that
+                // gave up children after a sub-millisecond round-trip timeout would skip live subtrees.
+                dc = dc.withHopSlack(Math.max(dc.hopSlackNanos(), timing.heartbeatNanos()));
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config", e.getMessage() + " (--mode deltas takes " + DeltaCacheConfig.FORMS + ")");

@@ -70,6 +70,11 @@ public record DeltaCacheConfig(int replicas, long heartbeatNanos, long suspicion
                 Math.max(writeDeadlineNanos, suspicion + replicaRetryNanos), readBudgetNanos, hopSlackNanos, compactNanos);
     }
 
+    public DeltaCacheConfig withHopSlack(long hop) {
+        return new DeltaCacheConfig(replicas, heartbeatNanos, suspicionNanos, replicaRetryNanos, writeDeadlineNanos,
+                Math.max(readBudgetNanos, hop), hop, compactNanos);
+    }
+
     /** e.g. {@code dcache:r=2,hb=10ms,suspect=50ms,replica_retry=10ms,write=500ms,read=400ms,hop=40ms,compact=50ms}. */
     public String spec() {
         return SPEC_PREFIX + ":r=" + replicas + ",hb=" + RecoveryConfig.format(heartbeatNanos) + ",suspect="
