@@ -69,7 +69,11 @@ import java.util.TreeMap;
  *   <li>A node that holds increments of a dead origin (a neighbour it suspects, or one that came back with a new
  *       incarnation and so numbers afresh) copies them to its first live neighbour in ring order other than the
  *       origin ({@link DeltaMessage.StateKind#ADOPT}), once, again if that node is suspected: the re-replication of
- *       a dead origin's increments, so they are on two live nodes again.
+ *       a dead origin's increments, so they are on r live nodes again. Only the first of the origin's r - 1
+ *       replicas (in its ring order) that this node does not suspect adopts, so one copy is made, not r - 1; a
+ *       suspected origin is adopted once it has been silent for two suspicion timeouts (a restarted one at once),
+ *       and if it talks again with the same incarnation (a false suspicion), the adopter is told to release the
+ *       copy.
  * </ol>
  * So after compaction each key is stored as one summary per origin on r nodes: r times its merged state.
  *
@@ -79,8 +83,8 @@ import java.util.TreeMap;
  *
  * <h2>Limits</h2>
  * The guarantee is for crash-stop failures of up to r - 1 nodes at a time, with time for background work in
- * between. A false suspicion costs extra copies (an adoption, a replica that is then released), never a lost
- * increment. A read during a crash answers from the nodes that answered: an increment whose copies are all on
+ * between. A false suspicion costs extra copies for a while (an adoption, a replica, both released later),
+ * never a lost increment; a release that crosses a copy in flight can leave a stray copy. A read during a crash answers from the nodes that answered: an increment whose copies are all on
  * nodes that did not is missing from that read (completeness says so), and appears in later ones. Increments
  * are not deduplicated across client retries: a client that resends an increment with unknown outcome may count
  * it twice (the workloads do not resend). An answer carries a key's whole state, so a key must stay below the
@@ -116,8 +120,8 @@ public final class DeltaCache implements Node {
     private final TreeMap<Long, Sync> syncs = new TreeMap<>();
     /** Per key, the nodes this origin sent its increments to: {confirmed summary upTo, released upTo, dirty}. */
     private final TreeMap<Long, TreeMap<Integer, long[]>> holders = new TreeMap<>();
-    /** Per key, per dead origin held here, the node that acked its adoption. */
-    private final TreeMap<Long, TreeMap<Origin, Integer>> adopted = new TreeMap<>();
+    /** Per key, per dead origin held here, the node that acked its adoption and the last seq it was sent. */
+    private final TreeMap<Long, TreeMap<Origin, long[]>> adopted = new TreeMap<>();
     private final TreeMap<QueryId, Read> reads = new TreeMap<>();
     private final LinkedHashMap<QueryId, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -271,7 +275,8 @@ public final class DeltaCache implements Node {
         if (!isPeer(o.node())) {
             return false; // no first-hand news of it: its own neighbours adopt its increments
         }
-        return suspected[o.node()] || (knownIncarnation[o.node()] >= 0 && knownIncarnation[o.node()] != o.incarnation());
+        return (suspected[o.node()] && env.now() - lastHeardNanos[o.node()] > 2 * config.suspicionNanos())
+                || (knownIncarnation[o.node()] >= 0 && knownIncarnation[o.node()] != o.incarnation());
     }
 
     private boolean isPeer(int v) {
@@ -338,8 +343,8 @@ public final class DeltaCache implements Node {
                 h[0] = 0;
             }
         }
-        for (TreeMap<Origin, Integer> as : adopted.values()) {
-            as.values().removeIf(a -> a == v);
+        for (TreeMap<Origin, long[]> as : adopted.values()) {
+            as.values().removeIf(a -> a[0] == v);
         }
     }
 
@@ -493,7 +498,7 @@ public final class DeltaCache implements Node {
                 long[] h = holders.computeIfAbsent(y.key(), k -> new TreeMap<>()).computeIfAbsent(from, k -> new long[3]);
                 h[0] = Math.max(h[0], y.upTo());
             }
-            case ADOPT -> adopted.computeIfAbsent(y.key(), k -> new TreeMap<>()).put(y.origin(), from);
+            case ADOPT -> adopted.computeIfAbsent(y.key(), k -> new TreeMap<>()).put(y.origin(), new long[] {from, y.upTo()});
             case REPLICATE -> throw new IllegalStateException("replication acks are writes' acks, not syncs'");
         }
     }
@@ -518,6 +523,7 @@ public final class DeltaCache implements Node {
                 }
             }
         }
+        releaseAdoptions();
         env.schedule(config.compactNanos(), this::onCompactTimeout);
     }
 
@@ -573,9 +579,9 @@ public final class DeltaCache implements Node {
                 return; // an earlier replica of the origin is alive (as far as this node knows): it adopts
             }
         }
-        TreeMap<Origin, Integer> as = adopted.computeIfAbsent(key, k -> new TreeMap<>());
-        Integer by = as.get(o);
-        if (by != null && !suspected[by]) {
+        TreeMap<Origin, long[]> as = adopted.computeIfAbsent(key, k -> new TreeMap<>());
+        long[] by = as.get(o);
+        if (by != null && !suspected[(int) by[0]]) {
             return;
         }
         BitSet skip = new BitSet();
@@ -588,8 +594,30 @@ public final class DeltaCache implements Node {
             return;
         }
         long id = ++nextSeq;
-        syncs.put(id, new Sync(DeltaMessage.StateKind.ADOPT, key, to.get(0), 0, o, env.now()));
+        long last = share.upTo();
+        for (int i = 0; i < share.looseCount(); i++) {
+            last = Math.max(last, share.seqAt(i));
+        }
+        syncs.put(id, new Sync(DeltaMessage.StateKind.ADOPT, key, to.get(0), last, o, env.now()));
         env.send(to.get(0), new DeltaMessage.State(DeltaMessage.StateKind.ADOPT, id, key, List.of(share)));
+    }
+
+    /**
+     * An origin adopted after a suspicion that turns out false (it talks again, same incarnation) holds its
+     * increments itself, with its replicas: the adopter's copy is one too many, and is released.
+     */
+    private void releaseAdoptions() {
+        for (Map.Entry<Long, TreeMap<Origin, long[]>> e : adopted.entrySet()) {
+            e.getValue().entrySet().removeIf(a -> {
+                Origin o = a.getKey();
+                boolean back = o.node() != self && !suspected[o.node()] && knownIncarnation[o.node()] == o.incarnation();
+                if (back) {
+                    env.send((int) a.getValue()[0], new DeltaMessage.Signal(DeltaMessage.SignalKind.RELEASE, 0, e.getKey(),
+                            o.node(), o.incarnation(), a.getValue()[1]));
+                }
+                return back;
+            });
+        }
     }
 
     // ---- reads ---------------------------------------------------------------------------------------------
