@@ -19,7 +19,7 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The results-directory prefix of each experiment (recover-sweep writes results/recover-*).
-PREFIX = {"compare": "compare", "recover-sweep": "recover", "fidelity": "fidelity"}
+PREFIX = {"compare": "compare", "recover-sweep": "recover", "fidelity": "fidelity", "datacenters": "datacenters"}
 
 
 def newest(root, prefix):

@@ -106,7 +106,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         Run r = validate();
         Overlay overlay;
         try {
-            overlay = Topologies.build(topology, nodes, run.seed());
+            overlay = run.overlay(topology, nodes); // on the --placement's datacenters, if any
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }

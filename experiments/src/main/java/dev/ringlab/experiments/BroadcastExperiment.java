@@ -198,9 +198,14 @@ public final class BroadcastExperiment {
 
     /** Runs one seed. @throws IllegalArgumentException if the topology does not fit n */
     public static SeedRun run(Params p, String topology, int n, long seed) {
-        Overlay overlay = Topologies.build(topology, n, seed);
+        return run(p, Topologies.build(topology, n, seed), null, seed);
+    }
+
+    /** Runs one seed on {@code overlay}, its nodes in the datacenters of {@code placement} (null: none). */
+    public static SeedRun run(Params p, Overlay overlay, dev.ringlab.node.spec.Placement placement, long seed) {
+        int n = overlay.size();
         Protocol protocol = Protocols.parse(p.protocol());
-        RunSpec spec = new RunSpec(overlay, protocol, p.latency(), p.loss(), p.faults(), p.processingNanos(), seed);
+        RunSpec spec = new RunSpec(overlay, protocol, p.latency(), p.loss(), p.faults(), p.processingNanos(), seed, placement);
         try (Cluster cluster = RunOptions.build(p.engine(), spec)) {
             BroadcastMetrics metrics = new BroadcastMetrics(n);
             cluster.addObserver(measured(metrics));

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -66,6 +67,9 @@ public final class CheckCommand implements Callable<Integer> {
             description = "With --run-seed: this fault plan instead of the drawn one (e.g. a shrunk plan).")
     String faults;
 
+    @Option(names = "--threads", paramLabel = "T", description = ParallelCells.HELP)
+    Integer threads;
+
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
@@ -106,19 +110,38 @@ public final class CheckCommand implements Callable<Integer> {
                 seeds.add(master.nextLong());
             }
         }
+        // Every run is a simulation of its own (its seed, its cluster, its virtual clock): they run in parallel and are
+        // then taken in seed order, so the output is the same on any number of threads, wall time aside.
+        int cellThreads = ParallelCells.threads(threads, Engines.byName("sim"), 0);
         err.println("ringlab check: runs=" + seeds.size() + " seed=" + seed + " nodes=" + minN + ".." + maxN
                 + (runSeed != null ? " run-seed=" + runSeed : "") + (override != null ? " faults=" + override : "")
-                + " shrink=" + shrink + " fault-phase=" + SwarmRun.FAULT_HORIZON_NANOS / SwarmRun.MS + "ms");
+                + " shrink=" + shrink + " fault-phase=" + SwarmRun.FAULT_HORIZON_NANOS / SwarmRun.MS + "ms threads=" + cellThreads);
         err.flush();
         long wallStart = System.nanoTime();
         long invariants = 0;
         long virtualNanos = 0;
         List<Map<String, Object>> failures = new ArrayList<>();
         List<Long> failingSeeds = new ArrayList<>();
-        int done = 0;
-        for (long s : seeds) {
-            SwarmRun.Setup setup = SwarmRun.draw(s, minN, maxN, override);
+        AtomicInteger finished = new AtomicInteger();
+        FaultPlan given = override;
+        List<Outcome> outcomes = ParallelCells.map(seeds, cellThreads, s -> {
+            SwarmRun.Setup setup = SwarmRun.draw(s, minN, maxN, given);
             SwarmRun.Result r = SwarmRun.run(setup);
+            FaultPlan small = r.failed() && shrink ? SwarmRun.shrink(s, minN, maxN, setup.plan(), 200) : null;
+            int done = finished.incrementAndGet();
+            if (!json && seeds.size() >= 100 && done % (seeds.size() / 10) == 0) {
+                synchronized (err) {
+                    err.printf(Locale.ROOT, "check: %d/%d runs, %.1f s%n", done, seeds.size(), (System.nanoTime() - wallStart) / 1e9);
+                    err.flush();
+                }
+            }
+            return new Outcome(s, setup, r, small);
+        });
+        int done = 0;
+        for (Outcome o : outcomes) {
+            long s = o.seed();
+            SwarmRun.Setup setup = o.setup();
+            SwarmRun.Result r = o.result();
             invariants += Math.max(0, r.invariantsChecked());
             virtualNanos += Math.max(0, r.virtualNanos());
             done++;
@@ -131,9 +154,8 @@ public final class CheckCommand implements Callable<Integer> {
                 f.put("plan", setup.plan().toString());
                 FaultPlan replayPlan = override;
                 if (shrink) {
-                    FaultPlan small = SwarmRun.shrink(s, minN, maxN, setup.plan(), 200);
-                    f.put("shrunk_plan", small.toString());
-                    replayPlan = small;
+                    f.put("shrunk_plan", o.shrunk().toString());
+                    replayPlan = o.shrunk();
                 }
                 String replay = "ringlab check --run-seed " + s + " --nodes " + minN + ".." + maxN
                         + (replayPlan != null ? " --faults \"" + (replayPlan.isEmpty() ? "none" : replayPlan) + "\"" : "");
@@ -145,11 +167,6 @@ public final class CheckCommand implements Callable<Integer> {
                     err.println("  shrunk: " + f.get("shrunk_plan"));
                 }
                 err.println("  replay: " + replay);
-                err.flush();
-            }
-            if (!json && seeds.size() >= 100 && done % (seeds.size() / 10) == 0) {
-                err.printf(Locale.ROOT, "check: %d/%d runs, %d violations, %.1f s%n", done, seeds.size(), failures.size(),
-                        (System.nanoTime() - wallStart) / 1e9);
                 err.flush();
             }
         }
@@ -165,6 +182,7 @@ public final class CheckCommand implements Callable<Integer> {
             o.put("nodes", minN + ".." + maxN);
             o.put("virtual_s", virtualNanos / 1e9);
             o.put("failures", failures);
+            o.put("threads", cellThreads);
             out.println(new ObjectMapper().writeValueAsString(o));
         } else {
             out.printf(Locale.ROOT, "check: %d runs, %d violations, %d invariant checks, %.1f s of virtual time in %.1f s%n",
@@ -178,4 +196,7 @@ public final class CheckCommand implements Callable<Integer> {
         out.flush();
         return failures.isEmpty() ? 0 : 1;
     }
+
+    /** One run's draw and result (and its shrunk plan, with --shrink and a violation). */
+    private record Outcome(long seed, SwarmRun.Setup setup, SwarmRun.Result result, FaultPlan shrunk) {}
 }

@@ -295,6 +295,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     BroadcastSweep.Plan plan() {
         run.validate();
+        if (run.placementText() != null) { // a sweep over sizes cannot keep one dcs*per-dc
+            throw new UsageException("--placement", "compare sweeps node counts and does not place nodes; use ringlab datacenters, or a single-run command (broadcast, token, recover, config)");
+        }
         predict.validate(run, json);
         if (run.keepRunDir()) {
             // a sweep builds its clusters without these options (BroadcastExperiment.Params): refuse, never ignore

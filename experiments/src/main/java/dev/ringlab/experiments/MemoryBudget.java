@@ -92,7 +92,7 @@ final class MemoryBudget {
         }
     }
 
-    private static long nodes(CommandSpec spec) {
+    static long nodes(CommandSpec spec) {
         OptionSpec o = spec.findOption("--nodes");
         if (o == null) {
             return 0;
@@ -111,7 +111,7 @@ final class MemoryBudget {
         return n;
     }
 
-    private static List<String> topologies(CommandSpec spec, String command) {
+    static List<String> topologies(CommandSpec spec, String command) {
         if (command.equals("simbench")) {
             OptionSpec d = spec.findOption("--degree");
             return List.of("random-regular:" + (d == null ? 8 : d.getValue()));

@@ -37,10 +37,29 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Listen on HOST instead of the cluster file's host for this node.")
     String bind;
 
+    @Option(names = "--detached",
+            description = "Run without a parent: ignore stdin and run until SIGTERM/SIGINT (a node started by a service "
+                    + "manager or a Kubernetes pod, README \"The runtime across hosts\"). Needs a cluster file with "
+                    + "\"start\":\"linked\" (the node starts itself once its edges are up); without it the node "
+                    + "stops when its stdin ends.")
+    boolean detached;
+
     @Override
     public Integer call() throws IOException {
         try {
-            return NodeMain.run(id, cluster, bind, System.in, System.out);
+            if (detached) {
+                String start;
+                try {
+                    start = ClusterFile.read(cluster).start();
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new UsageException("--cluster", "cannot read " + cluster + ": " + e.getMessage());
+                }
+                if (!start.equals("linked")) {
+                    throw new UsageException("--detached", "the cluster file says \"start\":\"" + start + "\", so the node "
+                            + "would wait for a start command on stdin forever; write \"start\":\"linked\" in " + cluster);
+                }
+            }
+            return NodeMain.run(id, cluster, bind, detached ? NodeMain.untilExit() : System.in, System.out);
         } catch (NodeMain.UsageError e) {
             throw new UsageException(e.flag(), e.getMessage());
         }

@@ -356,7 +356,7 @@ public final class RecoverCommand implements Callable<Integer> {
                     }
                     // The node is back from the call's start: on a real engine the new incarnation may run,
                     // and be observed, before the call returns.
-                    watch.restarted(node, at - call);
+                    watch.restarted(node, at - call, at);
                     if (firstRestart[0] < 0) {
                         firstRestart[0] = at;
                     }

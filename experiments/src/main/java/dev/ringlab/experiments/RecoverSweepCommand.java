@@ -76,6 +76,9 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         run.validate();
+        if (run.placementText() != null) { // a sweep over sizes cannot keep one dcs*per-dc
+            throw new UsageException("--placement", "recover-sweep sweeps node counts and does not place nodes; use ringlab datacenters, or a single-run command (broadcast, token, recover, config)");
+        }
         ClusterEngine eng = run.engine();
         long seed = run.seed();
         if (heartbeat != null) {

@@ -37,7 +37,7 @@ final class Replay {
         return new ArrayList<>(at < 0 ? all : all.subList(at + 1, all.size()));
     }
 
-    private static boolean given(List<String> args, String flag) {
+    static boolean given(List<String> args, String flag) {
         return args.stream().anyMatch(a -> a.equals(flag) || a.startsWith(flag + "="));
     }
 

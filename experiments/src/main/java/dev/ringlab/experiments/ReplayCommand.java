@@ -64,6 +64,10 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new UsageException("RUN_JSON", e.getMessage());
         }
+        if ("run".equals(run.path("kind").asText())) {
+            // A study (ringlab run, or submit + collect): its cells' trace hashes.
+            return StudyReplay.replay(f.toAbsolutePath().getParent(), json, out, err);
+        }
         String experiment = run.path("experiment").asText("");
         JsonNode recorded = switch (experiment) {
             case "compare" -> run;

@@ -45,7 +45,7 @@ final class RingHealth implements FaultPlan.Listener {
         switch (kind) {
             case CRASH -> watch.crashed(node, atNanos, callNanos);
             // Back from the call's start: on a real engine the new incarnation runs before the call returns.
-            case RESTART -> watch.restarted(node, atNanos - callNanos);
+            case RESTART -> watch.restarted(node, atNanos - callNanos, atNanos);
             default -> {}
         }
         watch.markRotations(atNanos);

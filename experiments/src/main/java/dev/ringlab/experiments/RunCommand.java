@@ -77,8 +77,21 @@ public final class RunCommand implements Callable<Integer> {
             description = "Run at most K cells now, then stop; --resume continues (for long studies in slices).")
     Integer maxCells;
 
+    @Option(names = "--cells", paramLabel = "LIST",
+            description = "With --resume: run only these cells (e.g. 1-4,9: the numbers of cells/cNNN) that are not finished, and "
+                    + "write only their cells/cNNN/; run.json and cells.csv are left to 'ringlab collect STUDY_DIR', so "
+                    + "several slices can run at once (a Slurm array task runs one, see 'ringlab submit').")
+    String cellList;
+
     @Option(names = "--dry-run", description = "Check the file and list its cells; run and write nothing.")
     boolean dryRun;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Cells run in parallel on this many threads when every cell to run is a simulator run or a topology "
+                    + "(default: the machine's cores, fewer if the heap cannot hold that many of the largest cell); each cell's "
+                    + "output and trace hash are those of one thread. A cell on a real engine measures real time, so such a "
+                    + "study runs one cell at a time and more than 1 is refused.")
+    Integer threads;
 
     @Option(names = "--json", description = "Print one JSON object: results_dir, cells_total, cells_run, failed, rows.")
     boolean json;
@@ -96,6 +109,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (resume != null && spec.commandLine().getParseResult().hasMatchedOption("--out")) {
             throw new UsageException("--out", "a resumed study stays in its directory, " + resume + ": drop --out");
+        }
+        if (cellList != null && resume == null) {
+            throw new UsageException("--cells", "runs a slice of an existing study: give --resume STUDY_DIR (ringlab submit "
+                    + "writes one), or run the whole FILE without --cells");
+        }
+        if (cellList != null && maxCells != null) {
+            throw new UsageException("--cells", "names the cells to run; drop --max-cells");
         }
         if (maxCells != null && maxCells < 1) {
             throw new UsageException("--max-cells", "must be >= 1, got " + maxCells);
@@ -117,6 +137,9 @@ public final class RunCommand implements Callable<Integer> {
             if (before != null && before.hasNonNull("started")) {
                 started = Instant.parse(before.get("started").asText());
             }
+        }
+        if (cellList != null) {
+            return runSlice(study, cells(cellList, study.cells().size()), stdout, err);
         }
         return run(study, started, source, stdout, err);
     }
@@ -148,15 +171,23 @@ public final class RunCommand implements Callable<Integer> {
         List<ExperimentFile.Cell> cells = study.cells();
         int before = study.finished().size();
         List<ExperimentFile.Cell> todo = cells.stream().filter(c -> !study.isFinished(c)).toList();
+        boolean nothingToDo = todo.isEmpty();
         List<String> commands = study.file().parts().stream().map(ExperimentFile.Part::command).distinct().toList();
         err.printf(Locale.ROOT, "ringlab run: study %s: %d cell(s) of %s%s; results in %s%n", study.file().name(), cells.size(),
                 String.join(", ", commands), before > 0 ? ", " + before + " finished before, " + todo.size() + " to run" : "",
                 study.dir());
         err.flush();
+        int cellThreads = threads(todo);
         study.writeRunJson("running", started, source);
         int ran = 0;
         long wallTotal = 0;
         String status = "finished";
+        if (cellThreads > 1) {
+            List<ExperimentFile.Cell> now = maxCells == null ? todo : todo.subList(0, Math.min(todo.size(), maxCells));
+            status = now.size() < todo.size() ? "stopped" : status;
+            ran = runParallel(study, now, cellThreads, started, source, false, err);
+            todo = List.of();
+        }
         for (ExperimentFile.Cell c : todo) {
             if (maxCells != null && ran == maxCells) {
                 status = "stopped";
@@ -189,11 +220,109 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             writeCsv(study);
         }
-        if (todo.isEmpty()) {
+        if (nothingToDo) {
             err.println("ringlab run: every cell was already finished; nothing to run");
         }
+        return finish(study, started, source, null, ran, status, json, "ringlab run", stdout, err);
+    }
+
+    /**
+     * The threads for {@code todo}: {@code --threads} (default every core), refused above 1 when a cell measures real
+     * time, and lowered so that that many copies of the largest cell fit the heap ({@link ParallelCells#threads}).
+     */
+    private int threads(List<ExperimentFile.Cell> todo) {
+        if (threads != null && threads < 1) {
+            throw new UsageException("--threads", "must be at least 1, got " + threads);
+        }
+        long largest = 0;
+        // One command tree per command, as ExperimentFile checks them: building a tree per cell would cost more than the cell.
+        Map<String, CommandLine> trees = new java.util.HashMap<>();
+        for (ExperimentFile.Cell c : todo) {
+            CommandLine tree = trees.computeIfAbsent(c.command(), k -> Main.commandLine());
+            CommandLine.ParseResult p = tree.parseArgs(c.argv().toArray(String[]::new)).subcommand();
+            CommandSpec sub = p.commandSpec();
+            boolean simulated = c.command().equals("topology");
+            for (CommandSpec m : sub.mixins().values()) {
+                if (m.userObject() instanceof RunOptions r) {
+                    simulated = r.engine().deterministic();
+                }
+            }
+            if (!simulated) {
+                if (threads != null && threads > 1) {
+                    throw new UsageException("--threads", "cell " + c.index() + " (" + c.commandLine() + ") measures real time, "
+                            + "so the study's cells run one at a time (parallel cells would measure each other); drop --threads "
+                            + "or use --threads 1");
+                }
+                return 1;
+            }
+            long n = MemoryBudget.nodes(sub);
+            for (String t : n > 0 ? MemoryBudget.topologies(sub, c.command()) : List.<String>of()) {
+                largest = Math.max(largest, MemoryBudget.bytes(c.command(), t, n));
+            }
+        }
+        return Math.min(Math.max(1, todo.size()), ParallelCells.threads(threads, Engines.byName("sim"), largest));
+    }
+
+    /**
+     * Runs {@code todo} on {@code threads} threads. Each cell is finished (its cell.json written, cells.csv
+     * rewritten) as soon as it ends, so a killed run keeps what finished; a cell its command refuses as bad input
+     * stops the study as on one thread, at the first such cell in order, once the running cells have ended.
+     */
+    private int runParallel(Study study, List<ExperimentFile.Cell> todo, int threads, Instant started, String source,
+            boolean slice, PrintWriter err) {
+        int total = study.cells().size();
+        err.printf(Locale.ROOT, "ringlab run: %d cell(s) on %d threads%n", todo.size(), threads);
+        err.flush();
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        List<ObjectNode> records = ParallelCells.map(todo, threads, c -> {
+            long t0 = System.nanoTime();
+            ObjectNode record = runCell(study, c);
+            int exit = record.get("exit").asInt();
+            synchronized (study) {
+                if (exit != 2) {
+                    study.finish(c, record);
+                    if (!slice) {
+                        writeCsv(study);
+                    }
+                }
+                // The line a cell gets on one thread, printed whole when the cell ends (cells end out of order).
+                err.printf(Locale.ROOT, "ringlab run: [%d/%d] %s ... %s in %s (%d of %d ended)%n", c.index(), total, c.label(),
+                        exit == 0 ? "ok" : exit == 2 ? "bad input" : "FAILED (exit " + exit + ")", seconds(System.nanoTime() - t0),
+                        ended.incrementAndGet(), todo.size());
+                if (exit != 0 && exit != 2) {
+                    err.println("ringlab run:   " + record.get("error").asText());
+                }
+                err.flush();
+            }
+            return record;
+        });
+        int ran = 0;
+        for (int i = 0; i < todo.size(); i++) {
+            ExperimentFile.Cell c = todo.get(i);
+            if (records.get(i).get("exit").asInt() == 2) {
+                if (!slice) {
+                    study.writeRunJson("bad input in cell " + c.index(), started, source);
+                }
+                throw new UsageException(study.experiment() + ": cell " + c.index() + " (" + c.commandLine() + "): "
+                        + records.get(i).get("error").asText() + "; fix it in " + study.experiment() + " and continue with: "
+                        + "ringlab run --resume " + Replay.quote(study.dir().toString()));
+            }
+            ran++;
+        }
+        return ran;
+    }
+
+    /**
+     * Writes what a study's finished cells make: {@code cells.csv}, {@code run.json} (with {@code extra}'s fields
+     * added, if any) and the summary on stdout (a table, or JSON with {@code json}); the closing lines on stderr
+     * start with {@code who}. Exit code: 1 if a finished cell failed, else 0. {@code ringlab collect} ends a
+     * study run as Slurm array tasks through the same method, so its directory is the one a local run writes.
+     */
+    static int finish(Study study, Instant started, String source, ObjectNode extra, int ran, String status, boolean json,
+            String who, PrintWriter stdout, PrintWriter err) {
+        List<ExperimentFile.Cell> cells = study.cells();
         writeCsv(study);
-        study.writeRunJson(status, started, source);
+        study.writeRunJson(status, started, source, extra);
         List<Integer> failed = study.failed();
         if (json) {
             stdout.println(summaryJson(study, ran, failed));
@@ -202,19 +331,107 @@ public final class RunCommand implements Callable<Integer> {
         }
         stdout.flush();
         if (status.equals("stopped")) {
-            err.printf(Locale.ROOT, "ringlab run: stopped after %d cells (--max-cells); %d of %d left; continue with: ringlab run "
-                    + "--resume %s%n", ran, cells.size() - study.finished().size(), cells.size(), Replay.quote(study.dir().toString()));
+            err.printf(Locale.ROOT, "%s: stopped after %d cells (--max-cells); %d of %d left; continue with: ringlab run "
+                    + "--resume %s%n", who, ran, cells.size() - study.finished().size(), cells.size(), Replay.quote(study.dir().toString()));
         } else {
-            err.printf(Locale.ROOT, "ringlab run: %d cell(s), %d ran now, %d failed; results in %s%n", cells.size(), ran,
+            err.printf(Locale.ROOT, "%s: %d cell(s), %d ran now, %d failed; results in %s%n", who, cells.size(), ran,
                     failed.size(), study.dir());
         }
         if (!failed.isEmpty()) {
             List<String> names = failed.stream().map(i -> cells.get(i - 1).dirName()).toList();
-            err.println("ringlab run: failed cells: " + String.join(", ", names) + " (their cell.json has the error and "
+            err.println(who + ": failed cells: " + String.join(", ", names) + " (their cell.json has the error and "
                     + "stderr.log the whole run)");
         }
         err.flush();
         return failed.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Runs the unfinished cells among {@code slice} and writes only their cell directories: the study's own files
+     * (run.json, cells.csv) are shared by every slice, so {@code ringlab collect} writes them once all are done.
+     * Exit: 0 if its cells exited 0, 1 if one failed (the slice goes on), 2 at a cell its command refuses.
+     */
+    private int runSlice(Study study, List<Integer> slice, PrintWriter stdout, PrintWriter err) {
+        List<ExperimentFile.Cell> cells = study.cells();
+        List<ExperimentFile.Cell> todo = slice.stream().map(i -> cells.get(i - 1)).filter(c -> !study.isFinished(c)).toList();
+        err.printf(Locale.ROOT, "ringlab run: study %s: slice %s, %d of its %d cell(s) to run; results in %s%n",
+                study.file().name(), cellList, todo.size(), slice.size(), study.dir());
+        err.flush();
+        List<Integer> failed = new ArrayList<>();
+        int done = 0;
+        int cellThreads = threads(todo);
+        if (cellThreads > 1) {
+            runParallel(study, todo, cellThreads, null, null, true, err);
+            todo.stream().filter(c -> study.finished().get(c.index()).path("exit").asInt() != 0).forEach(c -> failed.add(c.index()));
+        }
+        for (ExperimentFile.Cell c : cellThreads > 1 ? List.<ExperimentFile.Cell>of() : todo) {
+            err.printf(Locale.ROOT, "ringlab run: [%d/%d] cell %d %s ... ", ++done, todo.size(), c.index(), c.label());
+            err.flush();
+            long t0 = System.nanoTime();
+            ObjectNode record = runCell(study, c);
+            int exit = record.get("exit").asInt();
+            if (exit == 2) {
+                err.println("bad input");
+                err.flush();
+                throw new UsageException(study.experiment() + ": cell " + c.index() + " (" + c.commandLine() + "): "
+                        + record.get("error").asText() + "; fix it in " + study.experiment() + " and run the study's "
+                        + "unfinished cells with: ringlab run --resume " + Replay.quote(study.dir().toString()));
+            }
+            study.finish(c, record);
+            err.printf(Locale.ROOT, "%s in %s%n", exit == 0 ? "ok" : "FAILED (exit " + exit + ")", seconds(System.nanoTime() - t0));
+            if (exit != 0) {
+                failed.add(c.index());
+                err.println("ringlab run:   " + record.get("error").asText());
+            }
+            err.flush();
+        }
+        if (json) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("results_dir", study.dir().toString());
+            o.put("cells", cellList);
+            o.put("cells_run", todo.size());
+            ArrayNode f = o.putArray("failed");
+            failed.forEach(f::add);
+            stdout.println(o);
+            stdout.flush();
+        }
+        err.printf(Locale.ROOT, "ringlab run: slice %s: %d cell(s) ran, %d failed; when every slice is done: ringlab collect %s%n",
+                cellList, todo.size(), failed.size(), Replay.quote(study.dir().toString()));
+        err.flush();
+        return failed.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Parses {@code --cells}: comma-separated cell numbers and ranges {@code a-b}, each in 1..{@code total};
+     * returns them ascending, without repeats.
+     *
+     * @throws UsageException naming {@code --cells}
+     */
+    static List<Integer> cells(String list, int total) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        for (String part : list.split(",", -1)) {
+            String p = part.strip();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(?:-(\\d+))?").matcher(p);
+            if (!m.matches()) {
+                throw new UsageException("--cells", "cell numbers and ranges separated by commas, e.g. 1-4,9; got '" + list + "'");
+            }
+            int a;
+            int b;
+            try {
+                a = Integer.parseInt(m.group(1));
+                b = m.group(2) == null ? a : Integer.parseInt(m.group(2));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--cells", "no such cell '" + p + "': the study has cells 1-" + total);
+            }
+            if (a < 1 || b > total || a > b) {
+                throw new UsageException("--cells", "'" + p + "' is not a range of cells in 1-" + total
+                        + " (the study's cells; ringlab run --resume DIR --dry-run lists them)");
+            }
+            for (int i = a; i <= b; i++) {
+                out.add(i);
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Runs one cell in this JVM and returns its record; the command's stderr goes to the cell's stderr.log. */

@@ -3,15 +3,20 @@ package dev.ringlab.experiments;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.spec.DcLinkModel;
+import dev.ringlab.node.spec.Placement;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.node.spec.UnsupportedRunException;
+import dev.ringlab.runtime.NodeHosts;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.runtime.ProcessesEngine;
 import dev.ringlab.topology.Overlay;
+import dev.ringlab.topology.Topologies;
+import dev.ringlab.topology.TopologySpec;
 import dev.ringlab.sim.SimEngine;
 import dev.ringlab.sim.model.EngineModel;
 import java.nio.file.Path;
@@ -33,7 +38,8 @@ public final class RunOptions {
 
     /** Run-spec field (see {@link UnsupportedRunException#field}) to the flag that sets it. */
     private static final Map<String, String> FLAGS = Map.of("latency", "--latency", "loss", "--loss", "faults", "--faults",
-            "processing", "--processing", "protocol", "--protocol", "overlay", "--topology", "seed", "--seed");
+            "processing", "--processing", "protocol", "--protocol", "overlay", "--topology", "seed", "--seed",
+            "placement", "--placement");
 
     @Option(names = "--engine", defaultValue = "sim", paramLabel = "ENGINE",
             description = "sim (the deterministic simulator, virtual time), netty (every node in this JVM on its own "
@@ -41,7 +47,8 @@ public final class RunOptions {
     String engine;
 
     @Option(names = "--latency", paramLabel = "L",
-            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA or empirical:FILE. On sim it is "
+            description = "Link latency: const:D, uniform:LO,HI, lognormal:MEDIAN,SIGMA or empirical:FILE; by datacenter "
+                    + "pair (needs --placement): dc:intra=L;inter=L or dc:intra=L;inter=matrix:FILE. On sim it is "
                     + "the whole link latency; not given, sim uses " + RunSpec.DEFAULT_SIM_LATENCY + ". On netty and "
                     + "processes it is a seeded delay each node adds per message on top of the real loopback latency; "
                     + "not given, nothing is added (json latency: null).")
@@ -51,6 +58,12 @@ public final class RunOptions {
             description = "Probability, 0..1, that a node-to-node message is lost: drawn by sim, dropped on the send path "
                     + "by the runtime's seeded emulation on netty and processes (default: ${DEFAULT-VALUE}).")
     double loss;
+
+    @Option(names = "--placement", paramLabel = "P",
+            description = "Place the nodes in datacenters: dcs=D,per-dc=P,order=interleaved|grouped|random (random: "
+                    + "seeded from --seed); node i is dcX/prod/J. -n must be D*P. The same on every engine; a dc: "
+                    + "--latency draws by datacenter pair from it. Not given: no datacenters.")
+    String placement;
 
     @Option(names = "--faults", paramLabel = "PLAN",
             description = "Fault plan, times from the start of the measured work, applied on every engine through the "
@@ -83,11 +96,21 @@ public final class RunOptions {
                     + "is printed on stderr at the end. sim and netty have none and refuse it (exit 2).")
     boolean keepRunDir;
 
+    @Option(names = "--hosts", paramLabel = "FILE",
+            description = "processes only: where each node runs instead of loopback, a JSON file {\"nodes\":[{\"host\":"
+                    + "\"10.77.0.1\",\"port\":7000,\"admin_port\":7001,\"exec\":[\"ip\",\"netns\",\"exec\",\"rl0\"]}, ...]}"
+                    + " with one entry per node (entry i is node i); exec is a prefix put in front of the node's command"
+                    + " and must exec it in place (README, \"The runtime across hosts\"). sim and netty refuse it (exit 2).")
+    Path hosts;
+
+    private NodeHosts parsedHosts;
+
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
     public void validate() {
         engine();
         model();
         keepRunDir();
+        placementSpec();
         latency();
         loss();
         processingNanos();
@@ -98,6 +121,20 @@ public final class RunOptions {
 
     public ClusterEngine engine() {
         ClusterEngine e = Engines.byName(engine);
+        if (hosts != null) {
+            if (!(e instanceof ProcessesEngine)) {
+                throw new UsageException("--hosts", "engine " + e.name() + " runs every node here; --hosts applies to "
+                        + "--engine processes only");
+            }
+            if (parsedHosts == null) {
+                try {
+                    parsedHosts = NodeHosts.read(hosts);
+                } catch (IllegalArgumentException bad) {
+                    throw new UsageException("--hosts", bad.getMessage());
+                }
+            }
+            return new ProcessesEngine(parsedHosts);
+        }
         if (model == null) {
             return e;
         }
@@ -154,12 +191,76 @@ public final class RunOptions {
     public String latency() {
         if (latency != null) {
             try {
-                LinkModels.parse(latency);
+                if (DcLinkModel.isDcSpec(latency)) {
+                    DcLinkModel.check(latency);
+                    if (placementSpec() == null && !DcLinkModel.carriesAssignment(latency)) {
+                        throw new UsageException("--latency", "'" + latency + "' is by datacenter and needs --placement "
+                                + Placement.FORM);
+                    }
+                } else {
+                    LinkModels.parse(latency);
+                }
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--latency", e.getMessage());
             }
         }
         return latency;
+    }
+
+    /** The parsed {@code --placement}, or null when not given. @throws UsageException naming it */
+    public Placement.Spec placementSpec() {
+        if (placement == null) {
+            return null;
+        }
+        try {
+            return Placement.parse(placement);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--placement", e.getMessage());
+        }
+    }
+
+    /**
+     * The {@code --placement} of a run of {@code n} nodes and root seed {@code runSeed} (a random order is drawn
+     * from it), or null when not given.
+     *
+     * @throws UsageException naming {@code --placement} unless {@code n} equals dcs*per-dc
+     */
+    public Placement placement(int n, long runSeed) {
+        Placement.Spec p = placementSpec();
+        if (p == null) {
+            return null;
+        }
+        requirePlacementFits(p, n);
+        return p.resolve(runSeed);
+    }
+
+    /** @throws UsageException naming {@code --placement} unless {@code n} equals its dcs*per-dc */
+    static void requirePlacementFits(Placement.Spec p, int n) {
+        if ((long) p.dcs() * p.perDc() != n) {
+            throw new UsageException("--placement", "places dcs*per-dc = " + p.dcs() + "*" + p.perDc() + " = "
+                    + ((long) p.dcs() * p.perDc()) + " nodes, but the run has " + n + "; make -n equal dcs*per-dc");
+        }
+    }
+
+    /**
+     * The overlay {@code topology} on {@code n} nodes, seeded from {@code --seed}, on the {@code --placement}'s
+     * datacenters when given (a {@code dc-regular} spec needs them).
+     *
+     * @throws IllegalArgumentException if the spec is bad or does not fit (the caller names {@code --topology})
+     * @throws UsageException naming {@code --placement} if it does not place n nodes
+     */
+    public Overlay overlay(String topology, int n) {
+        Placement p = placement(n, seed);
+        TopologySpec t = TopologySpec.parse(topology);
+        if (p == null && t.needsDatacenters()) {
+            throw new UsageException("--placement", t + " builds on the nodes' datacenters: give --placement " + Placement.FORM);
+        }
+        return Topologies.build(t, n, seed, p == null ? null : p.dcOf());
+    }
+
+    /** The {@code --placement} text as given, or null. */
+    public String placementText() {
+        return placement;
     }
 
     public double loss() {
@@ -230,7 +331,8 @@ public final class RunOptions {
 
     /** As {@link #spec(Overlay, Protocol, FaultPlan)} with another seed (a sweep's seeds). */
     public RunSpec spec(Overlay overlay, Protocol protocol, FaultPlan plan, long runSeed) {
-        return new RunSpec(overlay, protocol, latency(), loss(), plan, processingNanos(), runSeed);
+        return new RunSpec(overlay, protocol, latency(), loss(), plan, processingNanos(), runSeed,
+                placement(overlay.size(), runSeed));
     }
 
     /**
@@ -279,7 +381,8 @@ public final class RunOptions {
      * ({@link RunSpec#DEFAULT_SIM_LATENCY}), which also bounds loopback TCP (tens of microseconds per hop).
      */
     public LinkModel linkBound() {
-        return LinkModels.parse(latency() == null ? RunSpec.DEFAULT_SIM_LATENCY : latency());
+        Placement.Spec p = placementSpec();
+        return LinkModels.parse(latency() == null ? RunSpec.DEFAULT_SIM_LATENCY : latency(), p == null ? null : p.resolve(seed));
     }
 
     /**
@@ -293,7 +396,8 @@ public final class RunOptions {
         String l = reportedLatency();
         String shown = l == null ? "none (real links)" : latency() != null ? l
                 : model() != null && model().hotLink() != null ? l + " (the model's hot links)" : l + " (sim default)";
-        return "engine=" + engine().name() + (model() == null ? "" : " model=" + model().describe()) + " seed=" + seed + " latency=" + shown + " loss=" + loss() + " faults="
+        return "engine=" + engine().name() + (model() == null ? "" : " model=" + model().describe()) + " seed=" + seed + " latency=" + shown + " loss=" + loss()
+                + (placement == null ? "" : " placement=" + placementSpec()) + " faults="
                 + (plan.isEmpty() ? "none" : plan.toString()) + " processing=" + Durations.format(processingNanos())
                 + " timing=" + (timing == null ? "none" : timing.toString());
     }

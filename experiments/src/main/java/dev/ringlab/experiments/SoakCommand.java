@@ -218,7 +218,7 @@ public final class SoakCommand implements Callable<Integer> {
                         switch (kind) {
                             case CRASH -> {
                                 cluster.restart(victim);
-                                ring.restarted(victim, before);
+                                ring.restarted(victim, before, cluster.now());
                             }
                             case PARTITION -> cluster.heal();
                             case PAUSE -> pause(cluster, engine, victim, false, paused[0]);

@@ -184,6 +184,11 @@ final class Study {
 
     /** The study's run.json: what it is, how far it got. */
     void writeRunJson(String status, Instant started, String source) {
+        writeRunJson(status, started, source, null);
+    }
+
+    /** The study's run.json, with {@code extra}'s fields (e.g. the Slurm jobs that ran its cells) at the end. */
+    void writeRunJson(String status, Instant started, String source, ObjectNode extra) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("kind", "run");
         o.put("name", file.name());
@@ -215,6 +220,9 @@ final class Study {
             p.metrics().forEach(m::add);
         }
         o.put("cells_csv", "cells.csv");
+        if (extra != null) {
+            o.setAll(extra);
+        }
         ResultsDir.open(dir).writeRunJson(o);
     }
 }

@@ -1,6 +1,8 @@
 package dev.ringlab.experiments;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ringlab.node.spec.Placement;
+import dev.ringlab.topology.DcOverlays;
 import dev.ringlab.topology.Distances;
 import dev.ringlab.topology.EdgeExpansion;
 import dev.ringlab.topology.Overlay;
@@ -62,6 +64,12 @@ public final class TopologyCommand implements Callable<Integer> {
             description = "Seed for random-regular and for the sampled metrics (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--placement", paramLabel = "P",
+            description = "Place the nodes in datacenters: dcs=D,per-dc=P,order=interleaved|grouped|random (random: "
+                    + "from --seed); -n must be D*P. Needed by dc-regular:D,K; adds datacenters, placement and "
+                    + "inter_dc_edges (edges between two datacenters; a directed ring counts its arcs) to the report.")
+    String placement;
+
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Format format = new Format();
 
@@ -94,12 +102,32 @@ public final class TopologyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("-n", e.getMessage());
         }
+        Placement placed = null;
+        if (placement != null) {
+            Placement.Spec ps;
+            try {
+                ps = Placement.parse(placement);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--placement", e.getMessage());
+            }
+            RunOptions.requirePlacementFits(ps, nodes);
+            placed = ps.resolve(seed);
+        } else if (parsed.needsDatacenters()) {
+            throw new UsageException("--placement", parsed + " builds on the nodes' datacenters: give --placement "
+                    + Placement.FORM);
+        }
         String mode = format.json ? "json" : format.dot ? "dot" : format.graphml ? "graphml" : "table";
-        err.println("topology: spec=" + parsed + " n=" + nodes + " seed=" + seed + " output=" + mode);
+        err.println("topology: spec=" + parsed + " n=" + nodes + " seed=" + seed + (placed == null ? "" : " placement=" + placed)
+                + " output=" + mode);
         err.flush();
 
         long t0 = System.nanoTime();
-        Overlay overlay = Topologies.build(parsed, nodes, seed);
+        Overlay overlay;
+        try {
+            overlay = Topologies.build(parsed, nodes, seed, placed == null ? null : placed.dcOf());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("SPEC", e.getMessage());
+        }
         long buildMs = (System.nanoTime() - t0) / 1_000_000;
 
         if (format.dot) {
@@ -130,7 +158,7 @@ public final class TopologyCommand implements Callable<Integer> {
                 .compute();
         long metricsMs = (System.nanoTime() - t1) / 1_000_000;
 
-        Map<String, Object> fields = fields(report, seed, buildMs, metricsMs);
+        Map<String, Object> fields = withDatacenters(fields(report, seed, buildMs, metricsMs), overlay, placed);
         if (format.json) {
             out.println(new ObjectMapper().writeValueAsString(fields));
         } else {
@@ -184,6 +212,23 @@ public final class TopologyCommand implements Callable<Integer> {
         m.put("cheeger_upper", num(x.cheegerUpper()));
         m.put("build_ms", buildMs);
         m.put("metrics_ms", metricsMs);
+        return m;
+    }
+
+    /**
+     * {@code fields} with {@code datacenters}, {@code placement} and {@code inter_dc_edges} after {@code edges}:
+     * null without a placement (not measured, not 0).
+     */
+    static Map<String, Object> withDatacenters(Map<String, Object> fields, Overlay overlay, Placement placed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : fields.entrySet()) {
+            m.put(e.getKey(), e.getValue());
+            if (e.getKey().equals("edges")) {
+                m.put("datacenters", placed == null ? null : placed.dcs());
+                m.put("placement", placed == null ? null : placed.toString());
+                m.put("inter_dc_edges", placed == null ? null : DcOverlays.interEdges(overlay, placed.dcOf()));
+            }
+        }
         return m;
     }
 

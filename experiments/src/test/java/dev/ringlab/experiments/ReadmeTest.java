@@ -35,7 +35,8 @@ class ReadmeTest {
             "broadcast --topology random-regular:8 -n 1024 --protocol batched:2ms --rate 10000 --duration 0.5s",
                     "5000 broadcasts to 1024 nodes: 9-16 s on 2 cores; its table is a measurement, no output is shown",
             "check --runs 1000", "1000 swarm runs: 7-10 s on 2 cores under load",
-            "soak --engine processes", "a 2-minute soak on six JVMs: .ci/run runs it and checks it");
+            "soak --engine processes", "a 2-minute soak on six JVMs: .ci/run runs it and checks it",
+            "datacenters", "15 sub-runs, ~20 s under load: DatacentersCommandTest runs a tiny one, .ci/run a quick one");
 
     record Shown(String command, List<String> output, boolean excerpt) {}
 

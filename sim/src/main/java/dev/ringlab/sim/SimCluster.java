@@ -691,6 +691,10 @@ public final class SimCluster implements Cluster {
         }
         messageRandom.reset(netSeed, from, to, sendCount[from]++);
         double loss = burstLoss == 0 ? config.lossProbability() : 1 - (1 - config.lossProbability()) * (1 - burstLoss);
+        double pairLoss = config.link().lossProbability(from, to);
+        if (pairLoss > 0) { // only then: a model without per-pair loss keeps its draws and trace hash
+            loss = 1 - (1 - loss) * (1 - pairLoss);
+        }
         if (loss > 0 && messageRandom.nextDouble() < loss) {
             drops[DROP_LOSS]++;
             return;

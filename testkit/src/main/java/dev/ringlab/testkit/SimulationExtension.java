@@ -4,7 +4,6 @@ import dev.ringlab.node.SplitMix;
 import dev.ringlab.node.spec.Durations;
 import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.sim.PlanShrinker;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.EnumSet;
 import java.util.List;
@@ -12,6 +11,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -28,9 +28,9 @@ import org.junit.jupiter.api.extension.TestTemplateInvocationContextProvider;
  * The JUnit 5 extension behind {@link SimulationTest}: one test-template invocation per run, on JUnit's own
  * extension points. {@link TestTemplateInvocationContextProvider} makes the runs (seeds from the master seed,
  * or the one replayed run); each run's context brings a {@link ParameterResolver} for its {@link SimulationRun},
- * a {@link TestExecutionExceptionHandler} that shrinks and reports a failure, an {@link ExecutionCondition}
- * that skips the runs after a failure, and an {@link AfterTestExecutionCallback} that closes the run's
- * clusters.
+ * a {@link TestExecutionExceptionHandler} that reports a failure, an {@link ExecutionCondition} that skips
+ * the runs after a failure, an {@link AfterTestExecutionCallback} that closes the run's clusters, and an
+ * {@link AfterEachCallback} that shrinks a failed run's plan once the run's own lifecycle is over.
  */
 public final class SimulationExtension implements TestTemplateInvocationContextProvider {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SimulationExtension.class);
@@ -51,6 +51,7 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
         String engine = property(SimulationTest.ENGINE_PROPERTY, a.engine());
         TestCluster.engine(engine); // an unknown name fails here, once, naming the choices
         long horizon = Durations.parseNanos(a.horizon());
+        Durations.parseNanos(a.shrinkTime()); // a malformed limit fails here, before any run, not at the first failure
         Set<FaultPlan.Kind> kinds = a.kinds().length == 0 ? EnumSet.noneOf(FaultPlan.Kind.class) : EnumSet.copyOf(List.of(a.kinds()));
         Settings settings = new Settings(a, engine);
 
@@ -98,6 +99,20 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
 
     private record Settings(SimulationTest annotation, String engine) {}
 
+    /** One run's state, shared by the extensions of its invocation. */
+    private static final class RunState {
+        final SimulationRun run;
+        /** What the resolver hands out: the run, or a shrink rerun of it. */
+        volatile SimulationRun current;
+        /** The failure report, once the run failed; completed by the shrink after the run's @AfterEach methods. */
+        SimulationFailure failure;
+
+        RunState(SimulationRun run) {
+            this.run = run;
+            this.current = run;
+        }
+    }
+
     private static final class RunContext implements TestTemplateInvocationContext {
         private final SimulationRun run;
         private final Settings settings;
@@ -116,12 +131,13 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
 
         @Override
         public List<Extension> getAdditionalExtensions() {
-            return List.of(new RunResolver(run), new RunFailureHandler(run, settings), new SkipAfterFailure(settings),
-                    (AfterTestExecutionCallback) ctx -> run.closeClusters());
+            RunState state = new RunState(run);
+            return List.of(new RunResolver(state), new RunFailureHandler(state, settings), new SkipAfterFailure(settings),
+                    (AfterTestExecutionCallback) ctx -> run.closeClusters(), new Shrink(state, settings));
         }
     }
 
-    private record RunResolver(SimulationRun run) implements ParameterResolver {
+    private record RunResolver(RunState state) implements ParameterResolver {
         @Override
         public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
             return p.getParameter().getType() == SimulationRun.class;
@@ -129,7 +145,7 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
 
         @Override
         public Object resolveParameter(ParameterContext p, ExtensionContext e) throws ParameterResolutionException {
-            return run;
+            return state.current;
         }
     }
 
@@ -150,12 +166,13 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
         return runContext.getParent().orElse(runContext);
     }
 
-    private record RunFailureHandler(SimulationRun run, Settings settings) implements TestExecutionExceptionHandler {
+    private record RunFailureHandler(RunState state, Settings settings) implements TestExecutionExceptionHandler {
         @Override
         public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
             if (failure instanceof org.opentest4j.TestAbortedException) {
                 throw failure;
             }
+            SimulationRun run = state.run;
             template(context).getStore(NS).put(FAILED, "seed " + run.seedText());
             FaultPlan plan = run.lastPlan();
             StringBuilder m = new StringBuilder();
@@ -164,68 +181,89 @@ public final class SimulationExtension implements TestTemplateInvocationContextP
             m.append("  failure:     ").append(firstLine(failure)).append('\n');
             m.append("  fault plan:  ").append(plan == null ? "(no cluster was started)" : planText(plan)).append('\n');
             String method = context.getRequiredTestClass().getName() + "#" + context.getRequiredTestMethod().getName();
-            FaultPlan shrunk = null;
-            if (plan != null && !plan.isEmpty()) {
-                String why = shrinkable(context);
-                if (why == null) {
-                    int[] reruns = {0};
-                    shrunk = PlanShrinker.shrink(plan, settings.annotation().shrinkBudget(), p -> {
-                        reruns[0]++;
-                        return failsWith(context, p);
-                    });
-                    m.append("  shrunk plan: ").append(planText(shrunk)).append("   (").append(reruns[0])
-                            .append(" reruns)\n");
-                } else {
-                    m.append("  shrunk plan: not shrunk: ").append(why).append('\n');
+            state.failure = new SimulationFailure(m.toString(), method, run, plan, failure);
+            throw state.failure;
+        }
+    }
+
+    /**
+     * Shrinks a failed run's plan after the run's {@code @AfterEach} methods: each rerun is the test method's
+     * whole lifecycle again ({@link LifecycleRerun}) on the same seed with a smaller plan, within the
+     * annotation's {@link SimulationTest#shrinkBudget() rerun} and {@link SimulationTest#shrinkTime() time}
+     * limits.
+     */
+    private record Shrink(RunState state, Settings settings) implements AfterEachCallback {
+        @Override
+        public void afterEach(ExtensionContext context) {
+            SimulationFailure f = state.failure;
+            if (f == null || f.plan() == null || f.plan().isEmpty()) {
+                return;
+            }
+            String why = shrinkable();
+            if (why != null) {
+                f.complete("  shrunk plan: not shrunk: " + why + "\n", null);
+                return;
+            }
+            SimulationTest a = settings.annotation();
+            long budgetNanos = Durations.parseNanos(a.shrinkTime());
+            long began = System.nanoTime();
+            int[] reruns = {0};
+            FaultPlan[] best = {f.plan()};
+            String stopped = null;
+            try {
+                PlanShrinker.shrink(f.plan(), a.shrinkBudget(), p -> {
+                    if (System.nanoTime() - began >= budgetNanos) {
+                        throw new OutOfTime();
+                    }
+                    reruns[0]++;
+                    boolean fails = failsWith(context, p);
+                    if (fails) {
+                        best[0] = p; // the shrinker keeps every plan that still fails: this is its best so far
+                    }
+                    return fails;
+                });
+                if (reruns[0] >= a.shrinkBudget()) {
+                    stopped = "stopped at shrinkBudget = " + a.shrinkBudget() + " reruns, may not be minimal";
                 }
+            } catch (OutOfTime e) {
+                stopped = "stopped at shrinkTime = " + a.shrinkTime() + ", may not be minimal";
+            } catch (RuntimeException | Error e) {
+                stopped = "shrinking stopped: " + firstLine(e);
+            } finally {
+                state.current = state.run;
             }
-            String replay = run.replayText();
-            String quoted = replay.equals(run.seedText()) ? replay : "'" + replay + "'";
-            m.append("  replay:      -D").append(SimulationTest.REPLAY_PROPERTY).append('=').append(quoted)
-                    .append("   (or @SimulationTest(replay = \"").append(replay).append("\"))\n");
-            if (shrunk != null && !shrunk.equals(plan)) {
-                m.append("  replay shrunk: -D").append(SimulationTest.REPLAY_PROPERTY).append("='").append(run.seedText())
-                        .append('/').append(shrunk.isEmpty() ? "none" : shrunk).append("'\n");
-            }
-            m.append("  e.g.         mvn test -Dtest='").append(method).append("' -D").append(SimulationTest.REPLAY_PROPERTY)
-                    .append('=').append(quoted);
-            AssertionError report = new AssertionError(m.toString(), failure);
-            throw report;
+            double seconds = (System.nanoTime() - began) / 1e9;
+            f.complete("  shrunk plan: " + planText(best[0]) + "   (" + reruns[0] + (reruns[0] == 1 ? " rerun" : " reruns")
+                    + String.format(java.util.Locale.ROOT, " in %.1f s", seconds)
+                    + (stopped == null ? "" : "; " + stopped) + ")\n", best[0]);
         }
 
         /** Null if the run can be rerun here to shrink it, else why not. */
-        private String shrinkable(ExtensionContext context) {
+        private String shrinkable() {
             if (settings.annotation().shrinkBudget() <= 0) {
                 return "shrinkBudget = 0";
             }
-            if (!TestCluster.engine(run.engine()).deterministic()) {
-                return "engine " + run.engine() + " is not deterministic (replay the plan on sim to shrink it)";
-            }
-            for (Class<?> t : context.getRequiredTestMethod().getParameterTypes()) {
-                if (t != SimulationRun.class) {
-                    return "the method takes a " + t.getSimpleName() + ", and reruns can only pass a SimulationRun";
-                }
+            if (!TestCluster.engine(state.run.engine()).deterministic()) {
+                return "engine " + state.run.engine() + " is not deterministic (replay the plan on sim to shrink it)";
             }
             return null;
         }
 
-        /** Reruns the test method on the same instance with the same seed and {@code plan}: does it fail? */
+        /** Reruns the test's lifecycle with the same seed and {@code plan}: does it fail? */
         private boolean failsWith(ExtensionContext context, FaultPlan plan) {
-            Method method = context.getRequiredTestMethod();
-            SimulationRun again = run.withPlan(plan);
-            Object[] args = new Object[method.getParameterCount()];
-            java.util.Arrays.fill(args, again);
-            try {
-                method.setAccessible(true);
-                method.invoke(context.getTestInstance().orElse(null), args);
-                return false;
-            } catch (InvocationTargetException e) {
-                return !(e.getCause() instanceof org.opentest4j.TestAbortedException);
-            } catch (IllegalAccessException e) {
-                return false;
-            } finally {
-                again.closeClusters();
-            }
+            SimulationRun again = state.run.withPlan(plan);
+            state.current = again;
+            Throwable t = LifecycleRerun.run(context, again::closeClusters);
+            return t != null && !(t instanceof org.opentest4j.TestAbortedException);
+        }
+    }
+
+    /** Ends shrinking at its time limit, from inside the shrinker's predicate. */
+    private static final class OutOfTime extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OutOfTime() {
+            super(null, null, false, false);
         }
     }
 

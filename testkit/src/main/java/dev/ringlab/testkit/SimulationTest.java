@@ -25,10 +25,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }</pre>
  *
  * <h2>A failing run</h2>
- * On the simulator (deterministic) the failure is shrunk first: the method is run again on the same seed with
- * smaller fault plans ({@code dev.ringlab.sim.PlanShrinker}) on the same test instance, without the
- * {@code @BeforeEach}/{@code @AfterEach} methods, so shrinking suits a method whose state lives in the method.
- * The failure then reads: the run's seed, its fault plan, the shrunk plan, and the replay line, e.g.
+ * On the simulator (deterministic) the failure is shrunk: after the failed run's {@code @AfterEach} methods, the
+ * test is run again on the same seed with smaller fault plans ({@code dev.ringlab.sim.PlanShrinker}), each rerun
+ * a whole lifecycle of its own as JUnit runs one: a fresh test instance (the same one under
+ * {@code @TestInstance(PER_CLASS)}), its {@code @BeforeEach} methods, the test method, its {@code @AfterEach}
+ * methods, every parameter resolved by the registered resolvers (a {@link SimulationRun} parameter, of a
+ * {@code @BeforeEach} method too, is the rerun's). Other extensions' callbacks, instance factories and
+ * interceptors (e.g. {@code @Timeout}) do not wrap the reruns: JUnit gives an extension no way to apply them.
+ * Shrinking stops at {@link #shrinkBudget()} reruns or after {@link #shrinkTime()}, and the report says which
+ * limit stopped it. The failure then reads: the run's seed, its fault plan, the shrunk plan, and the replay
+ * line, e.g.
  * {@code -Dringlab.replay=2f1c0e6a9d4b8c17} (that run exactly) and
  * {@code -Dringlab.replay='2f1c0e6a9d4b8c17/loss:0.3@1s..1.1s'} (that seed with the shrunk plan). The same
  * text in {@link #replay()} does the same from the source. By default the runs after a failing one are
@@ -108,11 +114,21 @@ public @interface SimulationTest {
     String replay() default "";
 
     /**
-     * The most reruns to spend shrinking a failing run's plan; 0 to skip shrinking.
+     * The most reruns to spend shrinking a failing run's plan; 0 to skip shrinking. A report whose shrinking
+     * stopped here says so ({@code stopped at shrinkBudget = N reruns}): the shrunk plan may not be minimal.
      *
      * @return the budget
      */
     int shrinkBudget() default 100;
+
+    /**
+     * The most wall-clock time to spend shrinking a failing run's plan, e.g. {@code 30s} or {@code 500ms}: no
+     * rerun starts after it (one that started runs to its end). A report whose shrinking stopped here says so
+     * ({@code stopped at shrinkTime = 30s}): the shrunk plan may not be minimal.
+     *
+     * @return a duration such as {@code 30s}
+     */
+    String shrinkTime() default "30s";
 
     /**
      * Whether the runs after a failing one are skipped (reported as skipped, naming the failed seed).

@@ -9,6 +9,7 @@ import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.FaultPlan;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.runtime.NettyEngine;
+import dev.ringlab.runtime.ObservationJson;
 import dev.ringlab.runtime.ProcessesEngine;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.sim.SimEngine;
@@ -45,6 +46,12 @@ import java.util.function.Consumer;
  * action: the run stops at the event that broke it) and after every observation on the real engines (and
  * whenever {@link #runUntil} polls). A violation fails the next call that runs the cluster with an
  * {@link AssertionError} naming the engine time, the engine and the seed.
+ *
+ * <h2>Observations</h2>
+ * Your protocol reports its own observations as records implementing {@link Observation.Custom}; read them with
+ * {@link #observations(Class)} or an observer, on every engine. Each custom record is checked to have the form
+ * a {@code processes} node can send (on every engine, so the simulator already fails a record that could not
+ * cross): a failure names the class and what is wrong.
  *
  * <h2>Threads</h2>
  * Call it from the test thread. On the real engines, observers and invariants run on the engine's threads
@@ -265,6 +272,7 @@ public final class TestCluster implements AutoCloseable {
         }
         if (cluster instanceof SimCluster) {
             // On the simulation thread: an observer that throws fails the run at this event.
+            requireSendable(o);
             for (Consumer<Observation> sink : observers) {
                 sink.accept(o);
             }
@@ -274,6 +282,7 @@ public final class TestCluster implements AutoCloseable {
         // and keep the first failure (of an observer or an invariant) for the test thread: throwing here would
         // hit the engine's thread, not the test.
         try {
+            requireSendable(o);
             for (Consumer<Observation> sink : observers) {
                 sink.accept(o);
             }
@@ -283,6 +292,16 @@ public final class TestCluster implements AutoCloseable {
                 violation = e instanceof AssertionError a ? a : new AssertionError("an observer failed at t=" + elapsedText()
                         + " (engine " + engineName + ", seed " + SimulationRun.text(spec.seed()) + "): " + e, e);
             }
+        }
+    }
+
+    /**
+     * A custom observation must have the form a {@code processes} node can send (see {@link Observation.Custom}):
+     * checked on every engine, so a test on the simulator fails already for a record that could not cross.
+     */
+    private static void requireSendable(Observation o) {
+        if (o instanceof Observation.Custom c) {
+            ObservationJson.requireEncodable(c.getClass());
         }
     }
 
@@ -509,7 +528,8 @@ public final class TestCluster implements AutoCloseable {
      * The observations of one kind so far (a copy).
      *
      * @param <T>  the kind
-     * @param type the kind's record class, e.g. {@code Observation.StateHash.class}
+     * @param type the kind's record class, e.g. {@code Observation.Delivered.class} or your own
+     *             {@link Observation.Custom} record's
      * @return the observations of that kind, in order
      */
     public <T extends Observation> List<T> observations(Class<T> type) {

@@ -94,4 +94,41 @@ class TestClusterTest {
             assertFalse(c.cluster().traceHash().isPresent(), "a real engine has no trace hash");
         }
     }
+
+    /**
+     * A protocol's own observation records reach the test as the same records on every engine: handed over on
+     * sim and netty, sent by each node JVM as a JSON line and rebuilt in this JVM on processes. A record that a
+     * node JVM could not send fails the run on every engine, the simulator included, naming what is wrong.
+     */
+    @Test
+    void customObservationsReachTheTestOnEveryEngine() {
+        String unsendable = "custom observation dev.ringlab.testkit.Tally$Unsendable cannot be sent by a node process:"
+                + " component ids is a long[], not an int, long, double, boolean or String (see Observation.Custom)";
+        for (String engine : java.util.List.of("sim", "netty", "processes")) {
+            try (TestCluster c = TestCluster.builder(Topologies.build("ring", 3, 1), Tally.PROTOCOL).engine(engine).start()) {
+                for (int v = 0; v < 3; v++) {
+                    c.inject(v, new Message.Inject(10 + v, new byte[0]));
+                    c.inject(v, new Message.Inject(20 + v, new byte[0]));
+                }
+                c.awaitUntil(engine + ": six counted", () -> c.observations(Tally.Counted.class).size() == 6,
+                        Duration.ofSeconds(30));
+                java.util.List<Tally.Counted> got = c.observations(Tally.Counted.class);
+                assertEquals(6, got.size(), engine);
+                for (Tally.Counted k : got) {
+                    int v = k.node();
+                    int count = k.id() < 20 ? 1 : 2;
+                    Tally.Counted expected = new Tally.Counted(v, (count == 1 ? 10 : 20) + v, count, count / 4.0, count == 2,
+                            "node " + v + " \"quoted\", ünicode", k.atNanos());
+                    assertEquals(expected, k, engine);
+                }
+
+                // The simulator fails at the inject itself (the node handles it at once), the others at the next run.
+                Throwable e = assertThrows(Throwable.class, () -> {
+                    c.inject(1, new Message.Inject(-1, new byte[0]));
+                    c.runFor(Duration.ofSeconds(10));
+                }, engine);
+                assertTrue(String.valueOf(e.getMessage()).contains(unsendable), engine + ": " + e);
+            }
+        }
+    }
 }

@@ -44,7 +44,7 @@ public final class Topologies {
 
     /** The valid SPECs on one line, for error messages. */
     public static final String VALID_SPECS =
-            "ring, biring, chordal:K, successor-ring:R, random-regular:D, margulis, hypercube, paley, complete";
+            "ring, biring, chordal:K, successor-ring:R, random-regular:D, margulis, hypercube, paley, complete, dc-regular:D,K";
 
     /** Help text for command lines: one SPEC per line, with what it needs of n (a compile-time constant, for annotations). */
     public static final String SPECS =
@@ -56,7 +56,8 @@ public final class Topologies {
             + "margulis          Margulis-Gabber-Galil 8-regular multigraph (n = m*m, m >= 2)\n"
             + "hypercube         hypercube Q_k (n = 2^k, k >= 1)\n"
             + "paley             Paley graph (n prime, n = 1 mod 4: 5, 13, 17, 29, ...)\n"
-            + "complete          complete graph K_n (n >= 2)";
+            + "complete          complete graph K_n (n >= 2)\n"
+            + "dc-regular:D,K    random-regular:D inside each datacenter + K inter-datacenter edges per node (needs --placement)";
 
     /** The largest int[] the JVM allocates reliably: bounds the adjacency entries of one overlay. */
     static final long MAX_ARCS = Integer.MAX_VALUE - 8;
@@ -79,7 +80,22 @@ public final class Topologies {
      * @throws IllegalArgumentException if the SPEC does not fit n (see {@link #check})
      */
     public static Overlay build(TopologySpec spec, int n, long seed) {
+        return build(spec, n, seed, null);
+    }
+
+    /**
+     * Builds {@code spec} on {@code n} nodes whose datacenters are {@code dcOf} ({@code dcOf[v]} the 0-based
+     * datacenter of node v, or null when the nodes have none). Only {@code dc-regular} reads them
+     * ({@link DcOverlays#regular}); every other construction ignores them.
+     *
+     * @throws IllegalArgumentException if the SPEC does not fit n or the datacenters, or needs datacenters and
+     *                                  got none
+     */
+    public static Overlay build(TopologySpec spec, int n, long seed, int[] dcOf) {
         check(spec, n);
+        if (dcOf != null && dcOf.length != n) {
+            throw new IllegalArgumentException("datacenters given for " + dcOf.length + " nodes, but n=" + n);
+        }
         String name = spec.toString();
         return switch (spec.kind()) {
             case RING -> ring(n);
@@ -91,6 +107,13 @@ public final class Topologies {
             case HYPERCUBE -> hypercube(n);
             case PALEY -> circulant(name, n, quadraticResidues(n));
             case COMPLETE -> complete(n);
+            case DC_REGULAR -> {
+                if (dcOf == null) {
+                    throw new IllegalArgumentException(spec + " needs the datacenter of every node (a placement); "
+                            + "the commands that place nodes build it: topology, broadcast and datacenters, with --placement");
+                }
+                yield DcOverlays.regular(spec.param(), spec.param2(), dcOf, seed);
+            }
         };
     }
 
@@ -145,6 +168,7 @@ public final class Topologies {
                 checkArcs((long) n * ((n - 1) / 2), spec, n);
             }
             case COMPLETE -> checkArcs((long) n * (n - 1), spec, n);
+            case DC_REGULAR -> checkArcs((long) n * (spec.param() + spec.param2()), spec, n);
         }
     }
 
@@ -185,7 +209,7 @@ public final class Topologies {
         return sb.toString();
     }
 
-    private static void checkArcs(long arcs, TopologySpec spec, int n) {
+    static void checkArcs(long arcs, TopologySpec spec, int n) {
         if (arcs > MAX_ARCS) {
             throw new IllegalArgumentException(spec + " on n=" + n + " nodes needs " + arcs
                     + " adjacency entries, more than one int[] holds (" + MAX_ARCS + "); use a smaller n");

@@ -10,11 +10,12 @@ import java.util.Objects;
  * line can blame the right flag (the SPEC or {@code -n}).
  *
  * @param kind  which construction
- * @param param the construction's parameter ({@code K} for chordal, {@code D} for random-regular, {@code R}
- *              for successor-ring), or 0
+ * @param param the construction's parameter ({@code K} for chordal, {@code D} for random-regular and
+ *              dc-regular, {@code R} for successor-ring), or 0
  *              for kinds without one
+ * @param param2 the second parameter ({@code K} of dc-regular:D,K), or 0 for kinds without one
  */
-public record TopologySpec(Kind kind, int param) {
+public record TopologySpec(Kind kind, int param, int param2) {
 
     /** Largest chordal K: the longest chord is 2^(K-1), which must fit in an int. */
     public static final int CHORDAL_K_MAX = 31;
@@ -38,7 +39,12 @@ public record TopologySpec(Kind kind, int param) {
         /** Paley graph on a prime n = 1 (mod 4). */
         PALEY("paley", false, true),
         /** Complete graph K_n. */
-        COMPLETE("complete", false, true);
+        COMPLETE("complete", false, true),
+        /**
+         * random-regular:D inside each datacenter plus K inter-datacenter edges per node; needs the nodes'
+         * datacenters ({@link DcOverlays#regular}).
+         */
+        DC_REGULAR("dc-regular", true, false);
 
         private final String token;
         private final boolean parameterised;
@@ -61,9 +67,21 @@ public record TopologySpec(Kind kind, int param) {
         }
     }
 
+    /** A spec with one parameter (every kind but dc-regular). */
+    public TopologySpec(Kind kind, int param) {
+        this(kind, param, 0);
+    }
+
     public TopologySpec {
         Objects.requireNonNull(kind, "kind");
-        if (kind.parameterised) {
+        if (kind == Kind.DC_REGULAR) {
+            if (param < 0 || param2 < 0 || param + param2 < 1) {
+                throw new IllegalArgumentException("dc-regular:D,K needs D >= 0, K >= 0 and D + K >= 1, got D=" + param
+                        + ", K=" + param2);
+            }
+        } else if (param2 != 0) {
+            throw new IllegalArgumentException(kind.token + " takes no second parameter, got " + param2);
+        } else if (kind.parameterised) {
             if (kind == Kind.CHORDAL && (param < 1 || param > CHORDAL_K_MAX)) {
                 throw new IllegalArgumentException(
                         "chordal:K needs 1 <= K <= " + CHORDAL_K_MAX + " (chords to i+2^j for j < K), got K=" + param);
@@ -105,6 +123,18 @@ public record TopologySpec(Kind kind, int param) {
             }
             return new TopologySpec(kind, 0);
         }
+        if (kind == Kind.DC_REGULAR) {
+            String[] p = colon < 0 ? new String[0] : s.substring(colon + 1).split(",", -1);
+            try {
+                if (p.length != 2) {
+                    throw new NumberFormatException();
+                }
+                return new TopologySpec(kind, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("dc-regular needs dc-regular:D,K with integers D (degree inside each "
+                        + "datacenter) and K (inter-datacenter edges per node), e.g. dc-regular:3,1, got '" + spec + "'");
+            }
+        }
         String name = switch (kind) {
             case CHORDAL -> "K";
             case SUCCESSOR_RING -> "R";
@@ -132,6 +162,11 @@ public record TopologySpec(Kind kind, int param) {
         return kind.vertexTransitive;
     }
 
+    /** True if building it needs the nodes' datacenters ({@link Topologies#build(TopologySpec, int, long, int[])}). */
+    public boolean needsDatacenters() {
+        return kind == Kind.DC_REGULAR;
+    }
+
     /** True for the unidirectional ring, the only directed construction. */
     public boolean directed() {
         return kind == Kind.RING;
@@ -140,6 +175,9 @@ public record TopologySpec(Kind kind, int param) {
     /** The canonical SPEC, e.g. {@code "chordal:3"}; {@link #parse} of it gives this record back. */
     @Override
     public String toString() {
+        if (kind == Kind.DC_REGULAR) {
+            return kind.token + ":" + param + "," + param2;
+        }
         return kind.parameterised ? kind.token + ":" + param : kind.token;
     }
 }

@@ -3,7 +3,6 @@ package org.example.counter;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
-import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayList;
@@ -16,8 +15,8 @@ import java.util.List;
  * maximum of each entry; the counter's value is the sum. Merging is idempotent and commutative, so duplicates
  * and reordering do no harm, and resending the state is what repairs lost messages.
  *
- * <p>Each node reports {@link Observation.StateHash} whenever its state changes: {@code hash} is a hash of the
- * vector, {@code deltas} the counter's value.
+ * <p>Each node reports its value as a {@link CounterValue}, the protocol's own observation, whenever its
+ * state grows.
  *
  * <p>{@link #BROKEN} plants a bug: to save traffic it gossips only when its state changed since its last
  * gossip. A state whose gossip was lost (a partition, a loss burst) is then never resent, and a node that
@@ -133,7 +132,7 @@ public final class GCounter implements Protocol {
 
         private void changed() {
             changedSinceGossip = true;
-            env.observe(new Observation.StateHash(self, Arrays.hashCode(counts), value(counts), env.now()));
+            env.observe(new CounterValue(self, value(counts), env.now()));
         }
 
         private void gossip() {

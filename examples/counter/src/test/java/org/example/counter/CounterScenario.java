@@ -1,6 +1,5 @@
 package org.example.counter;
 
-import dev.ringlab.node.Observation;
 import dev.ringlab.testkit.SimulationRun;
 import dev.ringlab.testkit.TestCluster;
 import dev.ringlab.topology.Topologies;
@@ -20,11 +19,11 @@ final class CounterScenario {
         try (TestCluster c = run.builder(Topologies.build("ring", n, run.seed()), protocol)
                 .link("uniform:1ms,5ms")
                 .observer(o -> {
-                    if (o instanceof Observation.StateHash s) {
+                    if (o instanceof CounterValue v) {
                         // Safety, per node: the value never goes down.
-                        long before = value.getAndSet(s.node(), s.deltas());
-                        if (s.deltas() < before) {
-                            throw new AssertionError("node " + s.node() + " went from " + before + " to " + s.deltas());
+                        long before = value.getAndSet(v.node(), v.value());
+                        if (v.value() < before) {
+                            throw new AssertionError("node " + v.node() + " went from " + before + " to " + v.value());
                         }
                     }
                 })

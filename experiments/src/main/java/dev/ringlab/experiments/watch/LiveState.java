@@ -154,6 +154,7 @@ public final class LiveState implements Consumer<Observation> {
             case Observation.DeltaStorage d -> { }
             case Observation.CompensatedTick c -> { }
             case Observation.ControlSent c -> { }
+            case Observation.Custom c -> { } // a protocol's own observation: watch draws none of them
         }
     }
 

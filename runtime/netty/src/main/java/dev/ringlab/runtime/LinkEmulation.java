@@ -25,6 +25,14 @@ public interface LinkEmulation {
     /** Probability, 0..1, that one node-to-node message is lost. */
     double lossProbability();
 
+    /**
+     * Probability, 0..1, that one message from {@code from} to {@code to} is lost: {@link #lossProbability()}
+     * and the link model's per-pair loss ({@link LinkModel#lossProbability(int, int)}), independently.
+     */
+    default double lossProbability(int from, int to) {
+        return lossProbability();
+    }
+
     /** The added-delay spec as the engine flag gives it ({@code const:1ms}, ...), or null when none is added. */
     String spec();
 
@@ -84,6 +92,12 @@ public interface LinkEmulation {
         @Override
         public long delayNanos(int from, int to, RandomGenerator random) {
             return model == null ? 0 : model.sampleNanos(from, to, random);
+        }
+
+        @Override
+        public double lossProbability(int from, int to) {
+            double pair = model == null ? 0 : model.lossProbability(from, to);
+            return pair > 0 ? 1 - (1 - lossProbability) * (1 - pair) : lossProbability;
         }
 
         @Override

@@ -201,6 +201,25 @@ final class LinkTable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     int bind(int wanted) {
+        // A restart binds the node's old port again. The crash closed the old listening socket on the loop, but
+        // the JDK closes a socket registered with a selector only when the selector next deregisters it, so for
+        // a moment the port can still be held in LISTEN ("Address already in use", seen once in CI right after a
+        // crash). Retry that case for up to 2 s; the loop's next select releases the port.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try {
+                return bindOnce(wanted);
+            } catch (UncheckedIOException e) {
+                if (wanted == 0 || !(e.getCause().getCause() instanceof java.net.BindException)
+                        || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        }
+    }
+
+    private int bindOnce(int wanted) {
         ChannelFuture f = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(NioServerSocketChannel.class)

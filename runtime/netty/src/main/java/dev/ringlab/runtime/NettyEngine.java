@@ -27,7 +27,7 @@ public final class NettyEngine implements ClusterEngine {
         requireNoProcessing(name(), spec);
         requireOverlayFits(spec);
         return new LocalCluster(spec.overlay(), spec.protocol(), spec.seed(), RuntimeConfig.defaults(), 0,
-                LinkEmulation.of(spec.latency(), spec.lossProbability()));
+                LinkEmulation.of(spec.linkSpec(), spec.lossProbability()));
     }
 
     /**

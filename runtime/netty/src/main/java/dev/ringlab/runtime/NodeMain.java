@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The entry point of one node process, {@code java -cp ... dev.ringlab.runtime.NodeMain --id I --cluster FILE
@@ -49,6 +50,24 @@ public final class NodeMain {
         public String toString() {
             return flag + ": " + getMessage();
         }
+    }
+
+    /**
+     * A stdin for a node without a parent ({@code ringlab node --detached}): no command ever comes and it never
+     * ends, so the node runs until the JVM is stopped (SIGTERM, SIGINT).
+     */
+    public static InputStream untilExit() {
+        return new InputStream() {
+            @Override
+            public int read() throws java.io.InterruptedIOException {
+                while (true) {
+                    LockSupport.park(this);
+                    if (Thread.interrupted()) {
+                        throw new java.io.InterruptedIOException("interrupted");
+                    }
+                }
+            }
+        };
     }
 
     /** Exit code of a child whose parent went away (its stdin ended) before it was told to stop. */

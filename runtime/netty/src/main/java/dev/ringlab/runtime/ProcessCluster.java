@@ -106,6 +106,8 @@ public final class ProcessCluster implements Cluster {
     private final long seed;
     private final List<String> launcher;
     private final LinkEmulation emulation;
+    /** Where each node runs when not all on loopback, or null (see {@link NodeHosts}). */
+    private final NodeHosts hosts;
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final Object observerLock = new Object();
     private final PriorityQueue<Object[]> actions = new PriorityQueue<>((a, b) -> {
@@ -175,6 +177,21 @@ public final class ProcessCluster implements Cluster {
      *                  be a spec the launcher's {@code node} command parses
      */
     public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher, LinkEmulation emulation) {
+        this(overlay, protocol, seed, launcher, emulation, null);
+    }
+
+    /**
+     * @param hosts where each node listens and the exec prefix of its command (e.g. one network namespace per
+     *              node), or null for every node on loopback with no prefix
+     * @throws IllegalArgumentException if {@code hosts} lists another number of nodes than the overlay has
+     */
+    public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher, LinkEmulation emulation,
+            NodeHosts hosts) {
+        if (hosts != null && hosts.size() != overlay.size()) {
+            throw new IllegalArgumentException("the hosts file lists " + hosts.size() + " nodes and the overlay has "
+                    + overlay.size() + ": give one entry per node");
+        }
+        this.hosts = hosts;
         this.emulation = Objects.requireNonNull(emulation, "emulation");
         this.overlay = Objects.requireNonNull(overlay, "overlay");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -303,7 +320,13 @@ public final class ProcessCluster implements Cluster {
             int[] ports = freePorts(2 * n);
             List<ClusterFile.Endpoint> eps = new ArrayList<>();
             for (int v = 0; v < n; v++) {
-                eps.add(new ClusterFile.Endpoint(v, "127.0.0.1", ports[2 * v], ports[2 * v + 1]));
+                if (hosts == null) {
+                    eps.add(new ClusterFile.Endpoint(v, "127.0.0.1", ports[2 * v], ports[2 * v + 1]));
+                } else {
+                    NodeHosts.Entry h = hosts.node(v);
+                    eps.add(new ClusterFile.Endpoint(v, h.host(), h.port() != 0 ? h.port() : ports[2 * v],
+                            h.adminPort() != 0 ? h.adminPort() : ports[2 * v + 1]));
+                }
             }
             file = new ClusterFile(overlay.spec(), n, seed, protocol.spec(), secretFile, "stdin", eps,
                     emulation.active() ? emulation.spec() : null, emulation.active() ? emulation.lossProbability() : 0)
@@ -387,7 +410,11 @@ public final class ProcessCluster implements Cluster {
     }
 
     private void spawn(int v) throws IOException {
-        List<String> cmd = new ArrayList<>(launcher);
+        List<String> cmd = new ArrayList<>();
+        if (hosts != null) {
+            cmd.addAll(hosts.node(v).exec());
+        }
+        cmd.addAll(launcher);
         cmd.addAll(List.of("--id", Integer.toString(v), "--cluster", clusterFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + v + ".log").toFile()));
@@ -532,6 +559,20 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
+    /**
+     * The machine's load, for a start-up that timed out: n JVMs starting at once on a machine already busy is
+     * the usual cause (e.g. 16 nodes at load 16 on 2 cores did not bind within 60 s).
+     */
+    private static String loadHint() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (load < 0) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT, " (load average %.1f on %d cores%s)", load, cores,
+                load > cores ? ": node JVMs start slowly on a busy machine; retry when it is quieter, or with fewer nodes" : "");
+    }
+
     /** "; its log ends: ..." for an error message (the run directory may be gone by the time it is read). */
     private String logHint(int v) {
         String tail = logTail(v);
@@ -553,7 +594,7 @@ public final class ProcessCluster implements Cluster {
         while (!s.test(children[v])) {
             requireAlive(v, what);
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + logHint(v));
+                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + loadHint() + logHint(v));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
@@ -562,6 +603,11 @@ public final class ProcessCluster implements Cluster {
     private void requireAlive(int v, String what) {
         Child c = children[v];
         if (!c.alive) {
+            if (closed) {
+                // The shutdown hook (SIGTERM/SIGINT) or close() killed the children: not the child's failure.
+                throw new IllegalStateException("stopped while node " + v + " was starting: ringlab was interrupted"
+                        + " (SIGINT/SIGTERM) or the cluster was closed");
+            }
             // onExit may not have set the status yet
             int code = c.exitCode != Integer.MIN_VALUE ? c.exitCode : procs[v].onExit().join().exitValue();
             throw new IllegalStateException("node " + v + " exited (status " + code + ") before it could " + what

@@ -12,6 +12,18 @@ import dev.ringlab.node.spec.UnsupportedRunException;
  * registry cannot rebuild (a child builds its protocol from the spec alone, {@link NodeMain}).
  */
 public final class ProcessesEngine implements ClusterEngine {
+    private final NodeHosts hosts;
+
+    /** Every node on loopback. */
+    public ProcessesEngine() {
+        this(null);
+    }
+
+    /** Nodes where {@code hosts} says (null: every node on loopback); see {@link NodeHosts}. */
+    public ProcessesEngine(NodeHosts hosts) {
+        this.hosts = hosts;
+    }
+
     @Override
     public String name() {
         return "processes";
@@ -31,7 +43,11 @@ public final class ProcessesEngine implements ClusterEngine {
         } catch (IllegalArgumentException e) {
             throw new UnsupportedRunException("protocol", e.getMessage());
         }
+        if (hosts != null && hosts.size() != spec.overlay().size()) {
+            throw new UnsupportedRunException("hosts", "the hosts file lists " + hosts.size() + " nodes and the run has "
+                    + spec.overlay().size() + ": give one entry per node, or -n " + hosts.size());
+        }
         return new ProcessCluster(spec.overlay(), spec.protocol(), spec.seed(), ProcessCluster.selfLauncher(),
-                LinkEmulation.of(spec.latency(), spec.lossProbability()));
+                LinkEmulation.of(spec.linkSpec(), spec.lossProbability()), hosts);
     }
 }

@@ -102,7 +102,7 @@ final class SendPath {
             return;
         }
         double burst = faults.lossBurst();
-        double p = emulation.active() ? emulation.lossProbability() : 0;
+        double p = emulation.active() ? emulation.lossProbability(self, to) : 0;
         if (burst > 0) {
             p = 1 - (1 - p) * (1 - burst);
         }

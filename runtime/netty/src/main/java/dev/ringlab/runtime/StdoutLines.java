@@ -72,7 +72,15 @@ final class StdoutLines implements AutoCloseable {
             }
             batch.setLength(0);
             for (Object item : items) {
-                ObjectNode line = item instanceof Observation o ? NodeProcess.observation(o) : (ObjectNode) item;
+                ObjectNode line;
+                try {
+                    line = item instanceof Observation o ? NodeProcess.observation(o) : (ObjectNode) item;
+                } catch (RuntimeException e) {
+                    // An observation without a JSON form (a custom record of the wrong shape) fails the run, in
+                    // one line the driver reports, instead of ending this writer and every later line with it.
+                    line = ObservationJson.MAPPER.createObjectNode().put("event", "failure")
+                            .put("message", "cannot send observation: " + e.getMessage());
+                }
                 batch.append(line.toString()).append('\n');
             }
             out.print(batch);

@@ -4,6 +4,9 @@ package dev.ringlab.node;
  * What nodes report for experiments to measure, as immutable records. Engines stream them to observers
  * unchanged, so a metric computed from observations means the same on every engine. Times are
  * {@link Env#now} nanoseconds.
+ *
+ * <p>The records below are ringlab's own. A protocol written outside ringlab reports its own observations as
+ * records that implement {@link Custom}, the one open branch of this otherwise sealed interface.
  */
 public sealed interface Observation {
     /** The node that reports. */
@@ -199,4 +202,28 @@ public sealed interface Observation {
      * account of why, one line (on {@code processes} the last lines of the child's log), possibly empty.
      */
     record NodeExited(int node, int exitStatus, String lastLog, long atNanos) implements Observation {}
+
+    /**
+     * An observation of a protocol written outside ringlab: implement it with a record of your own, e.g.
+     * {@code record CounterValue(int node, long value, long atNanos) implements Observation.Custom {}}, and
+     * report it with {@link Env#observe} like any other. Every engine delivers it to observers as the same
+     * record: the simulator and {@code netty} hand the object over, {@code processes} streams it from the node
+     * process to the driver as a JSON line and rebuilds it there, so the record must have that form:
+     * <ul>
+     *   <li>a record class, public or not, whose binary name the driver can load (a node process runs with the
+     *       driver's class path, so the class your protocol uses is there);</li>
+     *   <li>components of type {@code int}, {@code long}, {@code double}, {@code boolean} or {@code String}
+     *       only, none named {@code kind} or {@code event} (the JSON line's own keys);</li>
+     *   <li>a canonical constructor that accepts what the accessors returned (equal records on both sides).</li>
+     * </ul>
+     * The testkit's {@code TestCluster} checks that form for each class on every engine, so a record that
+     * could not cross to {@code processes} fails on the simulator already.
+     *
+     * <p>It is an interface, not a final record with a map of fields, so a protocol's tests read typed
+     * components ({@code if (o instanceof CounterValue v) ... v.value()}); and it keeps {@code Observation}
+     * sealed, so an exhaustive {@code switch} over observations still names every ringlab record and has one
+     * case for all custom ones ({@code case Observation.Custom c -> ...}), without a {@code default}. ringlab's
+     * own consumers (the CLI's metrics, the checkers) know no custom observation and ignore them.
+     */
+    non-sealed interface Custom extends Observation {}
 }

@@ -77,6 +77,8 @@ public final class RingWatch implements Consumer<Observation> {
     /** Per node, its down intervals [crash, restart) on the engine clock, so that observations that reach
      *  the watch late (real engines) are judged by when they happened, not when they arrived. */
     private final List<List<long[]>> downIntervals = new ArrayList<>();
+    /** Per node, its restart calls [start, end]: a suspicion inside one is neither true nor false. */
+    private final List<List<long[]>> restartCalls = new ArrayList<>();
     /**
      * Every suspicion, judged when asked rather than when it arrives: on a real engine the victim's suspicion
      * can reach the watch while the crash call is still running, before {@link #crashed} is called.
@@ -111,6 +113,7 @@ public final class RingWatch implements Consumer<Observation> {
         java.util.Arrays.fill(crashedAt, -1);
         for (int v = 0; v < n; v++) {
             downIntervals.add(new ArrayList<>());
+            restartCalls.add(new ArrayList<>());
         }
         this.viewDead = new int[n];
         this.viewDigest = new long[n];
@@ -143,6 +146,21 @@ public final class RingWatch implements Consumer<Observation> {
 
     /** The control side restarted {@code node}. */
     public synchronized void restarted(int node, long atNanos) {
+        restarted(node, atNanos, atNanos);
+    }
+
+    /**
+     * The control side restarted {@code node} with a call that ran from {@code startNanos} to {@code endNanos}
+     * (a real engine: spawn, bind, start). The node counts as up from the call's start, since its new
+     * incarnation may run and be observed before the call returns; but a suspicion of it inside the call is
+     * not counted as false, since it may not have been serving yet (symmetric with {@link #crashed(int, long,
+     * long)}: a suspicion inside a crash call is not counted as false either).
+     */
+    public synchronized void restarted(int node, long startNanos, long endNanos) {
+        if (endNanos > startNanos) {
+            restartCalls.get(node).add(new long[] {startNanos, endNanos});
+        }
+        long atNanos = startNanos;
         if (down[node]) {
             down[node] = false;
             live++;
@@ -277,12 +295,24 @@ public final class RingWatch implements Consumer<Observation> {
 
     /** Suspicions of a node that was alive (per the control side) when suspected. */
     public synchronized long falseSuspicions() {
-        return allSuspicions.stream().filter(x -> !downAt(x.suspect(), x.atNanos())).count();
+        return allSuspicions.stream().filter(this::isFalse).count();
     }
 
     /** The first (up to 10) false suspicions, for reports. */
     public synchronized List<Observation.Suspected> falseSuspicionSamples() {
-        return allSuspicions.stream().filter(x -> !downAt(x.suspect(), x.atNanos())).limit(10).toList();
+        return allSuspicions.stream().filter(this::isFalse).limit(10).toList();
+    }
+
+    private boolean isFalse(Observation.Suspected x) {
+        if (downAt(x.suspect(), x.atNanos())) {
+            return false;
+        }
+        for (long[] call : restartCalls.get(x.suspect())) {
+            if (x.atNanos() >= call[0] && x.atNanos() <= call[1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Suspicions raised at or after {@code fromNanos}, in arrival order, with whether the suspect was down then. */

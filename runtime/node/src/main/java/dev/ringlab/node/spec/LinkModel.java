@@ -10,6 +10,16 @@ public interface LinkModel {
     /** Latency for one message from {@code from} to {@code to}; always >= 0. */
     long sampleNanos(int from, int to, RandomGenerator random);
 
+    /**
+     * Probability, 0..1, that one message from {@code from} to {@code to} is lost because of the link model
+     * itself (a per-pair loss, e.g. a WAN link of {@link DcLinkModel}), drawn independently of the run's own
+     * loss probability. Engines draw it only when it is above 0, so a model without per-pair loss (the
+     * default, 0) keeps every run's draws and trace hash.
+     */
+    default double lossProbability(int from, int to) {
+        return 0;
+    }
+
     /** Largest value {@link #sampleNanos} can return (bounds the event queue's horizon). */
     long maxNanos();
 

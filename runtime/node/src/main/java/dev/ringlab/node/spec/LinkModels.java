@@ -31,6 +31,8 @@ import java.util.random.RandomGenerator;
  *       format: UTF-8 text, one value per line, either a duration with a unit ({@code 850us}, {@code 1.2ms},
  *       units ns, us, ms, s, m) or a bare non-negative integer meaning nanoseconds; blank lines and lines
  *       starting with {@code #} are ignored; at least one value. The bound is the largest value.
+ *   <li>{@code dc:intra=L;inter=L} and {@code dc:intra=L;inter=matrix:FILE} — by datacenter pair, on a
+ *       {@link Placement}: see {@link DcLinkModel} and {@link #parse(String, Placement)}.
  * </ul>
  *
  * <p>Durations follow {@link Durations#parseNanos}. Sampling uses only {@link RandomGenerator#nextLong}
@@ -43,7 +45,8 @@ public final class LinkModels {
 
     static final String FORMS = "const:D (e.g. const:1ms), uniform:LO,HI (e.g. uniform:1ms,5ms), "
             + "lognormal:MEDIAN,SIGMA (e.g. lognormal:2ms,0.5; sigma in (0, 5]), "
-            + "empirical:FILE (one latency per line, with a unit or in ns)";
+            + "empirical:FILE (one latency per line, with a unit or in ns), "
+            + "dc:intra=L;inter=L|matrix:FILE (by datacenter, with --placement)";
 
     private LinkModels() {}
 
@@ -60,6 +63,9 @@ public final class LinkModels {
         }
         String kind = s.substring(0, colon).toLowerCase(Locale.ROOT);
         String args = s.substring(colon + 1);
+        if (kind.equals("dc")) {
+            return DcLinkModel.parse(spec, null); // only the self-contained form (with at=) parses without a placement
+        }
         try {
             return switch (kind) {
                 case "const" -> LinkModel.constant(Durations.parseNanos(args));
@@ -92,6 +98,16 @@ public final class LinkModels {
             throw new IllegalArgumentException(
                     "bad latency spec '" + spec + "': " + e.getMessage() + "; allowed forms: " + FORMS, e);
         }
+    }
+
+    /**
+     * As {@link #parse(String)}, and a {@code dc:} spec on {@code placement} (null: none; a dc spec then needs
+     * its own {@code at=}). A plain spec ignores the placement: its links do not depend on where nodes are.
+     *
+     * @throws IllegalArgumentException as {@link #parse(String)}, or for a dc spec without a placement
+     */
+    public static LinkModel parse(String spec, Placement placement) {
+        return DcLinkModel.isDcSpec(spec) ? DcLinkModel.parse(spec, placement) : parse(spec);
     }
 
     private static String[] twoArgs(String spec, String args) {

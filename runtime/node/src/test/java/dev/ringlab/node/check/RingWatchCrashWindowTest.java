@@ -33,4 +33,21 @@ class RingWatchCrashWindowTest {
         assertEquals(1, w.falseSuspicions());
         assertEquals(50, w.detectNanos(3));
     }
+
+    @Test
+    void aSuspicionInsideTheRestartCallIsNotFalseButOneAfterItIs() {
+        // Two nodes respawned one after the other (processes: each call spawns a JVM and waits for it to
+        // start): the first one back suspects the second while the second's call still runs.
+        RingWatch w = new RingWatch(4, false);
+        w.crashed(2, 100, 0);
+        w.restarted(2, 300, 500); // the call ran from 300 to 500
+        w.accept(new Observation.Suspected(1, 2, 299)); // down then: true
+        w.accept(new Observation.Suspected(1, 2, 400)); // inside the call: not yet serving, not false
+        w.accept(new Observation.Suspected(1, 2, 500)); // the call's last instant: not false
+        w.accept(new Observation.Suspected(1, 2, 501)); // after the call returned: false
+        assertEquals(4, w.suspicions());
+        assertEquals(1, w.falseSuspicions(), w.falseSuspicionSamples().toString());
+        assertEquals(501, w.falseSuspicionSamples().get(0).atNanos());
+        assertEquals(false, w.down(2), "up from the call's start");
+    }
 }
