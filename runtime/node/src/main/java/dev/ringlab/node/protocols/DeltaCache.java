@@ -64,16 +64,18 @@ import java.util.TreeMap;
  *       ({@link DeltaMessage.StateKind#SUMMARY}); this fills a replica's gaps so it can fold everything, and gives
  *       a new replica (one replaced after a suspicion, or a restarted one) its copy: that is the re-replication
  *       of a live origin's increments. Once all r - 1 current replicas confirmed the summary, the origin tells the
- *       other nodes it sent increments of the key to (replicas of the past) to drop them
- *       ({@link DeltaMessage.SignalKind#RELEASE}).
+ *       other nodes it sent increments or a summary of the key to (replicas of the past, e.g. stand-ins during a
+ *       false suspicion) to drop them ({@link DeltaMessage.SignalKind#RELEASE}). An origin with one increment of
+ *       a key pushes it unfolded, so that case is re-replicated and released too.
  *   <li>A node that holds increments of a dead origin (a neighbour it suspects, or one that came back with a new
  *       incarnation and so numbers afresh) copies them to its first live neighbour in ring order other than the
  *       origin ({@link DeltaMessage.StateKind#ADOPT}), once, again if that node is suspected: the re-replication of
  *       a dead origin's increments, so they are on r live nodes again. Only the first of the origin's r - 1
  *       replicas (in its ring order) that this node does not suspect adopts, so one copy is made, not r - 1; a
  *       suspected origin is adopted once it has been silent for two suspicion timeouts (a restarted one at once),
- *       and if it talks again with the same incarnation (a false suspicion), the adopter is told to release the
- *       copy.
+ *       and if it talks again with the same incarnation (a false suspicion), every node it was copied to is told
+ *       to release the copy, also one that was itself suspected in between (a suspicion does not show a copy
+ *       is gone; only a restart does).
  * </ol>
  * So after compaction each key is stored as one summary per origin on r nodes: r times its merged state.
  *
@@ -120,8 +122,13 @@ public final class DeltaCache implements Node {
     private final TreeMap<Long, Sync> syncs = new TreeMap<>();
     /** Per key, the nodes this origin sent its increments to: {confirmed summary upTo, released upTo, dirty}. */
     private final TreeMap<Long, TreeMap<Integer, long[]>> holders = new TreeMap<>();
-    /** Per key, per dead origin held here, the node that acked its adoption and the last seq it was sent. */
-    private final TreeMap<Long, TreeMap<Origin, long[]>> adopted = new TreeMap<>();
+    /**
+     * Per key, per dead origin held here, every node this one sent the origin's share to (an adopter):
+     * {last seq sent, acked (1) or not (0), last sent at}. An adopter stays listed until it is told to release
+     * the copy or restarts (and so lost it), also while it is suspected: a suspicion may be false, and then
+     * its copy is still there to release.
+     */
+    private final TreeMap<Long, TreeMap<Origin, TreeMap<Integer, long[]>>> adopted = new TreeMap<>();
     private final TreeMap<QueryId, Read> reads = new TreeMap<>();
     private final LinkedHashMap<QueryId, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -316,7 +323,7 @@ public final class DeltaCache implements Node {
             boolean s = suspects(p);
             if (s && !suspected[p]) {
                 suspected[p] = true;
-                forget(p);
+                forget(p, false);
             } else if (!s && suspected[p]) {
                 suspected[p] = false;
             }
@@ -335,16 +342,24 @@ public final class DeltaCache implements Node {
         env.schedule(config.heartbeatNanos(), this::onHeartbeatTimeout);
     }
 
-    /** {@code v} is suspected or restarted: whatever it confirmed holding may be gone. */
-    private void forget(int v) {
+    /**
+     * {@code v} is suspected or restarted: whatever it confirmed holding may be gone. Only a restart (a new
+     * incarnation) shows that its adopted copies are gone; a suspected adopter keeps its place in
+     * {@link #adopted}, so a false suspicion's copy is released like any other.
+     */
+    private void forget(int v, boolean restarted) {
         for (TreeMap<Integer, long[]> hs : holders.values()) {
             long[] h = hs.get(v);
             if (h != null) {
                 h[0] = 0;
             }
         }
-        for (TreeMap<Origin, long[]> as : adopted.values()) {
-            as.values().removeIf(a -> a[0] == v);
+        if (restarted) {
+            for (TreeMap<Origin, TreeMap<Integer, long[]>> as : adopted.values()) {
+                for (TreeMap<Integer, long[]> by : as.values()) {
+                    by.remove(v);
+                }
+            }
         }
     }
 
@@ -438,7 +453,7 @@ public final class DeltaCache implements Node {
             case PING -> {
                 if (knownIncarnation[from] != s.incarnation()) {
                     if (knownIncarnation[from] >= 0) {
-                        forget(from); // it restarted: it holds nothing it confirmed before
+                        forget(from, true); // it restarted: it holds nothing it confirmed before
                     }
                     knownIncarnation[from] = s.incarnation();
                 }
@@ -498,7 +513,12 @@ public final class DeltaCache implements Node {
                 long[] h = holders.computeIfAbsent(y.key(), k -> new TreeMap<>()).computeIfAbsent(from, k -> new long[3]);
                 h[0] = Math.max(h[0], y.upTo());
             }
-            case ADOPT -> adopted.computeIfAbsent(y.key(), k -> new TreeMap<>()).put(y.origin(), new long[] {from, y.upTo()});
+            case ADOPT -> {
+                long[] a = adopted.computeIfAbsent(y.key(), k -> new TreeMap<>())
+                        .computeIfAbsent(y.origin(), k -> new TreeMap<>())
+                        .computeIfAbsent(from, k -> new long[] {y.upTo(), 0, y.sentNanos()});
+                a[1] = 1;
+            }
             case REPLICATE -> throw new IllegalStateException("replication acks are writes' acks, not syncs'");
         }
     }
@@ -533,7 +553,7 @@ public final class DeltaCache implements Node {
         if (own == null) {
             return;
         }
-        long upTo = own.upTo();
+        long upTo = last(own);
         TreeMap<Integer, long[]> hs = holders.computeIfAbsent(key, k -> new TreeMap<>());
         boolean allConfirmed = replicas.size() == config.replicas() - 1;
         for (int v : replicas) {
@@ -543,9 +563,12 @@ public final class DeltaCache implements Node {
                 long id = ++nextSeq;
                 syncs.put(id, new Sync(DeltaMessage.StateKind.SUMMARY, key, v, upTo, me, env.now()));
                 env.send(v, new DeltaMessage.State(DeltaMessage.StateKind.SUMMARY, id, key, List.of(own)));
+                // Dirty like a write's target: a replica of now that a false suspicion put in place is a holder of
+                // the past once the suspicion ends, and only a release removes its copy.
+                h[2] = 1;
             }
         }
-        if (!allConfirmed || upTo == 0) {
+        if (!allConfirmed) {
             return;
         }
         for (Map.Entry<Integer, long[]> h : hs.entrySet()) {
@@ -558,6 +581,11 @@ public final class DeltaCache implements Node {
                 st[2] = 0;
             }
         }
+    }
+
+    /** The last increment {@code share} covers: its highest single increment, or its summary's if it has none. */
+    private static long last(Entry share) {
+        return share.looseCount() == 0 ? share.upTo() : share.seqAt(share.looseCount() - 1);
     }
 
     /**
@@ -579,10 +607,12 @@ public final class DeltaCache implements Node {
                 return; // an earlier replica of the origin is alive (as far as this node knows): it adopts
             }
         }
-        TreeMap<Origin, long[]> as = adopted.computeIfAbsent(key, k -> new TreeMap<>());
-        long[] by = as.get(o);
-        if (by != null && !suspected[(int) by[0]]) {
-            return;
+        TreeMap<Integer, long[]> by = adopted.computeIfAbsent(key, k -> new TreeMap<>())
+                .computeIfAbsent(o, k -> new TreeMap<>());
+        for (Map.Entry<Integer, long[]> a : by.entrySet()) {
+            if (a.getValue()[1] != 0 && !suspected[a.getKey()]) {
+                return; // a live adopter confirmed its copy
+            }
         }
         BitSet skip = new BitSet();
         skip.set(o.node());
@@ -594,28 +624,40 @@ public final class DeltaCache implements Node {
             return;
         }
         long id = ++nextSeq;
-        long last = share.upTo();
-        for (int i = 0; i < share.looseCount(); i++) {
-            last = Math.max(last, share.seqAt(i));
-        }
-        syncs.put(id, new Sync(DeltaMessage.StateKind.ADOPT, key, to.get(0), last, o, env.now()));
-        env.send(to.get(0), new DeltaMessage.State(DeltaMessage.StateKind.ADOPT, id, key, List.of(share)));
+        int adopter = to.get(0);
+        long last = last(share);
+        syncs.put(id, new Sync(DeltaMessage.StateKind.ADOPT, key, adopter, last, o, env.now()));
+        // Listed before the ack: if the ack is late or lost, the copy may still be there to release.
+        long[] a = by.computeIfAbsent(adopter, k -> new long[3]);
+        a[0] = Math.max(a[0], last);
+        a[2] = env.now();
+        env.send(adopter, new DeltaMessage.State(DeltaMessage.StateKind.ADOPT, id, key, List.of(share)));
     }
 
     /**
      * An origin adopted after a suspicion that turns out false (it talks again, same incarnation) holds its
-     * increments itself, with its replicas: the adopter's copy is one too many, and is released.
+     * increments itself, with its replicas: every adopter's copy is one too many, and is released. An adopter
+     * is told once it is not suspected and its copy has surely arrived (it acked, or it was sent more than four
+     * compaction periods ago), so the release does not overtake the copy.
      */
     private void releaseAdoptions() {
-        for (Map.Entry<Long, TreeMap<Origin, long[]>> e : adopted.entrySet()) {
-            e.getValue().entrySet().removeIf(a -> {
-                Origin o = a.getKey();
+        for (Map.Entry<Long, TreeMap<Origin, TreeMap<Integer, long[]>>> e : adopted.entrySet()) {
+            e.getValue().entrySet().removeIf(byOrigin -> {
+                Origin o = byOrigin.getKey();
                 boolean back = o.node() != self && !suspected[o.node()] && knownIncarnation[o.node()] == o.incarnation();
                 if (back) {
-                    env.send((int) a.getValue()[0], new DeltaMessage.Signal(DeltaMessage.SignalKind.RELEASE, 0, e.getKey(),
-                            o.node(), o.incarnation(), a.getValue()[1]));
+                    byOrigin.getValue().entrySet().removeIf(a -> {
+                        long[] st = a.getValue();
+                        boolean arrived = st[1] != 0 || env.now() - st[2] > 4 * config.compactNanos();
+                        if (suspected[a.getKey()] || !arrived) {
+                            return false;
+                        }
+                        env.send(a.getKey(), new DeltaMessage.Signal(DeltaMessage.SignalKind.RELEASE, 0, e.getKey(),
+                                o.node(), o.incarnation(), st[0]));
+                        return true;
+                    });
                 }
-                return back;
+                return byOrigin.getValue().isEmpty();
             });
         }
     }
