@@ -470,7 +470,7 @@ public final class CacheCommand implements Callable<Integer> {
         String topo = topology == null ? "complete" : topology.trim();
         Overlay overlay;
         try {
-            overlay = Topologies.build(topo, n, run.seed());
+            overlay = run.overlay(topo, n); // on the --placement's datacenters, if any (dc-regular needs them)
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
