@@ -101,6 +101,22 @@ class CacheCommandTest {
     }
 
     @Test
+    void deltasModeRunsOnADatacenterAwareOverlayOfThePlacementAndNeedsThePlacementForIt() throws Exception {
+        TokenCommandTest.Result r = TokenCommandTest.run("cache", "--mode", "deltas", "-n", "12", "--placement",
+                "dcs=3,per-dc=4", "--topology", "dc-regular:3,1", "--latency", "dc:intra=const:1ms;inter=const:20ms",
+                "--keys", "4", "--ops", "200", "--check", "--seed", "2", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("topology").asText().startsWith("dc-regular"), r.out());
+        assertEquals(0, j.get("lost_acknowledged_increments").asLong(), r.out());
+        assertTrue(j.get("exact").asBoolean(), r.out());
+        TokenCommandTest.Result bad = TokenCommandTest.run("cache", "--mode", "deltas", "-n", "12", "--topology",
+                "dc-regular:3,1");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--placement"), bad.err());
+    }
+
+    @Test
     void modeIsOwnerOrDeltasAndFlagsOfTheOtherModeAreRefused() {
         TokenCommandTest.Result bad = TokenCommandTest.run("cache", "--mode", "replicas");
         assertEquals(2, bad.exit(), bad.err());
