@@ -181,6 +181,9 @@ class DeltaCacheNodeTest {
         a.from(1, ack(id));
         a.from(1, ack(id));
         assertEquals(List.of(), a.observed(Observation.DeltaAck.class), "one replica, acked twice, is one copy");
+        a.runHearing(T0 + 10 * MS, 1, 2, 3, 4);
+        assertEquals(List.of(2), states(a.take(), StateKind.REPLICATE).stream().map(RecordingEnv.Sent::to).toList(),
+                "resent only to the replica that has not acked");
         a.from(2, ack(id));
         assertEquals(1, a.observed(Observation.DeltaAck.class).size());
     }
@@ -386,6 +389,23 @@ class DeltaCacheNodeTest {
     }
 
     @Test
+    void aNodeRemembersTheLast8192QueriesItSaw() {
+        One b = new One(2, "ring", 5, D);
+        long leaf = D.hopSlackNanos(); // a leaf's budget: answered at once, nothing kept but the query's id
+        for (long id = 1; id <= DeltaCache.MAX_SEEN; id++) {
+            b.from(1, new DeltaMessage.Query(1, id, 5, leaf, false, false));
+        }
+        b.take();
+        b.from(3, new DeltaMessage.Query(1, 1, 5, leaf, false, false));
+        assertEquals(List.of(sent(3, new DeltaMessage.Answer(1, 1, 5, 0, List.of()))), b.take(), "the oldest of 8192: seen");
+        b.from(1, new DeltaMessage.Query(1, DeltaCache.MAX_SEEN + 1, 5, leaf, false, false));
+        b.take();
+        b.from(3, new DeltaMessage.Query(1, 1, 5, leaf, false, false));
+        assertEquals(SignalKind.QUERY_TAKEN, ((DeltaMessage.Signal) b.take().get(0).message()).kind(),
+                "one more query: the oldest is forgotten, so it is taken as new");
+    }
+
+    @Test
     void crossingQueriesEndTheWaitForTheOtherSenderAtOnce() {
         One b = new One(2, "ring", 5, D);
         b.take();
@@ -482,21 +502,21 @@ class DeltaCacheNodeTest {
 
     @Test
     void aReadStopsWaitingForAChildItComesToSuspectAndSkipsSuspectedOnes() {
-        One b = new One(0, "complete", 4, D);
+        One b = new One(3, "complete", 4, D);
         b.take();
         b.client(RequestKind.READ_PATIENT, 9, 5, 0);
         assertEquals(3, b.take().size());
-        b.from(1, new DeltaMessage.Answer(0, 9, 5, 1, List.of()));
-        b.from(2, new DeltaMessage.Answer(0, 9, 5, 1, List.of()));
-        // Node 3 never answers and falls silent: suspected at the heartbeat after 50 ms of silence (T0 + 60 ms).
+        b.from(1, new DeltaMessage.Answer(3, 9, 5, 1, List.of()));
+        b.from(2, new DeltaMessage.Answer(3, 9, 5, 1, List.of()));
+        // Node 0 never answers and falls silent: suspected at the heartbeat after 50 ms of silence (T0 + 60 ms).
         b.runHearing(T0 + 59 * MS, 1, 2);
         assertEquals(List.of(), b.observed(Observation.DeltaRead.class));
         b.runHearing(T0 + 60 * MS, 1, 2);
-        assertEquals(List.of(new Observation.DeltaRead(0, 9, 5, 0, 0, 3, 0, 0, "", T0 + 60 * MS)),
+        assertEquals(List.of(new Observation.DeltaRead(3, 9, 5, 0, 0, 3, 0, 0, "", T0 + 60 * MS)),
                 b.observed(Observation.DeltaRead.class));
         b.take();
         b.client(RequestKind.READ, 10, 5, 0);
-        assertEquals(List.of(1, 2), b.take().stream().map(RecordingEnv.Sent::to).toList(), "node 3 is not asked");
+        assertEquals(List.of(1, 2), b.take().stream().map(RecordingEnv.Sent::to).toList(), "node 0 is not asked");
     }
 
     // ---- compaction and re-replication ----------------------------------------------------------------------
@@ -564,7 +584,9 @@ class DeltaCacheNodeTest {
         a.runHearing(T0 + 60 * MS, 2, 3);
         a.take();
         a.runHearing(T0 + 100 * MS, 2, 3);
-        List<RecordingEnv.Sent> out = states(a.take(), StateKind.SUMMARY);
+        List<RecordingEnv.Sent> all = a.take();
+        assertEquals(List.of(), states(all, StateKind.ADOPT), "an origin never adopts its own live share");
+        List<RecordingEnv.Sent> out = states(all, StateKind.SUMMARY);
         assertEquals(List.of(2), out.stream().map(RecordingEnv.Sent::to).toList(), "the summary goes to the stand-in");
         a.from(2, ack(stateSeq(out.get(0))));
         // Node 1 is back: it gets the summary (what it held before the suspicion may be gone) ...
@@ -717,13 +739,79 @@ class DeltaCacheNodeTest {
 
     @Test
     void anOriginThatIsNotANeighbourIsLeftToItsNeighbours() {
-        // On a ring of 6, node 3 is not a neighbour of node 0: node 0 never adopts its share, whatever it hears.
+        // On a ring of 6, node 4 is not a neighbour of node 0: node 0 never adopts its share, not even when it
+        // suspects node 5, node 4's first replica.
         One a = new One(0, "ring", 6, D);
-        a.from(1, new DeltaMessage.State(StateKind.ADOPT, 1, 5, List.of(Entry.single(3, 0, 1, 2))));
+        a.from(1, new DeltaMessage.State(StateKind.ADOPT, 1, 5, List.of(Entry.single(4, 0, 1, 2))));
         a.take();
-        a.runHearing(T0 + 300 * MS, 1, 5);
+        a.runHearing(T0 + 300 * MS, 1);
         assertEquals(List.of(), states(a.take(), StateKind.ADOPT));
         assertEquals(2, a.node.store(5).value());
+    }
+
+
+    @Test
+    void aReplicaBackFromASuspicionGetsTheSummaryAgain() {
+        One a = originWith(2);
+        a.runHearing(T0 + 50 * MS, 1, 2, 3);
+        a.from(1, ack(stateSeq(states(a.take(), StateKind.SUMMARY).get(0))));
+        // Node 1 silent from T0 + 50 ms: suspected at T0 + 110 ms; what it confirmed may be gone.
+        a.runHearing(T0 + 120 * MS, 2, 3);
+        a.take();
+        a.runHearing(T0 + 200 * MS, 1, 2, 3);
+        assertTrue(states(a.take(), StateKind.SUMMARY).stream().anyMatch(s -> s.to() == 1), "pushed to node 1 again");
+    }
+
+    @Test
+    void aSummaryAckTwoRoundsLateStillConfirms() {
+        One a = originWith(2);
+        a.runHearing(T0 + 50 * MS, 1, 2, 3);
+        long first = stateSeq(states(a.take(), StateKind.SUMMARY).get(0));
+        a.runHearing(T0 + 140 * MS, 1, 2, 3);
+        a.take();
+        a.from(1, ack(first)); // 90 ms late: within four compaction periods, it still counts
+        a.runHearing(T0 + 150 * MS, 1, 2, 3);
+        assertEquals(List.of(), states(a.take(), StateKind.SUMMARY));
+    }
+
+    @Test
+    void aShareHeldBeforeItsOriginsFirstHeartbeatIsNotAdopted() {
+        // Node 1 has never had a ping from node 0 (its incarnation is unknown, not 0): nothing says it restarted.
+        One b = new One(1, "complete", 4, D);
+        b.from(0, new DeltaMessage.State(StateKind.REPLICATE, 1, 5, List.of(Entry.single(0, 3, 1, 2))));
+        b.runTo(T0 + 50 * MS);
+        assertEquals(List.of(), states(b.take(), StateKind.ADOPT));
+    }
+
+    @Test
+    void aLaterReplicaOfTheOriginAdoptsOnlyIfEveryEarlierOneIsSuspected() {
+        // Node 3 holds origin 0's share; node 0's replica is node 1. Node 3 hears node 2 only: it adopts, to node 2.
+        One c = new One(3, "complete", 4, D);
+        c.from(0, new DeltaMessage.State(StateKind.REPLICATE, 1, 5, List.of(Entry.single(0, 3, 1, 2))));
+        c.take();
+        c.runHearing(T0 + 150 * MS, 2);
+        assertEquals(List.of(2), states(c.take(), StateKind.ADOPT).stream().map(RecordingEnv.Sent::to).toList());
+    }
+
+    @Test
+    void anAdopterCopiesToNeitherTheOriginNorItsOtherReplicas() {
+        // Complete 3: node 1 adopts restarted origin 0's share to node 2, which falls silent: once node 2 is
+        // suspected there is nobody left to copy to (the origin's new incarnation is not a place for it).
+        One b = new One(1, "complete", 3, D);
+        b.incs[0] = 3;
+        b.hear(0);
+        b.from(0, new DeltaMessage.State(StateKind.REPLICATE, 1, 5, List.of(Entry.single(0, 3, 1, 2))));
+        b.incs[0] = 4;
+        b.runHearing(T0 + 200 * MS, 0);
+        assertEquals(List.of(2), states(b.take(), StateKind.ADOPT).stream().map(RecordingEnv.Sent::to).toList(),
+                "to node 2 at T0 + 50 ms; not again, and never to the origin");
+
+        // r = 3 on complete 5: origin 0's replicas are 1 and 2; node 1 adopts, to node 3 (not node 2).
+        One r3 = new One(1, "complete", 5, DeltaCacheConfig.parse("dcache:r=3"));
+        r3.from(0, new DeltaMessage.State(StateKind.REPLICATE, 1, 5, List.of(Entry.single(0, 3, 1, 2))));
+        r3.take();
+        r3.runHearing(T0 + 150 * MS, 2, 3, 4);
+        assertEquals(List.of(3), states(r3.take(), StateKind.ADOPT).stream().map(RecordingEnv.Sent::to).toList());
     }
 
     @Test
