@@ -149,6 +149,9 @@ public final class LiveState implements Consumer<Observation> {
             case Observation.CacheAck c -> { }
             case Observation.CacheFailed c -> { }
             case Observation.CacheRecovered c -> { }
+            case Observation.DeltaAck d -> { }
+            case Observation.DeltaRead d -> { }
+            case Observation.DeltaStorage d -> { }
             case Observation.CompensatedTick c -> { }
             case Observation.ControlSent c -> { }
             case Observation.Custom c -> { } // a protocol's own observation: watch draws none of them

@@ -136,6 +136,32 @@ public sealed interface Observation {
     record CacheRecovered(int node, long entries, long atNanos) implements Observation {}
 
     /**
+     * Delta cache origin {@code node} acknowledged increment {@code reqId} of counter {@code key} by {@code amount}:
+     * it is on r nodes, as increment {@code seq} of origin {@code (node, incarnation)} (see
+     * {@code protocols.DeltaCache}).
+     */
+    record DeltaAck(int node, long reqId, long key, long incarnation, long seq, long amount, long atNanos)
+            implements Observation {}
+
+    /**
+     * Delta cache root {@code node} answered read {@code reqId} of counter {@code key}: the positive and negative
+     * sums {@code plus} and {@code minus} (the value is their difference) aggregated from the {@code answered}
+     * nodes that answered in time, over {@code origins} origins with {@code looseDeltas} unfolded increments;
+     * {@code dots} lists the increments counted ({@code protocols.DeltaStore#dots}) if the read asked for them,
+     * else it is empty.
+     */
+    record DeltaRead(int node, long reqId, long key, long plus, long minus, int answered, int origins,
+            long looseDeltas, String dots, long atNanos) implements Observation {}
+
+    /**
+     * Delta cache {@code node} holds, for counter {@code key}, {@code looseDeltas} single increments and
+     * {@code summaries} per-origin summaries, {@code bytes} in all ({@code protocols.DeltaStore#bytes}); the answer
+     * to storage request {@code reqId}.
+     */
+    record DeltaStorage(int node, long reqId, long key, long looseDeltas, long summaries, long bytes, long atNanos)
+            implements Observation {}
+
+    /**
      * {@code node} fired compensated tick {@code tick}: not when the token passed, but that plus the node's
      * estimate of the time the token still needs to get back to node 0, so all nodes fire tick {@code tick}
      * at about the same instant (see {@code protocols.TokenRing}).

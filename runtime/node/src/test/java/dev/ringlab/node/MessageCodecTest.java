@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.node.protocols.BuiltInProtocols;
+import dev.ringlab.node.protocols.DeltaMessage;
 import dev.ringlab.node.protocols.PlumtreeMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -106,6 +107,22 @@ class MessageCodecTest {
             Map.entry(PlumtreeMessage.Graft.class, r -> new PlumtreeMessage.Graft(r.nextLong(-1, Long.MAX_VALUE),
                     r.nextInt(Integer.MAX_VALUE))),
             Map.entry(PlumtreeMessage.Prune.class, r -> new PlumtreeMessage.Prune(r.nextInt(Integer.MAX_VALUE))),
+            Map.entry(DeltaMessage.Request.class, r -> {
+                DeltaMessage.RequestKind kind = DeltaMessage.RequestKind.values()[r.nextInt(
+                        DeltaMessage.RequestKind.values().length)];
+                long amount = kind == DeltaMessage.RequestKind.INCREMENT ? (r.nextBoolean() ? 1 : -1) * (1 + r.nextLong(
+                        Long.MAX_VALUE - 1)) : 0;
+                return new DeltaMessage.Request(kind, r.nextLong(), r.nextLong(), amount);
+            }),
+            Map.entry(DeltaMessage.State.class, r -> new DeltaMessage.State(DeltaMessage.StateKind.values()[r.nextInt(
+                    DeltaMessage.StateKind.values().length)], r.nextLong(), r.nextLong(), deltaEntries(r))),
+            Map.entry(DeltaMessage.Query.class, r -> new DeltaMessage.Query(r.nextInt(Integer.MAX_VALUE), r.nextLong(),
+                    r.nextLong(), r.nextLong(Long.MAX_VALUE), r.nextBoolean(), r.nextBoolean())),
+            Map.entry(DeltaMessage.Answer.class, r -> new DeltaMessage.Answer(r.nextInt(Integer.MAX_VALUE), r.nextLong(),
+                    r.nextLong(), r.nextInt(Integer.MAX_VALUE), deltaEntries(r))),
+            Map.entry(DeltaMessage.Signal.class, r -> new DeltaMessage.Signal(DeltaMessage.SignalKind.values()[r.nextInt(
+                    DeltaMessage.SignalKind.values().length)], r.nextLong(), r.nextLong(), r.nextInt(Integer.MAX_VALUE),
+                    r.nextLong(), r.nextLong(Long.MAX_VALUE))),
             Map.entry(Message.Membership.class, r -> {
                 List<Message.Member> members = new ArrayList<>();
                 int count = 1 + r.nextInt(8);
@@ -183,11 +200,31 @@ class MessageCodecTest {
         }
     }
 
+    /** Up to four delta cache entries with up to five loose increments each. */
+    private static List<DeltaMessage.Entry> deltaEntries(SplittableRandom r) {
+        List<DeltaMessage.Entry> out = new ArrayList<>();
+        for (int k = r.nextInt(5); k > 0; k--) {
+            long upTo = r.nextBoolean() ? 0 : r.nextLong(1L << 40);
+            int loose = r.nextInt(6);
+            long[] seqs = new long[loose];
+            long[] amounts = new long[loose];
+            long seq = upTo;
+            for (int i = 0; i < loose; i++) {
+                seq += 1 + r.nextInt(1000);
+                seqs[i] = seq;
+                amounts[i] = (r.nextBoolean() ? 1 : -1) * (1 + r.nextLong(1L << 40));
+            }
+            out.add(new DeltaMessage.Entry(r.nextInt(Integer.MAX_VALUE), r.nextLong(), upTo, r.nextLong(Long.MAX_VALUE),
+                    r.nextLong(Long.MAX_VALUE), seqs, amounts));
+        }
+        return out;
+    }
+
     /** Every family's records: each has a generator, so a new record cannot skip the round trip. */
     @Test
     void everyBuiltInFamilyRecordHasAGenerator() {
         for (Class<?> family : List.of(BroadcastMessage.class, RingMessage.class, ReplicaMessage.class, CacheMessage.class,
-                PlumtreeMessage.class)) {
+                PlumtreeMessage.class, DeltaMessage.class)) {
             for (Class<?> c : recordsOf(family)) {
                 assertTrue(GENERATORS.containsKey(c), "no round-trip generator for " + c.getSimpleName());
             }
@@ -202,7 +239,8 @@ class MessageCodecTest {
     void builtInIdsAndNamesAreThoseOfTheWireFormat() {
         List<String> expected = List.of("1 inject", "2 broadcast", "3 batch", "4 token", "5 heartbeat", "6 heartbeat_ack",
                 "7 membership", "8 app_request", "9 deltas", "10 digest", "11 delta_ack", "12 cache_request",
-                "13 cache_response", "14 cache_sync", "15 cache_signal", "19 ihave", "20 graft", "21 prune");
+                "13 cache_response", "14 cache_sync", "15 cache_signal", "19 ihave", "20 graft", "21 prune",
+                "22 dcache_request", "23 dcache_state", "24 dcache_query", "25 dcache_answer", "26 dcache_signal");
         List<String> actual = new ArrayList<>();
         for (MessageType<?> t : new BuiltInProtocols().messageTypes()) {
             actual.add(t.id() + " " + t.name());

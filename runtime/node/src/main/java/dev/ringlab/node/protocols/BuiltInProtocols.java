@@ -12,10 +12,11 @@ import java.util.List;
 
 /**
  * ringlab's own protocols as a {@link ProtocolProvider}: the broadcast protocols of {@link Protocols}, the
- * token ring with its stations, the healing ring, the replicated applications and the failover cache.
- * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the five
+ * token ring with its stations, the healing ring, the replicated applications, the failover cache and the
+ * delta cache.
+ * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the six
  * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}, ids
- * 1..15, and {@link PlumtreeMessage}, ids 19..21).
+ * 1..15, {@link PlumtreeMessage}, ids 19..21, and {@link DeltaMessage}, ids 22..26).
  */
 public final class BuiltInProtocols implements ProtocolProvider {
     @Override
@@ -23,7 +24,8 @@ public final class BuiltInProtocols implements ProtocolProvider {
         return List.of(Protocols.VALID, "token[;STATION...] (the token ring; stations delay:D@N)",
                 RecoveryConfig.SPEC_PREFIX + ":... (the healing ring, as its spec() writes it)",
                 "config;... | catalog;... (the replicated applications, as their spec() writes it)",
-                CacheConfig.SPEC_PREFIX + ":... (the failover cache, as its spec() writes it)");
+                CacheConfig.SPEC_PREFIX + ":... (the failover cache, as its spec() writes it)",
+                DeltaCacheConfig.SPEC_PREFIX + ":... (the delta cache, as its spec() writes it)");
     }
 
     @Override
@@ -34,11 +36,15 @@ public final class BuiltInProtocols implements ProtocolProvider {
         all.addAll(ReplicaMessage.types());
         all.addAll(CacheMessage.types());
         all.addAll(PlumtreeMessage.types());
+        all.addAll(DeltaMessage.types());
         return all;
     }
 
     @Override
     public Protocol parse(String spec) {
+        if (DeltaCacheConfig.isSpec(spec)) {
+            return DeltaCache.protocol(DeltaCacheConfig.parse(spec));
+        }
         if (CacheConfig.isSpec(spec)) {
             return FailoverCache.protocol(CacheConfig.parse(spec));
         }

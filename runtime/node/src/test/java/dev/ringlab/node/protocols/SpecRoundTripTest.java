@@ -47,6 +47,17 @@ class SpecRoundTripTest {
         GENERATORS.put("config", r -> ConfigBus.protocol(settings(r)));
         GENERATORS.put("catalog", r -> TokenCatalog.protocol(settings(r)));
         GENERATORS.put("cache", r -> FailoverCache.protocol(cache(r)));
+        GENERATORS.put("dcache", r -> DeltaCache.protocol(deltaCache(r)));
+    }
+
+    private static DeltaCacheConfig deltaCache(SplittableRandom r) {
+        long cap = Long.MAX_VALUE / 64; // sums of four stay within what a duration may be
+        long hb = nanos(r, 1, cap);
+        long suspect = 2 * hb + nanos(r, 0, cap);
+        long retry = nanos(r, 1, cap);
+        long hop = nanos(r, 1, cap);
+        return new DeltaCacheConfig(1 + r.nextInt(8), hb, suspect, retry, suspect + retry + nanos(r, 0, cap),
+                hop + nanos(r, 0, cap), hop, nanos(r, 1, cap));
     }
 
     /** A duration: small round values as a user writes them, or any nanosecond count up to {@code max}. */
@@ -119,7 +130,7 @@ class SpecRoundTripTest {
         List<String> forms = new BuiltInProtocols().forms();
         assertTrue(forms.size() >= 5, forms.toString());
         for (String name : List.of("ring", "flood", "gossip", "tree", "batched", "token", "healing", "config", "catalog",
-                "cache")) {
+                "cache", "dcache")) {
             assertTrue(String.join(" ", forms).contains(name), name + " not in " + forms);
             assertTrue(GENERATORS.containsKey(name), "no generator for " + name);
         }
@@ -128,7 +139,7 @@ class SpecRoundTripTest {
     /** The parser's short forms (defaults) give specs that parse back too. */
     @Test
     void shortFormsExpandToSpecsThatParseBack() {
-        for (String s : List.of("batched", "healing", "cache", "token", "gossip:4", "batched:0.5ms", "healing:phi=8",
+        for (String s : List.of("batched", "healing", "cache", "dcache", "dcache:r=3,compact=20ms", "token", "gossip:4", "batched:0.5ms", "healing:phi=8",
                 "config;flood;ae=50ms,ack=100ms", "catalog;ring;ae=1s,ack=2s;healing")) {
             assertRoundTrips(ProtocolRegistry.standard().protocol(s), s);
         }
