@@ -15,7 +15,8 @@ import java.util.List;
  * token ring with its stations, the healing ring, the replicated applications and the failover cache.
  * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the five
  * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}, ids
- * 1..15, and {@link PlumtreeMessage}, ids 19..21).
+ * 1..15, {@link PlumtreeMessage}, ids 19..21, and
+ * {@link HyParViewMessage}, ids 27..34).
  */
 public final class BuiltInProtocols implements ProtocolProvider {
     @Override
@@ -34,6 +35,7 @@ public final class BuiltInProtocols implements ProtocolProvider {
         all.addAll(ReplicaMessage.types());
         all.addAll(CacheMessage.types());
         all.addAll(PlumtreeMessage.types());
+        all.addAll(HyParViewMessage.types());
         return all;
     }
 
