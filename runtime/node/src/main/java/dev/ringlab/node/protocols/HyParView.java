@@ -264,9 +264,8 @@ public final class HyParView implements Node {
     private final List<Integer> active = new ArrayList<>();
     private final List<Integer> passive = new ArrayList<>();
     private final Map<Integer, FailureDetector> detectors = new HashMap<>();
-    /** The passive node asked with a Neighbor request, or -1. */
-    private int pending = -1;
-    private long pendingSince;
+    /** Passive nodes asked with a Neighbor request not yet answered, and since when. */
+    private final Map<Integer, Long> pending = new HashMap<>();
     /** No low-priority request before this time (one was refused). */
     private long nextLowRequest;
     private int[] lastShuffleSent = new int[0];
@@ -348,7 +347,7 @@ public final class HyParView implements Node {
             case HyParViewMessage.Shuffle sh -> onShuffle(from, sh);
             case HyParViewMessage.ShuffleReply r -> integrate(r.nodes(), lastShuffleSent);
             case HyParViewMessage.KeepAlive k -> {
-                if (!active.contains(from) && pending != from && allowed.allowed(self, from)) {
+                if (!active.contains(from) && !pending.containsKey(from) && allowed.allowed(self, from)) {
                     // The sender holds this node as a neighbour and this node does not: undo its side.
                     env.send(from, new HyParViewMessage.Disconnect());
                 }
@@ -444,13 +443,14 @@ public final class HyParView implements Node {
     }
 
     private void onNeighborReply(int from, boolean accepted) {
-        if (pending == from) {
-            pending = -1;
-        }
-        if (accepted) {
+        pending.remove(from);
+        if (accepted && !active.contains(from) && active.size() >= config.active) {
+            // Requests run in parallel, so more may be accepted than there is room for: undo this one.
+            env.send(from, new HyParViewMessage.Disconnect());
+        } else if (accepted) {
             addActive(from);
         } else {
-            nextLowRequest = env.now() + config.shuffleNanos;
+            nextLowRequest = env.now() + config.suspectNanos;
             refill();
         }
     }
@@ -499,36 +499,42 @@ public final class HyParView implements Node {
                 env.send(p, new HyParViewMessage.KeepAlive());
             }
         }
-        if (pending >= 0 && now - pendingSince > config.suspectNanos) {
-            passive.remove(Integer.valueOf(pending)); // no answer: presumed dead
-            pending = -1;
+        for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (now - e.getValue() > config.suspectNanos) {
+                passive.remove(e.getKey()); // no answer: presumed dead
+                it.remove();
+            }
         }
         refill();
     }
 
-    /** Asks a passive node to become a neighbour if the active view is not full and no request is pending. */
+    /**
+     * Asks passive nodes to become neighbours, one request per missing active neighbour (in parallel: after a
+     * mass crash most passive entries are dead, and each costs a timeout).
+     */
     private void refill() {
-        if (pending >= 0 || active.size() >= config.active) {
-            return;
-        }
         long now = env.now();
         boolean empty = active.isEmpty();
-        if (passive.isEmpty()) {
-            if (empty) {
-                int contact = contact(false); // nobody left that this node knows: join again
-                if (contact >= 0) {
-                    join(contact);
-                }
+        if (passive.isEmpty() && empty && pending.isEmpty()) {
+            int contact = contact(false); // nobody left that this node knows: join again
+            if (contact >= 0) {
+                join(contact);
             }
             return;
         }
         if (!empty && now - nextLowRequest < 0) {
             return;
         }
-        int q = passive.get(random.nextInt(passive.size()));
-        pending = q;
-        pendingSince = now;
-        env.send(q, new HyParViewMessage.Neighbor(empty ? HyParViewMessage.Neighbor.HIGH : HyParViewMessage.Neighbor.LOW));
+        while (active.size() + pending.size() < config.active && pending.size() < passive.size()) {
+            int q = passive.get(random.nextInt(passive.size()));
+            if (pending.containsKey(q)) {
+                continue;
+            }
+            pending.put(q, now);
+            env.send(q, new HyParViewMessage.Neighbor(empty ? HyParViewMessage.Neighbor.HIGH
+                    : HyParViewMessage.Neighbor.LOW));
+        }
     }
 
     /** Takes {@code p} into the active view (dropping a random member of a full one); false if it was there. */
