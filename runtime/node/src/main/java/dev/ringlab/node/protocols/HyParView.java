@@ -317,7 +317,7 @@ public final class HyParView implements Node {
     }
 
     /** The Plumtree layer's peers, ascending: the same set as {@link #activeView()}. */
-    int[] broadcastPeers() {
+    public int[] broadcastPeers() {
         return plumtree.peers();
     }
 
