@@ -108,7 +108,7 @@ class HyParViewNettyTest {
             c.start();
             assertTrue(c.runUntil(() -> w.connected(c), SECONDS_20), "active views never connected: " + w.views);
             c.inject(5, new Message.Inject(1, new byte[8]));
-            assertTrue(c.runUntil(() -> w.reached(1, n) == n, SECONDS_20), "reached " + w.reached(1, n) + " of " + n);
+            assertTrue(c.runUntil(() -> w.reached(1, n) == n, SECONDS_20), "reached " + w.reached(1, n) + " of " + n + "; " + c.stats() + " views " + w.views);
             for (int k : new int[] {0, 3, 6}) {
                 c.crash(k);
             }

@@ -1,6 +1,7 @@
 package dev.ringlab.node.protocols;
 
 import dev.ringlab.node.Env;
+import dev.ringlab.node.ForwardingEnv;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
@@ -30,7 +31,8 @@ import java.util.random.RandomGenerator;
  *       view; where it ends (or meets a node with only one neighbour) the joiner enters the active view (a
  *       {@code Neighbor} of forced priority tells it). A full active view drops a random member, which gets
  *       {@code Disconnect} and moves to the passive view on both sides.</li>
- *   <li><b>Failure.</b> Every {@code hb} a node sends {@code KeepAlive} to its active neighbours; a neighbour
+ *   <li><b>Failure.</b> Every {@code hb} a node sends {@code KeepAlive} to each active neighbour it sent nothing
+ *       else to for that long (a link that carries broadcasts or announcements needs none); a neighbour
  *       silent past {@code suspect} (any message counts; {@code grace} until first heard from) is judged
  *       failed by the {@link FailureDetector} of {@link HealingRing} and dropped. The engines report no failed
  *       send, so silence is the signal the paper takes from a broken TCP connection.</li>
@@ -264,12 +266,16 @@ public final class HyParView implements Node {
     private final List<Integer> active = new ArrayList<>();
     private final List<Integer> passive = new ArrayList<>();
     private final Map<Integer, FailureDetector> detectors = new HashMap<>();
+    /** When this node last sent anything to each peer: a link that carried something needs no keep-alive. */
+    private final Map<Integer, Long> lastSent = new HashMap<>();
     /** Passive nodes asked with a Neighbor request not yet answered, and since when. */
     private final Map<Integer, Long> pending = new HashMap<>();
     /** No low-priority request before this time (one was refused). */
     private long nextLowRequest;
     private int[] lastShuffleSent = new int[0];
     private Timer tick;
+    /** When the current tick was due: how late it ran is how long this node was paused (a loaded host). */
+    private long tickDue;
     private Timer shuffleTimer;
     private Env env;
     private RandomGenerator random;
@@ -283,8 +289,15 @@ public final class HyParView implements Node {
     }
 
     @Override
-    public void start(Env env) {
-        this.env = env;
+    public void start(Env engine) {
+        // Every send, Plumtree's included, goes through here, so the keep-alive knows which links are busy.
+        this.env = new ForwardingEnv(engine) {
+            @Override
+            public void send(int to, Message m) {
+                lastSent.put(to, now());
+                super.send(to, m);
+            }
+        };
         this.random = env.random();
         plumtree.start(env);
         int contact = contact(true);
@@ -292,7 +305,9 @@ public final class HyParView implements Node {
             join(contact);
         }
         // Jittered first ticks, so that n nodes started together do not keep in lockstep.
-        tick = env.schedule(1 + random.nextLong(config.hbNanos), this::onTick);
+        long first = 1 + random.nextLong(config.hbNanos);
+        tickDue = env.now() + first;
+        tick = env.schedule(first, this::onTick);
         shuffleTimer = env.schedule(1 + random.nextLong(config.shuffleNanos), this::onShuffleTimer);
     }
 
@@ -490,12 +505,16 @@ public final class HyParView implements Node {
     }
 
     private void onTick() {
-        tick = env.schedule(config.hbNanos, this::onTick);
         long now = env.now();
+        // A tick that ran late means this node (its thread, process or host) was paused: acks that came
+        // meanwhile may be unread, so that time is not the peers' silence (as in HealingRing).
+        long paused = Math.max(0, now - tickDue);
+        tickDue = now + config.hbNanos;
+        tick = env.schedule(config.hbNanos, this::onTick);
         for (int p : new ArrayList<>(active)) {
-            if (detectors.get(p).suspects(now)) {
+            if (detectors.get(p).suspects(now, paused, 0)) {
                 removeActive(p); // failed: not kept in the passive view either
-            } else {
+            } else if (now - lastSent.getOrDefault(p, Long.MIN_VALUE / 2) >= config.hbNanos) {
                 env.send(p, new HyParViewMessage.KeepAlive());
             }
         }
@@ -561,6 +580,7 @@ public final class HyParView implements Node {
             return false;
         }
         detectors.remove(p);
+        lastSent.remove(p);
         plumtree.neighbourDown(p);
         env.observe(new ActiveViewChange(self, p, false, env.now()));
         return true;

@@ -77,6 +77,11 @@ public final class Plumtree implements Node {
     static final boolean DEFAULT_PER_ORIGIN = true;
     /** See {@link #recentParent}. */
     static final int PRUNE_GRACE = 4;
+    /**
+     * Broadcasts delivered this recently are announced to a neighbour that comes up ({@link #neighbourUp}): it may
+     * have been cut off from them while the membership changed.
+     */
+    static final long UP_ANNOUNCE_NANOS = 5_000_000_000L;
     /** How long a delivered broadcast is kept to answer grafts: far beyond any sensible graft timeout. */
     static final long RETENTION_NANOS = 60_000_000_000L;
 
@@ -329,8 +334,9 @@ public final class Plumtree implements Node {
     /**
      * A membership protocol ({@link HyParView}) made {@code peer} a neighbour: it joins every tree as an eager
      * link (the paper's NeighborUp), so the next broadcast of each tree reaches it and the duplicates it causes
-     * prune what is redundant. No-op if it is a peer already. Plain {@code plumtree} never calls it: its peers
-     * are the static overlay's.
+     * prune what is redundant; and it is announced (lazily, in the next IHAVE) the broadcasts delivered here in
+     * the last {@link #UP_ANNOUNCE_NANOS}, so a node the membership reconnects grafts what it missed. No-op if it
+     * is a peer already. Plain {@code plumtree} never calls it: its peers are the static overlay's.
      */
     void neighbourUp(int peer) {
         int i = index(peer);
@@ -359,6 +365,15 @@ public final class Plumtree implements Node {
         System.arraycopy(eagerQueue, 0, q, 0, at);
         System.arraycopy(eagerQueue, at, q, at + 1, eagerQueue.length - at);
         eagerQueue = q;
+        // What this node delivered lately, announced to the newcomer: while the views changed it may have been
+        // in a part that the broadcast's tree did not reach, and later links do not carry earlier broadcasts.
+        // It grafts what it lacks; what it has costs nothing more.
+        long now = env.now();
+        for (Held h : heldOrder) {
+            if (now - h.atNanos <= UP_ANNOUNCE_NANOS) {
+                lazyPush(at, h.broadcast.id(), h.broadcast.origin(), h.broadcast.hop() + 1);
+            }
+        }
     }
 
     /**
