@@ -181,12 +181,16 @@ public final class ResilienceCommand implements Callable<Integer> {
         err.flush();
         ObjectMapper mapper = new ObjectMapper();
         List<Map<String, Object>> rows = new ArrayList<>();
+        // The table names each protocol as the user wrote it (a full spec can be 170 characters); JSON has the full one.
+        List<String> labels = new ArrayList<>();
         int cells = protos.size() * fractions.size();
         int done = 0;
         for (double f : fractions) {
             Cell cell = cell(overlay, f);
             Cell membershipCell = membershipOverlay == overlay ? cell : cell.on(membershipOverlay);
-            for (Protocol proto : protos) {
+            for (int p = 0; p < protos.size(); p++) {
+                Protocol proto = protos.get(p);
+                labels.add(specs.get(p).trim());
                 long wall = System.nanoTime();
                 boolean membership = HyParView.is(proto);
                 Map<String, Object> o = measure(engine, membership ? membershipOverlay : overlay, proto,
@@ -206,17 +210,18 @@ public final class ResilienceCommand implements Callable<Integer> {
         }
         if (!json) {
             int w = 8;
-            for (Map<String, Object> o : rows) {
-                w = Math.max(w, o.get("protocol").toString().length());
+            for (String label : labels) {
+                w = Math.max(w, label.length());
             }
             String name = "%-" + w + "s";
             out.printf(Locale.ROOT, name + " %5s %8s %9s %11s %11s %10s %10s%n", "protocol", "f", "crashed", "survivors",
                     "right after", "after heal", "bound", "healed ms");
-            for (Map<String, Object> o : rows) {
+            for (int i = 0; i < rows.size(); i++) {
+                Map<String, Object> o = rows.get(i);
                 Object healed = o.get("heal_connected_ms");
                 String healedText = o.get("membership_topology") == null ? "-"
                         : healed == null ? "not yet" : String.format(Locale.ROOT, "%.0f", (Double) healed);
-                out.printf(Locale.ROOT, name + " %5.2f %8d %9d %11.4f %11.4f %10.4f %10s%n", o.get("protocol"),
+                out.printf(Locale.ROOT, name + " %5.2f %8d %9d %11.4f %11.4f %10.4f %10s%n", labels.get(i),
                         (Double) o.get("fraction"), (Integer) o.get("crashed"), (Integer) o.get("survivors"),
                         (Double) o.get("reliability_right_after"), (Double) o.get("reliability_after_heal"),
                         (Double) o.get("reachable_bound"), healedText);
