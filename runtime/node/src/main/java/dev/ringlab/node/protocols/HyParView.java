@@ -36,10 +36,12 @@ import java.util.random.RandomGenerator;
  *       silent past {@code suspect} (any message counts; {@code grace} until first heard from) is judged
  *       failed by the {@link FailureDetector} of {@link HealingRing} and dropped. The engines report no failed
  *       send, so silence is the signal the paper takes from a broken TCP connection.</li>
- *   <li><b>Repair.</b> A node whose active view is not full asks a random passive node with {@code Neighbor}:
- *       of high priority if its view is empty (always accepted), else low (accepted only into a view that is
- *       not full). A refusal sends it to another one (low priority: after a shuffle period); a passive node
- *       that does not answer within {@code suspect} is presumed dead and forgotten.</li>
+ *   <li><b>Repair.</b> A node whose active view is not full asks random passive nodes with {@code Neighbor},
+ *       one request per missing neighbour, in parallel (after a mass crash most passive entries are dead and
+ *       each costs a timeout): of high priority if its view is empty (always accepted), else low (accepted only
+ *       into a view that is not full). After a refusal the next low-priority requests wait {@code suspect}; a
+ *       passive node that does not answer within {@code suspect} is presumed dead and forgotten. An acceptance
+ *       that finds the view already full is undone with {@code Disconnect}.</li>
  *   <li><b>Shuffle.</b> Every {@code shuffle} a node sends itself, {@code ka} active and {@code kp} passive
  *       ids on a random walk of {@code arwl} hops; its end answers with as many of its passive ids, and both
  *       merge what they got into their passive views (evicting first the ids they sent).</li>
