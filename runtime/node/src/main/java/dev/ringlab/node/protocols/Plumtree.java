@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Plumtree, the epidemic broadcast tree of Leitão, Pereira and Rodrigues ("Epidemic Broadcast Trees", SRDS
- * 2007), over the links of a static overlay.
+ * 2007), over the links of a static overlay, or over the active view of {@link HyParView}, whose changes reach
+ * it as {@link #neighbourUp} and {@link #neighbourDown} (spec {@code hyparview+plumtree}).
  *
  * <h2>Algorithm</h2>
  * Each node splits its overlay links into an <em>eager</em> set (initially all of them) and a <em>lazy</em>
