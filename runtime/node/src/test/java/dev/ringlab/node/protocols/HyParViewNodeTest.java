@@ -334,6 +334,15 @@ class HyParViewNodeTest {
             targets.add(s.to());
         }
         assertEquals(set(2, 4), targets);
+        // A full passive view makes room: it never grows past its size.
+        for (long seed = 0; seed < 10; seed++) {
+            H full = new H(0, complete(10), cfg(4, 2, 4, 2, 3, 4), seed).active(1, 2, 4).passive(1, 5, 6);
+            assertArrayEquals(new int[] {5, 6}, full.node.passiveView(), "seed " + seed);
+            full.node.onMessage(1, new ForwardJoin(7, 2));
+            int[] view = full.node.passiveView();
+            assertEquals(2, view.length, "seed " + seed);
+            assertEquals(7, view[1], "seed " + seed);
+        }
         H other = new H(0, complete(10), cfg(4, 5, 4, 2, 3, 4), 1).active(1, 2, 4);
         other.node.onMessage(1, new ForwardJoin(7, 3));
         assertArrayEquals(new int[0], other.node.passiveView());
@@ -352,6 +361,12 @@ class HyParViewNodeTest {
         assertArrayEquals(new int[] {1, 7}, one.node.activeView());
 
         // The only other neighbour is node 0: the walk goes on to it.
+        // The lone neighbour is not the sender (a walk from a node that dropped this one): the walk still ends.
+        H stranger = new H(0, complete(10), cfg(4, 5, 4, 2, 3, 4), 1).active(1);
+        stranger.node.onMessage(5, new ForwardJoin(7, 3));
+        assertEquals(List.of(new RecordingEnv.Sent(7, new Neighbor(Neighbor.FORCED))), stranger.env.sent);
+        assertArrayEquals(new int[] {1, 7}, stranger.node.activeView());
+
         H zero = new H(1, complete(10), cfg(4, 5, 4, 2, 3, 4), 1).active(2);
         assertArrayEquals(new int[] {0, 2}, zero.node.activeView());
         zero.node.onMessage(2, new ForwardJoin(7, 3));
@@ -424,14 +439,22 @@ class HyParViewNodeTest {
     }
 
     @Test
-    void aStoppedNodeSendsNothing() {
-        H h = new H(0, complete(10), cfg(2, 5, 4, 2, 3, 4), 1).active(1);
-        h.node.stop();
-        h.env.advanceTo(10 * GRACE);
-        assertEquals(List.of(), h.env.sent);
-        H running = new H(0, complete(10), cfg(2, 5, 4, 2, 3, 4), 1).active(1);
-        running.env.advanceTo(10 * GRACE);
-        assertFalse(running.env.sent.isEmpty());
+    void aStoppedNodeSendsNothingNotEvenItsBroadcastLayersAnnouncements() {
+        // A lazy window of 10 ms: the announcement to the pruned neighbour waits on a Plumtree timer.
+        HyParView.Config c = new HyParView.Config(2, 5, 4, 2, 3, 4, 1000 * MS, HB, SUSPECT, GRACE,
+                new Plumtree.Config(10 * MS, 0, 100 * MS, 0, true));
+        for (boolean stop : new boolean[] {true, false}) {
+            H h = new H(0, complete(10), c, 1).active(1, 2);
+            h.node.onMessage(2, new PlumtreeMessage.Prune(3));
+            h.node.onMessage(1, new Message.Broadcast(1, 3, 0, 1, new byte[0]));
+            assertEquals(List.of(), h.env.sent);
+            if (stop) {
+                h.node.stop();
+            }
+            h.env.advanceTo(10 * GRACE);
+            assertEquals(!stop, !h.sent(PlumtreeMessage.IHave.class).isEmpty(), "stopped " + stop);
+            assertEquals(!stop, !h.env.sent.isEmpty(), "stopped " + stop);
+        }
     }
 
     @Test
