@@ -5,6 +5,7 @@ import dev.ringlab.node.Cluster;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.protocols.HyParView;
 import dev.ringlab.node.protocols.Protocols;
 import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.Durations;
@@ -14,10 +15,12 @@ import dev.ringlab.topology.Topologies;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +33,9 @@ import picocli.CommandLine.Spec;
  * {@code ringlab resilience}: the headline figure of the Plumtree paper. A fraction f of the nodes crashes at
  * once; broadcasts from random survivors right after the crash, and again after the protocols had time to
  * repair, reach what share of the survivors? Next to each figure, the most any protocol can reach on the
- * static overlay: the share of survivors in the origin's connected part of what is left of it.
+ * static overlay: the share of survivors in the origin's connected part of what is left of it. A membership
+ * protocol (HyParView) builds its own overlay within the allowed links of {@code --membership-topology} and
+ * rebuilds it after the crash: its bound is that overlay's, and the run reports how long the rebuild took.
  */
 @Command(
         name = "resilience",
@@ -43,13 +48,19 @@ import picocli.CommandLine.Spec;
                     + "tree have none). Before the crash, --broadcasts from the same origins (survivors drawn from --seed) "
                     + "let tree-building protocols form their trees. Every protocol sees the same overlay, the same crashed "
                     + "nodes and the same origins.",
-            "The overlay is static: nothing rebuilds it after the crash (there is no membership protocol such as "
-                    + "HyParView in ringlab yet), so reachable_bound, the mean share of survivors in the origin's "
-                    + "connected part of the surviving overlay, bounds what any protocol can reach.",
+            "For flood, gossip, tree and plumtree the overlay is static: nothing rebuilds it after the crash, so "
+                    + "reachable_bound, the mean share of survivors in the origin's connected part of the surviving "
+                    + "overlay, bounds what they can reach. hyparview+plumtree builds its active views at run time within "
+                    + "the links of --membership-topology (default complete, the paper's setting: the bound is then 1) and "
+                    + "heals them after the crash; it gets --join to form first, and its rows report heal_ms_measured: "
+                    + "the time from the crash until the survivors' active views form one connected graph (sampled every "
+                    + "--heal-step; null if not within --heal), active_view_mean and active_view_connected when the "
+                    + "after-heal phase starts.",
             "Prints a table (protocol x f); --json prints one JSON object per cell instead: engine, seed, topology, nodes, "
                     + "protocol, latency, loss, fraction, crashed, survivors, broadcasts_per_phase, gap_ms, heal_ms, "
                     + "reachable_bound, reliability_right_after, reliability_after_heal (delivered / (broadcast, survivor) "
-                    + "pairs), trace_hash (null on real engines), wall_ms. Progress goes to stderr.",
+                    + "pairs), membership_topology, heal_connected_ms, active_view_mean, active_view_connected (these four "
+                    + "null for protocols without membership), trace_hash (null on real engines), wall_ms. Progress goes to stderr.",
             "The run makes its own fault plan (the crash of f*n nodes drawn from --seed), so --faults is refused."
         })
 public final class ResilienceCommand implements Callable<Integer> {
@@ -90,6 +101,20 @@ public final class ResilienceCommand implements Callable<Integer> {
             description = "Engine time from the crash to the first broadcast of the after-heal phase (default: ${DEFAULT-VALUE}).")
     String heal;
 
+    @Option(names = "--membership-topology", defaultValue = "complete", paramLabel = "SPEC",
+            description = "The allowed links of membership protocols (hyparview+plumtree), whose active views are built "
+                    + "within them at run time; 'same' for --topology (default: ${DEFAULT-VALUE}).")
+    String membershipTopology;
+
+    @Option(names = "--join", defaultValue = "3s", paramLabel = "D",
+            description = "Engine time a membership protocol gets to join and stabilise before the first broadcast "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String join;
+
+    @Option(names = "--heal-step", defaultValue = "50ms", paramLabel = "D",
+            description = "How often the survivors' active-view graph is checked after the crash (default: ${DEFAULT-VALUE}).")
+    String healStep;
+
     @Option(names = "--json", description = "One JSON object per (protocol, fraction) instead of the table.")
     boolean json;
 
@@ -110,6 +135,8 @@ public final class ResilienceCommand implements Callable<Integer> {
         }
         long gapNanos = duration("--gap", gap);
         long healNanos = duration("--heal", heal);
+        long joinNanos = duration("--join", join);
+        long stepNanos = duration("--heal-step", healStep);
         if (healNanos < (long) broadcasts * gapNanos) {
             throw new UsageException("--heal", "must leave room for the right-after phase: at least --broadcasts x --gap = "
                     + Durations.format((long) broadcasts * gapNanos) + ", got " + heal);
@@ -137,6 +164,14 @@ public final class ResilienceCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--topology", e.getMessage());
         }
+        Overlay membershipOverlay = overlay;
+        if (protos.stream().anyMatch(HyParView::is) && !membershipTopology.equals("same")) {
+            try {
+                membershipOverlay = Topologies.build(membershipTopology, nodes, run.seed());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--membership-topology", e.getMessage());
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         err.println("ringlab resilience: " + run.effective(FaultPlan.none(), null) + " topology=" + topology + " nodes=" + nodes
@@ -146,13 +181,20 @@ public final class ResilienceCommand implements Callable<Integer> {
         err.flush();
         ObjectMapper mapper = new ObjectMapper();
         List<Map<String, Object>> rows = new ArrayList<>();
+        // The table names each protocol as the user wrote it (a full spec can be 170 characters); JSON has the full one.
+        List<String> labels = new ArrayList<>();
         int cells = protos.size() * fractions.size();
         int done = 0;
         for (double f : fractions) {
             Cell cell = cell(overlay, f);
-            for (Protocol proto : protos) {
+            Cell membershipCell = membershipOverlay == overlay ? cell : cell.on(membershipOverlay);
+            for (int p = 0; p < protos.size(); p++) {
+                Protocol proto = protos.get(p);
+                labels.add(specs.get(p).trim());
                 long wall = System.nanoTime();
-                Map<String, Object> o = measure(engine, overlay, proto, cell, gapNanos, healNanos);
+                boolean membership = HyParView.is(proto);
+                Map<String, Object> o = measure(engine, membership ? membershipOverlay : overlay, proto,
+                        membership ? membershipCell : cell, gapNanos, healNanos, membership ? joinNanos : 0, stepNanos);
                 o.put("wall_ms", (System.nanoTime() - wall) / 1e6);
                 rows.add(o);
                 done++;
@@ -168,20 +210,27 @@ public final class ResilienceCommand implements Callable<Integer> {
         }
         if (!json) {
             int w = 8;
-            for (Map<String, Object> o : rows) {
-                w = Math.max(w, o.get("protocol").toString().length());
+            for (String label : labels) {
+                w = Math.max(w, label.length());
             }
             String name = "%-" + w + "s";
-            out.printf(Locale.ROOT, name + " %5s %8s %9s %11s %11s %10s%n", "protocol", "f", "crashed", "survivors", "right after",
-                    "after heal", "bound");
-            for (Map<String, Object> o : rows) {
-                out.printf(Locale.ROOT, name + " %5.2f %8d %9d %11.4f %11.4f %10.4f%n", o.get("protocol"), (Double) o.get("fraction"),
-                        (Integer) o.get("crashed"), (Integer) o.get("survivors"), (Double) o.get("reliability_right_after"),
-                        (Double) o.get("reliability_after_heal"), (Double) o.get("reachable_bound"));
+            out.printf(Locale.ROOT, name + " %5s %8s %9s %11s %11s %10s %10s%n", "protocol", "f", "crashed", "survivors",
+                    "right after", "after heal", "bound", "healed ms");
+            for (int i = 0; i < rows.size(); i++) {
+                Map<String, Object> o = rows.get(i);
+                Object healed = o.get("heal_connected_ms");
+                String healedText = o.get("membership_topology") == null ? "-"
+                        : healed == null ? "not yet" : String.format(Locale.ROOT, "%.0f", (Double) healed);
+                out.printf(Locale.ROOT, name + " %5.2f %8d %9d %11.4f %11.4f %10.4f %10s%n", labels.get(i),
+                        (Double) o.get("fraction"), (Integer) o.get("crashed"), (Integer) o.get("survivors"),
+                        (Double) o.get("reliability_right_after"), (Double) o.get("reliability_after_heal"),
+                        (Double) o.get("reachable_bound"), healedText);
             }
             out.println();
             out.println("reliability = delivered / (broadcast, survivor) pairs; bound = mean share of survivors in the origin's "
-                    + "connected part of the surviving overlay (static: nothing rebuilds it)");
+                    + "connected part of the surviving overlay (static: nothing rebuilds it; for a membership protocol, the "
+                    + "allowed links of --membership-topology); healed ms = time from the crash until the survivors' active "
+                    + "views were connected (membership protocols only; 'not yet' if not within --heal)");
             out.flush();
         }
         return 0;
@@ -200,7 +249,16 @@ public final class ResilienceCommand implements Callable<Integer> {
     }
 
     /** The nodes that crash, and the origins of the broadcasts (the same in each phase): the same for every protocol. */
-    record Cell(double fraction, boolean[] crashed, int survivors, int[] origins, double bound) {}
+    record Cell(double fraction, boolean[] crashed, int survivors, int[] origins, double bound) {
+        /** The same crash and origins on {@code other}, with that overlay's bound. */
+        Cell on(Overlay other) {
+            double sum = 0;
+            for (int origin : origins) {
+                sum += (double) reachable(other, crashed, origin) / survivors;
+            }
+            return new Cell(fraction, crashed, survivors, origins, sum / origins.length);
+        }
+    }
 
     Cell cell(Overlay overlay, double f) {
         int size = overlay.size();
@@ -234,6 +292,14 @@ public final class ResilienceCommand implements Callable<Integer> {
 
     /** Survivors reachable from {@code origin} along the overlay's arcs between survivors, origin included. */
     static int reachable(Overlay overlay, boolean[] crashed, int origin) {
+        if (!overlay.directed() && overlay.degree(origin) == overlay.size() - 1) {
+            // Complete (no multi-edges in it): every survivor, without walking n^2 arcs.
+            int live = 0;
+            for (boolean c : crashed) {
+                live += c ? 0 : 1;
+            }
+            return live;
+        }
         boolean[] seen = new boolean[overlay.size()];
         int[] queue = new int[overlay.size()];
         int head = 0;
@@ -254,12 +320,21 @@ public final class ResilienceCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> measure(ClusterEngine engine, Overlay overlay, Protocol proto, Cell cell, long gapNanos,
-            long healNanos) {
+            long healNanos, long joinNanos, long stepNanos) {
         int size = overlay.size();
         int k = broadcasts;
+        boolean membership = HyParView.is(proto);
         // Ids: phase p (0 before, 1 right after, 2 after heal), broadcast b -> FIRST_ID + p * k + b.
         boolean[][] got = new boolean[3 * k][];
+        Views views = membership ? new Views(size) : null;
         try (Cluster cluster = run.build(run.spec(overlay, proto, FaultPlan.none()))) {
+            if (views != null) {
+                cluster.addObserver(ob -> {
+                    if (ob instanceof HyParView.ActiveViewChange c) {
+                        views.change(c);
+                    }
+                });
+            }
             cluster.addObserver(BroadcastExperiment.measured(ob -> {
                 if (ob instanceof Observation.Delivered d && d.id() >= FIRST_ID && d.id() < FIRST_ID + 3L * k) {
                     int i = (int) (d.id() - FIRST_ID);
@@ -274,6 +349,9 @@ public final class ResilienceCommand implements Callable<Integer> {
             cluster.start();
             byte[] payload = new byte[8];
             BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);
+            if (joinNanos > 0) {
+                cluster.runFor(joinNanos);
+            }
             long t0 = cluster.now() + 10 * MS;
             long crashAt = t0 + (long) k * gapNanos + 200 * MS; // the formation phase has settled
             int[] injected = {0};
@@ -290,6 +368,22 @@ public final class ResilienceCommand implements Callable<Integer> {
                     }
                 }
             });
+            long[] healedAt = {-1};
+            double[] atHeal = {Double.NaN, 0};
+            if (views != null) {
+                for (long t = crashAt + stepNanos; t <= crashAt + healNanos; t += stepNanos) {
+                    long at = t;
+                    cluster.at(at, () -> {
+                        if (healedAt[0] < 0 && views.connected(cell.crashed())) {
+                            healedAt[0] = at - crashAt;
+                        }
+                    });
+                }
+                cluster.at(crashAt + healNanos, () -> {
+                    atHeal[0] = views.meanSize(cell.crashed());
+                    atHeal[1] = views.connected(cell.crashed()) ? 1 : 0;
+                });
+            }
             long end = crashAt + healNanos + (long) k * gapNanos;
             cluster.runUntil(() -> {
                 synchronized (injected) {
@@ -316,8 +410,91 @@ public final class ResilienceCommand implements Callable<Integer> {
                 o.put("reliability_right_after", reliability(got, k, cell));
                 o.put("reliability_after_heal", reliability(got, 2 * k, cell));
             }
+            o.put("membership_topology", views == null ? null : overlay.spec());
+            o.put("heal_connected_ms", views == null || healedAt[0] < 0 ? null : healedAt[0] / 1e6);
+            o.put("active_view_mean", views == null || Double.isNaN(atHeal[0]) ? null : atHeal[0]);
+            o.put("active_view_connected", views == null || Double.isNaN(atHeal[0]) ? null : atHeal[1] == 1);
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             return o;
+        }
+    }
+
+    /**
+     * The active views as the {@link HyParView.ActiveViewChange} observations replay them (thread-safe: real
+     * engines report from their node threads).
+     */
+    static final class Views {
+        private final List<Set<Integer>> active = new ArrayList<>();
+
+        Views(int n) {
+            for (int v = 0; v < n; v++) {
+                active.add(new HashSet<>());
+            }
+        }
+
+        synchronized void change(HyParView.ActiveViewChange c) {
+            if (c.up()) {
+                active.get(c.node()).add(c.peer());
+            } else {
+                active.get(c.node()).remove(c.peer());
+            }
+        }
+
+        /** Mean active-view size of the survivors, counting only live neighbours. */
+        synchronized double meanSize(boolean[] crashed) {
+            long sum = 0;
+            int live = 0;
+            for (int v = 0; v < crashed.length; v++) {
+                if (!crashed[v]) {
+                    live++;
+                    for (int u : active.get(v)) {
+                        sum += crashed[u] ? 0 : 1;
+                    }
+                }
+            }
+            return live == 0 ? 0 : (double) sum / live;
+        }
+
+        /** True if the survivors' active views (links taken both ways, crashed ends left out) form one connected graph. */
+        synchronized boolean connected(boolean[] crashed) {
+            int n = crashed.length;
+            List<List<Integer>> adj = new ArrayList<>();
+            for (int v = 0; v < n; v++) {
+                adj.add(new ArrayList<>());
+            }
+            int start = -1;
+            int live = 0;
+            for (int v = 0; v < n; v++) {
+                if (crashed[v]) {
+                    continue;
+                }
+                live++;
+                start = start < 0 ? v : start;
+                for (int u : active.get(v)) {
+                    if (!crashed[u]) {
+                        adj.get(v).add(u);
+                        adj.get(u).add(v);
+                    }
+                }
+            }
+            if (live == 0) {
+                return true;
+            }
+            boolean[] seen = new boolean[n];
+            int[] queue = new int[n];
+            int head = 0;
+            int tail = 0;
+            queue[tail++] = start;
+            seen[start] = true;
+            while (head < tail) {
+                for (int u : adj.get(queue[head++])) {
+                    if (!seen[u]) {
+                        seen[u] = true;
+                        queue[tail++] = u;
+                    }
+                }
+            }
+            return tail == live;
         }
     }
 

@@ -76,13 +76,39 @@ class ResilienceCommandTest {
         assertTrue(c.get("trace_hash").isNull(), c.toString());
     }
 
+    /**
+     * HyParView rebuilds its overlay after the crash: once healed it reaches every survivor, beyond the static
+     * overlay's bound that caps flood and plumtree, and it says when its views were connected again.
+     */
+    @Test
+    void hyparviewHealsBeyondTheStaticOverlaysBoundAndReportsWhen() throws Exception {
+        List<JsonNode> cells = cells("flood,hyparview+plumtree", "0.8");
+        assertEquals(2, cells.size());
+        JsonNode flood = cells.get(0);
+        JsonNode hpv = cells.get(1);
+        assertTrue(flood.get("membership_topology").isNull() && flood.get("heal_connected_ms").isNull()
+                && flood.get("active_view_mean").isNull() && flood.get("active_view_connected").isNull(), flood.toString());
+        assertTrue(hpv.get("protocol").asText().startsWith("hyparview+plumtree:"), hpv.toString());
+        assertEquals("complete", hpv.get("membership_topology").asText(), hpv.toString());
+        assertEquals(1.0, hpv.get("reachable_bound").asDouble(), 1e-12, hpv.toString());
+        assertEquals(flood.get("crashed"), hpv.get("crashed"), "the same crash for both");
+        assertTrue(flood.get("reachable_bound").asDouble() < 0.9, "the static overlay splits at f = 0.8: " + flood);
+        assertEquals(1.0, hpv.get("reliability_after_heal").asDouble(), 1e-12, hpv.toString());
+        double healed = hpv.get("heal_connected_ms").asDouble();
+        assertTrue(healed > 0 && healed <= 1000, hpv.toString());
+        assertTrue(hpv.get("active_view_connected").asBoolean(), hpv.toString());
+        assertTrue(hpv.get("active_view_mean").asDouble() >= 1, hpv.toString());
+    }
+
     @Test
     void badInputIsOneLineAndExitTwo() {
         for (String[] args : List.of(new String[] {"resilience", "--faults", "crash:1@0"},
                 new String[] {"resilience", "-n", "10", "--fractions", "1.0"},
                 new String[] {"resilience", "-n", "10", "--fractions", "0.95"},
                 new String[] {"resilience", "-n", "10", "--broadcasts", "50", "--heal", "100ms"},
-                new String[] {"resilience", "-n", "10", "--protocols", "warp"})) {
+                new String[] {"resilience", "-n", "10", "--protocols", "warp"},
+                new String[] {"resilience", "-n", "10", "--protocols", "hyparview+plumtree", "--membership-topology", "warp"},
+                new String[] {"resilience", "-n", "10", "--join", "0s"})) {
             BroadcastCommandTest.Outcome o = BroadcastCommandTest.run(args);
             assertEquals(2, o.exit(), String.join(" ", args) + ": " + o.err());
             assertEquals(1, o.err().strip().lines().count(), o.err());

@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * {@code [version:1][id:1][body]} through the type the message names ({@link Message#type()}).
  *
  * <h2>Ids</h2>
- * 1..{@value #LAST_RINGLAB_ID} are ringlab's: its messages use 1..15, 19..21 (Plumtree's) and 22..26 (the delta
- * cache's), the runtime's handshake frames 16..18. A protocol from another jar takes ids in {@value #FIRST_THIRD_PARTY_ID}..{@value #MAX_ID}; the
+ * 1..{@value #LAST_RINGLAB_ID} are ringlab's: its messages use 1..15, 19..21 (Plumtree's), 22..26 (the delta
+ * cache's) and 27..34 (HyParView's), the runtime's handshake frames 16..18. A protocol from another jar takes ids in
+ * {@value #FIRST_THIRD_PARTY_ID}..{@value #MAX_ID}; the
  * {@link ProtocolRegistry} refuses anything else, and two types with one id or one name.
  *
  * <h2>Contract</h2>

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.node.protocols.BuiltInProtocols;
 import dev.ringlab.node.protocols.DeltaMessage;
+import dev.ringlab.node.protocols.HyParViewMessage;
 import dev.ringlab.node.protocols.PlumtreeMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -123,6 +124,18 @@ class MessageCodecTest {
             Map.entry(DeltaMessage.Signal.class, r -> new DeltaMessage.Signal(DeltaMessage.SignalKind.values()[r.nextInt(
                     DeltaMessage.SignalKind.values().length)], r.nextLong(), r.nextLong(), r.nextInt(Integer.MAX_VALUE),
                     r.nextLong(), r.nextLong(Long.MAX_VALUE))),
+            Map.entry(HyParViewMessage.Join.class, r -> new HyParViewMessage.Join()),
+            Map.entry(HyParViewMessage.ForwardJoin.class, r -> new HyParViewMessage.ForwardJoin(r.nextInt(Integer.MAX_VALUE),
+                    r.nextInt(Integer.MAX_VALUE))),
+            Map.entry(HyParViewMessage.Neighbor.class, r -> new HyParViewMessage.Neighbor(r.nextInt(3))),
+            Map.entry(HyParViewMessage.NeighborReply.class, r -> new HyParViewMessage.NeighborReply(r.nextBoolean())),
+            Map.entry(HyParViewMessage.Disconnect.class, r -> new HyParViewMessage.Disconnect()),
+            Map.entry(HyParViewMessage.Shuffle.class, r -> new HyParViewMessage.Shuffle(r.nextInt(Integer.MAX_VALUE),
+                    r.nextInt(Integer.MAX_VALUE), r.ints(r.nextInt(r.nextBoolean() ? 8 : HyParViewMessage.MAX_NODES + 1), 0,
+                            Integer.MAX_VALUE).toArray())),
+            Map.entry(HyParViewMessage.ShuffleReply.class, r -> new HyParViewMessage.ShuffleReply(r.ints(
+                    r.nextInt(r.nextBoolean() ? 8 : HyParViewMessage.MAX_NODES + 1), 0, Integer.MAX_VALUE).toArray())),
+            Map.entry(HyParViewMessage.KeepAlive.class, r -> new HyParViewMessage.KeepAlive()),
             Map.entry(Message.Membership.class, r -> {
                 List<Message.Member> members = new ArrayList<>();
                 int count = 1 + r.nextInt(8);
@@ -224,7 +237,7 @@ class MessageCodecTest {
     @Test
     void everyBuiltInFamilyRecordHasAGenerator() {
         for (Class<?> family : List.of(BroadcastMessage.class, RingMessage.class, ReplicaMessage.class, CacheMessage.class,
-                PlumtreeMessage.class, DeltaMessage.class)) {
+                PlumtreeMessage.class, DeltaMessage.class, HyParViewMessage.class)) {
             for (Class<?> c : recordsOf(family)) {
                 assertTrue(GENERATORS.containsKey(c), "no round-trip generator for " + c.getSimpleName());
             }
@@ -240,7 +253,9 @@ class MessageCodecTest {
         List<String> expected = List.of("1 inject", "2 broadcast", "3 batch", "4 token", "5 heartbeat", "6 heartbeat_ack",
                 "7 membership", "8 app_request", "9 deltas", "10 digest", "11 delta_ack", "12 cache_request",
                 "13 cache_response", "14 cache_sync", "15 cache_signal", "19 ihave", "20 graft", "21 prune",
-                "22 dcache_request", "23 dcache_state", "24 dcache_query", "25 dcache_answer", "26 dcache_signal");
+                "22 dcache_request", "23 dcache_state", "24 dcache_query", "25 dcache_answer", "26 dcache_signal",
+                "27 hpv_join", "28 hpv_forward_join", "29 hpv_neighbor", "30 hpv_neighbor_reply", "31 hpv_disconnect",
+                "32 hpv_shuffle", "33 hpv_shuffle_reply", "34 hpv_keep_alive");
         List<String> actual = new ArrayList<>();
         for (MessageType<?> t : new BuiltInProtocols().messageTypes()) {
             actual.add(t.id() + " " + t.name());

@@ -12,11 +12,12 @@ import java.util.List;
 
 /**
  * ringlab's own protocols as a {@link ProtocolProvider}: the broadcast protocols of {@link Protocols}, the
- * token ring with its stations, the healing ring, the replicated applications, the failover cache and the
- * delta cache.
- * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the six
+ * token ring with its stations, the healing ring, the replicated applications, the failover cache, the
+ * delta cache and HyParView with Plumtree over it.
+ * Every spec their {@link Protocol#spec()} writes parses back here. Their message types are the seven
  * families' ({@link BroadcastMessage}, {@link RingMessage}, {@link ReplicaMessage}, {@link CacheMessage}, ids
- * 1..15, {@link PlumtreeMessage}, ids 19..21, and {@link DeltaMessage}, ids 22..26).
+ * 1..15, {@link PlumtreeMessage}, ids 19..21, {@link DeltaMessage}, ids 22..26, and {@link HyParViewMessage},
+ * ids 27..34).
  */
 public final class BuiltInProtocols implements ProtocolProvider {
     @Override
@@ -37,6 +38,7 @@ public final class BuiltInProtocols implements ProtocolProvider {
         all.addAll(CacheMessage.types());
         all.addAll(PlumtreeMessage.types());
         all.addAll(DeltaMessage.types());
+        all.addAll(HyParViewMessage.types());
         return all;
     }
 

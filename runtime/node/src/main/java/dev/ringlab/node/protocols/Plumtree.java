@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Plumtree, the epidemic broadcast tree of Leitão, Pereira and Rodrigues ("Epidemic Broadcast Trees", SRDS
- * 2007), over the links of a static overlay.
+ * 2007), over the links of a static overlay, or over the active view of {@link HyParView}, whose changes reach
+ * it as {@link #neighbourUp} and {@link #neighbourDown} (spec {@code hyparview+plumtree}).
  *
  * <h2>Algorithm</h2>
  * Each node splits its overlay links into an <em>eager</em> set (initially all of them) and a <em>lazy</em>
@@ -77,6 +78,11 @@ public final class Plumtree implements Node {
     static final boolean DEFAULT_PER_ORIGIN = true;
     /** See {@link #recentParent}. */
     static final int PRUNE_GRACE = 4;
+    /**
+     * Broadcasts delivered this recently are announced to a neighbour that comes up ({@link #neighbourUp}): it may
+     * have been cut off from them while the membership changed.
+     */
+    static final long UP_ANNOUNCE_NANOS = 5_000_000_000L;
     /** How long a delivered broadcast is kept to answer grafts: far beyond any sensible graft timeout. */
     static final long RETENTION_NANOS = 60_000_000_000L;
 
@@ -186,9 +192,12 @@ public final class Plumtree implements Node {
         return new PlumtreeProtocol(spec, config, cache);
     }
 
-    /** True if {@code p} is a plumtree protocol, whose runs report grafts, prunes and announcements. */
+    /**
+     * True if {@code p} is a plumtree protocol, whose runs report grafts, prunes and announcements: plain or
+     * over {@link HyParView}.
+     */
     public static boolean is(Protocol p) {
-        return p instanceof PlumtreeProtocol;
+        return p instanceof PlumtreeProtocol || HyParView.is(p);
     }
 
     private record PlumtreeProtocol(String spec, Config config, UndirectedPeers.Cache cache) implements Protocol {
@@ -216,11 +225,11 @@ public final class Plumtree implements Node {
     /** One tree's links at this node. */
     private static final class TreeState {
         /** By peer index: push payload (eager) or announce it (lazy). */
-        final boolean[] eager;
+        boolean[] eager;
         /** First copies received in this tree so far. */
         long firstCopies;
         /** By peer index: {@link #firstCopies} when that peer last brought a first copy (0: never). */
-        final long[] lastFirstCopy;
+        long[] lastFirstCopy;
 
         TreeState(int peers) {
             eager = new boolean[peers];
@@ -259,11 +268,12 @@ public final class Plumtree implements Node {
     }
 
     private final Config config;
-    private final int[] peers;
+    /** Ascending. Replaced, never modified in place: the static overlay's array is shared between nodes. */
+    private int[] peers;
     /** Per tree: key the origin ({@code trees=origin}) or 0 (shared). */
     private final Map<Integer, TreeState> trees = new HashMap<>();
-    private final Announcements[] lazyQueue;
-    private final List<Message.Broadcast>[] eagerQueue;
+    private Announcements[] lazyQueue;
+    private List<Message.Broadcast>[] eagerQueue;
     private final LongSet seen = new LongSet();
     private final Map<Long, Held> held = new HashMap<>();
     private final ArrayDeque<Held> heldOrder = new ArrayDeque<>();
@@ -320,6 +330,104 @@ public final class Plumtree implements Node {
     /** Broadcasts announced to this node and not yet received, whose repair (graft) is still pending: for tests. */
     int pendingRepairs() {
         return missing.size();
+    }
+
+    /**
+     * A membership protocol ({@link HyParView}) made {@code peer} a neighbour: it joins every tree as an eager
+     * link (the paper's NeighborUp), so the next broadcast of each tree reaches it and the duplicates it causes
+     * prune what is redundant; and it is announced (lazily, in the next IHAVE) the broadcasts delivered here in
+     * the last {@link #UP_ANNOUNCE_NANOS}, so a node the membership reconnects grafts what it missed. No-op if it
+     * is a peer already. Plain {@code plumtree} never calls it: its peers are the static overlay's.
+     */
+    void neighbourUp(int peer) {
+        int i = index(peer);
+        if (i >= 0) {
+            return;
+        }
+        int at = -i - 1;
+        peers = insert(peers, at, peer);
+        for (TreeState t : trees.values()) {
+            boolean[] e = new boolean[t.eager.length + 1];
+            System.arraycopy(t.eager, 0, e, 0, at);
+            e[at] = true;
+            System.arraycopy(t.eager, at, e, at + 1, t.eager.length - at);
+            t.eager = e;
+            long[] l = new long[t.lastFirstCopy.length + 1];
+            System.arraycopy(t.lastFirstCopy, 0, l, 0, at);
+            System.arraycopy(t.lastFirstCopy, at, l, at + 1, t.lastFirstCopy.length - at);
+            t.lastFirstCopy = l;
+        }
+        Announcements[] a = new Announcements[lazyQueue.length + 1];
+        System.arraycopy(lazyQueue, 0, a, 0, at);
+        System.arraycopy(lazyQueue, at, a, at + 1, lazyQueue.length - at);
+        lazyQueue = a;
+        @SuppressWarnings("unchecked")
+        List<Message.Broadcast>[] q = new List[eagerQueue.length + 1];
+        System.arraycopy(eagerQueue, 0, q, 0, at);
+        System.arraycopy(eagerQueue, at, q, at + 1, eagerQueue.length - at);
+        eagerQueue = q;
+        // What this node delivered lately, announced to the newcomer: while the views changed it may have been
+        // in a part that the broadcast's tree did not reach, and later links do not carry earlier broadcasts.
+        // It grafts what it lacks; what it has costs nothing more.
+        long now = env.now();
+        for (Held h : heldOrder) {
+            if (now - h.atNanos <= UP_ANNOUNCE_NANOS) {
+                lazyPush(at, h.broadcast.id(), h.broadcast.origin(), h.broadcast.hop() + 1);
+            }
+        }
+    }
+
+    /**
+     * A membership protocol dropped {@code peer} (it failed, or left this node's active view): it leaves every
+     * tree, with what was queued for it. The repair is the protocol's own: the subtree it fed hears of the
+     * next broadcasts through announcements of its other (lazy) links and grafts one of them; grafts still
+     * pending towards {@code peer} pass on to the next announcer. No-op if it is no peer.
+     */
+    void neighbourDown(int peer) {
+        int at = index(peer);
+        if (at < 0) {
+            return;
+        }
+        peers = remove(peers, at);
+        for (TreeState t : trees.values()) {
+            boolean[] e = new boolean[t.eager.length - 1];
+            System.arraycopy(t.eager, 0, e, 0, at);
+            System.arraycopy(t.eager, at + 1, e, at, e.length - at);
+            t.eager = e;
+            long[] l = new long[t.lastFirstCopy.length - 1];
+            System.arraycopy(t.lastFirstCopy, 0, l, 0, at);
+            System.arraycopy(t.lastFirstCopy, at + 1, l, at, l.length - at);
+            t.lastFirstCopy = l;
+        }
+        Announcements[] a = new Announcements[lazyQueue.length - 1];
+        System.arraycopy(lazyQueue, 0, a, 0, at);
+        System.arraycopy(lazyQueue, at + 1, a, at, a.length - at);
+        lazyQueue = a;
+        @SuppressWarnings("unchecked")
+        List<Message.Broadcast>[] q = new List[eagerQueue.length - 1];
+        System.arraycopy(eagerQueue, 0, q, 0, at);
+        System.arraycopy(eagerQueue, at + 1, q, at, q.length - at);
+        eagerQueue = q;
+    }
+
+    /** The current peers, ascending (a copy): for checks and tests. */
+    int[] peers() {
+        return peers.clone();
+    }
+
+    private static int[] insert(int[] a, int at, int v) {
+        int[] r = new int[a.length + 1];
+        System.arraycopy(a, 0, r, 0, at);
+        r[at] = v;
+        System.arraycopy(a, at, r, at + 1, a.length - at);
+        return r;
+    }
+
+    private static int[] remove(int[] a, int at) {
+        int[] r = new int[a.length - 1];
+        System.arraycopy(a, 0, r, 0, at);
+        System.arraycopy(a, at + 1, r, at, r.length - at);
+        return r;
     }
 
     @Override
@@ -512,6 +620,12 @@ public final class Plumtree implements Node {
         int[] a = ms.announcers.get(ms.next % ms.announcers.size());
         ms.next++;
         ms.attempts++;
+        if (index(a[0]) < 0) {
+            // The announcer left this node's neighbours (only with a membership protocol: static peers stay):
+            // a graft would be ignored there, so try the next one now.
+            ms.timer = env.schedule(0, () -> onGraftTimeout(id));
+            return;
+        }
         setEager(ms.origin, a[0], true);
         control(a[0], new PlumtreeMessage.Graft(id, ms.origin), ControlSent.GRAFT_REPAIR);
         ms.timer = env.schedule(Math.max(1, config.graftTimeoutNanos / 2), () -> onGraftTimeout(id));

@@ -18,7 +18,7 @@ public final class Protocols {
     /** What {@link #parse} accepts, for error messages and help texts. */
     public static final String VALID = "ring, flood, gossip:F (fanout F >= 1, e.g. gossip:3), tree, "
             + "batched:W (root batch window W with unit ns|us|ms|s, e.g. batched:2ms; batched = batched:2ms), "
-            + Plumtree.FORM;
+            + Plumtree.FORM + ", " + HyParView.FORM;
 
     private static final Pattern GOSSIP = Pattern.compile("gossip:(\\d{1,10})");
     private static final Pattern BATCHED = Pattern.compile("batched(?::(\\d+(?:\\.\\d+)?)(ns|us|ms|s))?");
@@ -81,6 +81,10 @@ public final class Protocols {
                 throw new IllegalArgumentException("gossip fanout must be in 1.." + Integer.MAX_VALUE + ", got '" + spec + "'");
             }
             return Gossip.protocol((int) fanout);
+        }
+        HyParView.Config hyparview = HyParView.Config.parse(s);
+        if (hyparview != null) {
+            return HyParView.protocol(hyparview);
         }
         Plumtree.Config plumtree = Plumtree.Config.parse(s);
         if (plumtree != null) {
