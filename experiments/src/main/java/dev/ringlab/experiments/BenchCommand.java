@@ -90,8 +90,8 @@ public final class BenchCommand implements Callable<Integer> {
     long seed = 1;
 
     @Option(names = "--transport", paramLabel = "T", description = "Socket transport of the event loops: nio, epoll "
-            + "or auto (epoll where Netty's native library loads, else nio). Default: the runtime's ("
-            + "-Dringlab.transport, else nio).")
+            + "or auto (epoll where Netty's native library loads, else nio). Default: -Dringlab.transport "
+            + "if set, else auto.")
     String transport;
 
     @Option(names = "--loops", paramLabel = "N", description = "Event-loop threads of each in-process cluster "
