@@ -75,6 +75,12 @@ final class CalendarQueue extends EventQueue {
     private final int[] head;
     /** Per bucket: slot of its last event, or NIL if empty. */
     private final int[] tail;
+    /**
+     * Per bucket: time modulo the span of its last event (valid while the bucket is occupied). A copy of what
+     * the tail slot holds, so a push compares against it without loading the tail slot's cache line: with
+     * spread-out latencies each push lands in a different bucket, and that load was a cache miss per push.
+     */
+    private final int[] tailMod;
     private final boolean[] unsorted;
     private final long[] occupied;
     private int cur;
@@ -114,6 +120,7 @@ final class CalendarQueue extends EventQueue {
         this.spanMask = spanNanos - 1;
         this.head = new int[buckets];
         this.tail = new int[buckets];
+        this.tailMod = new int[buckets];
         Arrays.fill(head, NIL);
         Arrays.fill(tail, NIL);
         this.unsorted = new boolean[buckets];
@@ -220,7 +227,7 @@ final class CalendarQueue extends EventQueue {
             head[i] = s;
             occupied[i >>> 6] |= 1L << i;
         } else {
-            if (timeOf(tl) > t) {
+            if (curStart + ((tailMod[i] - curStart) & spanMask) > t) {
                 if (i == cur) {
                     // The bucket being consumed stays sorted: an event that would have to go before its tail
                     // takes the heap, which merges it back in (time, seq) order.
@@ -237,6 +244,7 @@ final class CalendarQueue extends EventQueue {
             }
         }
         tail[i] = s;
+        tailMod[i] = (int) (t & spanMask);
         write(s, t, a, b, ref);
         calendarCount++;
     }
@@ -440,6 +448,7 @@ final class CalendarQueue extends EventQueue {
             fromRefs[src & PAGE_MASK] = null;
         }
         tail[cur] = dst;
+        tailMod[cur] = ints[dst >>> PAGE_BITS][(dst & PAGE_MASK) * 3];
         // The old chain's links are intact: the fresh chunks came from the free list, which did not hold them.
         int lastChunk = last >>> CHUNK_BITS;
         for (int c = first >>> CHUNK_BITS; ; ) {
