@@ -7,6 +7,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.protocols.Flood;
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
+import dev.ringlab.sim.PrimitiveFlood;
 import dev.ringlab.sim.QueueKind;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.sim.SimConfig;
@@ -51,10 +52,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Floods one broadcast over random-regular:D with n nodes on the simulator's calendar queue and on a",
             "naive PriorityQueue baseline in the same process; prints deliveries/s of each and the ratio.",
-            "Both runs must give the same trace hash. Progress on stderr.",
-            "A measured run under 100 ms is too short to time (as JMH warns): the speeds (fast_deliveries_per_s,",
-            "naive_deliveries_per_s, speedup, speedup_cpu) are then null, measurement_too_short is true and a",
-            "warning on stderr names the n to use."
+            "Then the primitive-queue limit: the same flood on the same calendar queue with a seen bitset and no",
+            "node or message objects (limit_deliveries_per_s, fast_to_limit), and the simulator's time per",
+            "delivery split into measured parts (cost_ns_per_delivery: queue, link draws, flood on primitive",
+            "state, nodes and messages). Every run must give the same trace hash (exit 1 otherwise).",
+            "Progress on stderr.",
+            "A measured run under 100 ms is too short to time (as JMH warns): the speeds and ratios",
+            "(fast_deliveries_per_s, naive_deliveries_per_s, speedup, speedup_cpu, limit_deliveries_per_s,",
+            "fast_to_limit, cost_ns_per_delivery) are then null, measurement_too_short is true and a warning",
+            "on stderr names the n to use."
         })
 public final class SimBenchCommand implements Callable<Integer> {
     /** Shortest measured run a speed is reported from, in ms (JMH warns below about this much too). */
@@ -83,6 +89,13 @@ public final class SimBenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
+
+    @Option(names = "--limit", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run the primitive-queue limit (the same flood on the same calendar queue with a "
+                    + "seen bitset and no node or message objects; it must fold the same trace hash) and split the "
+                    + "simulator's time into queue, link draws, flood on primitive state, nodes and messages, and GC "
+                    + "(default: on; --no-limit skips it; off with --memory-probe).")
+    boolean limit = true;
 
     @Override
     public Integer call() throws Exception {
@@ -116,21 +129,27 @@ public final class SimBenchCommand implements Callable<Integer> {
         long buildMs = (System.nanoTime() - t0) / 1_000_000;
         err.printf("simbench: built %s in %d ms%n", overlay, buildMs);
 
+        boolean runLimit = limit && !memoryProbe;
         Overlay small = Topologies.build("random-regular:" + degree, Math.min(n, 20_000), seed + 1);
         for (int i = 0; i < 2; i++) {
             flood(small, config, QueueKind.CALENDAR, false, null);
             if (baselineKind != null) {
                 flood(small, config, baselineKind, false, null);
             }
+            if (runLimit) {
+                Limit.measure(small, config, flood(small, config, QueueKind.CALENDAR, false, null), null);
+            }
         }
         err.println("simbench: warmed up");
 
         Run fast = flood(overlay, config, QueueKind.CALENDAR, memoryProbe, err);
         Run slow = baselineKind == null ? null : flood(overlay, config, baselineKind, memoryProbe, err);
+        Limit lim = runLimit ? Limit.measure(overlay, config, fast, err) : null;
 
         // Like JMH, do not report a speed from a run too short to time: at 0.58 ms a timer tick, one JIT
         // compilation or one GC pause is the figure (a 5.65x "speed-up" was printed from such a run).
-        double shortestMs = Math.min(fast.wallNanos, slow == null ? Long.MAX_VALUE : slow.wallNanos) / 1e6;
+        double shortestMs = Math.min(Math.min(fast.wallNanos, slow == null ? Long.MAX_VALUE : slow.wallNanos),
+                lim == null ? Long.MAX_VALUE : Math.min(lim.limit.wallNanos(), lim.queue.wallNanos())) / 1e6;
         boolean tooShort = !memoryProbe && shortestMs < MIN_MEASURED_MS;
         if (tooShort) {
             long suggest = Math.min(Integer.MAX_VALUE, (long) Math.ceil(n * MIN_MEASURED_MS / Math.max(shortestMs, 1e-3) / 10_000) * 10_000);
@@ -183,10 +202,17 @@ public final class SimBenchCommand implements Callable<Integer> {
                 out.put("naive_bytes_per_inflight_event", Math.round(slow.bytesPerEvent * 10) / 10.0);
             }
         }
+        if (lim != null) {
+            lim.report(out, fast, tooShort);
+        }
         out.put("trace_hash", hex(fast.traceHash));
-        boolean same = slow == null || slow.traceHash == fast.traceHash;
+        boolean same = (slow == null || slow.traceHash == fast.traceHash)
+                && (lim == null || lim.limit.traceHash() == fast.traceHash);
         if (slow != null) {
             out.put("trace_hash_naive", hex(slow.traceHash));
+        }
+        if (lim != null) {
+            out.put("trace_hash_limit", hex(lim.limit.traceHash()));
         }
         out.put("trace_hashes_equal", same);
         out.put("jvm", Runtime.version().toString());
@@ -201,11 +227,64 @@ public final class SimBenchCommand implements Callable<Integer> {
         }
         stdout.flush();
         if (!same) {
-            err.println("simbench: trace hashes differ: the queues popped events in different orders; replay with: "
+            err.println("simbench: trace hashes differ: the runs delivered events in different orders; replay with: "
                     + "ringlab simbench -n " + n + " --degree " + degree + " --seed " + seed + " --latency " + latency);
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The primitive-queue limit ({@link PrimitiveFlood}) of the same flood, and the simulator's run split
+     * into measured parts. Runs in order: the limit (timed), a recording run (untimed), the limit with the
+     * recorded latencies (no draws), the queue alone on the recorded pushes and pops; a GC before each.
+     */
+    record Limit(PrimitiveFlood.Run limit, PrimitiveFlood.Run withoutDraws, PrimitiveFlood.Run queue, long[] gcMs) {
+        static Limit measure(Overlay overlay, SimConfig config, Run fast, PrintWriter err) {
+            PrimitiveFlood pf = new PrimitiveFlood(overlay, config);
+            long[] gc = new long[3];
+            System.gc();
+            long g = gcMillis();
+            PrimitiveFlood.Run limit = pf.run();
+            gc[0] = gcMillis() - g;
+            PrimitiveFlood.Recording rec = pf.record(fast.stats.messagesSent(), fast.stats.messagesDelivered());
+            System.gc();
+            g = gcMillis();
+            PrimitiveFlood.Run noDraws = pf.runWithoutDraws(rec);
+            gc[1] = gcMillis() - g;
+            System.gc();
+            g = gcMillis();
+            PrimitiveFlood.Run queue = pf.replayQueue(rec);
+            gc[2] = gcMillis() - g;
+            if (err != null) {
+                err.printf(Locale.ROOT, "simbench: limit: %d deliveries in %.0f ms wall (%.2f M/s), without draws %.0f ms,"
+                                + " queue alone %.0f ms, trace %s%n", limit.deliveries(), limit.wallNanos() / 1e6,
+                        limit.deliveriesPerSecond() / 1e6, noDraws.wallNanos() / 1e6, queue.wallNanos() / 1e6,
+                        hex(limit.traceHash()));
+                err.flush();
+            }
+            return new Limit(limit, noDraws, queue, gc);
+        }
+
+        void report(Map<String, Object> out, Run fast, boolean tooShort) {
+            out.put("limit_wall_ms", limit.wallNanos() / 1e6);
+            out.put("limit_cpu_ms", limit.cpuNanos() / 1e6);
+            out.put("limit_deliveries_per_s", tooShort ? null : limit.deliveriesPerSecond());
+            out.put("fast_to_limit", tooShort ? null : fast.deliveriesPerSecond() / limit.deliveriesPerSecond());
+            out.put("limit_gc_ms", gcMs[0]);
+            PrimitiveFlood.Breakdown b = PrimitiveFlood.breakdown(fast.wallNanos - fast.gcMillis * 1_000_000,
+                    fast.gcMillis * 1_000_000, limit.wallNanos() - gcMs[0] * 1_000_000,
+                    withoutDraws.wallNanos() - gcMs[1] * 1_000_000, queue.wallNanos() - gcMs[2] * 1_000_000);
+            double per = fast.stats.messagesDelivered();
+            Map<String, Object> ns = new LinkedHashMap<>();
+            ns.put("queue", b.queueNanos() / per);
+            ns.put("link_draws", b.linkDrawNanos() / per);
+            ns.put("flood_on_primitive_state", b.floodNanos() / per);
+            ns.put("nodes_and_messages", b.nodesAndMessagesNanos() / per);
+            ns.put("gc", b.gcNanos() / per);
+            ns.put("total", fast.wallNanos / per);
+            out.put("cost_ns_per_delivery", tooShort ? null : ns);
+        }
     }
 
     private static String hex(long h) {
