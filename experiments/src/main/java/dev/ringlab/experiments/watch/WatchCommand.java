@@ -153,6 +153,13 @@ public final class WatchCommand implements Callable<Integer> {
         if (replay != null && study != null) {
             throw new UsageException("--study", "watches a cell's cluster live, --replay steps through a recorded run: give one of them");
         }
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (replay == null && given.hasMatchedOption("--run-index")) {
+            throw new UsageException("--run-index", "picks a run of a --replay file; give --replay RUN_JSON or drop it");
+        }
+        if (study == null && given.hasMatchedOption("--cell")) {
+            throw new UsageException("--cell", "picks a cell of a --study file; give --study FILE or drop it");
+        }
         if (replay != null) {
             return replay();
         }

@@ -11,6 +11,7 @@ import dev.ringlab.experiments.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -174,7 +175,8 @@ class WatchCommandTest {
     @Test
     void badFlagsAreOneLineUsageErrors() {
         for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
-            {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"}}) {
+            {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"},
+            {"--run-index", "2"}, {"--study", "x.toml", "--run-index", "1"}, {"--cell", "2"}}) {
             CommandLine cl = Main.commandLine();
             StringWriter err = new StringWriter();
             cl.setErr(new PrintWriter(err, true));
@@ -184,6 +186,12 @@ class WatchCommandTest {
             int code = cl.execute(all);
             assertEquals(2, code, String.join(" ", args) + ": " + err);
             assertEquals(1, err.toString().strip().lines().count(), err.toString());
+            if (List.of(args).contains("--run-index")) {
+                assertTrue(err.toString().contains("--run-index: picks a run of a --replay file"), err.toString());
+            }
+            if (args[0].equals("--cell")) {
+                assertTrue(err.toString().contains("--cell: picks a cell of a --study file"), err.toString());
+            }
         }
     }
 }
