@@ -86,7 +86,8 @@ public final class NodeHost {
             throw new IllegalArgumentException("link faults for " + faults.size() + " nodes, overlay of " + overlay.size());
         }
         this.metrics = new NodeMetrics(self);
-        this.links = new LinkTable(self, overlay, config, new Handshake(secret), loop, metrics, this::receive);
+        RuntimeConfig resolved = config.withConnections(ConnectionPolicy.resolve(config.connections(), protocol));
+        this.links = new LinkTable(self, overlay, resolved, new Handshake(secret), loop, metrics, this::receive);
         this.sendPath = new SendPath(self, links.peerMask(), emulation, faults, metrics, loop, System::nanoTime, seed,
                 config.writeBufferHighBytes(), links::write);
         this.runner = new NodeRunner(self, overlay, protocol, loop, System::nanoTime, seed, sendPath::send,
@@ -147,6 +148,24 @@ public final class NodeHost {
     /** Number of overlay neighbours (edges), either direction. */
     public int degree() {
         return links.degree();
+    }
+
+    /** Peer connections open now: {@link #linksUp()}, under the name the reports use. */
+    public int openConnections() {
+        return links.linksUp();
+    }
+
+    /** The connection policy this node runs (the config's, or the protocol's default). */
+    public ConnectionPolicy connectionPolicy() {
+        return links.policy();
+    }
+
+    /**
+     * Whether the connections its policy keeps up at all times are up: every edge for eager, none for lazy (so
+     * always true). What an engine waits for before starting the nodes.
+     */
+    public boolean linked() {
+        return links.linked();
     }
 
     /** The first exception the node logic threw, if any: a bug, which the cluster reports as a failed run. */
