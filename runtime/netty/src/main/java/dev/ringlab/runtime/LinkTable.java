@@ -247,6 +247,16 @@ final class LinkTable {
         return linksUp;
     }
 
+    /** The connection of {@code peer} in the table, or null (tests). On the loop. */
+    Channel link(int peer) {
+        return links[peer];
+    }
+
+    /** Every connection this table has open, authenticated or not, retired ones included (tests). On the loop. */
+    int openChannels() {
+        return channels.size();
+    }
+
     /** The connection policy. */
     ConnectionPolicy policy() {
         return policy;
