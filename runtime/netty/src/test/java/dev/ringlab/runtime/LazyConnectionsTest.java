@@ -132,6 +132,9 @@ class LazyConnectionsTest {
         assertEquals(null, write(t[1], l1, 0, 2), "the dialled connection carries the other way too");
         assertTrue(await(() -> received.contains("1->0:2"), 5000), received.toString());
         assertEquals(1, metrics.get(0).connectionsOpened());
+        String prom = metrics.get(0).prometheus();
+        assertTrue(prom.contains("# TYPE ringlab_open_connections gauge\nringlab_open_connections{node=\"0\"} 1\n"), prom);
+        assertTrue(prom.contains("ringlab_connections_opened_total{node=\"0\"} 1\n"), prom);
 
         long idleStart = System.nanoTime();
         assertTrue(await(() -> t[0].linksUp() == 0 && t[1].linksUp() == 0, 10 * IDLE_MS), "the idle edge closed");
@@ -144,6 +147,7 @@ class LazyConnectionsTest {
             }
         }, 5000), "the retired connection closed on both sides");
         assertTrue(metrics.get(0).idleCloses() + metrics.get(1).idleCloses() >= 1, "an idle close was counted");
+        assertTrue(metrics.get(0).prometheus().contains("ringlab_open_connections{node=\"0\"} 0\n"));
         System.out.println("idle " + IDLE_MS + " ms: closed " + closedAfterMs + " ms after the last message");
 
         assertNull(write(t[1], l1, 0, 3), "reopened by a send from the other side");
