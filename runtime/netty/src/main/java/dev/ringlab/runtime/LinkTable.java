@@ -60,7 +60,8 @@ import java.util.concurrent.TimeUnit;
  * dials it (either side may dial, and an acceptor takes every neighbour), and holds the message in a small
  * per-edge buffer ({@link #PENDING_PER_EDGE} messages) until the connection is up, then writes the buffer in
  * order. A write to a full buffer, and every buffered message of a dial that fails (refused, timed out,
- * rejected, closed before it authenticated), is a {@link ClusterStats#NO_CONNECTION} drop; after a failed dial
+ * rejected, closed before it authenticated), is a {@link ClusterStats#NO_CONNECTION} drop
+ * ({@link ClusterStats#RECEIVER_DOWN} if the engine crashed the peer, {@link #receiverDown}); after a failed dial
  * the edge waits out the backoff ({@link RuntimeConfig#backoffBaseNanos} doubling up to
  * {@link RuntimeConfig#backoffMaxNanos}, with jitter) and a write meanwhile is refused with
  * {@link ClusterStats#NO_CONNECTION} at once. Nothing redials on its own.
@@ -156,6 +157,8 @@ final class LinkTable {
     /** (lazy) Connections retired (output shut, input still read) and not closed yet. */
     private final Set<Channel> retired = new HashSet<>();
     private final Set<Channel> channels = new HashSet<>();
+    /** (lazy) Whether the engine took node v down: held messages to it are then dropped as receiver_down. */
+    private java.util.function.IntPredicate receiverDown = v -> false;
     /** Accepted connections that have not authenticated yet. On the loop. */
     private final Set<Channel> pending = new HashSet<>();
     /** Counts a write that failed (its connection closed under it) as a drop. */
@@ -510,10 +513,20 @@ final class LinkTable {
         ArrayDeque<Held> q = held[peer];
         held[peer] = null;
         if (q != null) {
+            String why = receiverDown.test(peer) ? ClusterStats.RECEIVER_DOWN : ClusterStats.NO_CONNECTION;
             for (int k = q.size(); k > 0; k--) {
-                metrics.drop(ClusterStats.NO_CONNECTION);
+                metrics.drop(why);
             }
         }
+    }
+
+    /**
+     * (lazy) Held messages dropped when a dial fails count as {@link ClusterStats#RECEIVER_DOWN} for a node
+     * {@code down} says the engine crashed, as {@link SendPath} counts a refused write to it; else
+     * {@link ClusterStats#NO_CONNECTION}.
+     */
+    void receiverDown(java.util.function.IntPredicate down) {
+        this.receiverDown = Objects.requireNonNull(down, "down");
     }
 
     /**

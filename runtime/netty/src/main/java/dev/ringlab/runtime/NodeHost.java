@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  *   <li>{@link NodeRunner}: the {@link Node} instance, its {@link Env} and timers, its incarnations;
  *   <li>{@link SendPath}: the overlay rule, the {@link LinkEmulation} and the engine's {@link LinkFaults}
  *       on every send, each drop counted by reason;
- *   <li>{@link LinkTable}: the listening socket and one TCP connection per overlay edge, with dialing,
- *       reconnection and backoff, the handshake and the pipeline;
+ *   <li>{@link LinkTable}: the listening socket and one TCP connection per overlay edge (eager), or per edge in
+ *       use (lazy: see {@link ConnectionPolicy}), with dialing, reconnection and backoff, the handshake and the
+ *       pipeline;
  *   <li>{@link AdminServer} (optional): {@code /status} and {@code /metrics} for users.
  * </ul>
  * Received messages meet the partition check ({@link LinkFaults#blocked}, {@link ClusterStats#PARTITION})
@@ -88,6 +89,7 @@ public final class NodeHost {
         this.metrics = new NodeMetrics(self);
         RuntimeConfig resolved = config.withConnections(ConnectionPolicy.resolve(config.connections(), protocol));
         this.links = new LinkTable(self, overlay, resolved, new Handshake(secret), loop, metrics, this::receive);
+        this.links.receiverDown(faults::isDown);
         this.sendPath = new SendPath(self, links.peerMask(), emulation, faults, metrics, loop, System::nanoTime, seed,
                 config.writeBufferHighBytes(), links::write);
         this.runner = new NodeRunner(self, overlay, protocol, loop, System::nanoTime, seed, sendPath::send,
