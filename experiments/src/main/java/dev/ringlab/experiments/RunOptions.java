@@ -115,8 +115,8 @@ public final class RunOptions {
             description = "netty and processes: when the nodes' TCP connections open and close. eager: one per overlay "
                     + "edge, dialled at start and redialled while the run lasts; lazy or lazy:IDLE (e.g. lazy:500ms): an edge "
                     + "is dialled on its first send (either side) and closed by either side after IDLE without traffic "
-                    + "(lazy: " + ConnectionPolicy.DEFAULT_IDLE_MS + "ms). Default: lazy:" + ConnectionPolicy.DEFAULT_IDLE_MS
-                    + "ms for hyparview+plumtree, whose active views use few of the allowed edges, eager for every "
+                    + "(lazy: " + ConnectionPolicy.DEFAULT_IDLE_TEXT + "). Default: lazy:" + ConnectionPolicy.DEFAULT_IDLE_TEXT
+                    + " for hyparview+plumtree, whose active views use few of the allowed edges, eager for every "
                     + "other protocol. Every node of a processes run gets it. sim has no connections and refuses it (exit 2).")
     String connections;
 
@@ -354,6 +354,11 @@ public final class RunOptions {
     /** The {@code --processing} value as given, for reports. */
     public String processingText() {
         return processing;
+    }
+
+    /** The {@code --connections} text as given, or null. */
+    public String connectionsText() {
+        return connections;
     }
 
     /** The {@code --model} text as given, or null. */

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  *       views.</li>
  * </ul>
  *
- * <p>The default ({@link #resolve} of null): {@code lazy:}{@value #DEFAULT_IDLE_MS}{@code ms} for the
+ * <p>The default ({@link #resolve} of null): {@code lazy:}{@value #DEFAULT_IDLE_TEXT} for the
  * membership protocols ({@code hyparview+plumtree}: their views use a few of many allowed edges), {@code eager}
  * for every other protocol (a static overlay whose edges all carry traffic, where a connection set up in the
  * middle of a run would only add its handshake to some message's latency). Why 1 s: HyParView's active links
@@ -35,6 +35,9 @@ import java.util.concurrent.TimeUnit;
 public record ConnectionPolicy(boolean lazy, long idleNanos) {
     /** The idle timeout of {@code lazy} without one. */
     public static final long DEFAULT_IDLE_MS = 1000;
+
+    /** {@link #DEFAULT_IDLE_MS} as {@link #spec} writes it, for help texts. */
+    public static final String DEFAULT_IDLE_TEXT = "1s";
 
     /** Connections for every edge, for the node's whole life. */
     public static final ConnectionPolicy EAGER = new ConnectionPolicy(false, 0);

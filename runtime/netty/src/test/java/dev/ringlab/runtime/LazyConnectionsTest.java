@@ -104,6 +104,7 @@ class LazyConnectionsTest {
         assertEquals(ConnectionPolicy.EAGER, ConnectionPolicy.parse("eager"));
         assertEquals(ConnectionPolicy.lazy(TimeUnit.SECONDS.toNanos(1)), ConnectionPolicy.parse("lazy"));
         assertEquals("lazy:10s", ConnectionPolicy.parse("LAZY:10s").spec());
+        assertEquals("lazy:" + ConnectionPolicy.DEFAULT_IDLE_TEXT, ConnectionPolicy.parse("lazy").spec(), "the help's default");
         assertEquals("lazy:500ms", ConnectionPolicy.parse("lazy:500ms").spec());
         assertEquals("eager", ConnectionPolicy.EAGER.spec());
         for (String bad : new String[] {"", "lazy:", "lazy:0s", "lazy:10", "sometimes", "lazy:500us"}) {
