@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
                 + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
                 + "(mean and max over the live nodes) counts each node's open peer connections at the end of the run, "
-                + "under the --connections policy (connections; both null on sim). Prints a table, or one JSON object "
+                + "under the --connections policy (connections; on sim connections, mean and max are null). Prints a table, or one JSON object "
                 + "with --json; the run's effective options, its replay line and progress go to stderr.")
 public final class BroadcastCommand implements Callable<Integer> {
     private static final long LOAD_STREAM = 0x6C6F6164L; // "load"

@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * The open peer connections per node of a run ({@link Cluster#openConnections}), sampled once, at the end of
  * the run, over the nodes alive then: {@code open_connections_per_node} {@code {"mean":M,"max":X}} in the
- * JSON, null on an engine without connections (the simulator: nothing measured).
+ * JSON; on an engine without connections (the simulator: nothing measured) both are null, so the JSON has the
+ * same fields on every engine.
  *
  * @param mean mean over the live nodes
  * @param max  the most any live node had
@@ -34,13 +35,23 @@ record OpenConnections(double mean, int max, int live) {
         return live == 0 ? null : new OpenConnections((double) sum / live, max, live);
     }
 
-    /** {@code field}: {@code {"mean":..,"max":..}}, or null for {@code s} null. */
+    /** {@code field}: {@code {"mean":..,"max":..}}, both null for {@code s} null. */
     static void put(ObjectNode o, String field, OpenConnections s) {
+        ObjectNode f = o.putObject(field);
         if (s == null) {
-            o.putNull(field);
+            f.putNull("mean");
+            f.putNull("max");
             return;
         }
-        o.putObject(field).put("mean", Math.round(s.mean * 100) / 100.0).put("max", s.max);
+        f.put("mean", Math.round(s.mean * 100) / 100.0).put("max", s.max);
+    }
+
+    /** As {@link #put} for a report built as a map. */
+    static java.util.Map<String, Object> map(OpenConnections s) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("mean", s == null ? null : Math.round(s.mean * 100) / 100.0);
+        m.put("max", s == null ? null : s.max);
+        return m;
     }
 
     /** {@code "mean 5.03, max 7 (64 live nodes)"} for tables. */

@@ -62,7 +62,7 @@ import picocli.CommandLine.Spec;
                     + "pairs), membership_topology, heal_connected_ms, active_view_mean, active_view_connected (these four "
                     + "null for protocols without membership), trace_hash (null on real engines), connections (the "
                     + "--connections policy the cell ran, null on sim), open_connections_per_node (mean and max of the "
-                    + "survivors' open peer connections at the end of the cell; null on sim), wall_ms. Progress goes to stderr.",
+                    + "survivors' open peer connections at the end of the cell; both null on sim), wall_ms. Progress goes to stderr.",
             "The run makes its own fault plan (the crash of f*n nodes drawn from --seed), so --faults is refused."
         })
 public final class ResilienceCommand implements Callable<Integer> {
@@ -420,13 +420,7 @@ public final class ResilienceCommand implements Callable<Integer> {
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             var policy = run.connectionPolicy(engine, proto);
             o.put("connections", policy == null ? null : policy.spec());
-            Map<String, Object> perNode = null;
-            if (open != null) {
-                perNode = new LinkedHashMap<>();
-                perNode.put("mean", Math.round(open.mean() * 100) / 100.0);
-                perNode.put("max", open.max());
-            }
-            o.put("open_connections_per_node", perNode);
+            o.put("open_connections_per_node", OpenConnections.map(open));
             return o;
         }
     }
