@@ -50,8 +50,10 @@ import picocli.CommandLine.Spec;
                 + "4 warm-up broadcasts are injected and settled first and left out of every figure (warmup_broadcasts). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
-                + "partition, loss, a send along a non-edge). Prints a table, or one JSON object with --json; the "
-                + "run's effective options, its replay line and progress go to stderr.")
+                + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
+                + "(mean and max over the live nodes) counts each node's open peer connections at the end of the run, "
+                + "under the --connections policy (connections; on sim connections, mean and max are null). Prints a table, or one JSON object "
+                + "with --json; the run's effective options, its replay line and progress go to stderr.")
 public final class BroadcastCommand implements Callable<Integer> {
     private static final long LOAD_STREAM = 0x6C6F6164L; // "load"
 
@@ -155,11 +157,12 @@ public final class BroadcastCommand implements Callable<Integer> {
                     wallNanos);
             OptionalLong hash = cluster.traceHash();
             long engineNanos = settled.lastActivityNanos() - engineStart;
+            OpenConnections open = OpenConnections.sample(cluster); // at the end of the run, before the cluster closes
             if (json) {
-                out.println(predict.decorate(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos), spec,
+                out.println(predict.decorate(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos, open), spec,
                         List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean"), List.of()));
             } else {
-                table(out, r, overlay, res, hash, settled.quiet(), engineNanos);
+                table(out, r, overlay, res, hash, settled.quiet(), engineNanos, open);
             }
             out.flush();
         }
@@ -296,7 +299,7 @@ public final class BroadcastCommand implements Callable<Integer> {
     }
 
     private String json(Run r, Overlay overlay, FaultPlan plan, int warmup, BroadcastMetrics.Result res,
-            OptionalLong hash, boolean settled, long engineNanos) throws Exception {
+            OptionalLong hash, boolean settled, long engineNanos, OpenConnections open) throws Exception {
         ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
         o.put("engine", run.engine().name());
@@ -308,6 +311,12 @@ public final class BroadcastCommand implements Callable<Integer> {
         o.put("latency", run.reportedLatency());
         o.put("loss", run.loss());
         o.put("processing", Durations.format(run.processingNanos()));
+        var policy = run.connectionPolicy(run.engine(), r.protocol);
+        if (policy == null) {
+            o.putNull("connections");
+        } else {
+            o.put("connections", policy.spec());
+        }
         if (plan.isEmpty()) {
             o.putNull("faults");
         } else {
@@ -352,6 +361,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         number(o, "events_per_s", res.eventsPerS());
         number(o, "engine_time_ms", engineNanos / 1e6);
         o.put("settled", settled);
+        OpenConnections.put(o, "open_connections_per_node", open);
         return mapper.writeValueAsString(o);
     }
 
@@ -380,7 +390,7 @@ public final class BroadcastCommand implements Callable<Integer> {
     }
 
     private void table(PrintWriter out, Run r, Overlay overlay, BroadcastMetrics.Result res, OptionalLong hash,
-            boolean settled, long engineNanos) {
+            boolean settled, long engineNanos, OpenConnections open) {
         String f = "%-18s %s%n";
         out.printf(Locale.ROOT, f, "engine", run.engine().name());
         out.printf(Locale.ROOT, f, "topology", overlay.spec() + " (n=" + nodes + ", " + overlay.edges()
@@ -406,6 +416,10 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "events", res.events() + " in " + fmt(res.wallNanos() / 1e6) + " ms wall ("
                 + fmt(res.eventsPerS()) + "/s)");
         out.printf(Locale.ROOT, f, "settled", settled + " after " + fmt(engineNanos / 1e6) + " ms of engine time");
+        if (open != null) {
+            out.printf(Locale.ROOT, f, "connections", run.connectionPolicy(run.engine(), r.protocol).spec() + "; open per node at "
+                    + "the end: " + open.describe());
+        }
     }
 
     private static String fmt(double v) {

@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
             "The protocol is rebuilt from the cluster file's spec through the protocol registry (any protocol on the",
             "class path); the overlay from its topology spec or its adjacency list.",
             "Peer and admin sockets bind to the host the cluster file gives this node (127.0.0.1 unless --bind).",
-            "The cluster file's latency and loss, if any, are added on this node's send path, seeded from its seed and --id."
+            "The cluster file's latency and loss, if any, are added on this node's send path, seeded from its seed and --id.",
+            "Its connections (eager, lazy or lazy:IDLE; absent or null: lazy:1s for hyparview+plumtree, eager otherwise)",
+            "is when this node opens and closes its peer connections (README, \"Connections\")."
         })
 public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "This node's id, 0..n-1.")

@@ -99,7 +99,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         for (String[] f : new String[][] {{"--latency", run.latency()}, {"--loss", String.valueOf(run.loss())},
             {"--faults", run.faultsText()}, {"--processing", run.processingText()}, {"--heartbeat", heartbeat},
-            {"--model", run.modelText()}}) {
+            {"--model", run.modelText()}, {"--connections", run.connectionsText()}}) {
             if (given.hasMatchedOption(f[0])) {
                 passed.add(f[0]);
                 passed.add(f[1]);

@@ -60,7 +60,9 @@ import picocli.CommandLine.Spec;
                     + "protocol, latency, loss, fraction, crashed, survivors, broadcasts_per_phase, gap_ms, heal_ms, "
                     + "reachable_bound, reliability_right_after, reliability_after_heal (delivered / (broadcast, survivor) "
                     + "pairs), membership_topology, heal_connected_ms, active_view_mean, active_view_connected (these four "
-                    + "null for protocols without membership), trace_hash (null on real engines), wall_ms. Progress goes to stderr.",
+                    + "null for protocols without membership), trace_hash (null on real engines), connections (the "
+                    + "--connections policy the cell ran, null on sim), open_connections_per_node (mean and max of the "
+                    + "survivors' open peer connections at the end of the cell; both null on sim), wall_ms. Progress goes to stderr.",
             "The run makes its own fault plan (the crash of f*n nodes drawn from --seed), so --faults is refused."
         })
 public final class ResilienceCommand implements Callable<Integer> {
@@ -391,6 +393,7 @@ public final class ResilienceCommand implements Callable<Integer> {
                 }
             }, end - cluster.now() + 60_000 * MS);
             cluster.settle(2_000 * MS);
+            OpenConnections open = OpenConnections.sample(cluster); // the survivors', at the end of the cell
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("engine", engine.name());
             o.put("seed", run.seed());
@@ -415,6 +418,9 @@ public final class ResilienceCommand implements Callable<Integer> {
             o.put("active_view_mean", views == null || Double.isNaN(atHeal[0]) ? null : atHeal[0]);
             o.put("active_view_connected", views == null || Double.isNaN(atHeal[0]) ? null : atHeal[1] == 1);
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
+            var policy = run.connectionPolicy(engine, proto);
+            o.put("connections", policy == null ? null : policy.spec());
+            o.put("open_connections_per_node", OpenConnections.map(open));
             return o;
         }
     }

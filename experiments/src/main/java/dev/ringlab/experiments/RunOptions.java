@@ -11,6 +11,7 @@ import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.spec.RunSpec;
 import dev.ringlab.node.spec.UnsupportedRunException;
+import dev.ringlab.runtime.ConnectionPolicy;
 import dev.ringlab.runtime.NodeHosts;
 import dev.ringlab.runtime.ProcessCluster;
 import dev.ringlab.runtime.ProcessesEngine;
@@ -110,6 +111,15 @@ public final class RunOptions {
                     + "sockets and refuses it (exit 2).")
     String transport;
 
+    @Option(names = "--connections", paramLabel = "POLICY",
+            description = "netty and processes: when the nodes' TCP connections open and close. eager: one per overlay "
+                    + "edge, dialled at start and redialled while the run lasts; lazy or lazy:IDLE (e.g. lazy:500ms): an edge "
+                    + "is dialled on its first send (either side) and closed by either side after IDLE without traffic "
+                    + "(lazy: " + ConnectionPolicy.DEFAULT_IDLE_TEXT + "). Default: lazy:" + ConnectionPolicy.DEFAULT_IDLE_TEXT
+                    + " for hyparview+plumtree, whose active views use few of the allowed edges, eager for every "
+                    + "other protocol. Every node of a processes run gets it. sim has no connections and refuses it (exit 2).")
+    String connections;
+
     private NodeHosts parsedHosts;
 
     /** Parses every flag that needs no node count. @throws UsageException naming the first bad flag */
@@ -130,6 +140,9 @@ public final class RunOptions {
         ClusterEngine e = Engines.byName(engine);
         if (transport != null) {
             applyTransport(e);
+        }
+        if (connections != null) {
+            applyConnections(e);
         }
         if (hosts != null) {
             if (!(e instanceof ProcessesEngine)) {
@@ -171,6 +184,38 @@ public final class RunOptions {
             throw new UsageException("--transport", bad.getMessage());
         }
         System.setProperty(Transport.PROPERTY, t.cliName());
+    }
+
+    /**
+     * {@code --connections}: like {@code --transport}, the runtime reads it from a system property
+     * ({@link ConnectionPolicy#PROPERTY}) when it builds a cluster, so it reaches every cluster of the command,
+     * and the processes engine writes it into every child's cluster file. Not given: the property is left alone,
+     * and each cluster takes its protocol's default.
+     */
+    private void applyConnections(ClusterEngine e) {
+        if (e.deterministic()) {
+            throw new UsageException("--connections", "engine " + e.name() + " has no connections; --connections applies "
+                    + "to --engine netty and processes");
+        }
+        ConnectionPolicy p;
+        try {
+            p = ConnectionPolicy.parse(connections);
+        } catch (IllegalArgumentException bad) {
+            throw new UsageException("--connections", bad.getMessage());
+        }
+        System.setProperty(ConnectionPolicy.PROPERTY, p.spec());
+    }
+
+    /**
+     * The connection policy a cluster of {@code protocol} on {@code engine} runs: the given {@code --connections}
+     * or the protocol's default; null on an engine without connections (the simulator).
+     */
+    public ConnectionPolicy connectionPolicy(ClusterEngine engine, Protocol protocol) {
+        if (engine.deterministic()) {
+            return null;
+        }
+        return ConnectionPolicy.resolve(connections == null ? ConnectionPolicy.fromProperty() : ConnectionPolicy.parse(connections),
+                protocol);
     }
 
     /** The {@code --model} engine model, or null when not given. @throws UsageException naming it */
@@ -309,6 +354,11 @@ public final class RunOptions {
     /** The {@code --processing} value as given, for reports. */
     public String processingText() {
         return processing;
+    }
+
+    /** The {@code --connections} text as given, or null. */
+    public String connectionsText() {
+        return connections;
     }
 
     /** The {@code --model} text as given, or null. */

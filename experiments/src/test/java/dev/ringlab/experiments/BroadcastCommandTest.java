@@ -36,6 +36,9 @@ class BroadcastCommandTest {
             assertTrue(j.has(field), "missing " + field + " in " + o.out());
         }
         assertEquals("sim", j.get("engine").asText());
+        assertTrue(j.has("connections") && j.get("connections").isNull(), "sim has no connections: " + j.get("connections"));
+        assertTrue(j.get("open_connections_per_node").get("mean").isNull()
+                && j.get("open_connections_per_node").get("max").isNull(), "not measured on sim: null, not 0");
         assertEquals(1, j.get("seed").asLong());
         assertEquals("flood", j.get("protocol").asText());
         assertEquals("const:1ms", j.get("latency").asText());
@@ -86,7 +89,12 @@ class BroadcastCommandTest {
                 new Bad("--topology", new String[] {"--topology", "moebius", "-n", "10"}),
                 new Bad("--engine", new String[] {"--topology", "ring", "-n", "8", "--engine", "warp"}),
                 new Bad("--processing", new String[] {"--topology", "ring", "-n", "8", "--engine", "netty", "--processing", "1ms"}),
-                new Bad("--processing", new String[] {"--topology", "ring", "-n", "8", "--processing", "soon"}));
+                new Bad("--processing", new String[] {"--topology", "ring", "-n", "8", "--processing", "soon"}),
+                new Bad("--connections", new String[] {"--topology", "ring", "-n", "8", "--connections", "lazy"}),
+                new Bad("--connections", new String[] {"--topology", "ring", "-n", "8", "--engine", "netty", "--connections",
+                    "sometimes"}),
+                new Bad("--connections", new String[] {"--topology", "ring", "-n", "8", "--engine", "netty", "--connections",
+                    "lazy:soon"}));
         for (Bad bad : cases) {
             String[] args = new String[bad.args().length + 1];
             args[0] = "broadcast";
@@ -99,6 +107,35 @@ class BroadcastCommandTest {
             assertEquals(1, lines.size(), why);
             assertTrue(lines.get(0).startsWith("ringlab broadcast: " + bad.flag() + ": "), why);
             assertFalse(o.err().contains("\tat ") || o.err().contains("Exception"), "stack trace: " + why);
+        }
+    }
+
+    /**
+     * On netty the run reports its connection policy and the open connections per node at its end: a flood on
+     * complete keeps every edge (eager, its default: n - 1 each); hyparview+plumtree (lazy by default, here with
+     * the idle time given) holds far fewer, and a bad policy is refused before anything runs.
+     */
+    @Test
+    void nettyReportsTheConnectionPolicyAndOpenConnectionsPerNode() throws Exception {
+        try {
+            Outcome flood = run("broadcast", "--engine", "netty", "--topology", "complete", "-n", "8", "--json");
+            assertEquals(0, flood.exit(), flood.err());
+            JsonNode f = new ObjectMapper().readTree(flood.out());
+            assertEquals("eager", f.get("connections").asText());
+            assertEquals(7.0, f.get("open_connections_per_node").get("mean").asDouble(), 1e-9, flood.out());
+            assertEquals(7, f.get("open_connections_per_node").get("max").asInt(), flood.out());
+
+            Outcome hpv = run("broadcast", "--engine", "netty", "--topology", "complete", "-n", "16", "--protocol",
+                    "hyparview+plumtree", "--connections", "lazy:500ms", "--drain", "1s", "--json");
+            assertEquals(0, hpv.exit(), hpv.err());
+            JsonNode h = new ObjectMapper().readTree(hpv.out());
+            assertEquals("lazy:500ms", h.get("connections").asText());
+            double mean = h.get("open_connections_per_node").get("mean").asDouble();
+            // the active views (5) plus a shuffle's connection or two: well below n - 1 = 15
+            assertTrue(mean >= 1 && mean <= 10, hpv.out());
+            assertTrue(hpv.err().contains("--connections lazy:500ms"), "the replay line carries the flag: " + hpv.err());
+        } finally {
+            System.clearProperty(dev.ringlab.runtime.ConnectionPolicy.PROPERTY); // --connections set it for this JVM
         }
     }
 }

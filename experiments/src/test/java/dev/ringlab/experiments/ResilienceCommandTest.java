@@ -74,6 +74,10 @@ class ResilienceCommandTest {
         assertEquals(c.get("reachable_bound").asDouble(), c.get("reliability_right_after").asDouble(), 1e-12, c.toString());
         assertEquals(c.get("reachable_bound").asDouble(), c.get("reliability_after_heal").asDouble(), 1e-12, c.toString());
         assertTrue(c.get("trace_hash").isNull(), c.toString());
+        assertEquals("eager", c.get("connections").asText(), "flood's default");
+        JsonNode open = c.get("open_connections_per_node");
+        // eager on random-regular:4: a survivor keeps its edges to the other survivors, at most 4
+        assertTrue(open.get("mean").asDouble() > 0 && open.get("max").asInt() <= 4, c.toString());
     }
 
     /**
@@ -98,6 +102,8 @@ class ResilienceCommandTest {
         assertTrue(healed > 0 && healed <= 1000, hpv.toString());
         assertTrue(hpv.get("active_view_connected").asBoolean(), hpv.toString());
         assertTrue(hpv.get("active_view_mean").asDouble() >= 1, hpv.toString());
+        assertTrue(hpv.get("connections").isNull() && hpv.get("open_connections_per_node").get("mean").isNull()
+                && hpv.get("open_connections_per_node").get("max").isNull(), "sim: " + hpv);
     }
 
     @Test

@@ -165,6 +165,7 @@ public final class AdminServer {
         s.put("port", host.port());
         s.put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(host.uptimeNanos()));
         s.put("links_up", host.linksUp());
+        s.put("connections", host.connectionPolicy().spec());
         s.put("degree", host.degree());
         LinkEmulation e = host.emulation();
         if (e.active() && e.spec() != null) {

@@ -20,13 +20,15 @@ import java.util.List;
  *
  * <pre>
  * {"topology":"ring","n":4,"seed":1,"protocol":"token","secret_file":"/tmp/.../secret","start":"stdin",
- *  "latency":"const:2ms","loss":0.0,
+ *  "latency":"const:2ms","loss":0.0,"connections":"lazy:1s",
  *  "nodes":[{"id":0,"host":"127.0.0.1","port":40001,"admin_port":40002}, ...]}
  * </pre>
  *
  * {@code latency} (a link-latency spec, or null / absent for none) and {@code loss} (0..1, absent: 0) are
  * the {@link LinkEmulation} every node adds on its send path, drawn from generators seeded from
- * {@code seed} ({@link LinkEmulation#of}).
+ * {@code seed} ({@link LinkEmulation#of}). {@code connections} is the nodes' {@link ConnectionPolicy} spec
+ * ({@code eager}, {@code lazy}, {@code lazy:IDLE}); null or absent: the protocol's default
+ * ({@link ConnectionPolicy#resolve}).
  *
  * <p>The overlay: a node rebuilds it from {@code topology}, {@code n} and {@code seed} with
  * {@link Topologies#build}, unless the file carries {@code "adjacency":[[1,2],[0,2],...]} (each node's
@@ -39,7 +41,7 @@ import java.util.List;
  * holds the cluster secret in hex and must be readable by its owner only.
  */
 public record ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
-        List<Endpoint> nodes, String latency, double loss, boolean directed, int[][] adjacency) {
+        List<Endpoint> nodes, String latency, double loss, boolean directed, int[][] adjacency, String connections) {
 
     /** Where node {@code id} listens for peers and serves its admin endpoint. */
     public record Endpoint(int id, String host, int port, int adminPort) {}
@@ -60,12 +62,25 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         if (!(loss >= 0 && loss <= 1)) {
             throw new IllegalArgumentException("cluster file: loss must be in 0..1, got " + loss);
         }
+        if (connections != null) {
+            try {
+                ConnectionPolicy.parse(connections);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cluster file: connections: " + e.getMessage());
+            }
+        }
         if (adjacency != null) {
             if (adjacency.length != n) {
                 throw new IllegalArgumentException("cluster file: adjacency has " + adjacency.length + " rows for n = " + n);
             }
             adjacency = Arrays.stream(adjacency).map(int[]::clone).toArray(int[][]::new);
         }
+    }
+
+    /** A cluster file with the protocol's default connection policy. */
+    public ClusterFile(String topology, int n, long seed, String protocol, Path secretFile, String start,
+            List<Endpoint> nodes, String latency, double loss, boolean directed, int[][] adjacency) {
+        this(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, directed, adjacency, null);
     }
 
     /** A cluster file without link emulation, whose overlay the topology spec rebuilds. */
@@ -82,7 +97,18 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
 
     /** The same cluster with other endpoints (e.g. {@code --bind}). */
     public ClusterFile withNodes(List<Endpoint> endpoints) {
-        return new ClusterFile(topology, n, seed, protocol, secretFile, start, endpoints, latency, loss, directed, adjacency);
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, endpoints, latency, loss, directed, adjacency,
+                connections);
+    }
+
+    /** The same cluster with connection policy {@code spec} ({@link ConnectionPolicy#parse}; null: the protocol's default). */
+    public ClusterFile withConnections(String spec) {
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, directed, adjacency, spec);
+    }
+
+    /** The nodes' connection policy: {@link #connections} parsed, or the protocol's default when it is null. */
+    public ConnectionPolicy connectionPolicy(dev.ringlab.node.Protocol p) {
+        return ConnectionPolicy.resolve(connections == null ? null : ConnectionPolicy.parse(connections), p);
     }
 
     /**
@@ -94,13 +120,15 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
             throw new IllegalArgumentException("overlay of " + overlay.size() + " nodes for n = " + n);
         }
         if (rebuilds(overlay, seed)) {
-            return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, false, null);
+            return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, false, null,
+                    connections);
         }
         int[][] adj = new int[n][];
         for (int v = 0; v < n; v++) {
             adj[v] = overlay.neighbours(v);
         }
-        return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, overlay.directed(), adj);
+        return new ClusterFile(topology, n, seed, protocol, secretFile, start, nodes, latency, loss, overlay.directed(), adj,
+                connections);
     }
 
     /** Whether the topology spec of {@code overlay} rebuilds exactly {@code overlay} for this seed. */
@@ -162,7 +190,7 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
         return new ClusterFile(j.path("topology").asText(), j.path("n").asInt(), j.path("seed").asLong(),
                 j.path("protocol").asText(), secret, j.path("start").asText("linked"), nodes,
                 latency.isTextual() ? latency.asText() : null, j.path("loss").asDouble(0), j.path("directed").asBoolean(false),
-                adjacency);
+                adjacency, j.path("connections").isTextual() ? j.path("connections").asText() : null);
     }
 
     public void write(Path file) throws IOException {
@@ -179,6 +207,11 @@ public record ClusterFile(String topology, int n, long seed, String protocol, Pa
             j.put("latency", latency);
         }
         j.put("loss", loss);
+        if (connections == null) {
+            j.putNull("connections");
+        } else {
+            j.put("connections", connections);
+        }
         ArrayNode a = j.putArray("nodes");
         for (Endpoint e : nodes) {
             a.addObject().put("id", e.id()).put("host", e.host()).put("port", e.port()).put("admin_port", e.adminPort());

@@ -6,6 +6,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.MessageCodec;
 import dev.ringlab.topology.Overlay;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -20,11 +21,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,6 +52,36 @@ import java.util.concurrent.TimeUnit;
  * neighbours it does not dial, and {@link Env#CLIENT} (an engine's control connection, which may inject
  * client requests).
  *
+ * <p>The above is the {@link ConnectionPolicy#EAGER eager} policy. The {@link ConnectionPolicy} of the
+ * {@link RuntimeConfig} (null: eager) may make the table lazy instead; see "Lazy connections".
+ *
+ * <h2>Lazy connections</h2>
+ * With a lazy policy nothing is dialled at start. The first {@link #write} to a neighbour without a connection
+ * dials it (either side may dial, and an acceptor takes every neighbour), and holds the message in a small
+ * per-edge buffer ({@link #PENDING_PER_EDGE} messages) until the connection is up, then writes the buffer in
+ * order. A write to a full buffer, and every buffered message of a dial that fails (refused, timed out,
+ * rejected, closed before it authenticated), is a {@link ClusterStats#NO_CONNECTION} drop
+ * ({@link ClusterStats#RECEIVER_DOWN} if the engine crashed the peer, {@link #receiverDown}); after a failed dial
+ * the edge waits out the backoff ({@link RuntimeConfig#backoffBaseNanos} doubling up to
+ * {@link RuntimeConfig#backoffMaxNanos}, with jitter) and a write meanwhile is refused with
+ * {@link ClusterStats#NO_CONNECTION} at once. Nothing redials on its own.
+ *
+ * <p>A connection with no frame in either direction for the policy's idle time is <em>retired</em> by the side
+ * whose timer fires first (usually both at once): it leaves the table (the next write dials again), its
+ * queued writes are flushed, then its output is shut down (a TCP FIN) while its input stays open: whatever
+ * the peer wrote before it saw the FIN is still read and delivered. The peer reads the end of stream and
+ * closes its side, which ends the connection; a retired connection the peer never closes is closed after
+ * {@link RuntimeConfig#handshakeTimeoutNanos}. So a close crossing a send loses nothing silently: a message is
+ * either read, or its write fails on the closed channel and is counted ({@link ClusterStats#NO_CONNECTION}).
+ *
+ * <p><b>Simultaneous dials</b>, and any second authenticated connection of a live neighbour, resolve to one
+ * connection by a rule both ends apply alike: <b>the connection dialled by the lower id wins</b>; between two
+ * dialled by the same side, the newer wins (the older one is a previous incarnation's, or one its dialer has
+ * retired). The loser is retired as above, so the messages either end wrote on it before the winner came up
+ * are read, not lost. Both ends see the same two connections and pick the same one whatever the order their
+ * handshakes finished in. (So with a lazy policy a peer that holds the secret replaces a live connection it
+ * dialled by dialling again; the secret is the trust boundary, as below.)
+ *
  * <h2>Backpressure</h2>
  * No unbounded queue: {@link #write} refuses a message for a connection that is down or not writable (more
  * than {@link RuntimeConfig#writeBufferHighBytes} queued) and says why.
@@ -64,7 +98,7 @@ import java.util.concurrent.TimeUnit;
  * be pending at once: one more is closed as soon as it is accepted ({@code too_many_pending}). So a flood
  * of connections that never authenticate costs at most that many small buffers.
  *
- * <h2>Duplicate peers</h2>
+ * <h2>Duplicate peers (eager)</h2>
  * Each edge has exactly one dialer, so a connection that authenticates as neighbour {@code p} while the
  * connection of {@code p} is still active is a stale or hostile duplicate (whoever holds the cluster secret
  * can claim any id). Rule: <b>the established connection wins</b>. The newcomer is closed right after its
@@ -79,8 +113,8 @@ import java.util.concurrent.TimeUnit;
  * close is not counted down ({@code links_up} changes once per link).
  *
  * <h2>Pipeline</h2>
- * In order: flush batching, framing, handshake, codec, and the one handler that hands a connection's
- * messages to {@link Inbound} on the loop. Rejected handshakes and malformed frames are counted in
+ * In order: (lazy) the idle timer, flush batching, framing, handshake, codec, and the one handler that hands a
+ * connection's messages to {@link Inbound} on the loop. Rejected handshakes and malformed frames are counted in
  * {@link NodeMetrics} and close the connection.
  */
 final class LinkTable {
@@ -91,8 +125,17 @@ final class LinkTable {
         void receive(int from, Message m);
     }
 
+    /** Messages a lazy edge holds while its connection is being dialled (see "Lazy connections"). */
+    static final int PENDING_PER_EDGE = 64;
+
+    /** A message written to a lazy edge whose connection is not up yet, and its encoded size. */
+    private record Held(Message message, int size) {}
+
     private final int self;
     private final RuntimeConfig config;
+    private final ConnectionPolicy policy;
+    /** Whether the policy is lazy (see "Lazy connections"). */
+    private final boolean lazy;
     private final Handshake handshake;
     private final EventLoop loop;
     private final NodeMetrics metrics;
@@ -103,7 +146,19 @@ final class LinkTable {
     private final Channel[] links;
     private final int[] attempts;
     private final ScheduledFuture<?>[] redials;
+    /** (lazy) Whether this node dialled {@code links[v]}: the tiebreak of "Simultaneous dials". */
+    private final boolean[] linkDialled;
+    /** (lazy) The connection this node is dialling to v and that has not authenticated yet, or null. */
+    private final Channel[] dialing;
+    /** (lazy) Messages to v waiting for its connection, at most {@link #PENDING_PER_EDGE}; null when none. */
+    private final ArrayDeque<Held>[] held;
+    /** (lazy) After a failed dial to v, no new dial before this {@link System#nanoTime}; 0: none pending. */
+    private final long[] retryAfter;
+    /** (lazy) Connections retired (output shut, input still read) and not closed yet. */
+    private final Set<Channel> retired = new HashSet<>();
     private final Set<Channel> channels = new HashSet<>();
+    /** (lazy) Whether the engine took node v down: held messages to it are then dropped as receiver_down. */
+    private java.util.function.IntPredicate receiverDown = v -> false;
     /** Accepted connections that have not authenticated yet. On the loop. */
     private final Set<Channel> pending = new HashSet<>();
     /** Counts a write that failed (its connection closed under it) as a drop. */
@@ -124,6 +179,8 @@ final class LinkTable {
             Inbound inbound) {
         this.self = self;
         this.config = Objects.requireNonNull(config, "config");
+        this.policy = config.connections() == null ? ConnectionPolicy.EAGER : config.connections();
+        this.lazy = policy.lazy();
         this.handshake = Objects.requireNonNull(handshake, "handshake");
         this.loop = Objects.requireNonNull(loop, "loop");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -158,6 +215,13 @@ final class LinkTable {
         this.links = new Channel[n];
         this.attempts = new int[n];
         this.redials = new ScheduledFuture<?>[n];
+        this.linkDialled = new boolean[n];
+        this.dialing = new Channel[n];
+        @SuppressWarnings("unchecked")
+        ArrayDeque<Held>[] h = new ArrayDeque[n];
+        this.held = h;
+        this.retryAfter = new long[n];
+        metrics.openConnections(() -> linksUp);
         this.quickAck = config.quickAck() && Transport.ofLoop(loop) == Transport.EPOLL;
         this.countFailedWrite = f -> {
             if (!f.isSuccess()) {
@@ -181,9 +245,32 @@ final class LinkTable {
         return peers.length;
     }
 
-    /** Edges whose connection is up and authenticated. */
+    /** Edges whose connection is up and authenticated (with a lazy policy: the connections open now). */
     int linksUp() {
         return linksUp;
+    }
+
+    /** The connection of {@code peer} in the table, or null (tests). On the loop. */
+    Channel link(int peer) {
+        return links[peer];
+    }
+
+    /** Every connection this table has open, authenticated or not, retired ones included (tests). On the loop. */
+    int openChannels() {
+        return channels.size();
+    }
+
+    /** The connection policy. */
+    ConnectionPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Whether every connection the policy keeps at all times is up: every edge for eager; for lazy, none is kept
+     * (an edge connects on its first send), so always.
+     */
+    boolean linked() {
+        return lazy || linksUp >= peers.length;
     }
 
     /** The listening port, once bound. */
@@ -252,9 +339,9 @@ final class LinkTable {
         loop.execute(this::dialAll);
     }
 
-    /** Dials every edge this node owns (once {@link #open}). On the loop. */
+    /** Dials every edge this node owns (once {@link #open}); nothing with a lazy policy. On the loop. */
     void dialAll() {
-        if (addresses == null || !open) {
+        if (addresses == null || !open || lazy) {
             return;
         }
         for (int v : peers) {
@@ -275,6 +362,14 @@ final class LinkTable {
                 redials[v] = null;
             }
             attempts[v] = 0;
+            dialing[v] = null;
+            retryAfter[v] = 0;
+            if (held[v] != null) {
+                for (int k = held[v].size(); k > 0; k--) {
+                    metrics.drop(ClusterStats.SENDER_CRASHED); // accepted from the node, never written: it went down
+                }
+                held[v] = null;
+            }
         }
         linksUp = 0;
         if (server != null) {
@@ -286,14 +381,16 @@ final class LinkTable {
     }
 
     /**
-     * Writes {@code m} to neighbour {@code to}. On the loop.
+     * Writes {@code m} to neighbour {@code to}. On the loop. With a lazy policy and no connection to {@code to},
+     * holds it and dials (see "Lazy connections").
      *
-     * @return null if written, {@link ClusterStats#NO_CONNECTION} or {@link ClusterStats#NOT_WRITABLE} if not
+     * @return null if written (or held), {@link ClusterStats#NO_CONNECTION} or {@link ClusterStats#NOT_WRITABLE}
+     *     if not
      */
     String write(int to, Message m, int size) {
         Channel ch = links[to];
         if (ch == null || !ch.isActive()) {
-            return ClusterStats.NO_CONNECTION;
+            return lazy ? hold(to, m, size) : ClusterStats.NO_CONNECTION;
         }
         if (!ch.isWritable()) {
             return ClusterStats.NOT_WRITABLE;
@@ -304,25 +401,30 @@ final class LinkTable {
         return null;
     }
 
-    /** Connection state of each neighbour. On the loop. */
+    /**
+     * Connection state of each neighbour. On the loop. Eager: direction {@code dial} or {@code accept}, state
+     * {@code up}, {@code connecting} (a dialer's edge that is down) or {@code down}. Lazy: direction {@code lazy},
+     * state {@code up}, {@code connecting} (a dial in progress), {@code idle} (no connection, none needed) or
+     * {@code down} (the node is down).
+     */
     List<NodeHost.LinkStatus> status() {
         List<NodeHost.LinkStatus> out = new ArrayList<>(peers.length);
         for (int v : peers) {
             Channel ch = links[v];
             boolean up = ch != null && ch.isActive();
+            if (lazy) {
+                String state = up ? "up" : !open ? "down" : dialing[v] != null ? "connecting" : "idle";
+                out.add(new NodeHost.LinkStatus(v, "lazy", state, up && ch.isWritable()));
+                continue;
+            }
             String state = up ? "up" : dials[v] && open ? "connecting" : "down";
             out.add(new NodeHost.LinkStatus(v, dials[v] ? "dial" : "accept", state, up && ch.isWritable()));
         }
         return out;
     }
 
-    private void dial(int peer) {
-        redials[peer] = null;
-        if (!open || (links[peer] != null && links[peer].isActive())) {
-            return;
-        }
-        int gen = generation;
-        ChannelFuture f = new Bootstrap()
+    private ChannelFuture connectTo(int peer) {
+        return new Bootstrap()
                 .group(loop)
                 .channel(Transport.ofLoop(loop).socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -331,12 +433,178 @@ final class LinkTable {
                         new WriteBufferWaterMark(config.writeBufferLowBytes(), config.writeBufferHighBytes()))
                 .handler(new PeerInitializer(peer))
                 .connect(addresses[peer]);
+    }
+
+    private void dial(int peer) {
+        redials[peer] = null;
+        if (!open || (links[peer] != null && links[peer].isActive())) {
+            return;
+        }
+        int gen = generation;
+        ChannelFuture f = connectTo(peer);
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
                 redial(peer, gen);
                 return;
             }
             done.channel().closeFuture().addListener(c -> redial(peer, gen));
+        });
+    }
+
+    /** (lazy) Holds {@code m} for {@code to}, dialling it if no dial is in progress; the drop reason if it cannot. */
+    private String hold(int to, Message m, int size) {
+        if (!open || addresses == null) {
+            return ClusterStats.NO_CONNECTION;
+        }
+        if (dialing[to] == null) {
+            if (retryAfter[to] != 0 && System.nanoTime() - retryAfter[to] < 0) {
+                return ClusterStats.NO_CONNECTION; // the last dial failed: backing off
+            }
+            dialLazily(to);
+            if (dialing[to] == null) {
+                return ClusterStats.NO_CONNECTION; // failed at once (its listener already ran)
+            }
+        }
+        ArrayDeque<Held> q = held[to];
+        if (q == null) {
+            q = held[to] = new ArrayDeque<>();
+        }
+        if (q.size() >= PENDING_PER_EDGE) {
+            return ClusterStats.NO_CONNECTION;
+        }
+        q.add(new Held(m, size));
+        return null;
+    }
+
+    /** (lazy) Dials {@code peer}; its held messages go out when a connection to it authenticates. */
+    private void dialLazily(int peer) {
+        int gen = generation;
+        ChannelFuture f = connectTo(peer);
+        Channel ch = f.channel();
+        dialing[peer] = ch;
+        f.addListener((ChannelFuture done) -> {
+            if (!done.isSuccess()) {
+                dialFailed(peer, ch, gen);
+            }
+        });
+        ch.closeFuture().addListener(c -> dialFailed(peer, ch, gen));
+    }
+
+    /**
+     * (lazy) Dial {@code ch} to {@code peer} ended without authenticating (a no-op if it did, or was given up):
+     * its held messages are dropped and the edge backs off.
+     */
+    private void dialFailed(int peer, Channel ch, int gen) {
+        if (gen != generation || dialing[peer] != ch) {
+            return;
+        }
+        dialing[peer] = null;
+        dropHeld(peer);
+        int attempt = Math.min(attempts[peer]++, 30);
+        long delay = Math.min(config.backoffMaxNanos(), config.backoffBaseNanos() << Math.min(attempt, 20));
+        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        retryAfter[peer] = System.nanoTime() + jittered;
+        if (retryAfter[peer] == 0) {
+            retryAfter[peer] = 1;
+        }
+    }
+
+    private void dropHeld(int peer) {
+        ArrayDeque<Held> q = held[peer];
+        held[peer] = null;
+        if (q != null) {
+            String why = receiverDown.test(peer) ? ClusterStats.RECEIVER_DOWN : ClusterStats.NO_CONNECTION;
+            for (int k = q.size(); k > 0; k--) {
+                metrics.drop(why);
+            }
+        }
+    }
+
+    /**
+     * (lazy) Held messages dropped when a dial fails count as {@link ClusterStats#RECEIVER_DOWN} for a node
+     * {@code down} says the engine crashed, as {@link SendPath} counts a refused write to it; else
+     * {@link ClusterStats#NO_CONNECTION}.
+     */
+    void receiverDown(java.util.function.IntPredicate down) {
+        this.receiverDown = Objects.requireNonNull(down, "down");
+    }
+
+    /**
+     * (lazy) Takes the authenticated connection {@code ch} of {@code peer} ({@code dialled}: this node dialled it),
+     * or retires it if the live one wins (see "Simultaneous dials"). Held messages go out on the winner.
+     */
+    private void attachLazily(int peer, Channel ch, boolean dialled) {
+        if (dialing[peer] == ch) {
+            dialing[peer] = null;
+        } else if (dialing[peer] != null) {
+            // Our own dial has not authenticated, so the peer cannot have authenticated it either (it does on our
+            // RESPONSE, sent once we authenticate): give it up, nothing was written on it.
+            Channel mine = dialing[peer];
+            dialing[peer] = null;
+            mine.close();
+        }
+        attempts[peer] = 0;
+        retryAfter[peer] = 0;
+        Channel old = links[peer];
+        if (old != null && old != ch && old.isActive()) {
+            int oldDialer = linkDialled[peer] ? self : peer;
+            int newDialer = dialled ? self : peer;
+            if (oldDialer < newDialer) {
+                retire(peer, ch); // the live connection was dialled by the lower id: it stays
+                return;
+            }
+            retire(peer, old); // leaves links[peer] empty
+            old = null;
+        }
+        links[peer] = ch;
+        linkDialled[peer] = dialled;
+        metrics.connectionOpened();
+        if (old == null) {
+            linksUp++;
+        } else if (old != ch) {
+            old.close(); // inactive already; see attach
+        }
+        ch.closeFuture().addListener(c -> {
+            if (links[peer] == ch) {
+                links[peer] = null;
+                linksUp--;
+            }
+        });
+        ArrayDeque<Held> q = held[peer];
+        held[peer] = null;
+        if (q != null && !q.isEmpty()) {
+            for (Held h : q) {
+                metrics.messageOut(MessageCodec.type(h.message()), h.size() + FrameDecoder.PREFIX_BYTES);
+                ch.write(h.message()).addListener(countFailedWrite);
+            }
+            ch.flush();
+        }
+    }
+
+    /**
+     * (lazy) Retires {@code ch} of {@code peer}: out of the table, its queued writes flushed, then its output shut
+     * down while its input is still read; closed when the peer closes its side, or after
+     * {@link RuntimeConfig#handshakeTimeoutNanos} at the latest (see "Lazy connections").
+     */
+    private void retire(int peer, Channel ch) {
+        if (links[peer] == ch) {
+            links[peer] = null;
+            linksUp--;
+        }
+        if (!retired.add(ch)) {
+            return;
+        }
+        ScheduledFuture<?> linger = loop.schedule(() -> {
+            ch.close();
+        }, config.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(c -> {
+            retired.remove(ch);
+            linger.cancel(false);
+        });
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+            if (f.isSuccess() && ch.isActive() && ch instanceof SocketChannel s) {
+                s.shutdownOutput();
+            }
         });
     }
 
@@ -350,9 +618,16 @@ final class LinkTable {
         redials[peer] = loop.schedule(() -> dial(peer), jittered, TimeUnit.NANOSECONDS);
     }
 
-    /** Takes an authenticated connection for {@code peer}; false if the rule refuses it (see "Duplicate peers"). */
-    private boolean attach(int peer, Channel ch) {
+    /**
+     * Takes an authenticated connection for {@code peer}; false if the rule refuses it (see "Duplicate peers").
+     * With a lazy policy, always true: a connection that loses the tiebreak is retired, still read, not refused.
+     */
+    private boolean attach(int peer, Channel ch, boolean dialled) {
         if (peer == Env.CLIENT) {
+            return true;
+        }
+        if (lazy) {
+            attachLazily(peer, ch, dialled);
             return true;
         }
         Channel old = links[peer];
@@ -360,6 +635,7 @@ final class LinkTable {
             return false;
         }
         links[peer] = ch;
+        metrics.connectionOpened();
         if (old == null) {
             linksUp++;
         } else if (old != ch) {
@@ -422,9 +698,13 @@ final class LinkTable {
             HandshakeHandler hs = dialTo >= 0
                     ? HandshakeHandler.dialer(handshake, self, dialTo, timeout)
                     : HandshakeHandler.acceptor(handshake, self,
-                            p -> p == Env.CLIENT || (p >= 0 && p < isPeer.length && isPeer[p] && !dials[p]), timeout);
+                            p -> p == Env.CLIENT || (p >= 0 && p < isPeer.length && isPeer[p] && (lazy || !dials[p])),
+                            timeout);
             if (quickAck) {
                 ch.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+            }
+            if (lazy) {
+                ch.pipeline().addLast(new IdleStateHandler(0, 0, policy.idleNanos(), TimeUnit.NANOSECONDS));
             }
             if (config.consolidateFlushes()) {
                 ch.pipeline().addLast(new FlushConsolidationHandler(64, true));
@@ -435,13 +715,18 @@ final class LinkTable {
                 ch.pipeline().addFirst(probe.outer());
                 ch.pipeline().addLast(probe.inner());
             }
-            ch.pipeline().addLast(new LinkHandler());
+            ch.pipeline().addLast(new LinkHandler(dialTo >= 0));
         }
     }
 
     /** The one handler that hands a connection's messages to the node, on the node's loop. */
     private final class LinkHandler extends ChannelInboundHandlerAdapter {
+        private final boolean dialled;
         private int peer = Integer.MIN_VALUE;
+
+        LinkHandler(boolean dialled) {
+            this.dialled = dialled;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -463,12 +748,20 @@ final class LinkTable {
                     return;
                 }
                 pending.remove(ctx.channel());
-                if (!attach(a.peer(), ctx.channel())) {
+                if (!attach(a.peer(), ctx.channel(), dialled)) {
                     metrics.reject("duplicate_peer");
                     ctx.close();
                     return;
                 }
                 peer = a.peer();
+            } else if (evt instanceof IdleStateEvent) {
+                // Lazy only (the handler is there only then): a peer's connection idle both ways is retired. Not a
+                // control connection, which the engine keeps; nor one not authenticated yet (its handshake timeout
+                // closes it) or retired already.
+                if (peer >= 0 && links[peer] == ctx.channel()) {
+                    metrics.idleClose();
+                    retire(peer, ctx.channel());
+                }
             } else {
                 ReferenceCountUtil.release(evt);
             }

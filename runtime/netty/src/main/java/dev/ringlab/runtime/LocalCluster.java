@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * to loops (round robin, or blocks of consecutive ids) come from the {@link RuntimeConfig}.
  *
  * <p>Semantics next to the simulator's: {@link #start} binds every node, waits until every edge is
- * connected and authenticated (up to 10 s), then starts the nodes, so a protocol's first sends are not
+ * connected and authenticated (up to 10 s; with a lazy {@link ConnectionPolicy} no edge is connected before
+ * its first send, so nothing to wait for), then starts the nodes, so a protocol's first sends are not
  * lost to connection set-up. {@link #runFor} waits on the wall clock; {@link #runUntil} polls every
  * millisecond; {@link #at} actions run on the controlling thread inside {@code runFor}/{@code runUntil}
  * (within about a millisecond of their time). {@link #crash} closes the node's sockets and discards it;
@@ -195,7 +196,7 @@ public final class LocalCluster implements Cluster {
 
     private boolean allLinksUp() {
         for (NodeHost h : hosts) {
-            if (h.linksUp() < h.degree()) {
+            if (!h.linked()) {
                 return false;
             }
         }
@@ -205,7 +206,7 @@ public final class LocalCluster implements Cluster {
     private String describeLinks() {
         List<String> s = new ArrayList<>();
         for (NodeHost h : hosts) {
-            if (h.linksUp() < h.degree()) {
+            if (!h.linked()) {
                 s.add(h.toString());
             }
         }
@@ -336,6 +337,18 @@ public final class LocalCluster implements Cluster {
             }
         }
         return NodeMetrics.Counters.sum(parts);
+    }
+
+    /** Each node's open peer connections now ({@link NodeHost#openConnections}; 0 for a crashed node). */
+    @Override
+    public int[] openConnections() {
+        int[] out = new int[overlay.size()];
+        if (hosts != null) {
+            for (int v = 0; v < out.length; v++) {
+                out[v] = hosts[v] == null ? 0 : hosts[v].openConnections();
+            }
+        }
+        return out;
     }
 
     @Override

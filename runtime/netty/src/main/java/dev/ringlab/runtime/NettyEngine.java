@@ -9,7 +9,9 @@ import dev.ringlab.node.spec.UnsupportedRunException;
  * The {@code netty} engine: every node in this JVM on its own loopback port ({@link LocalCluster}). The
  * spec's latency and loss are the runtime's seeded emulation on each node's send path, on top of the real
  * loopback latency ({@link LinkEmulation}); the fault plan's slow nodes and loss bursts act on the same send
- * paths ({@link LinkFaults}). Refuses {@code processing > 0} and an overlay the protocol refuses.
+ * paths ({@link LinkFaults}). The {@link ConnectionPolicy} is {@link RuntimeConfig#defaults()}'s: the property
+ * {@value ConnectionPolicy#PROPERTY} ({@code --connections}) if set, else the protocol's default. Refuses
+ * {@code processing > 0} and an overlay the protocol refuses.
  */
 public final class NettyEngine implements ClusterEngine {
     @Override

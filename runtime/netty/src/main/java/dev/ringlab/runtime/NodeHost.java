@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  *   <li>{@link NodeRunner}: the {@link Node} instance, its {@link Env} and timers, its incarnations;
  *   <li>{@link SendPath}: the overlay rule, the {@link LinkEmulation} and the engine's {@link LinkFaults}
  *       on every send, each drop counted by reason;
- *   <li>{@link LinkTable}: the listening socket and one TCP connection per overlay edge, with dialing,
- *       reconnection and backoff, the handshake and the pipeline;
+ *   <li>{@link LinkTable}: the listening socket and one TCP connection per overlay edge (eager), or per edge in
+ *       use (lazy: see {@link ConnectionPolicy}), with dialing, reconnection and backoff, the handshake and the
+ *       pipeline;
  *   <li>{@link AdminServer} (optional): {@code /status} and {@code /metrics} for users.
  * </ul>
  * Received messages meet the partition check ({@link LinkFaults#blocked}, {@link ClusterStats#PARTITION})
@@ -86,7 +87,9 @@ public final class NodeHost {
             throw new IllegalArgumentException("link faults for " + faults.size() + " nodes, overlay of " + overlay.size());
         }
         this.metrics = new NodeMetrics(self);
-        this.links = new LinkTable(self, overlay, config, new Handshake(secret), loop, metrics, this::receive);
+        RuntimeConfig resolved = config.withConnections(ConnectionPolicy.resolve(config.connections(), protocol));
+        this.links = new LinkTable(self, overlay, resolved, new Handshake(secret), loop, metrics, this::receive);
+        this.links.receiverDown(faults::isDown);
         this.sendPath = new SendPath(self, links.peerMask(), emulation, faults, metrics, loop, System::nanoTime, seed,
                 config.writeBufferHighBytes(), links::write);
         this.runner = new NodeRunner(self, overlay, protocol, loop, System::nanoTime, seed, sendPath::send,
@@ -147,6 +150,24 @@ public final class NodeHost {
     /** Number of overlay neighbours (edges), either direction. */
     public int degree() {
         return links.degree();
+    }
+
+    /** Peer connections open now: {@link #linksUp()}, under the name the reports use. */
+    public int openConnections() {
+        return links.linksUp();
+    }
+
+    /** The connection policy this node runs (the config's, or the protocol's default). */
+    public ConnectionPolicy connectionPolicy() {
+        return links.policy();
+    }
+
+    /**
+     * Whether the connections its policy keeps up at all times are up: every edge for eager, none for lazy (so
+     * always true). What an engine waits for before starting the nodes.
+     */
+    public boolean linked() {
+        return links.linked();
     }
 
     /** The first exception the node logic threw, if any: a bug, which the cluster reports as a failed run. */

@@ -230,7 +230,14 @@ public final class NodeMain {
             eps.set(id, new ClusterFile.Endpoint(id, bind, me.port(), me.adminPort()));
             file = file.withNodes(eps);
         }
-        return NodeProcess.run(id, file, overlay, protocol, RuntimeConfig.defaults(), emulation, out, in);
+        ConnectionPolicy connections;
+        try {
+            connections = file.connectionPolicy(protocol);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--cluster", "bad connections in " + cluster + ": " + e.getMessage());
+        }
+        return NodeProcess.run(id, file, overlay, protocol, RuntimeConfig.defaults().withConnections(connections), emulation,
+                out, in);
     }
 
     /**

@@ -46,6 +46,10 @@ public final class NodeMetrics {
     private final Map<String, LongAdder> rejected = new ConcurrentSkipListMap<>();
     private final Map<String, LongAdder> decodeErrors = new ConcurrentSkipListMap<>();
     private final Map<String, LongAdder> dropped = new ConcurrentSkipListMap<>();
+    private final LongAdder connectionsOpened = new LongAdder();
+    private final LongAdder idleCloses = new LongAdder();
+    /** The link table's count of open peer connections; none until a table registers it. */
+    private volatile java.util.function.IntSupplier openConnections = () -> 0;
     private volatile long lastSendNanos;
     private volatile boolean anySent;
 
@@ -246,6 +250,34 @@ public final class NodeMetrics {
         return tokenRotations.sum();
     }
 
+    /** Where {@link #openConnections()} reads from: the host's link table. */
+    void openConnections(java.util.function.IntSupplier source) {
+        this.openConnections = Objects.requireNonNull(source, "source");
+    }
+
+    /** Peer connections open now (authenticated; control connections not counted). */
+    public int openConnections() {
+        return openConnections.getAsInt();
+    }
+
+    void connectionOpened() {
+        connectionsOpened.increment();
+    }
+
+    /** Peer connections taken into the link table (authenticated), over the host's life. */
+    public long connectionsOpened() {
+        return connectionsOpened.sum();
+    }
+
+    void idleClose() {
+        idleCloses.increment();
+    }
+
+    /** Connections retired by a lazy policy's idle timeout on this side. */
+    public long idleCloses() {
+        return idleCloses.sum();
+    }
+
     /** The Prometheus text format of every counter; every registered message type has a series. */
     public String prometheus() {
         StringBuilder b = new StringBuilder(2048);
@@ -267,6 +299,13 @@ public final class NodeMetrics {
         labelled(b, "ringlab_dropped_writes_total", "Sends dropped instead of delivered, by reason (ClusterStats' reasons).", n, dropped);
         header(b, "ringlab_token_rotations_total", "Token rotations this node observed.");
         line(b, "ringlab_token_rotations_total", n, tokenRotations.sum());
+        b.append("# HELP ringlab_open_connections Peer connections open and authenticated now (control connections not counted).\n");
+        b.append("# TYPE ringlab_open_connections gauge\n");
+        line(b, "ringlab_open_connections", n, openConnections());
+        header(b, "ringlab_connections_opened_total", "Peer connections authenticated and taken into the link table.");
+        line(b, "ringlab_connections_opened_total", n, connectionsOpened.sum());
+        header(b, "ringlab_idle_closes_total", "Peer connections this node closed after the lazy policy's idle time.");
+        line(b, "ringlab_idle_closes_total", n, idleCloses.sum());
         return b.toString();
     }
 

@@ -30,13 +30,15 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code {"event":"ready","port":P,"admin_port":A}} once bound; from then on the child reads its stdin
  *       and dials its peers in the background (redialling with backoff), so a {@code start} is obeyed at
  *       once, whatever edges are up: a node respawned while a neighbour is down serves without it;
- *   <li>{@code {"event":"linked","links_up":L,"degree":D}} once every edge is up (or after
+ *   <li>{@code {"event":"linked","links_up":L,"degree":D}} once every edge is up (at once with a lazy
+ *       {@link ConnectionPolicy}, which connects an edge on its first send; or after
  *       {@link #LINK_WAIT_NANOS} without; it goes on dialling): the parent waits for it on a cold start only;
  *   <li>{@code {"event":"started"}} once the node logic is booted;
  *   <li>{@code {"event":"observation",...}} per {@link Observation} (see {@link ObservationJson});
  *       every line goes out through {@link StdoutLines}, in order, so the node's loop never blocks on the pipe;
  *   <li>{@code {"event":"counters","seq":S,"sent":..,"bytes_sent":..,"delivered":..,"client_requests":..,
- *       "drops":{reason:count},"last_send_ns":T|null}}: the host's {@link NodeMetrics.Counters}, every
+ *       "open_connections":..,"drops":{reason:count},"last_send_ns":T|null}}: the host's
+ *       {@link NodeMetrics.Counters} and its open peer connections (a gauge), every
  *       {@link #COUNTERS_PERIOD_NANOS}
  *       when they changed, on a {@code counters S} request (echoing S; periodic lines carry 0) once the node's
  *       loop has handled what reached it before the request, and a last time after {@code stop}. The periodic
@@ -102,7 +104,7 @@ public final class NodeProcess {
             boolean selfStart = file.start().equals("linked");
             Thread.ofPlatform().daemon().name("ringlab-node-" + id + "-linker").start(() -> {
                 long deadline = System.nanoTime() + LINK_WAIT_NANOS;
-                while (host.linksUp() < host.degree() && System.nanoTime() - deadline < 0 && host.alive()) {
+                while (!host.linked() && System.nanoTime() - deadline < 0 && host.alive()) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
                 lines.emit(event("linked").put("links_up", host.linksUp()).put("degree", host.degree()));
@@ -129,7 +131,7 @@ public final class NodeProcess {
                             // socket before this line is read) is handled and counted before the answer, and a
                             // SIGKILL sent after the answer cannot overtake an earlier inject.
                             host.loop().submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
-                            lines.emit(counters(host.metrics().counters(), Long.parseLong(w[1])));
+                            lines.emit(counters(host.metrics().counters(), host.openConnections(), Long.parseLong(w[1])));
                         }
                         case "stop" -> {
                             return stop(host, lines, reporter);
@@ -159,7 +161,7 @@ public final class NodeProcess {
             Thread.currentThread().interrupt();
         }
         host.close();
-        lines.emit(counters(host.metrics().counters(), 0));
+        lines.emit(counters(host.metrics().counters(), host.openConnections(), 0));
         return 0;
     }
 
@@ -169,13 +171,16 @@ public final class NodeProcess {
      */
     private static void report(NodeHost host, StdoutLines lines) {
         NodeMetrics.Counters last = NodeMetrics.Counters.ZERO;
+        int lastOpen = 0;
         boolean failed = false;
         while (!Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(COUNTERS_PERIOD_NANOS);
             NodeMetrics.Counters now = host.metrics().counters();
-            if (!now.equals(last)) {
-                lines.emit(counters(now, 0));
+            int open = host.openConnections();
+            if (!now.equals(last) || open != lastOpen) {
+                lines.emit(counters(now, open, 0));
                 last = now;
+                lastOpen = open;
             }
             if (!failed && host.failure() != null) {
                 failed = true;
@@ -207,10 +212,14 @@ public final class NodeProcess {
         return g;
     }
 
-    /** A counters line; {@code seq} echoes a {@code counters S} request (0: periodic or final). */
-    static ObjectNode counters(NodeMetrics.Counters c, long seq) {
+    /**
+     * A counters line with the node's open peer connections; {@code seq} echoes a {@code counters S} request (0:
+     * periodic or final).
+     */
+    static ObjectNode counters(NodeMetrics.Counters c, int openConnections, long seq) {
         ObjectNode j = event("counters").put("seq", seq).put("sent", c.sent()).put("bytes_sent", c.bytesSent())
-                .put("delivered", c.delivered()).put("client_requests", c.clientRequests());
+                .put("delivered", c.delivered()).put("client_requests", c.clientRequests())
+                .put("open_connections", openConnections);
         ObjectNode drops = j.putObject("drops");
         c.drops().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> drops.put(e.getKey(), e.getValue()));
         if (c.lastSendNanos().isPresent()) {

@@ -96,6 +96,10 @@ import java.util.function.Consumer;
  * inside it: after a settle, such sends show as {@code messagesSent - messagesDelivered - messagesDropped >
  * 0}, and deliveries of sends it made after its answer as the opposite.
  *
+ * <p>The {@link ConnectionPolicy} (given, or the protocol's default) reaches the children through the cluster
+ * file too ({@code connections}); each child streams its open peer connections with its counters
+ * ({@link #openConnections}).
+ *
  * <p>A {@link LinkEmulation} is passed to the children through the cluster file (its {@link
  * LinkEmulation#spec()} and {@link LinkEmulation#lossProbability()}; each child parses the spec again and
  * seeds its draws from the run seed and its id); {@link LinkEmulation#NONE} adds nothing.
@@ -108,6 +112,8 @@ public final class ProcessCluster implements Cluster {
     private final LinkEmulation emulation;
     /** Where each node runs when not all on loopback, or null (see {@link NodeHosts}). */
     private final NodeHosts hosts;
+    /** The children's connection policy, written into the cluster file. */
+    private final ConnectionPolicy connections;
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final Object observerLock = new Object();
     private final PriorityQueue<Object[]> actions = new PriorityQueue<>((a, b) -> {
@@ -157,6 +163,8 @@ public final class ProcessCluster implements Cluster {
         volatile boolean expectedExit;
         volatile int exitCode = Integer.MIN_VALUE;
         volatile NodeMetrics.Counters counters = NodeMetrics.Counters.ZERO;
+        /** Its open peer connections, as its last counters line said. */
+        volatile int openConnections;
         /** The highest {@code counters S} request answered. */
         volatile long answered;
         /** {@link ControlClient#sent} to this node when this incarnation was spawned. */
@@ -187,6 +195,18 @@ public final class ProcessCluster implements Cluster {
      */
     public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher, LinkEmulation emulation,
             NodeHosts hosts) {
+        this(overlay, protocol, seed, launcher, emulation, hosts,
+                ConnectionPolicy.resolve(ConnectionPolicy.fromProperty(), Objects.requireNonNull(protocol, "protocol")));
+    }
+
+    /**
+     * @param hosts       where each node listens and the exec prefix of its command, or null for loopback
+     * @param connections the children's connection policy (null: the protocol's default, {@link ConnectionPolicy#resolve})
+     * @throws IllegalArgumentException if {@code hosts} lists another number of nodes than the overlay has
+     */
+    public ProcessCluster(Overlay overlay, Protocol protocol, long seed, List<String> launcher, LinkEmulation emulation,
+            NodeHosts hosts, ConnectionPolicy connections) {
+        this.connections = ConnectionPolicy.resolve(connections, Objects.requireNonNull(protocol, "protocol"));
         if (hosts != null && hosts.size() != overlay.size()) {
             throw new IllegalArgumentException("the hosts file lists " + hosts.size() + " nodes and the overlay has "
                     + overlay.size() + ": give one entry per node");
@@ -335,7 +355,7 @@ public final class ProcessCluster implements Cluster {
             }
             file = new ClusterFile(overlay.spec(), n, seed, protocol.spec(), secretFile, "stdin", eps,
                     emulation.active() ? emulation.spec() : null, emulation.active() ? emulation.lossProbability() : 0)
-                    .withOverlay(overlay);
+                    .withOverlay(overlay).withConnections(connections.spec());
             clusterFile = dir.resolve("cluster.json");
             file.write(clusterFile);
             installShutdownHook();
@@ -486,6 +506,7 @@ public final class ProcessCluster implements Cluster {
                     }
                     case "counters" -> {
                         c.counters = NodeProcess.parseCounters(j);
+                        c.openConnections = j.path("open_connections").asInt(0);
                         long seq = j.path("seq").asLong();
                         if (seq > c.answered) {
                             c.answered = seq;
@@ -877,6 +898,29 @@ public final class ProcessCluster implements Cluster {
             }
         }
         return NodeMetrics.Counters.sum(parts);
+    }
+
+    /** The children's connection policy. */
+    public ConnectionPolicy connections() {
+        return connections;
+    }
+
+    /**
+     * Each node's open peer connections now: every live child is asked for its counters (which carry the gauge)
+     * and answers within {@link #FLUSH_WAIT_NANOS}; 0 for a node that is down.
+     */
+    @Override
+    public int[] openConnections() {
+        int[] out = new int[n];
+        if (!started || closed) {
+            return out;
+        }
+        syncCounters();
+        for (int v = 0; v < n; v++) {
+            Child c = children[v];
+            out[v] = c != null && c.alive ? c.openConnections : 0;
+        }
+        return out;
     }
 
     /** How many processes node {@code v} has had (1 + its restarts), 0 before start. */

@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * @param blockPlacement how the in-process engine maps nodes to its loops: true, in blocks of consecutive
  *     ids (ring neighbours share a loop, so most hops need no wake-up of another thread); false, round
  *     robin (node v on loop v mod loops: every ring hop crosses threads)
+ * @param connections when the edges' connections open and close ({@link ConnectionPolicy}), or null for the
+ *     protocol's default ({@link ConnectionPolicy#resolve}), which the engine resolves
  */
 public record RuntimeConfig(
         String bindHost,
@@ -43,14 +45,18 @@ public record RuntimeConfig(
         Transport transport,
         boolean consolidateFlushes,
         boolean quickAck,
-        boolean blockPlacement) {
+        boolean blockPlacement,
+        ConnectionPolicy connections) {
 
-    /** The first eight settings, the transport from {@link Transport#fromProperty()} and the default policies. */
+    /**
+     * The first eight settings, the transport from {@link Transport#fromProperty()}, the connection policy from
+     * {@link ConnectionPolicy#fromProperty()} and the default policies.
+     */
     public RuntimeConfig(String bindHost, long handshakeTimeoutNanos, long backoffBaseNanos, long backoffMaxNanos,
             int writeBufferLowBytes, int writeBufferHighBytes, int maxPendingBeforeStart, int maxPendingHandshakes) {
         this(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
                 writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, Transport.fromProperty(),
-                DEFAULT_CONSOLIDATE_FLUSHES, DEFAULT_QUICK_ACK, DEFAULT_BLOCK_PLACEMENT);
+                DEFAULT_CONSOLIDATE_FLUSHES, DEFAULT_QUICK_ACK, DEFAULT_BLOCK_PLACEMENT, ConnectionPolicy.fromProperty());
     }
 
     static final boolean DEFAULT_CONSOLIDATE_FLUSHES = true;
@@ -85,44 +91,51 @@ public record RuntimeConfig(
     public RuntimeConfig withBindHost(String host) {
         return new RuntimeConfig(host, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
                 writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck,
-                blockPlacement);
+                blockPlacement, connections);
     }
 
     public RuntimeConfig withHandshakeTimeoutNanos(long nanos) {
         return new RuntimeConfig(bindHost, nanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
                 writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck,
-                blockPlacement);
+                blockPlacement, connections);
     }
 
     public RuntimeConfig withWriteBuffer(int lowBytes, int highBytes) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, lowBytes, highBytes,
-                maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, blockPlacement);
+                maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, blockPlacement, connections);
     }
 
     public RuntimeConfig withMaxPendingHandshakes(int max) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, max, transport, consolidateFlushes, quickAck, blockPlacement);
+                writeBufferHighBytes, maxPendingBeforeStart, max, transport, consolidateFlushes, quickAck, blockPlacement, connections);
     }
 
     public RuntimeConfig withTransport(Transport t) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
                 writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, t, consolidateFlushes, quickAck,
-                blockPlacement);
+                blockPlacement, connections);
     }
 
     public RuntimeConfig withConsolidateFlushes(boolean on) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, on, quickAck, blockPlacement);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, on, quickAck, blockPlacement, connections);
     }
 
     public RuntimeConfig withQuickAck(boolean on) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
                 writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, on,
-                blockPlacement);
+                blockPlacement, connections);
     }
 
     public RuntimeConfig withBlockPlacement(boolean on) {
         return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
-                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, on);
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck, on, connections);
+    }
+
+    /** With connection policy {@code policy} (null: the protocol's default). */
+    public RuntimeConfig withConnections(ConnectionPolicy policy) {
+        return new RuntimeConfig(bindHost, handshakeTimeoutNanos, backoffBaseNanos, backoffMaxNanos, writeBufferLowBytes,
+                writeBufferHighBytes, maxPendingBeforeStart, maxPendingHandshakes, transport, consolidateFlushes, quickAck,
+                blockPlacement, policy);
     }
 }

@@ -172,6 +172,14 @@ public interface Cluster extends AutoCloseable {
     ClusterStats stats();
 
     /**
+     * Each node's open peer connections now, by node id (0 for a node that is down), on an engine with
+     * connections; null on one without (the simulator), where nothing was measured.
+     */
+    default int[] openConnections() {
+        return null;
+    }
+
+    /**
      * A hash over every delivery so far (time, from, to, message type), if this engine is deterministic
      * (the simulator); empty on real engines.
      */
