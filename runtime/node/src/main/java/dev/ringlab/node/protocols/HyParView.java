@@ -54,8 +54,10 @@ import java.util.random.RandomGenerator;
  * an edge, because every engine drops a send along a non-edge. {@code complete} is the paper's setting (any
  * node may talk to any); on a sparse overlay the active views are subgraphs of it. The contact of a join is a
  * random overlay neighbour of lower id (node 0 of a complete overlay has none and waits to be joined); a node
- * whose both views ran empty joins again through a random overlay neighbour. On netty and processes the
- * runtime still connects every overlay edge at start (lazy connections are the transport's to add).
+ * whose both views ran empty joins again through a random overlay neighbour. On netty and processes this
+ * protocol runs with lazy connections by default ({@code --connections lazy:1s}): the runtime dials an edge on
+ * its first send and closes it after a second without traffic, so a node holds about its active view's
+ * connections, not one per allowed link.
  *
  * <p>All randomness comes from {@link Env#random()}, so simulator runs replay exactly. Each change of a
  * node's active view is reported as an {@link ActiveViewChange} observation.
