@@ -98,7 +98,7 @@ public final class Plumtree implements Node {
     static final long UP_ANNOUNCE_NANOS = 5_000_000_000L;
     /** How long a delivered broadcast is kept to answer grafts: far beyond any sensible graft timeout. */
     static final long RETENTION_NANOS = 60_000_000_000L;
-    /** {@link TreeState#prunedAt} of a peer not pruned since the last change of its link. */
+    /** {@link Link#prunedAt} of a peer not pruned since the last change of its link. */
     static final long NEVER = Long.MIN_VALUE;
 
     /**
@@ -237,23 +237,28 @@ public final class Plumtree implements Node {
         }
     }
 
+    /** One tree's state of one link at this node. */
+    private static final class Link {
+        /** Push payload to the peer (eager) or announce it (lazy). */
+        boolean eager = true;
+        /** {@link TreeState#firstCopies} when the peer last brought a first copy (0: never). */
+        long lastFirstCopy;
+        /** When this node last pruned the peer in this tree ({@link #NEVER}: not since). */
+        long prunedAt = NEVER;
+    }
+
     /** One tree's links at this node. */
     private static final class TreeState {
-        /** By peer index: push payload (eager) or announce it (lazy). */
-        boolean[] eager;
+        /** By peer index. */
+        Link[] links;
         /** First copies received in this tree so far. */
         long firstCopies;
-        /** By peer index: {@link #firstCopies} when that peer last brought a first copy (0: never). */
-        long[] lastFirstCopy;
-        /** By peer index: when this node last pruned that peer in this tree ({@link #NEVER}: not since). */
-        long[] prunedAt;
 
         TreeState(int peers) {
-            eager = new boolean[peers];
-            Arrays.fill(eager, true);
-            lastFirstCopy = new long[peers];
-            prunedAt = new long[peers];
-            Arrays.fill(prunedAt, NEVER);
+            links = new Link[peers];
+            for (int i = 0; i < peers; i++) {
+                links[i] = new Link();
+            }
         }
     }
 
@@ -322,9 +327,7 @@ public final class Plumtree implements Node {
             }
         }
         for (Missing m : missing.values()) {
-            if (m.timer != null) {
-                m.timer.cancel();
-            }
+            m.timer.cancel(); // every pending repair has its timer
         }
     }
 
@@ -333,17 +336,15 @@ public final class Plumtree implements Node {
      * {@code trees=shared} the origin does not matter), ascending: for checks and tests.
      */
     public int[] eagerPeers(int origin) {
-        boolean[] eager = tree(origin).eager;
+        Link[] links = tree(origin).links;
         int k = 0;
         int[] out = new int[peers.length];
         for (int i = 0; i < peers.length; i++) {
-            if (eager[i]) {
+            if (links[i].eager) {
                 out[k++] = peers[i];
             }
         }
-        int[] r = Arrays.copyOf(out, k);
-        Arrays.sort(r);
-        return r;
+        return Arrays.copyOf(out, k); // ascending as the peers are
     }
 
     /** Broadcasts announced to this node and not yet received, whose repair (graft) is still pending: for tests. */
@@ -366,30 +367,10 @@ public final class Plumtree implements Node {
         int at = -i - 1;
         peers = insert(peers, at, peer);
         for (TreeState t : trees.values()) {
-            boolean[] e = new boolean[t.eager.length + 1];
-            System.arraycopy(t.eager, 0, e, 0, at);
-            e[at] = true;
-            System.arraycopy(t.eager, at, e, at + 1, t.eager.length - at);
-            t.eager = e;
-            long[] l = new long[t.lastFirstCopy.length + 1];
-            System.arraycopy(t.lastFirstCopy, 0, l, 0, at);
-            System.arraycopy(t.lastFirstCopy, at, l, at + 1, t.lastFirstCopy.length - at);
-            t.lastFirstCopy = l;
-            long[] pr = new long[t.prunedAt.length + 1];
-            System.arraycopy(t.prunedAt, 0, pr, 0, at);
-            pr[at] = NEVER;
-            System.arraycopy(t.prunedAt, at, pr, at + 1, t.prunedAt.length - at);
-            t.prunedAt = pr;
+            t.links = insert(t.links, at, new Link());
         }
-        Announcements[] a = new Announcements[lazyQueue.length + 1];
-        System.arraycopy(lazyQueue, 0, a, 0, at);
-        System.arraycopy(lazyQueue, at, a, at + 1, lazyQueue.length - at);
-        lazyQueue = a;
-        @SuppressWarnings("unchecked")
-        List<Message.Broadcast>[] q = new List[eagerQueue.length + 1];
-        System.arraycopy(eagerQueue, 0, q, 0, at);
-        System.arraycopy(eagerQueue, at, q, at + 1, eagerQueue.length - at);
-        eagerQueue = q;
+        lazyQueue = insert(lazyQueue, at, null);
+        eagerQueue = insert(eagerQueue, at, null);
         // What this node delivered lately, announced to the newcomer: while the views changed it may have been
         // in a part that the broadcast's tree did not reach, and later links do not carry earlier broadcasts.
         // It grafts what it lacks; what it has costs nothing more.
@@ -414,28 +395,10 @@ public final class Plumtree implements Node {
         }
         peers = remove(peers, at);
         for (TreeState t : trees.values()) {
-            boolean[] e = new boolean[t.eager.length - 1];
-            System.arraycopy(t.eager, 0, e, 0, at);
-            System.arraycopy(t.eager, at + 1, e, at, e.length - at);
-            t.eager = e;
-            long[] l = new long[t.lastFirstCopy.length - 1];
-            System.arraycopy(t.lastFirstCopy, 0, l, 0, at);
-            System.arraycopy(t.lastFirstCopy, at + 1, l, at, l.length - at);
-            t.lastFirstCopy = l;
-            long[] pr = new long[t.prunedAt.length - 1];
-            System.arraycopy(t.prunedAt, 0, pr, 0, at);
-            System.arraycopy(t.prunedAt, at + 1, pr, at, pr.length - at);
-            t.prunedAt = pr;
+            t.links = remove(t.links, at);
         }
-        Announcements[] a = new Announcements[lazyQueue.length - 1];
-        System.arraycopy(lazyQueue, 0, a, 0, at);
-        System.arraycopy(lazyQueue, at + 1, a, at, a.length - at);
-        lazyQueue = a;
-        @SuppressWarnings("unchecked")
-        List<Message.Broadcast>[] q = new List[eagerQueue.length - 1];
-        System.arraycopy(eagerQueue, 0, q, 0, at);
-        System.arraycopy(eagerQueue, at + 1, q, at, q.length - at);
-        eagerQueue = q;
+        lazyQueue = remove(lazyQueue, at);
+        eagerQueue = remove(eagerQueue, at);
     }
 
     /** The current peers, ascending (a copy): for checks and tests. */
@@ -454,6 +417,19 @@ public final class Plumtree implements Node {
     private static int[] remove(int[] a, int at) {
         int[] r = new int[a.length - 1];
         System.arraycopy(a, 0, r, 0, at);
+        System.arraycopy(a, at + 1, r, at, r.length - at);
+        return r;
+    }
+
+    private static <T> T[] insert(T[] a, int at, T v) {
+        T[] r = Arrays.copyOf(a, a.length + 1);
+        System.arraycopy(a, at, r, at + 1, a.length - at);
+        r[at] = v;
+        return r;
+    }
+
+    private static <T> T[] remove(T[] a, int at) {
+        T[] r = Arrays.copyOf(a, a.length - 1);
         System.arraycopy(a, at + 1, r, at, r.length - at);
         return r;
     }
@@ -501,7 +477,7 @@ public final class Plumtree implements Node {
         heldOrder.add(h);
         evict(now);
         Missing ms = missing.remove(id);
-        if (ms != null && ms.timer != null) {
+        if (ms != null) {
             ms.timer.cancel();
         }
         TreeState tree = tree(b.origin());
@@ -510,19 +486,20 @@ public final class Plumtree implements Node {
             setEager(b.origin(), from, true);
             int i = index(from);
             if (i >= 0) {
-                tree.lastFirstCopy[i] = tree.firstCopies;
-                if (tree.prunedAt[i] != NEVER && now - tree.prunedAt[i] >= config.graftTimeoutNanos) {
-                    tree.prunedAt[i] = NEVER; // it pushes here again (a copy from this node made it eager)
+                Link l = tree.links[i];
+                l.lastFirstCopy = tree.firstCopies;
+                if (l.prunedAt != NEVER && now - l.prunedAt >= config.graftTimeoutNanos) {
+                    l.prunedAt = NEVER; // it pushes here again (a copy from this node made it eager)
                 }
             }
         }
-        boolean[] eager = tree.eager;
+        Link[] links = tree.links;
         Message.Broadcast next = b.forwarded();
         for (int i = 0; i < peers.length; i++) {
             if (peers[i] == from) {
                 continue;
             }
-            if (eager[i]) {
+            if (links[i].eager) {
                 eagerPush(i, next);
             } else {
                 lazyPush(i, id, b.origin(), next.hop());
@@ -690,7 +667,7 @@ public final class Plumtree implements Node {
         setEager(origin, h.from, false);
         int old = index(h.from);
         if (old >= 0) {
-            tree(origin).prunedAt[old] = env.now();
+            tree(origin).links[old].prunedAt = env.now();
         }
         control(h.from, new PlumtreeMessage.Prune(origin), ControlSent.PRUNE);
         h.from = announcer;
@@ -713,18 +690,18 @@ public final class Plumtree implements Node {
             return true;
         }
         int i = index(h.from);
-        return i < 0 || tree(h.broadcast.origin()).prunedAt[i] == NEVER;
+        return i < 0 || tree(h.broadcast.origin()).links[i].prunedAt == NEVER;
     }
 
     private void prune(int origin, int peer) {
-        TreeState t = tree(origin);
         int i = index(peer);
         long now = env.now();
         if (i >= 0) {
-            if (t.prunedAt[i] != NEVER && now - t.prunedAt[i] < config.graftTimeoutNanos) {
+            Link l = tree(origin).links[i];
+            if (l.prunedAt != NEVER && now - l.prunedAt < config.graftTimeoutNanos) {
                 return;
             }
-            t.prunedAt[i] = now;
+            l.prunedAt = now;
         }
         control(peer, new PlumtreeMessage.Prune(origin), ControlSent.PRUNE);
     }
@@ -768,12 +745,12 @@ public final class Plumtree implements Node {
     private boolean recentParent(int origin, int peer) {
         int i = index(peer);
         TreeState t = tree(origin);
-        return i >= 0 && t.lastFirstCopy[i] > 0 && t.firstCopies - t.lastFirstCopy[i] < PRUNE_GRACE;
+        return i >= 0 && t.links[i].lastFirstCopy > 0 && t.firstCopies - t.links[i].lastFirstCopy < PRUNE_GRACE;
     }
 
     private boolean isEager(int origin, int peer) {
         int i = index(peer);
-        return i >= 0 && tree(origin).eager[i];
+        return i >= 0 && tree(origin).links[i].eager;
     }
 
     /**
@@ -783,16 +760,16 @@ public final class Plumtree implements Node {
     private void graft(int origin, int peer) {
         int i = index(peer);
         if (i >= 0) {
-            TreeState t = tree(origin);
-            t.eager[i] = true;
-            t.prunedAt[i] = NEVER;
+            Link l = tree(origin).links[i];
+            l.eager = true;
+            l.prunedAt = NEVER;
         }
     }
 
     private void setEager(int origin, int peer, boolean on) {
         int i = index(peer);
         if (i >= 0) {
-            tree(origin).eager[i] = on;
+            tree(origin).links[i].eager = on;
         }
     }
 }

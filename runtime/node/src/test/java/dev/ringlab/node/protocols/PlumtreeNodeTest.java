@@ -376,6 +376,13 @@ class PlumtreeNodeTest {
         q.at(100 * MS - 1).from(0, 2, 3, 1);
         q.from(1, 2, 3, 1);
         assertEquals(0, q.prunesTo(1, 3));
+        // Pruned at 50 ms, a first copy from it at 60 ms was in flight: still not kept.
+        One late = new One(config(0, 0, 100 * MS, 0, true));
+        late.at(50 * MS).from(2, 1, 3, 1);
+        late.from(0, 1, 3, 1);
+        late.at(60 * MS).from(0, 2, 3, 1);
+        late.from(1, 2, 3, 1);
+        assertEquals(0, late.prunesTo(1, 3), "10 ms after the prune");
         // Injected here: a duplicate's link is pruned (nothing to keep).
         One r = new One(config(0, 0, 100 * MS, 0, true));
         r.node.onMessage(Env.CLIENT, new Message.Inject(1, new byte[0]));
@@ -423,6 +430,44 @@ class PlumtreeNodeTest {
         node.onMessage(2, new Message.Broadcast(4, 3, 0, 1, new byte[0]));
         assertEquals(prunes + 2, prunes(env), "and pruned again once its hold ended");
         assertEquals(new RecordingEnv.Sent(2, new PlumtreeMessage.Prune(3)), env.sent.getLast());
+    }
+
+    @Test
+    void aNewNeighbourIsAnnouncedWhatWasDeliveredInTheLastFiveSecondsAndAKnownOneChangesNothing() {
+        RecordingEnv env = new RecordingEnv(4, 8, 1);
+        Plumtree node = new Plumtree(new int[] {0, 2}, config(0, 0, 100 * MS, 0, true));
+        node.start(env);
+        node.onMessage(0, new Message.Broadcast(1, 3, 0, 1, new byte[0]));
+        env.advanceTo(1_000 * MS);
+        node.onMessage(0, new Message.Broadcast(2, 3, 0, 4, new byte[0]));
+        env.advanceTo(6_000 * MS); // broadcast 2 arrived exactly 5 s ago, broadcast 1 six
+        int before = env.sent.size();
+        node.neighbourUp(0); // already a peer (the first): nothing changes
+        assertEquals(before, env.sent.size());
+        assertArrayEquals(new int[] {0, 2}, node.peers());
+        node.neighbourUp(1);
+        assertEquals(List.of(new RecordingEnv.Sent(1, new PlumtreeMessage.IHave(new long[] {2}, new int[] {3}, new int[] {5}))),
+                env.sent.subList(before, env.sent.size()));
+        env.advanceTo(6_000 * MS + 1);
+        node.neighbourUp(5);
+        assertEquals(before + 1, env.sent.size(), "nothing delivered in the last 5 s");
+    }
+
+    @Test
+    void aGraftPassesAtOnceToTheNextAnnouncerWhenTheFirstIsNoLongerAPeerAndStopCancelsIt() {
+        RecordingEnv env = new RecordingEnv(4, 8, 1);
+        Plumtree node = new Plumtree(new int[] {0, 1, 2}, config(0, 0, 100 * MS, 0, true));
+        node.start(env);
+        node.onMessage(0, new PlumtreeMessage.IHave(new long[] {7}, new int[] {3}, new int[] {1}));
+        node.onMessage(1, new PlumtreeMessage.IHave(new long[] {7}, new int[] {3}, new int[] {1}));
+        node.neighbourDown(0);
+        env.advanceTo(100 * MS);
+        assertEquals(List.of(new RecordingEnv.Sent(1, new PlumtreeMessage.Graft(7, 3))),
+                env.sent.stream().filter(x -> x.message() instanceof PlumtreeMessage.Graft).toList());
+        node.stop();
+        env.advanceTo(10_000 * MS);
+        assertEquals(1, env.sent.size(), "stopped: the pending repair grafts no more");
+        assertEquals(1, node.pendingRepairs());
     }
 
     private static int prunes(RecordingEnv env) {
