@@ -208,6 +208,9 @@ public final class BroadcastExperiment {
         RunSpec spec = new RunSpec(overlay, protocol, p.latency(), p.loss(), p.faults(), p.processingNanos(), seed, placement);
         try (Cluster cluster = RunOptions.build(p.engine(), spec)) {
             BroadcastMetrics metrics = new BroadcastMetrics(n);
+            if (dev.ringlab.node.protocols.Plumtree.is(protocol)) {
+                metrics.countControl(); // grafts, prunes, announcements; and rmr counts payload only, as in the paper
+            }
             cluster.addObserver(measured(metrics));
             cluster.start();
             byte[] payload = new byte[p.payloadBytes()];
@@ -238,9 +241,15 @@ public final class BroadcastExperiment {
     }
 
     /** The figures of one (topology, n) over its seeds: means with 95% confidence intervals. */
+    /**
+     * The figures of one (topology, n) over its seeds: means with 95% confidence intervals; for a protocol that
+     * reports control messages (plumtree), the means over seeds of {@link #control} (tree repairs, grafts and
+     * prunes per seed's run, announcements per broadcast), NaN for the others (not measured).
+     */
     public record Row(String topology, int nodes, int seeds, ConfidenceInterval latencyMsP50,
             ConfidenceInterval latencyMsP99, ConfidenceInterval latencyMsMax, ConfidenceInterval lastDeliveryHop,
-            ConfidenceInterval msgsPerOp, ConfidenceInterval rmr, ConfidenceInterval reliability) {
+            ConfidenceInterval msgsPerOp, ConfidenceInterval rmr, ConfidenceInterval reliability, double treeRepairs,
+            double grafts, double prunes, double ihavePerBroadcast) {
 
         /**
          * The row as ordered (column, value) pairs: the one definition of the CSV columns and the JSON row
@@ -258,6 +267,10 @@ public final class BroadcastExperiment {
             ci(m, "msgs_per_op", msgsPerOp);
             ci(m, "rmr", rmr);
             m.put("reliability", reliability.mean());
+            m.put("tree_repairs", treeRepairs);
+            m.put("grafts", grafts);
+            m.put("prunes", prunes);
+            m.put("ihave_per_broadcast", ihavePerBroadcast);
             return m;
         }
 
@@ -271,7 +284,8 @@ public final class BroadcastExperiment {
     /** Column names of {@link Row#fields()}, in order. */
     public static List<String> rowColumns() {
         ConfidenceInterval none = ConfidenceInterval.of95(new double[0]);
-        return new ArrayList<>(new Row("", 0, 0, none, none, none, none, none, none, none).fields().keySet());
+        return new ArrayList<>(new Row("", 0, 0, none, none, none, none, none, none, none, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN).fields().keySet());
     }
 
     /** Summarises the seeds of one (topology, n); all runs must share them. */
@@ -281,8 +295,13 @@ public final class BroadcastExperiment {
         }
         int k = runs.size();
         double[][] v = new double[7][k];
+        double[] control = new double[4];
         for (int i = 0; i < k; i++) {
             BroadcastMetrics.Result r = runs.get(i).result();
+            double[] c = control(r);
+            for (int j = 0; j < c.length; j++) {
+                control[j] += c[j] / k; // NaN (not measured) stays NaN
+            }
             v[0][i] = r.latencyMsP50();
             v[1][i] = r.latencyMsP99();
             v[2][i] = r.latencyMsMax();
@@ -297,13 +316,28 @@ public final class BroadcastExperiment {
         return new Row(first.topology(), first.nodes(), k, ConfidenceInterval.nonNegative95(v[0]),
                 ConfidenceInterval.nonNegative95(v[1]), ConfidenceInterval.nonNegative95(v[2]),
                 ConfidenceInterval.nonNegative95(v[3]), ConfidenceInterval.nonNegative95(v[4]),
-                ConfidenceInterval.of95(v[5]), ConfidenceInterval.nonNegative95(v[6]));
+                ConfidenceInterval.of95(v[5]), ConfidenceInterval.nonNegative95(v[6]), control[0], control[1], control[2],
+                control[3]);
+    }
+
+    /**
+     * The run's tree repairs, grafts, prunes and announcements per broadcast (as {@code broadcast --json} reports
+     * them); NaN for a protocol that reports no control messages, and announcements NaN without a broadcast.
+     */
+    static double[] control(BroadcastMetrics.Result r) {
+        BroadcastMetrics.Control c = r.control();
+        if (c == null) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+        }
+        return new double[] {c.treeRepairs(), c.grafts(), c.prunes(),
+            r.broadcasts() == 0 ? Double.NaN : (double) c.ihaves() / r.broadcasts()};
     }
 
     /** Columns of the per-seed table ({@code broadcast-runs.csv}). */
     public static final List<String> RUN_COLUMNS = List.of("topology", "nodes", "seed", "trace_hash", "latency_ms_p50",
             "latency_ms_p99", "latency_ms_max", "latency_ms_mean", "last_delivery_hop", "msgs_per_op", "rmr",
-            "reliability", "broadcasts", "messages", "events", "wall_ms", "settled");
+            "reliability", "broadcasts", "messages", "events", "wall_ms", "settled", "tree_repairs", "grafts", "prunes",
+            "ihave_per_broadcast");
 
     public static List<Object> runRow(SeedRun s) {
         BroadcastMetrics.Result r = s.result();
@@ -325,6 +359,9 @@ public final class BroadcastExperiment {
         row.add(r.events());
         row.add(r.wallNanos() / 1e6);
         row.add(s.settled());
+        for (double c : control(r)) {
+            row.add(c);
+        }
         return row;
     }
 }

@@ -39,7 +39,9 @@ import picocli.CommandLine.Spec;
                     + "--broadcasts broadcasts one after the other from random origins; report, per topology and n, the mean "
                     + "over seeds of p50/p99/max delivery latency, last delivery hop, messages per broadcast and rmr, with "
                     + "95%% confidence intervals (bootstrap percentile for quantities that cannot be negative, Student-t for rmr; none below 3 seeds). Combinations a topology cannot build (margulis: n = m*m, "
-                    + "hypercube: n = 2^k, paley: prime n = 1 mod 4) or above the engine's --max-nodes are skipped and listed.",
+                    + "hypercube: n = 2^k, paley: prime n = 1 mod 4) or above the engine's --max-nodes are skipped and listed. "
+                    + "Plumtree rows also give the means over seeds of tree_repairs, grafts, prunes (per seed's run) and "
+                    + "ihave_per_broadcast, and their rmr counts payload messages only; these fields are null for other protocols.",
             "Writes results/compare-<UTC yyyyMMdd-HHmmss>/ (run.json, broadcast.csv, broadcast-runs.csv, latency-p50.png/svg,"
                     + " msgs-per-op.png/svg). The defaults (5 topologies x 5 sizes x 10 seeds x 32 broadcasts) take about 10 s on the simulator on 2 cores, plus the build on first use.",
             "netty: all nodes in this JVM, each with its own port and one TCP connection per edge, sharing this JVM's "

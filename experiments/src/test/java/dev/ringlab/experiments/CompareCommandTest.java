@@ -74,6 +74,54 @@ class CompareCommandTest {
     }
 
     @Test
+    void plumtreeRowsReportGraftsPrunesRepairsAndAnnouncementsAndOtherProtocolsNull() throws Exception {
+        Path out = Files.createTempDirectory("compare");
+        BroadcastCommandTest.Outcome o = run("compare", "--protocols", "flood,plumtree:lazy=0ms,threshold=0", "--nodes", "16",
+                "--topologies", "random-regular:4", "--seeds", "2", "--broadcasts", "3", "--out", out.toString(), "--json");
+        assertEquals(0, o.exit(), o.err());
+        JsonNode protocols = M.readTree(o.out()).get("protocols");
+        assertEquals(2, protocols.size(), o.out());
+        List<String> control = List.of("tree_repairs", "grafts", "prunes", "ihave_per_broadcast");
+        for (JsonNode p : protocols) {
+            boolean plumtree = p.get("protocol").asText().startsWith("plumtree");
+            Path dir = Path.of(p.get("results_dir").asText());
+            JsonNode row = p.get("rows").get(0);
+            List<String> csv = Files.readAllLines(dir.resolve("broadcast.csv"));
+            List<String> header = List.of(csv.get(0).split(","));
+            String[] cells = csv.get(1).split(",", -1);
+            List<String> runsCsv = Files.readAllLines(dir.resolve("broadcast-runs.csv"));
+            List<String> runsHeader = List.of(runsCsv.get(0).split(","));
+            assertEquals(3, runsCsv.size(), "header + 2 seeds");
+            for (String f : control) {
+                String cell = cells[header.indexOf(f)];
+                if (!plumtree) {
+                    assertTrue(row.get(f).isNull(), "flood has no " + f + ": " + row);
+                    assertEquals("", cell, f);
+                    for (String line : runsCsv.subList(1, 3)) {
+                        assertEquals("", line.split(",", -1)[runsHeader.indexOf(f)], f);
+                    }
+                    continue;
+                }
+                assertTrue(row.get(f).isNumber(), f + ": " + row);
+                assertEquals(row.get(f).asDouble(), Double.parseDouble(cell), 0.0, f);
+                double sum = 0;
+                for (String line : runsCsv.subList(1, 3)) {
+                    sum += Double.parseDouble(line.split(",", -1)[runsHeader.indexOf(f)]);
+                }
+                assertEquals(row.get(f).asDouble(), sum / 2, 1e-9, f + ": the row is the mean of the seeds'");
+            }
+            if (plumtree) {
+                // Broadcasts one at a time from random origins: each new tree is a flood, so duplicates are pruned;
+                // every lazy link announces, one IHAVE per broadcast (lazy=0ms); nothing is lost, so no repair.
+                assertTrue(row.get("prunes").asDouble() > 0, row.toString());
+                assertTrue(row.get("ihave_per_broadcast").asDouble() > 0, row.toString());
+                assertEquals(0, row.get("tree_repairs").asDouble(), row.toString());
+                assertEquals(0, row.get("grafts").asDouble(), row.toString());
+            }
+        }
+    }
+
+    @Test
     void runJsonRecordsEveryParameterAndOneTraceHashPerSeed() throws Exception {
         JsonNode j = compare(Files.createTempDirectory("compare"), "--seed", "7");
         Path dir = Path.of(j.get("results_dir").asText());

@@ -49,9 +49,10 @@ public sealed interface PlumtreeMessage extends Message permits PlumtreeMessage.
                     && Arrays.equals(h.hops, hops);
         }
 
+        /** The ids' hash: equal announcements announce the same ids. */
         @Override
         public int hashCode() {
-            return (Arrays.hashCode(ids) * 31 + Arrays.hashCode(origins)) * 31 + Arrays.hashCode(hops);
+            return Arrays.hashCode(ids);
         }
 
         @Override

@@ -73,6 +73,12 @@ class PlumtreeNodeTest {
         List<Integer> payloadTo() {
             return sentOf(Message.Broadcast.class).stream().map(RecordingEnv.Sent::to).toList();
         }
+
+        /** Prunes sent so far to {@code peer}, in the tree of {@code origin}. */
+        int prunesTo(int peer, int origin) {
+            return (int) sentOf(PlumtreeMessage.Prune.class).stream()
+                    .filter(s -> s.to() == peer && s.message().equals(new PlumtreeMessage.Prune(origin))).count();
+        }
     }
 
     @Test
@@ -295,6 +301,177 @@ class PlumtreeNodeTest {
         off.from(0, 1, 11, 9);
         off.node.onMessage(1, new PlumtreeMessage.IHave(new long[] {1}, new int[] {11}, new int[] {0}));
         assertEquals(List.of(), off.controls(ControlSent.GRAFT_OPTIMISE), "threshold 0: off");
+    }
+
+    @Test
+    void aPeerIsPrunedAtMostOncePerGraftTimeoutInEachTree() {
+        One p = new One(config(0, 0, 100 * MS, 0, true));
+        p.from(0, 1, 3, 1);
+        p.from(1, 1, 3, 1); // a duplicate from 1: pruned
+        assertEquals(1, p.prunesTo(1, 3));
+        p.from(0, 2, 3, 1);
+        p.at(99 * MS).from(1, 2, 3, 1); // sent before the prune reached 1: no second prune
+        assertEquals(1, p.prunesTo(1, 3), "within the graft timeout of the first prune");
+        p.from(0, 5, 7, 1);
+        p.from(1, 5, 7, 1);
+        assertEquals(1, p.prunesTo(1, 7), "another tree has its own hold");
+        p.from(0, 3, 3, 1);
+        p.at(100 * MS).from(1, 3, 3, 1);
+        assertEquals(2, p.prunesTo(1, 3), "1 still pushes a graft timeout later: pruned again");
+        p.from(0, 4, 3, 1);
+        p.at(150 * MS).from(1, 4, 3, 1);
+        assertEquals(2, p.prunesTo(1, 3), "and held again from the second prune");
+    }
+
+    @Test
+    void aGraftFromThisNodeEndsThePruneHoldAndTheOptimisationsPruneStartsOne() {
+        // A repair graft: 1 announced broadcast 9 at 0 ms, pruned at 50 ms, grafted at 100 ms.
+        One p = new One(config(0, 0, 100 * MS, 0, true));
+        p.node.onMessage(1, new PlumtreeMessage.IHave(new long[] {9}, new int[] {3}, new int[] {1}));
+        p.at(50 * MS).from(0, 1, 3, 1);
+        p.from(1, 1, 3, 1);
+        assertEquals(1, p.prunesTo(1, 3));
+        p.at(100 * MS);
+        assertEquals(List.of(new RecordingEnv.Sent(1, new PlumtreeMessage.Graft(9, 3))), p.sentOf(PlumtreeMessage.Graft.class));
+        p.at(101 * MS).from(0, 2, 3, 1);
+        p.from(1, 2, 3, 1);
+        assertEquals(2, p.prunesTo(1, 3), "the graft ended the hold of the prune at 50 ms");
+
+        // An optimisation graft of 1 at 10 ms, well within the hold of its prune at 0 ms; it prunes 0.
+        One q = new One(config(0, 0, 1_000 * MS, 2, true));
+        q.from(0, 1, 3, 5);
+        q.from(1, 1, 3, 5);
+        assertEquals(1, q.prunesTo(1, 3));
+        q.at(10 * MS).node.onMessage(1, new PlumtreeMessage.IHave(new long[] {1}, new int[] {3}, new int[] {1}));
+        assertEquals(List.of(new ControlSent(4, 1, ControlSent.GRAFT_OPTIMISE, 10 * MS)), q.controls(ControlSent.GRAFT_OPTIMISE));
+        assertEquals(1, q.prunesTo(0, 3), "the optimisation prunes the old parent");
+        q.at(20 * MS).from(0, 2, 3, 1); // in flight when 0 was pruned
+        q.from(1, 2, 3, 1);
+        assertEquals(1, q.prunesTo(1, 3), "the first copy came by the link the optimisation pruned: 1 is kept");
+        q.at(30 * MS).from(2, 3, 3, 1);
+        q.from(1, 3, 3, 1);
+        assertEquals(2, q.prunesTo(1, 3), "grafted at 10 ms: a duplicate from 1 is pruned at once");
+    }
+
+    @Test
+    void aDuplicateIsPrunedOnlyIfTheFirstCopysLinkIsStillKept() {
+        One p = new One(config(0, 0, 100 * MS, 0, true));
+        p.from(2, 1, 3, 1);
+        p.from(0, 1, 3, 1); // 0 pruned: the first copy came by 2
+        assertEquals(1, p.prunesTo(0, 3));
+        p.at(10 * MS).from(0, 2, 3, 1); // a first copy from 0, sent before the prune reached it
+        p.from(1, 2, 3, 1);
+        assertEquals(0, p.prunesTo(1, 3), "the first copy came by a pruned link: 1 may be the path that stays");
+        p.from(2, 2, 3, 1);
+        assertEquals(0, p.prunesTo(2, 3), "2 brought a first copy lately (grace)");
+        // 0 still brings first copies a graft timeout after it was pruned: it pushes here again.
+        p.at(100 * MS).from(0, 3, 3, 1);
+        p.from(1, 3, 3, 1);
+        assertEquals(1, p.prunesTo(1, 3), "0 counts as kept again");
+        assertEquals(1, p.prunesTo(0, 3));
+        // Just short of the timeout, a first copy from a pruned link does not count as kept.
+        One q = new One(config(0, 0, 100 * MS, 0, true));
+        q.from(2, 1, 3, 1);
+        q.from(0, 1, 3, 1);
+        q.at(100 * MS - 1).from(0, 2, 3, 1);
+        q.from(1, 2, 3, 1);
+        assertEquals(0, q.prunesTo(1, 3));
+        // Pruned at 50 ms, a first copy from it at 60 ms was in flight: still not kept.
+        One late = new One(config(0, 0, 100 * MS, 0, true));
+        late.at(50 * MS).from(2, 1, 3, 1);
+        late.from(0, 1, 3, 1);
+        late.at(60 * MS).from(0, 2, 3, 1);
+        late.from(1, 2, 3, 1);
+        assertEquals(0, late.prunesTo(1, 3), "10 ms after the prune");
+        // Injected here: a duplicate's link is pruned (nothing to keep).
+        One r = new One(config(0, 0, 100 * MS, 0, true));
+        r.node.onMessage(Env.CLIENT, new Message.Inject(1, new byte[0]));
+        r.from(1, 1, 4, 1);
+        assertEquals(1, r.prunesTo(1, 4));
+    }
+
+    @Test
+    void peersThatComeAndGoKeepEveryOtherPeersTreeStateInPlace() {
+        // Node 4 with peers 0 and 2; in the tree of 3: 0 brings first copies, 2 is pruned (held), and lazy.
+        RecordingEnv env = new RecordingEnv(4, 8, 1);
+        Plumtree node = new Plumtree(new int[] {0, 2}, config(0, 0, 100 * MS, 0, true));
+        node.start(env);
+        node.onMessage(0, new Message.Broadcast(1, 3, 0, 1, new byte[0]));
+        node.onMessage(2, new Message.Broadcast(1, 3, 0, 1, new byte[0]));
+        node.onMessage(0, new PlumtreeMessage.Prune(3));
+        node.onMessage(2, new PlumtreeMessage.Prune(3));
+        assertArrayEquals(new int[] {}, node.eagerPeers(3));
+        node.neighbourUp(1); // between them
+        node.neighbourUp(1); // twice: no-op
+        node.neighbourUp(5); // after them
+        assertArrayEquals(new int[] {0, 1, 2, 5}, node.peers());
+        assertArrayEquals(new int[] {1, 5}, node.eagerPeers(3), "newcomers are eager, the others keep their flags");
+        env.advanceTo(50 * MS);
+        node.onMessage(0, new Message.Broadcast(2, 3, 0, 1, new byte[0]));
+        assertEquals(List.of(1, 5), env.sent.stream().filter(x -> x.message() instanceof Message.Broadcast b && b.id() == 2)
+                .map(RecordingEnv.Sent::to).toList());
+        int prunes = prunes(env);
+        node.onMessage(2, new Message.Broadcast(2, 3, 0, 1, new byte[0]));
+        assertEquals(prunes, prunes(env), "2's hold moved with it");
+        node.onMessage(1, new Message.Broadcast(2, 3, 0, 1, new byte[0]));
+        assertEquals(prunes + 1, prunes(env), "a newcomer was never pruned");
+        // 0 (the parent) and 1 leave; 2 keeps its hold, 5 its flags.
+        node.neighbourDown(0);
+        node.neighbourDown(7); // no peer: no-op
+        node.neighbourDown(1);
+        assertArrayEquals(new int[] {2, 5}, node.peers());
+        assertArrayEquals(new int[] {5}, node.eagerPeers(3));
+        env.advanceTo(60 * MS);
+        node.onMessage(5, new Message.Broadcast(3, 3, 0, 1, new byte[0]));
+        node.onMessage(2, new Message.Broadcast(3, 3, 0, 1, new byte[0]));
+        assertEquals(prunes + 1, prunes(env), "2 still held after 0 and 1 left");
+        env.advanceTo(100 * MS);
+        node.onMessage(5, new Message.Broadcast(4, 3, 0, 1, new byte[0]));
+        node.onMessage(2, new Message.Broadcast(4, 3, 0, 1, new byte[0]));
+        assertEquals(prunes + 2, prunes(env), "and pruned again once its hold ended");
+        assertEquals(new RecordingEnv.Sent(2, new PlumtreeMessage.Prune(3)), env.sent.getLast());
+    }
+
+    @Test
+    void aNewNeighbourIsAnnouncedWhatWasDeliveredInTheLastFiveSecondsAndAKnownOneChangesNothing() {
+        RecordingEnv env = new RecordingEnv(4, 8, 1);
+        Plumtree node = new Plumtree(new int[] {0, 2}, config(0, 0, 100 * MS, 0, true));
+        node.start(env);
+        node.onMessage(0, new Message.Broadcast(1, 3, 0, 1, new byte[0]));
+        env.advanceTo(1_000 * MS);
+        node.onMessage(0, new Message.Broadcast(2, 3, 0, 4, new byte[0]));
+        env.advanceTo(6_000 * MS); // broadcast 2 arrived exactly 5 s ago, broadcast 1 six
+        int before = env.sent.size();
+        node.neighbourUp(0); // already a peer (the first): nothing changes
+        assertEquals(before, env.sent.size());
+        assertArrayEquals(new int[] {0, 2}, node.peers());
+        node.neighbourUp(1);
+        assertEquals(List.of(new RecordingEnv.Sent(1, new PlumtreeMessage.IHave(new long[] {2}, new int[] {3}, new int[] {5}))),
+                env.sent.subList(before, env.sent.size()));
+        env.advanceTo(6_000 * MS + 1);
+        node.neighbourUp(5);
+        assertEquals(before + 1, env.sent.size(), "nothing delivered in the last 5 s");
+    }
+
+    @Test
+    void aGraftPassesAtOnceToTheNextAnnouncerWhenTheFirstIsNoLongerAPeerAndStopCancelsIt() {
+        RecordingEnv env = new RecordingEnv(4, 8, 1);
+        Plumtree node = new Plumtree(new int[] {0, 1, 2}, config(0, 0, 100 * MS, 0, true));
+        node.start(env);
+        node.onMessage(0, new PlumtreeMessage.IHave(new long[] {7}, new int[] {3}, new int[] {1}));
+        node.onMessage(1, new PlumtreeMessage.IHave(new long[] {7}, new int[] {3}, new int[] {1}));
+        node.neighbourDown(0);
+        env.advanceTo(100 * MS);
+        assertEquals(List.of(new RecordingEnv.Sent(1, new PlumtreeMessage.Graft(7, 3))),
+                env.sent.stream().filter(x -> x.message() instanceof PlumtreeMessage.Graft).toList());
+        node.stop();
+        env.advanceTo(10_000 * MS);
+        assertEquals(1, env.sent.size(), "stopped: the pending repair grafts no more");
+        assertEquals(1, node.pendingRepairs());
+    }
+
+    private static int prunes(RecordingEnv env) {
+        return (int) env.sent.stream().filter(x -> x.message() instanceof PlumtreeMessage.Prune).count();
     }
 
     @Test
