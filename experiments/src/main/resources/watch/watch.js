@@ -16,6 +16,9 @@
 
   function setup(h) {
     hello = h;
+    last = {nodes: [], succKey: null, tokKey: null, wave: null, counters: null, log: null};
+    wavePool = [];
+    $("tokens").innerHTML = "";
     pos = h.layout;
     $("run").textContent = h.mode + " | engine " + h.engine + " | " + h.topology + " | n=" + h.n + " | protocol " +
       h.protocol + " | seed " + h.seed;
@@ -60,62 +63,106 @@
     circles.forEach(function (c, i) { c.classList.toggle("sel", i === v); });
   }
 
-  // The state both modes draw: node states, successors, tokens, the latest wave.
+  // The state both modes draw: node states, successors, tokens, the latest wave. A live page renders up to
+  // ten snapshots a second next to a busy cluster on the same machine, so each render touches only what
+  // changed: node attributes are compared with the last ones, successor lines and tokens are rebuilt only
+  // when they changed, the wave's circles come from a pool made once, and tables and the log are replaced
+  // only when their text differs.
+  var last = {nodes: [], succKey: null, tokKey: null, wave: null, counters: null, log: null};
+  var wavePool = [];
+
+  function setText(id, text) {
+    var e = $(id);
+    if (e.textContent !== text) { e.textContent = text; }
+  }
+
   function render(s) {
     var n = hello.n;
-    var sg = $("succs"); sg.innerHTML = "";
+    var succKey = "";
     for (var v = 0; v < n; v++) {
       var ns = s.nodes[v];
-      circles[v].setAttribute("data-state", ns.s);
-      circles[v].setAttribute("data-succ", ns.succ);
-      circles[v].querySelector("title").textContent = "node " + v + ": " + ns.s +
-        (ns.by ? " (suspected by " + ns.by.join(", ") + ")" : "") + (ns.succ >= 0 ? ", successor " + ns.succ : "");
-      if (ns.succ >= 0 && ns.s !== "dead" && n <= 256) {
-        var a = xy(v), b = xy(ns.succ);
-        el("line", {x1: a[0], y1: a[1], x2: b[0], y2: b[1], "class": "succ"}, sg);
+      var title = "node " + v + ": " + ns.s + (ns.by ? " (suspected by " + ns.by.join(", ") + ")" : "") +
+        (ns.succ >= 0 ? ", successor " + ns.succ : "");
+      var prev = last.nodes[v];
+      if (!prev || prev.s !== ns.s) { circles[v].setAttribute("data-state", ns.s); }
+      if (!prev || prev.succ !== ns.succ) { circles[v].setAttribute("data-succ", ns.succ); }
+      if (!prev || prev.title !== title) { circles[v].querySelector("title").textContent = title; }
+      last.nodes[v] = {s: ns.s, succ: ns.succ, title: title};
+      if (ns.succ >= 0 && ns.s !== "dead" && n <= 256) { succKey += v + ">" + ns.succ + ","; }
+    }
+    if (succKey !== last.succKey) {
+      var sg = $("succs"); sg.innerHTML = "";
+      for (var u = 0; u < n; u++) {
+        var x = s.nodes[u];
+        if (x.succ >= 0 && x.s !== "dead" && n <= 256) {
+          var a = xy(u), b = xy(x.succ);
+          el("line", {x1: a[0], y1: a[1], x2: b[0], y2: b[1], "class": "succ"}, sg);
+        }
       }
+      last.succKey = succKey;
     }
     var ns2 = s.nodes[selected];
-    $("selinfo").textContent = ns2 ? ns2.s + (ns2.by ? " (suspected by " + ns2.by.join(", ") + ")" : "") +
-      (ns2.succ >= 0 ? ", successor " + ns2.succ : "") : "";
-    var tg = $("tokens"); tg.innerHTML = "";
-    var texts = [];
-    (s.tokens || []).forEach(function (t, k) {
-      if (t.node < 0) { return; }
-      var p = xy(t.node);
-      var c = el("circle", {cx: p[0], cy: p[1], r: 10, "class": "token tok" + (t.epoch % 2), "data-epoch": t.epoch, "data-node": t.node}, tg);
-      texts.push("epoch " + t.epoch + " at node " + t.node + (t.from >= 0 ? " (from " + t.from + ")" : ""));
-    });
-    $("token").textContent = texts.length ? texts.join("; ") : "none";
-    $("token").setAttribute("data-node", s.tokens && s.tokens.length ? s.tokens[s.tokens.length - 1].node : -1);
-    if (s.tick !== undefined) { $("tick").textContent = s.tick; }
-    $("ring").textContent = s.ring_whole ? "whole" : "broken or unknown";
+    setText("selinfo", ns2 ? ns2.s + (ns2.by ? " (suspected by " + ns2.by.join(", ") + ")" : "") +
+      (ns2.succ >= 0 ? ", successor " + ns2.succ : "") : "");
+    var toks = (s.tokens || []).filter(function (t) { return t.node >= 0; });
+    var tokKey = toks.map(function (t) { return t.epoch + "@" + t.node + "<" + t.from; }).join(",");
+    var tg = $("tokens");
+    if (tokKey !== last.tokKey) {
+      tg.querySelectorAll("circle.token").forEach(function (c) { c.remove(); });
+      toks.forEach(function (t) {
+        var p = xy(t.node);
+        el("circle", {cx: p[0], cy: p[1], r: 10, "class": "token tok" + (t.epoch % 2), "data-epoch": t.epoch, "data-node": t.node}, tg);
+      });
+      var texts = toks.map(function (t) {
+        return "epoch " + t.epoch + " at node " + t.node + (t.from >= 0 ? " (from " + t.from + ")" : "");
+      });
+      $("token").textContent = texts.length ? texts.join("; ") : "none";
+      $("token").setAttribute("data-node", s.tokens && s.tokens.length ? s.tokens[s.tokens.length - 1].node : -1);
+      last.tokKey = tokKey;
+    }
+    if (s.tick !== undefined) { setText("tick", String(s.tick)); }
+    setText("ring", s.ring_whole ? "whole" : "broken or unknown");
     var waves = s.waves || [];
     var w = waves.length ? waves[waves.length - 1] : null;
-    if (w) {
+    var waveKey = w ? w.id + ":" + w.order.length : null;
+    if (waveKey !== last.wave) {
       // nodes light up in delivery order: the earlier, the fainter
-      for (var i = 0; i < w.order.length; i++) {
+      var k = w ? w.order.length : 0;
+      for (var i = 0; i < k; i++) {
+        if (i === wavePool.length) { wavePool.push(el("circle", {r: 16, "class": "wave"}, tg)); }
         var q = xy(w.order[i]);
-        el("circle", {cx: q[0], cy: q[1], r: 16, "class": "wave", opacity: (0.25 + 0.75 * (i + 1) / w.order.length).toFixed(2)}, tg);
+        var c = wavePool[i];
+        c.setAttribute("cx", q[0]);
+        c.setAttribute("cy", q[1]);
+        c.setAttribute("opacity", (0.25 + 0.75 * (i + 1) / k).toFixed(2));
+        c.style.display = "";
       }
-      $("wave").textContent = "#" + w.id + " from " + w.origin + ": " + w.order.length + " of " + n + " delivered, last hop " + w.last_hop;
+      for (var j = k; j < wavePool.length; j++) { wavePool[j].style.display = "none"; }
+      if (w) {
+        $("wave").textContent = "#" + w.id + " from " + w.origin + ": " + w.order.length + " of " + n + " delivered, last hop " + w.last_hop;
+      }
+      last.wave = waveKey;
     }
     if (s.counters) {
       var rows = "";
-      var c = s.counters;
-      ["msgs_per_s", "bytes_per_s", "messages_sent", "deliveries", "broadcasts_seen", "token_hops"].forEach(function (k) {
-        if (c[k] !== undefined) { rows += "<tr><td>" + k + "</td><td>" + c[k] + "</td></tr>"; }
+      var cs = s.counters;
+      ["msgs_per_s", "bytes_per_s", "messages_sent", "deliveries", "broadcasts_seen", "token_hops"].forEach(function (key) {
+        if (cs[key] !== undefined) { rows += "<tr><td>" + key + "</td><td>" + cs[key] + "</td></tr>"; }
       });
-      for (var r in c.drops) { rows += "<tr><td>dropped: " + r + "</td><td>" + c.drops[r] + "</td></tr>"; }
-      $("counters").innerHTML = rows;
+      for (var r in cs.drops) { rows += "<tr><td>dropped: " + r + "</td><td>" + cs.drops[r] + "</td></tr>"; }
+      if (rows !== last.counters) { $("counters").innerHTML = rows; last.counters = rows; }
     }
     if (s.log) {
-      var ol = $("log"); ol.innerHTML = "";
-      s.log.forEach(function (line) { var li = document.createElement("li"); li.textContent = line; ol.appendChild(li); });
+      var logKey = s.log.join("\n");
+      if (logKey !== last.log) {
+        var ol = $("log"); ol.innerHTML = "";
+        s.log.forEach(function (line) { var li = document.createElement("li"); li.textContent = line; ol.appendChild(li); });
+        last.log = logKey;
+      }
     }
-    if (s.replay !== undefined) { $("replay").textContent = s.replay; }
-    if (s.play !== undefined) { $("play").textContent = s.play; }
-    $("status").textContent = "t = " + s.now_ms.toFixed(1) + " ms";
+    if (s.replay !== undefined) { setText("replay", s.replay); }
+    if (s.play !== undefined) { setText("play", s.play); }
+    setText("status", "t = " + s.now_ms.toFixed(1) + " ms");
   }
 
   function control(params) {
@@ -139,6 +186,10 @@
     var es = new EventSource("/events");
     es.addEventListener("hello", function (e) { if (!hello) { setup(JSON.parse(e.data)); } });
     es.onmessage = function (e) { if (hello) { render(JSON.parse(e.data)); } };
+    // A page the user navigates away from may be kept frozen by the browser (back/forward cache) with its
+    // connection open: close it, so the server stops pushing to a page nobody sees; a restored page reloads.
+    window.addEventListener("pagehide", function () { es.close(); });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { location.reload(); } });
   }
 
   // ---- replay

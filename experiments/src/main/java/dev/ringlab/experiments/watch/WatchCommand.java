@@ -113,6 +113,12 @@ public final class WatchCommand implements Callable<Integer> {
             description = "Port on 127.0.0.1; 0 picks a free one (printed) (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--refresh", paramLabel = "D", defaultValue = "250ms",
+            description = "How often the server pushes the live state to each connected page, 10ms..10s; a shorter "
+                    + "interval redraws more smoothly and costs the cluster more CPU when the browser runs on the same "
+                    + "machine (default: ${DEFAULT-VALUE}).")
+    String refresh;
+
     @Option(names = "--open", description = "Open the page in a browser (xdg-open, chromium) if there is one.")
     boolean open;
 
@@ -153,6 +159,7 @@ public final class WatchCommand implements Callable<Integer> {
         if (replay != null && study != null) {
             throw new UsageException("--study", "watches a cell's cluster live, --replay steps through a recorded run: give one of them");
         }
+        refreshMillis(); // checked before any cluster starts
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
         if (replay == null && given.hasMatchedOption("--run-index")) {
             throw new UsageException("--run-index", "picks a run of a --replay file; give --replay RUN_JSON or drop it");
@@ -164,6 +171,14 @@ public final class WatchCommand implements Callable<Integer> {
             return replay();
         }
         return live();
+    }
+
+    private int refreshMillis() {
+        long ns = UsageException.durationNanos("--refresh", refresh);
+        if (ns < 10_000_000L || ns > 10_000_000_000L) {
+            throw new UsageException("--refresh", "must be 10ms..10s, got " + refresh);
+        }
+        return (int) (ns / 1_000_000L);
     }
 
     /** Asks the run to end (the page's stop does the same). */
@@ -187,6 +202,7 @@ public final class WatchCommand implements Callable<Integer> {
             for (CommandLine.Model.OptionSpec o : given.matchedOptions()) {
                 String name = o.longestName();
                 boolean own = List.of("--study", "--cell", "--faults", "--rate", "--inject", "--duration", "--speed", "--port",
+                        "--refresh",
                         "--open").contains(name);
                 if (!own) {
                     throw new UsageException(name, "comes from the study's cell with --study; change it in " + study
@@ -248,7 +264,7 @@ public final class WatchCommand implements Callable<Integer> {
             Session session = new Session(cluster, st, plan, injects, sim, initialSpeed);
             WatchServer srv;
             try {
-                srv = new WatchServer(session, port);
+                srv = new WatchServer(session, port, refreshMillis());
             } catch (UncheckedIOException e) {
                 throw new UsageException("--port", e.getMessage() + "; choose another port or 0");
             }
@@ -456,7 +472,7 @@ public final class WatchCommand implements Callable<Integer> {
             for (int i = 0; i < args.size(); i++) {
                 String x = args.get(i);
                 String name = x.contains("=") ? x.substring(0, x.indexOf('=')) : x;
-                if (List.of("--faults", "--inject", "--port", "--open").contains(name)) {
+                if (List.of("--faults", "--inject", "--port", "--open", "--refresh").contains(name)) {
                     if (!x.contains("=") && !name.equals("--open")) {
                         i++;
                     }
@@ -673,7 +689,7 @@ public final class WatchCommand implements Callable<Integer> {
         };
         WatchServer srv;
         try {
-            srv = new WatchServer(src, port);
+            srv = new WatchServer(src, port, refreshMillis());
         } catch (UncheckedIOException e) {
             throw new UsageException("--port", e.getMessage() + "; choose another port or 0");
         }

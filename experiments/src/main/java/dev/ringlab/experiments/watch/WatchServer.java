@@ -49,7 +49,7 @@ import java.util.function.Supplier;
  * origin, so another site cannot drive the cluster) and, in replay mode, frames of a recorded run ({@code GET /replay/...}).
  *
  * <h2>Push and back-pressure</h2>
- * Every {@link #PUSH_MILLIS} ms the server takes one {@code snapshot} (the whole state the page draws, whose
+ * Every push interval ({@link #PUSH_MILLIS} ms unless given; {@code watch --refresh}) the server takes one {@code snapshot} (the whole state the page draws, whose
  * size is O(n), not O(rate)) and writes it to every connected page whose connection is writable. A page
  * that falls behind (its socket's send buffer and Netty's outbound buffer above the high-water mark of
  * {@link #HIGH_WATER_BYTES}) is skipped until it has drained: it misses snapshots, never receives a backlog,
@@ -60,7 +60,8 @@ import java.util.function.Supplier;
  * and must be thread-safe against the run's own threads.
  */
 public final class WatchServer implements AutoCloseable {
-    static final int PUSH_MILLIS = 100;
+    /** Default interval between snapshots pushed to the pages (watch --refresh). */
+    public static final int PUSH_MILLIS = 250;
     static final int HIGH_WATER_BYTES = 256 * 1024;
 
     /** What the server serves: the hello document, the live state, controls, and frames of a replay. */
@@ -92,6 +93,14 @@ public final class WatchServer implements AutoCloseable {
 
     /** Serves {@code source} on {@code 127.0.0.1:port} (0: a free port). @throws UncheckedIOException if it cannot bind */
     public WatchServer(Source source, int port) {
+        this(source, port, PUSH_MILLIS);
+    }
+
+    /** As {@link #WatchServer(Source, int)}, pushing a snapshot every {@code pushMillis} ms (> 0). */
+    public WatchServer(Source source, int port, int pushMillis) {
+        if (pushMillis <= 0) {
+            throw new IllegalArgumentException("push interval must be > 0 ms, got " + pushMillis);
+        }
         this.source = source;
         ChannelFuture f = new ServerBootstrap()
                 .group(group)
@@ -111,7 +120,7 @@ public final class WatchServer implements AutoCloseable {
                     + (f.cause() == null ? "?" : f.cause().getMessage())));
         }
         channel = f.channel();
-        group.scheduleAtFixedRate(this::push, PUSH_MILLIS, PUSH_MILLIS, TimeUnit.MILLISECONDS);
+        group.scheduleAtFixedRate(this::push, pushMillis, pushMillis, TimeUnit.MILLISECONDS);
     }
 
     public int port() {

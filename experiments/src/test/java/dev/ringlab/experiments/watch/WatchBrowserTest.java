@@ -62,6 +62,11 @@ class WatchBrowserTest {
             b.until(30, "the token to move on the repaired ring", d -> !after.equals(d.attribute("#token", "data-node")));
             b.until(10, "the crash in the replay line", d -> d.text("#replay").contains("crash:5@"));
             b.screenshot(Path.of("target", "watch.png"));
+            // Leaving the page closes its push channel (a page kept frozen in the back/forward cache would
+            // otherwise keep its connection, and the server would push to it for good).
+            assertEquals(1, w.cmd.server.clients(), "the page's push connection");
+            b.get("about:blank");
+            WatchTestSupport.waitFor(() -> w.cmd.server.clients() == 0, 10_000, "the server to see the page leave");
         }
     }
 

@@ -173,10 +173,30 @@ class WatchCommandTest {
     }
 
     @Test
+    void refreshSetsHowOftenThePageIsPushedTheState() throws Exception {
+        for (String refresh : new String[] {"50ms", "500ms"}) {
+            try (var w = new WatchTestSupport.Running("--engine", "sim", "-n", "6", "--speed", "5", "--seed", "3",
+                    "--refresh", refresh)) {
+                long t0 = System.nanoTime();
+                String[] ev = events(w.url("/events"), 7); // hello, then six states
+                double ms = (System.nanoTime() - t0) / 1e6;
+                assertTrue(ev[6].contains("\"type\":\"state\""), ev[6]);
+                // six pushes take at least five intervals, and not much more than six
+                if (refresh.equals("50ms")) {
+                    assertTrue(ms < 2_000, "six states at --refresh 50ms took " + ms + " ms");
+                } else {
+                    assertTrue(ms >= 2_400, "six states at --refresh 500ms took only " + ms + " ms");
+                }
+            }
+        }
+    }
+
+    @Test
     void badFlagsAreOneLineUsageErrors() {
         for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
             {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"},
-            {"--run-index", "2"}, {"--study", "x.toml", "--run-index", "1"}, {"--cell", "2"}}) {
+            {"--run-index", "2"}, {"--study", "x.toml", "--run-index", "1"}, {"--cell", "2"}, {"--refresh", "1ms"},
+            {"--refresh", "soon"}}) {
             CommandLine cl = Main.commandLine();
             StringWriter err = new StringWriter();
             cl.setErr(new PrintWriter(err, true));
@@ -188,6 +208,9 @@ class WatchCommandTest {
             assertEquals(1, err.toString().strip().lines().count(), err.toString());
             if (List.of(args).contains("--run-index")) {
                 assertTrue(err.toString().contains("--run-index: picks a run of a --replay file"), err.toString());
+            }
+            if (args[0].equals("--refresh")) {
+                assertTrue(err.toString().contains("--refresh"), err.toString());
             }
             if (args[0].equals("--cell")) {
                 assertTrue(err.toString().contains("--cell: picks a cell of a --study file"), err.toString());

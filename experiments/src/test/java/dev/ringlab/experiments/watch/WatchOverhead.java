@@ -27,12 +27,13 @@ import java.util.function.Consumer;
  * observer gate closed, no counters, no page), watched with no page (every observation into
  * {@link LiveState}, counters every 50 ms, the server up), and watched with a headless chromium showing the
  * page (the page loaded at the window's start and sent to {@code about:blank} at its end). Each window's
- * p50 is computed from its own deliveries; each cycle gives the ratio of a watched window to the mean of the
+ * p50 is computed from its own deliveries after a second of unmeasured load (so the page's load, a burst
+ * of chromium's CPU, is not in it: the target is about a connected page); each cycle gives the ratio of a watched window to the mean of the
  * bare windows around it (the one before and the next cycle's), so a slow drift of the cluster cancels.
  * Prints every window, then the median and the quartiles of the ratios over the cycles, the load average,
  * the server's pushed and skipped snapshots and the page's JS heap.
  *
- * <p>Run: {@code java -cp <test class path> dev.ringlab.experiments.watch.WatchOverhead [W seconds] [cycles]}.
+ * <p>Run: {@code java -cp <test class path> dev.ringlab.experiments.watch.WatchOverhead [W seconds] [cycles] [push ms]}.
  */
 public final class WatchOverhead {
     private WatchOverhead() {}
@@ -40,6 +41,8 @@ public final class WatchOverhead {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        int pushMillis = args.length > 2 ? Integer.parseInt(args[2]) : WatchServer.PUSH_MILLIS;
+        System.out.printf(Locale.ROOT, "windows of %d s, %d cycles, a snapshot pushed every %d ms%n", seconds, cycles, pushMillis);
         int n = 64;
         double rate = 1000;
         long seed = 100;
@@ -89,7 +92,7 @@ public final class WatchOverhead {
             public String frame(int i) {
                 throw new IllegalArgumentException("live");
             }
-        }, 0);
+        }, 0, pushMillis);
         String[] names = {"bare", "watched, no page", driver != null ? "watched, chromium page" : "no browser: skipped"};
         double[][] p50 = new double[3][cycles + 1];
         SplittableRandom r = new SplittableRandom(seed);
@@ -110,6 +113,9 @@ public final class WatchOverhead {
                     if (k == 2) {
                         driver.get("http://127.0.0.1:" + server.port() + "/");
                     }
+                    // One second of load before each window, not measured: the page's load (a burst of
+                    // chromium's CPU) and a switch of condition settle; the window measures the steady state.
+                    load(cluster, n, rate, 1_000_000_000L, r, k > 0 ? st : null);
                     count[0] = 0;
                     measuring[0] = true;
                     load(cluster, n, rate, seconds * 1_000_000_000L, r, k > 0 ? st : null);
@@ -128,8 +134,8 @@ public final class WatchOverhead {
                         page = String.format(Locale.ROOT, "  page JS heap %.1f MB", jsHeap(driver) / 1e6);
                         driver.get("about:blank");
                     }
-                    System.out.printf(Locale.ROOT, "cycle %2d %-24s p50 %.3f ms (%d deliveries)%s  loadavg %s%n", c, names[k],
-                            p50[k][c], l.length, page, loadavg());
+                    System.out.printf(Locale.ROOT, "cycle %2d %-24s p50 %.3f ms (%d deliveries)%s  pages connected %d  loadavg %s%n",
+                            c, names[k], p50[k][c], l.length, page, server.clients(), loadavg());
                 }
             }
             cluster.settle(2_000_000_000L);
