@@ -83,7 +83,7 @@ public final class BroadcastSweep {
             BroadcastExperiment.SeedRun r = BroadcastExperiment.run(plan.params(), c.topology(), c.nodes(), c.seed());
             bar.step(c.topology() + " n=" + c.nodes() + " seed=" + c.seed());
             return r;
-        });
+        }, Cell::nodes);
         bar.finish();
         List<BroadcastExperiment.Row> rows = new ArrayList<>();
         int per = plan.seeds().size();

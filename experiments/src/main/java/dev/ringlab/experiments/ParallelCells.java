@@ -2,6 +2,9 @@ package dev.ringlab.experiments;
 
 import dev.ringlab.node.spec.ClusterEngine;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -9,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * Runs a sweep's independent cells on several threads and returns their results in the cells' order, so that
@@ -51,11 +55,34 @@ final class ParallelCells {
         return t;
     }
 
+    /** Indices of {@code cells} in the order they are submitted: by {@code size} descending, ties (or no size) in cell order. */
+    static <T> Integer[] submissionOrder(List<T> cells, ToLongFunction<T> size) {
+        Integer[] order = new Integer[cells.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (size != null) {
+            Arrays.sort(order, Comparator.comparingLong((Integer i) -> size.applyAsLong(cells.get(i))).reversed());
+        }
+        return order;
+    }
+
     /**
      * {@code run} applied to every cell, on {@code threads} threads, results in cell order. A cell that throws
      * stops the sweep: the first failing cell in order is rethrown as it was (a {@link UsageException} stays one).
      */
     static <T, R> List<R> map(List<T> cells, int threads, Function<T, R> run) {
+        return map(cells, threads, run, null);
+    }
+
+    /**
+     * As {@link #map(List, int, Function)}, but on several threads the cells start largest first by
+     * {@code size} (an estimate of a cell's cost, e.g. its node count; ties keep cell order): a sweep's largest
+     * cells then run side by side from the start instead of one of them running alone at the end, while the
+     * other threads idle (largest-first list scheduling). Results stay in cell order, so nothing but wall time
+     * depends on it.
+     */
+    static <T, R> List<R> map(List<T> cells, int threads, Function<T, R> run, ToLongFunction<T> size) {
         if (threads <= 1 || cells.size() <= 1) {
             List<R> out = new ArrayList<>(cells.size());
             for (T c : cells) {
@@ -70,9 +97,10 @@ final class ParallelCells {
             return th;
         });
         try {
-            List<Future<R>> futures = new ArrayList<>(cells.size());
-            for (T c : cells) {
-                futures.add(pool.submit(() -> run.apply(c)));
+            List<Future<R>> futures = new ArrayList<>(Collections.nCopies(cells.size(), null));
+            for (int i : submissionOrder(cells, size)) {
+                T c = cells.get(i);
+                futures.set(i, pool.submit(() -> run.apply(c)));
             }
             List<R> out = new ArrayList<>(cells.size());
             for (Future<R> f : futures) {

@@ -149,7 +149,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
             RecoverRuns.Outcome o = RecoverRuns.run(args);
             bar.step("n=" + args.get(3) + " timeout=" + args.get(9) + " seed=" + args.get(args.size() - 1));
             return o;
-        });
+        }, args -> Long.parseLong(args.get(3)));
         int failed = 0;
         int cell = 0;
         for (int n : nodes) {

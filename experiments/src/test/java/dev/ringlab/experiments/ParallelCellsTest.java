@@ -39,6 +39,16 @@ class ParallelCellsTest {
     }
 
     @Test
+    void largestCellsAreSubmittedFirstAndResultsStayInCellOrder() {
+        List<Integer> cells = List.of(3, 9, 1, 9, 5, 2, 7);
+        assertEquals(List.of(1, 3, 6, 4, 0, 5, 2), List.of(ParallelCells.submissionOrder(cells, c -> c)),
+                "largest first, the two 9s in cell order");
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), List.of(ParallelCells.submissionOrder(cells, null)));
+        List<Integer> out = ParallelCells.map(cells, 2, c -> c * 10, c -> c);
+        assertEquals(List.of(30, 90, 10, 90, 50, 20, 70), out);
+    }
+
+    @Test
     void theFirstFailingCellInOrderIsRethrownAsItWas() {
         UsageException e = assertThrows(UsageException.class, () -> ParallelCells.map(List.of(1, 2, 3, 4), 2, c -> {
             if (c >= 2) {
