@@ -117,7 +117,7 @@ public final class WatchCommand implements Callable<Integer> {
             description = "How often the server pushes the live state to each connected page, 10ms..10s; a shorter "
                     + "interval redraws more smoothly and costs the cluster more CPU when the browser runs on the same "
                     + "machine (default: ${DEFAULT-VALUE}).")
-    String refresh;
+    String refresh = "250ms"; // also when built without picocli (tests that call serve directly)
 
     @Option(names = "--open", description = "Open the page in a browser (xdg-open, chromium) if there is one.")
     boolean open;
