@@ -192,6 +192,18 @@ class WatchCommandTest {
     }
 
     @Test
+    void aRealEnginesPageIsPushedOnceASecondByDefault() throws Exception {
+        try (var w = new WatchTestSupport.Running("--engine", "netty", "-n", "4", "--seed", "3")) {
+            events(w.url("/events"), 2); // hello and the first state: now in step with the pushes
+            long t0 = System.nanoTime();
+            String[] ev = events(w.url("/events"), 4); // hello, then three states
+            double ms = (System.nanoTime() - t0) / 1e6;
+            assertTrue(ev[3].contains("\"type\":\"state\""), ev[3]);
+            assertTrue(ms >= 1_900, "three states on netty's default 1s refresh took only " + ms + " ms");
+        }
+    }
+
+    @Test
     void badFlagsAreOneLineUsageErrors() {
         for (String[] args : new String[][] {{"--speed", "fast"}, {"--engine", "netty", "--speed", "10"},
             {"--inject", "x@1s"}, {"--replay", "/nonexistent/run.json"}, {"--replay", "ringlab check --nodes 4..8"},
