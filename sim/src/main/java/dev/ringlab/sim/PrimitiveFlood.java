@@ -25,9 +25,6 @@ import java.util.Objects;
  * this one) and no engine model: {@link #check} refuses the others.
  */
 public final class PrimitiveFlood {
-    private static final long NET_STREAM = 0x6E6574L; // as SimCluster
-    private static final long TRACE_SEED = 0x5EED5EED5EED5EEDL;
-
     private final Overlay overlay;
     private final LinkModel link;
     private final long netSeed;
@@ -38,7 +35,7 @@ public final class PrimitiveFlood {
         this.overlay = Objects.requireNonNull(overlay, "overlay");
         check(config);
         this.link = config.link();
-        this.netSeed = SimCluster.mix(config.seed() ^ SimCluster.mix(NET_STREAM));
+        this.netSeed = SimCluster.netSeed(config.seed());
         this.n = overlay.size();
         this.type = MessageCodec.type(new Message.Broadcast(1, 0, 0, 0, new byte[0]));
     }
@@ -94,7 +91,7 @@ public final class PrimitiveFlood {
         CalendarQueue q = new CalendarQueue(link.maxNanos(), n);
         long[] times = rec.pushTimes();
         short[] after = rec.pushesAfter();
-        long h = TRACE_SEED;
+        long h = SimCluster.TRACE_SEED;
         var bean = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpu0 = bean.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
@@ -132,7 +129,7 @@ public final class PrimitiveFlood {
         LinkModel lm = link;
         long ns = netSeed;
         long ty = type;
-        long h = TRACE_SEED;
+        long h = SimCluster.TRACE_SEED;
         long delivered = 0;
         int pushes = 0;
         int pops = 0;
@@ -184,10 +181,7 @@ public final class PrimitiveFlood {
                 int a = q.a();
                 int b = q.b();
                 delivered++;
-                long x = h ^ now;
-                x = SimCluster.mix(x) ^ (((long) a << 32) | (b & 0xFFFFFFFFL));
-                x = SimCluster.mix(x) ^ ty;
-                h = SimCluster.mix(x);
+                h = SimCluster.fold(h, now, a, b, ty);
                 long bit = 1L << b;
                 int w = b >>> 6;
                 if ((seen[w] & bit) == 0) {

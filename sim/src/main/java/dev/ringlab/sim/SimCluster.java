@@ -163,7 +163,9 @@ public final class SimCluster implements Cluster {
     private long now;
     private boolean started;
     private boolean closed;
-    private long traceHash = 0x5EED5EED5EED5EEDL;
+    /** The trace hash before any delivery. */
+    static final long TRACE_SEED = 0x5EED5EED5EED5EEDL;
+    private long traceHash = TRACE_SEED;
     private long sent;
     private long bytes;
     private long delivered;
@@ -253,7 +255,7 @@ public final class SimCluster implements Cluster {
         this.sendCount = new int[n];
         this.queueKind = Objects.requireNonNull(queueKind, "queueKind");
         this.queue = EventQueue.create(queueKind, config.link().maxNanos(), n);
-        this.netSeed = mix(config.seed() ^ mix(NET_STREAM));
+        this.netSeed = netSeed(config.seed());
         protocol.checkOverlay(overlay);
         this.sortedRows = sortedLongRows(overlay);
     }
@@ -274,6 +276,18 @@ public final class SimCluster implements Cluster {
     }
 
     /** SplitMix64's finaliser: a bijective 64-bit mix (Steele, Lea, Flood 2014). */
+    /** The seed of the per-message draws (see "Randomness" in the class doc) of a run seeded {@code seed}. */
+    static long netSeed(long seed) {
+        return mix(seed ^ mix(NET_STREAM));
+    }
+
+    /** Folds one delivery (time, from, to, message type) into trace hash {@code h} (see "Trace hash"). */
+    static long fold(long h, long now, int from, int to, long type) {
+        h = mix(h ^ now) ^ (((long) from << 32) | (to & 0xFFFFFFFFL));
+        h = mix(h) ^ type;
+        return mix(h);
+    }
+
     static long mix(long z) {
         return SplitMix.mix64(z);
     }
@@ -647,10 +661,7 @@ public final class SimCluster implements Cluster {
             lastTyped = m;
             lastType = type;
         }
-        long h = traceHash ^ now;
-        h = mix(h) ^ (((long) from << 32) | (to & 0xFFFFFFFFL));
-        h = mix(h) ^ type;
-        traceHash = mix(h);
+        traceHash = fold(traceHash, now, from, to, type);
         try {
             nodes[to].onMessage(from, m);
         } catch (RuntimeException e) {
