@@ -69,15 +69,18 @@ import picocli.CommandLine.Spec;
  * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
  * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
  * times the cores), split half to the receive and half to the send (the fit cannot tell them apart); hot
- * links from the token ring's hops less that service time ({@code hot-latency.txt}); the wake-up of an idle
- * event loop from the idle ring's flood hops against the hot ring's (p50 difference, not below 0) after an
- * assumed 1 ms of idleness; the restart from the runtime's backoff schedule, the measured restart call and
+ * links from the token ring's hops less that service time ({@code hot-latency.txt}); the cold start
+ * ({@link EngineModel.Cold}, {@code cold.csv}) from ring floods after quiet gaps of 1, 10 and 100 ms and the
+ * settle's 250 ms: per gap, the median quiet time, the median time from injection to the origin's delivery,
+ * and the median excess over the hot hop of the hops that are the first delivery on their executor (the
+ * model's placement says which); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
  * machine (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
- * {@code hop-latency.png/svg} (the empirical CDF).
+ * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv} and {@code cold.csv} (the model's fits) and
+ * {@code model.properties}.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -212,7 +215,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             err.flush();
         }
         dir.writeCsv("burst.csv", List.of("burst", "completion_us_median", "completion_us_min", "completion_us_max"), burstRows);
-        long[] hops = floodHops(err);
+        FloodRun idleRing = floodRun(FLOOD_BROADCASTS, dev.ringlab.node.Cluster.QUIET_NANOS);
+        long[] hops = floodHops(idleRing, err);
         long[] sorted = hops.clone();
         Arrays.sort(sorted);
         Path latency = dir.resolve("latency.txt");
@@ -309,13 +313,29 @@ public final class CalibrateCommand implements Callable<Integer> {
         long send = service - recv;
         long[] hot = Arrays.stream(token).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
         writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command + " (token hops less the service time)");
-        // First message after idle: flood hops (the ring idle between broadcasts) against the hot ring's hops.
-        long wakeNanos = Math.max(0, quantile(sorted, 0.5) - quantile(token, 0.5));
         boolean processes = realEngine().name().equals("processes");
         RuntimeConfig rc = RuntimeConfig.defaults();
-        EngineModel model = new EngineModel(realEngine().name(), null,
-                new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(), recv, send),
-                new EngineModel.Wake(WAKE_IDLE_NANOS, wakeNanos),
+        EngineModel.Cpu cpu = new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(),
+                recv, send, rc.blockPlacement());
+        // Cold start: the same ring floods after shorter quiet gaps, and the idle ring's own (the settle's gap).
+        List<ColdPoint> coldPoints = new ArrayList<>();
+        List<List<Object>> coldRows = new ArrayList<>();
+        long hotHop = quantile(token, 0.5);
+        for (long gap : COLD_GAPS_NANOS) {
+            coldPoints.add(coldPoint(floodRun(COLD_BROADCASTS, gap), COLD_BROADCASTS / 5, cpu, hotHop));
+        }
+        coldPoints.add(coldPoint(idleRing, FLOOD_BROADCASTS / 5, cpu, hotHop));
+        for (ColdPoint p : coldPoints) {
+            coldRows.add(List.of(p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3, p.injectSamples(),
+                    p.deliverySamples()));
+            err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: injection to the origin %.1f us, first delivery on an executor "
+                    + "+%.1f us over the hot hop%n", p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3);
+        }
+        err.flush();
+        dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
+                "delivery_samples"), coldRows);
+        EngineModel.Cold cold = coldTable(coldPoints);
+        EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
                         quantile(respawnCall, 0.5)),
                 machine());
@@ -328,7 +348,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -379,48 +399,118 @@ public final class CalibrateCommand implements Callable<Integer> {
     static final long HOT_LINK_FLOOR_NANOS = 1_000;
 
     /**
-     * How long an executor must have been idle before a message pays the wake-up: not measured (the
-     * calibration compares a hot ring with one idle between broadcasts), an assumption of 1 ms.
+     * Floods on a ring of {@link #nodes}, from node 0, one at a time, {@code gapNanos} of quiet after each has
+     * reached every node.
+     *
+     * @param at          per broadcast, per node: when it delivered (on the unidirectional ring node v is hop v)
+     * @param sentAt      per broadcast: the origin's send time the deliveries carry
+     * @param injectedAt  per broadcast: engine time right before the driver injected it
+     * @param quietBefore per broadcast: injection less the previous broadcast's last delivery (0 for the first)
      */
-    static final long WAKE_IDLE_NANOS = 1_000_000;
+    record FloodRun(long[][] at, long[] sentAt, long[] injectedAt, long[] quietBefore) {}
 
-    /** Individual hop latencies of broadcasts flooded one at a time around the ring (see the class doc). */
-    private long[] floodHops(PrintWriter err) {
-        long[][] at = new long[FLOOD_BROADCASTS][nodes];
-        long[] sentAt = new long[FLOOD_BROADCASTS];
+    private FloodRun floodRun(int broadcasts, long gapNanos) {
+        long[][] at = new long[broadcasts][nodes];
+        long[] sentAt = new long[broadcasts];
+        long[] injectedAt = new long[broadcasts];
+        long[] quietBefore = new long[broadcasts];
         AtomicInteger delivered = new AtomicInteger();
         try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed))) {
             c.addObserver(o -> {
-                if (o instanceof Observation.Delivered d && d.id() < FLOOD_BROADCASTS) {
-                    at[(int) d.id()][d.hop()] = d.atNanos();
+                if (o instanceof Observation.Delivered d && d.id() < broadcasts) {
+                    at[(int) d.id()][d.node()] = d.atNanos();
                     sentAt[(int) d.id()] = d.sentAtNanos();
                     delivered.incrementAndGet();
                 }
             });
             c.start();
-            for (int b = 0; b < FLOOD_BROADCASTS; b++) {
+            for (int b = 0; b < broadcasts; b++) {
                 int want = (b + 1) * nodes;
+                injectedAt[b] = c.now();
+                if (b > 0) {
+                    quietBefore[b] = injectedAt[b] - Arrays.stream(at[b - 1]).max().orElseThrow();
+                }
                 c.inject(0, new Message.Inject(b, new byte[16]));
                 if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
                     throw new IllegalStateException("broadcast " + b + " reached " + (delivered.get() - b * nodes) + " of "
                             + nodes + " nodes in 30 s");
                 }
-                c.runFor(dev.ringlab.node.Cluster.QUIET_NANOS);
+                c.runFor(gapNanos);
             }
         }
+        return new FloodRun(at, sentAt, injectedAt, quietBefore);
+    }
+
+    /** Individual hop latencies of broadcasts flooded one at a time around the ring (see the class doc). */
+    private long[] floodHops(FloodRun r, PrintWriter err) {
         int warm = FLOOD_BROADCASTS / 5;
         long[] hops = new long[(FLOOD_BROADCASTS - warm) * (nodes - 1)];
         int k = 0;
         for (int b = warm; b < FLOOD_BROADCASTS; b++) {
-            long prev = sentAt[b];
+            long prev = r.sentAt()[b];
             for (int h = 1; h < nodes; h++) {
-                hops[k++] = Math.max(0, at[b][h] - prev);
-                prev = at[b][h];
+                hops[k++] = Math.max(0, r.at()[b][h] - prev);
+                prev = r.at()[b][h];
             }
         }
         err.printf(Locale.ROOT, "calibrate: %d flood hops measured (%d broadcasts kept after warm-up)%n", k, FLOOD_BROADCASTS - warm);
         err.flush();
         return hops;
+    }
+
+    /** Quiet gaps of the cold-start table below the settle's own ({@link dev.ringlab.node.Cluster#QUIET_NANOS}). */
+    static final long[] COLD_GAPS_NANOS = {1_000_000L, 10_000_000L, 100_000_000L};
+
+    /** Broadcasts per cold-start gap, the first fifth of them discarded. */
+    static final int COLD_BROADCASTS = 20;
+
+    /**
+     * One point of the cold-start table: after floods separated by a quiet gap, the median quiet time, the
+     * median time from injection to the origin's delivery (the hand-off to a parked loop), and the median
+     * excess over the hot hop of the hops that are the first message delivery on their executor.
+     */
+    record ColdPoint(long quietNanos, long injectNanos, long deliveryNanos, int injectSamples, int deliverySamples) {}
+
+    static ColdPoint coldPoint(FloodRun r, int warm, EngineModel.Cpu cpu, long hotHopNanos) {
+        int n = r.at()[0].length;
+        // The first node on each executor after the origin, in ring order: its hop is that executor's first delivery.
+        List<Integer> first = new ArrayList<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int v = 1; v < n; v++) {
+            if (seen.add(cpu.executorOf(v, n))) {
+                first.add(v);
+            }
+        }
+        int broadcasts = r.at().length - warm;
+        long[] quiet = new long[broadcasts];
+        long[] inject = new long[broadcasts];
+        long[] delivery = new long[broadcasts * first.size()];
+        int k = 0;
+        for (int b = warm; b < r.at().length; b++) {
+            quiet[b - warm] = r.quietBefore()[b];
+            inject[b - warm] = Math.max(0, r.at()[b][0] - r.injectedAt()[b]);
+            for (int v : first) {
+                delivery[k++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - hotHopNanos);
+            }
+        }
+        Arrays.sort(quiet);
+        Arrays.sort(inject);
+        Arrays.sort(delivery);
+        return new ColdPoint(quantile(quiet, 0.5), quantile(inject, 0.5), quantile(delivery, 0.5), inject.length, delivery.length);
+    }
+
+    /** The cold-start table from its points: ordered by quiet time, a point not quieter than the one before dropped. */
+    static EngineModel.Cold coldTable(List<ColdPoint> points) {
+        List<ColdPoint> sorted = new ArrayList<>(points);
+        sorted.sort(java.util.Comparator.comparingLong(ColdPoint::quietNanos));
+        List<ColdPoint> kept = new ArrayList<>();
+        for (ColdPoint p : sorted) {
+            if (p.quietNanos() > 0 && (kept.isEmpty() || p.quietNanos() > kept.get(kept.size() - 1).quietNanos())) {
+                kept.add(p);
+            }
+        }
+        return new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
+                kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray());
     }
 
     private long[] tokenHops(PrintWriter err) {

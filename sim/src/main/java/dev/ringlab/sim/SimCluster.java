@@ -76,13 +76,16 @@ import java.util.random.RandomGenerator;
  * With {@link SimConfig#model()} (a calibrated {@link EngineModel}), the simulator also models the real
  * engine's resources; every part is off without a model, so a plain run keeps its draws and trace hash.
  * <ul>
- *   <li><b>CPU:</b> node v runs on executor {@code v % executors} (or its own); an executor handles one
+ *   <li><b>CPU:</b> node v runs on the executor {@link EngineModel.Cpu#executorOf} gives (or its own); an executor handles one
  *       message at a time from a FIFO inbox, on one of {@code cores} cores shared by all executors. A
  *       handler costs {@code recv + k·send} for k sends, its i-th send leaves {@code recv + i·send} after
  *       the handler began. A client request ({@link #inject}) pays its sends on the node's executor too;
  *       timers and node starts are free. Messages waiting in an inbox die with their node.
  *   <li><b>Wake-up:</b> a message reaching an executor idle for {@code idle} waits {@code wake} more; so do
  *       messages reaching it while it wakes.
+ *   <li><b>Cold start:</b> a message reaching an executor whose previous message arrived {@code d} ago, and
+ *       a client request reaching an executor free for {@code d}, start later by the penalty
+ *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
  *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
@@ -194,6 +197,9 @@ public final class SimCluster implements Cluster {
     // Engine model (see "Engine model" in the class doc); all null without one.
     private final EngineModel.Cpu cpu;
     private final EngineModel.Wake wake;
+    private final EngineModel.Cold cold;
+    /** Per executor (cold model only): virtual time of the last message that reached it. */
+    private final long[] lastDeliveryAt;
     private final EngineModel.Restart restartModel;
     /** Per executor: when it is free again (the end of its last handler, or of a wake-up). */
     private final long[] execFree;
@@ -233,6 +239,7 @@ public final class SimCluster implements Cluster {
         EngineModel model = config.model();
         this.cpu = model == null ? null : model.cpu();
         this.wake = cpu == null ? null : model.wake();
+        this.cold = cpu == null ? null : model.cold();
         this.restartModel = model == null ? null : model.restart();
         // The model's CPU part replaces the flat per-node processing time.
         this.busyUntil = config.processingNanosPerMsg() > 0 && cpu == null ? new long[n] : null;
@@ -244,7 +251,15 @@ public final class SimCluster implements Cluster {
             ArrayDeque<Pending>[] boxes = new ArrayDeque[execs];
             this.inbox = boxes;
             this.execWakePending = new boolean[execs];
+            this.lastDeliveryAt = cold == null ? null : new long[execs];
+            if (cold != null) {
+                // A real engine's measured work begins after its warm-up has settled: QUIET_NANOS with
+                // nothing sent. The modelled executors start that quiet.
+                Arrays.fill(lastDeliveryAt, -QUIET_NANOS);
+                Arrays.fill(execFree, -QUIET_NANOS);
+            }
         } else {
+            this.lastDeliveryAt = null;
             this.execFree = null;
             this.coreFree = null;
             this.inbox = null;
@@ -358,10 +373,13 @@ public final class SimCluster implements Cluster {
         }
         if (cpu != null) {
             // A client request is handled on the node's executor too: its sends pay their service time.
-            int e = cpu.executorOf(node);
+            int e = cpu.executorOf(node, n);
             handlerExec = e;
             handlerSends = 0;
             handlerBase = Math.max(now, execFree[e]);
+            if (cold != null) {
+                handlerBase += cold.inject(now - execFree[e]); // a parked loop takes the request late
+            }
         }
         try {
             nodes[node].onMessage(Env.CLIENT, m);
@@ -519,6 +537,11 @@ public final class SimCluster implements Cluster {
      * Runs until no event is pending (quiet) or {@code drainNanos} of virtual time pass. The last activity is
      * the virtual time of the latest send, as on real engines (the time settle began if nothing was ever
      * sent; the time it gave up if it did not go quiet).
+     *
+     * <p>With an engine model ({@code --model}), a quiet settle then also lets the virtual clock run to
+     * {@link #QUIET_NANOS} after the latest send, as a real engine's settle waits that long with nothing sent:
+     * what comes next finds executors as quiet as on the engine the model predicts (see the cold start). The
+     * plain simulator does not wait: its clock and trace hashes stay as they were.
      */
     @Override
     public Settled settle(long drainNanos) {
@@ -526,7 +549,11 @@ public final class SimCluster implements Cluster {
         // runUntil checks after every event and stops as soon as the queue is empty.
         runUntil(() -> pendingEvents() == 0, drainNanos);
         boolean quiet = pendingEvents() == 0;
-        return new Settled(quiet, !quiet ? now : sent > 0 ? lastSendNanos : began);
+        long last = !quiet ? now : sent > 0 ? lastSendNanos : began;
+        if (quiet && config.model() != null && last + QUIET_NANOS > now) {
+            runFor(last + QUIET_NANOS - now);
+        }
+        return new Settled(quiet, last);
     }
 
     /** Number of pending events. */
@@ -719,9 +746,18 @@ public final class SimCluster implements Cluster {
 
     /** A message reaches executor-modelled node {@code to}: handled now, or queued on its executor. */
     private void offer(int from, int to, Message m) {
-        int e = cpu.executorOf(to);
+        int e = cpu.executorOf(to, n);
         ArrayDeque<Pending> box = inbox[e];
         boolean idle = (box == null || box.isEmpty()) && !execWakePending[e] && execFree[e] <= now;
+        if (cold != null) {
+            // The first message after a quiet spell is slow to handle; it and what follows it wait.
+            long extra = cold.delivery(now - lastDeliveryAt[e]);
+            lastDeliveryAt[e] = now;
+            if (extra > 0) {
+                execFree[e] = Math.max(execFree[e], now) + extra;
+                idle = false;
+            }
+        }
         if (idle && wake != null && wake.wakeNanos() > 0 && now - execFree[e] >= wake.idleNanos()) {
             // A parked event loop is woken first: this message and whatever arrives meanwhile wait for it.
             execFree[e] = now + wake.wakeNanos();

@@ -26,16 +26,23 @@ import java.util.TreeMap;
  * @param cpu     executors, cores and per-message service times; null: nodes are infinitely fast (or the
  *                run's {@code --processing})
  * @param wake    extra latency of a message that reaches an idle executor; null: none
+ * @param cold    extra time of an executor's first message after it was quiet, growing with how long it was
+ *                quiet (needs {@code cpu}); null: none
  * @param restart the delay before a restarted node's links are up again; null: at once
  * @param machine where the calibration was made (cores, java, load average), for the "different machine"
  *                warning; never read by the simulator
  * @param dir     the calibration directory it was loaded from (null: built in code), so a run records it
  */
-public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Restart restart, Map<String, String> machine,
-        Path dir) {
+public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Cold cold, Restart restart,
+        Map<String, String> machine, Path dir) {
     /** A model built in code, from no directory. */
+    public EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Cold cold, Restart restart, Map<String, String> machine) {
+        this(engine, hotLink, cpu, wake, cold, restart, machine, null);
+    }
+
+    /** A model without the cold-start part, built in code. */
     public EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Restart restart, Map<String, String> machine) {
-        this(engine, hotLink, cpu, wake, restart, machine, null);
+        this(engine, hotLink, cpu, wake, null, restart, machine, null);
     }
 
     /** The file in a calibration directory that holds the model. */
@@ -50,15 +57,18 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * How the real engine runs node logic: nodes pinned to executors (event-loop threads), each executor
      * handling one message at a time, all executors sharing {@code cores} cores.
      *
-     * @param executors   event-loop threads shared by the nodes, node v on executor {@code v % executors}
-     *                    (netty's round-robin {@code EventLoopGroup.next()}); 0: one executor per node (one
-     *                    JVM per node, the processes engine)
+     * @param executors   event-loop threads shared by the nodes; 0: one executor per node (one JVM per node,
+     *                    the processes engine)
      * @param cores       cores the executors share (at most this many messages are handled at once)
      * @param recvNanos   service time of handling one delivered message (read, decode, handler)
      * @param sendNanos   service time of one send made by a handler (encode, write); the send leaves when it
      *                    is done, so a handler's k-th send leaves after {@code recv + k·send}
+     * @param blocks      how nodes map to the executors, as the in-process netty engine maps them to its loops
+     *                    ({@code RuntimeConfig.blockPlacement}): true, in blocks of consecutive ids (node v of
+     *                    n on executor {@code v·executors/n}, so ring neighbours share one); false, round robin
+     *                    (node v on executor {@code v mod executors})
      */
-    public record Cpu(int executors, int cores, long recvNanos, long sendNanos) {
+    public record Cpu(int executors, int cores, long recvNanos, long sendNanos, boolean blocks) {
         public Cpu {
             if (executors < 0 || cores < 1 || recvNanos < 0 || sendNanos < 0) {
                 throw new IllegalArgumentException("cpu model: executors >= 0, cores >= 1, service times >= 0; got executors="
@@ -66,14 +76,28 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
         }
 
-        /** The executor of node {@code v}. */
-        public int executorOf(int v) {
-            return executors == 0 ? v : v % executors;
+        /** Round-robin placement (what a calibration file without {@code cpu.placement} means). */
+        public Cpu(int executors, int cores, long recvNanos, long sendNanos) {
+            this(executors, cores, recvNanos, sendNanos, false);
+        }
+
+        /** The executor of node {@code v} in a cluster of {@code n} nodes. */
+        public int executorOf(int v, int n) {
+            if (executors == 0) {
+                return v;
+            }
+            int e = executorCount(n);
+            return blocks ? (int) ((long) v * e / n) : v % e;
         }
 
         /** How many executors a cluster of {@code n} nodes has. */
         public int executorCount(int n) {
             return executors == 0 ? n : Math.min(n, executors);
+        }
+
+        /** {@code block} or {@code round-robin}, as {@code model.properties} writes it. */
+        public String placement() {
+            return blocks ? "block" : "round-robin";
         }
     }
 
@@ -86,6 +110,88 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if (idleNanos < 0 || wakeNanos < 0) {
                 throw new IllegalArgumentException("wake model: times must be >= 0");
             }
+        }
+    }
+
+    /**
+     * Cold start: what a real engine pays for the first work after a quiet spell, as a function of how long
+     * it was quiet, measured by {@code calibrate} (floods on an idle ring after quiet gaps of 1 ms to 250 ms;
+     * on this 2-core VM the first hop after 100 ms of quiet took about 350 us where a busy hop takes 40).
+     * Two tables over the same quiet times:
+     * <ul>
+     *   <li>{@code deliveryNanos}: a message reaching an executor whose previous message delivery was
+     *       {@code d} ago starts that much later (and so does whatever the executor does after it);
+     *   <li>{@code injectNanos}: a client request reaching an executor that has been free for {@code d}
+     *       starts that much later (the hand-off from the driver's thread to a parked event loop).
+     * </ul>
+     * Between two quiet times the penalty is interpolated linearly in {@code log d}; below the first it falls
+     * linearly to 0 at {@code d = 0}; beyond the last it stays at the last value.
+     *
+     * @param idleNanos     quiet times, ascending, all > 0
+     * @param deliveryNanos penalty of the first message delivery after each quiet time
+     * @param injectNanos   penalty of a client request after each quiet time
+     */
+    public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
+        public Cold {
+            if (idleNanos.length == 0 || deliveryNanos.length != idleNanos.length || injectNanos.length != idleNanos.length) {
+                throw new IllegalArgumentException("cold model: idle, delivery and inject tables need the same number of "
+                        + "entries (at least one); got " + idleNanos.length + ", " + deliveryNanos.length + ", " + injectNanos.length);
+            }
+            for (int i = 0; i < idleNanos.length; i++) {
+                if (idleNanos[i] <= 0 || (i > 0 && idleNanos[i] <= idleNanos[i - 1]) || deliveryNanos[i] < 0 || injectNanos[i] < 0) {
+                    throw new IllegalArgumentException("cold model: quiet times must be > 0 and ascending, penalties >= 0");
+                }
+            }
+            idleNanos = idleNanos.clone();
+            deliveryNanos = deliveryNanos.clone();
+            injectNanos = injectNanos.clone();
+        }
+
+        /** Penalty of a message delivery on an executor whose last delivery was {@code quietNanos} ago. */
+        public long delivery(long quietNanos) {
+            return interpolate(deliveryNanos, quietNanos);
+        }
+
+        /** Penalty of a client request on an executor free for {@code quietNanos}. */
+        public long inject(long quietNanos) {
+            return interpolate(injectNanos, quietNanos);
+        }
+
+        private long interpolate(long[] v, long d) {
+            if (d <= 0) {
+                return 0;
+            }
+            if (d < idleNanos[0]) {
+                return Math.round(v[0] * ((double) d / idleNanos[0]));
+            }
+            int last = idleNanos.length - 1;
+            if (d >= idleNanos[last]) {
+                return v[last];
+            }
+            int i = 0;
+            while (idleNanos[i + 1] <= d) {
+                i++;
+            }
+            double f = Math.log((double) d / idleNanos[i]) / Math.log((double) idleNanos[i + 1] / idleNanos[i]);
+            return Math.round(v[i] + f * (v[i + 1] - v[i]));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Cold c && java.util.Arrays.equals(idleNanos, c.idleNanos)
+                    && java.util.Arrays.equals(deliveryNanos, c.deliveryNanos) && java.util.Arrays.equals(injectNanos, c.injectNanos);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
+                    + java.util.Arrays.hashCode(injectNanos);
+        }
+
+        @Override
+        public String toString() {
+            return "Cold[idle=" + java.util.Arrays.toString(idleNanos) + ", delivery=" + java.util.Arrays.toString(deliveryNanos)
+                    + ", inject=" + java.util.Arrays.toString(injectNanos) + "]";
         }
     }
 
@@ -137,8 +243,13 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             String hot = p.getProperty("hot_latency_file");
             LinkModel link = hot == null ? null : LinkModels.empirical(dir.resolve(hot));
             Cpu cpu = p.getProperty("cpu.cores") == null ? null : new Cpu(integer(p, "cpu.executors"), integer(p, "cpu.cores"),
-                    number(p, "cpu.recv_ns"), number(p, "cpu.send_ns"));
+                    number(p, "cpu.recv_ns"), number(p, "cpu.send_ns"), blocks(p));
             Wake wake = p.getProperty("wake.wake_ns") == null ? null : new Wake(number(p, "wake.idle_ns"), number(p, "wake.wake_ns"));
+            Cold cold = p.getProperty("cold.idle_ns") == null ? null
+                    : new Cold(numbers(p, "cold.idle_ns"), numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"));
+            if (cold != null && cpu == null) {
+                throw new IllegalArgumentException("cold.* needs the cpu.* part (the penalties are paid on executors)");
+            }
             Restart restart = p.getProperty("restart.handshake_ns") == null ? null : new Restart(number(p, "restart.backoff_base_ns"),
                     number(p, "restart.backoff_max_ns"), number(p, "restart.handshake_ns"), number(p, "restart.respawn_ns"));
             Map<String, String> machine = new TreeMap<>();
@@ -147,7 +258,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     machine.put(k.substring("machine.".length()), p.getProperty(k));
                 }
             }
-            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, restart, machine, dir);
+            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, cold, restart, machine, dir);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -165,10 +276,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("cpu.cores", String.valueOf(cpu.cores()));
             p.put("cpu.recv_ns", String.valueOf(cpu.recvNanos()));
             p.put("cpu.send_ns", String.valueOf(cpu.sendNanos()));
+            p.put("cpu.placement", cpu.placement());
         }
         if (wake != null) {
             p.put("wake.idle_ns", String.valueOf(wake.idleNanos()));
             p.put("wake.wake_ns", String.valueOf(wake.wakeNanos()));
+        }
+        if (cold != null) {
+            p.put("cold.idle_ns", join(cold.idleNanos()));
+            p.put("cold.delivery_ns", join(cold.deliveryNanos()));
+            p.put("cold.inject_ns", join(cold.injectNanos()));
         }
         if (restart != null) {
             p.put("restart.backoff_base_ns", String.valueOf(restart.backoffBaseNanos()));
@@ -191,16 +308,58 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         StringBuilder b = new StringBuilder("calibrated(" + engine);
         if (cpu != null) {
             b.append(" executors=").append(cpu.executors() == 0 ? "per-node" : String.valueOf(cpu.executors())).append(" cores=")
-                    .append(cpu.cores()).append(" recv=").append(cpu.recvNanos()).append("ns send=").append(cpu.sendNanos()).append("ns");
+                    .append(cpu.cores()).append(" placement=").append(cpu.placement()).append(" recv=").append(cpu.recvNanos()).append("ns send=").append(cpu.sendNanos()).append("ns");
         }
         if (wake != null) {
             b.append(" wake=").append(wake.wakeNanos()).append("ns after ").append(wake.idleNanos()).append("ns idle");
+        }
+        if (cold != null) {
+            b.append(" cold=");
+            for (int i = 0; i < cold.idleNanos().length; i++) {
+                b.append(i == 0 ? "" : ",").append(cold.idleNanos()[i] / 1_000_000.0).append("ms:+").append(cold.deliveryNanos()[i] / 1000)
+                        .append("us/+").append(cold.injectNanos()[i] / 1000).append("us");
+            }
         }
         if (restart != null) {
             b.append(" backoff=").append(restart.backoffBaseNanos()).append("..").append(restart.backoffMaxNanos())
                     .append("ns handshake=").append(restart.handshakeNanos()).append("ns respawn=").append(restart.respawnNanos()).append("ns");
         }
         return b.append(')').toString();
+    }
+
+    /** {@code cpu.placement}: block or round-robin; absent (files written before it existed): round-robin. */
+    private static boolean blocks(Properties p) {
+        String v = p.getProperty("cpu.placement", "round-robin").trim();
+        return switch (v) {
+            case "block" -> true;
+            case "round-robin" -> false;
+            default -> throw new IllegalArgumentException("cpu.placement must be block or round-robin, got " + v);
+        };
+    }
+
+    private static String join(long[] v) {
+        StringBuilder b = new StringBuilder();
+        for (long x : v) {
+            b.append(b.isEmpty() ? "" : ",").append(x);
+        }
+        return b.toString();
+    }
+
+    private static long[] numbers(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new IllegalArgumentException("missing " + key);
+        }
+        String[] parts = v.split(",");
+        long[] out = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Long.parseLong(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " is not a comma-separated list of numbers: " + v);
+            }
+        }
+        return out;
     }
 
     private static long number(Properties p, String key) {

@@ -90,6 +90,64 @@ class EngineModelSimTest {
         assertTrue(twoCores > own, "one core " + twoCores + " four " + own);
     }
 
+    @Test
+    void blockPlacementPutsConsecutiveNodesOnOneExecutorAsTheNettyEngineDoes() {
+        EngineModel.Cpu block = new EngineModel.Cpu(4, 2, 0, 0, true);
+        EngineModel.Cpu robin = new EngineModel.Cpu(4, 2, 0, 0, false);
+        int[] blockOf = new int[16];
+        for (int v = 0; v < 16; v++) {
+            blockOf[v] = block.executorOf(v, 16);
+            assertEquals(v / 4, blockOf[v], "block: node " + v + " of 16 on 4 executors");
+            assertEquals(v % 4, robin.executorOf(v, 16), "round robin: node " + v);
+        }
+        // Fewer nodes than executors: one each, whatever the placement.
+        for (int v = 0; v < 3; v++) {
+            assertEquals(v, block.executorOf(v, 3));
+            assertEquals(v, robin.executorOf(v, 3));
+        }
+        // n not a multiple of the executors: every executor is used, in order.
+        int prev = 0;
+        for (int v = 0; v < 10; v++) {
+            int e = block.executorOf(v, 10);
+            assertTrue(e == prev || e == prev + 1, "node " + v + " on " + e + " after " + prev);
+            prev = e;
+        }
+        assertEquals(3, prev);
+        assertEquals(3, new EngineModel.Cpu(0, 2, 0, 0, true).executorOf(3, 16), "executors 0: one per node");
+    }
+
+    @Test
+    void onARingBlocksWakeOnlyAtTheBlocksEdgesWhereRoundRobinWakesOnEveryHop() {
+        // 8-node ring, 2 executors, a wake-up of 50 us on an executor idle for 10 us: a hop within a block
+        // finds its executor used by the sender 1 us before (no wake), a hop across executors finds the other
+        // one idle since it last ran, at least 70 us before (a wake). Round robin crosses on all 7 hops, blocks
+        // on 1 (node 3 to node 4).
+        EngineModel.Wake wake = new EngineModel.Wake(10 * US, 50 * US);
+        long robin = lateRingFlood(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, false), wake);
+        long block = lateRingFlood(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true), wake);
+        assertEquals(7 * 21 * US + 7 * 50 * US, robin, "round robin: every hop wakes");
+        assertEquals(7 * 21 * US + 50 * US, block, "blocks: one hop wakes");
+    }
+
+    /** When the last node of an 8-node ring is reached, counted from a flood injected at node 0 after 5 ms idle. */
+    private static long lateRingFlood(EngineModel.Cpu cpu, EngineModel.Wake wake) {
+        long[] last = {-1};
+        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, model(cpu, wake, null));
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 8, 1), Flood.PROTOCOL, config)) {
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d && d.node() == 7) {
+                    last[0] = d.atNanos();
+                }
+            });
+            sim.start();
+            sim.runFor(5 * MS);
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+        }
+        assertTrue(last[0] > 0, "node 7 delivered");
+        return last[0] - 5 * MS;
+    }
+
     private static long lastDelivery(EngineModel.Cpu cpu) {
         long[] last = {-1};
         SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, model(cpu, null, null));
@@ -158,15 +216,104 @@ class EngineModelSimTest {
     @Test
     void loadsWhatSaveWrote(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("hot.txt"), "1000\n2000\n");
-        EngineModel m = new EngineModel("processes", null, new EngineModel.Cpu(0, 2, 3000, 4000), new EngineModel.Wake(MS, 20 * US),
+        EngineModel m = new EngineModel("processes", null, new EngineModel.Cpu(4, 2, 3000, 4000, true), new EngineModel.Wake(MS, 20 * US),
+                new EngineModel.Cold(new long[] {2 * MS, 250 * MS}, new long[] {0, 90 * US}, new long[] {20 * US, 130 * US}),
                 new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 400 * MS), Map.of("cores", "2"));
         m.save(dir, "hot.txt", "test");
         EngineModel back = EngineModel.load(dir);
         assertEquals(m.cpu(), back.cpu());
         assertEquals(m.wake(), back.wake());
+        assertEquals(m.cold(), back.cold());
         assertEquals(m.restart(), back.restart());
         assertEquals(m.machine(), back.machine());
         assertEquals("processes", back.engine());
         assertTrue(back.hotLink() != null && back.hotLink().maxNanos() >= 2000);
+    }
+
+    @Test
+    void aFileWithoutPlacementIsRoundRobinAndABadPlacementIsNamed(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(EngineModel.FILE), "engine=netty\ncpu.cores=2\ncpu.executors=4\ncpu.recv_ns=1\ncpu.send_ns=1\n");
+        assertEquals(new EngineModel.Cpu(4, 2, 1, 1, false), EngineModel.load(dir).cpu());
+        Files.writeString(dir.resolve(EngineModel.FILE), "engine=netty\ncpu.cores=2\ncpu.executors=4\ncpu.recv_ns=1\ncpu.send_ns=1\n"
+                + "cpu.placement=spread\n");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> EngineModel.load(dir));
+        assertTrue(e.getMessage().contains("cpu.placement must be block or round-robin, got spread"), e.getMessage());
+    }
+
+    @Test
+    void coldPenaltiesInterpolateInLogQuietTime() {
+        EngineModel.Cold c = new EngineModel.Cold(new long[] {1 * MS, 100 * MS}, new long[] {10 * US, 100 * US},
+                new long[] {20 * US, 40 * US});
+        assertEquals(0, c.delivery(0));
+        assertEquals(0, c.delivery(-5));
+        assertEquals(5 * US, c.delivery(MS / 2), "below the first point: linear from 0");
+        assertEquals(10 * US, c.delivery(1 * MS));
+        assertEquals(55 * US, c.delivery(10 * MS), "10 ms is half way from 1 to 100 ms in log time");
+        assertEquals(100 * US, c.delivery(100 * MS));
+        assertEquals(100 * US, c.delivery(10_000 * MS), "beyond the last point: the last value");
+        assertEquals(30 * US, c.inject(10 * MS));
+        assertEquals(new EngineModel.Cold(new long[] {1 * MS, 100 * MS}, new long[] {10 * US, 100 * US}, new long[] {20 * US, 40 * US}), c);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Cold(new long[] {2 * MS, 1 * MS}, new long[] {0, 0}, new long[] {0, 0}), "not ascending");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Cold(new long[] {1 * MS}, new long[] {0, 0}, new long[] {0}), "lengths differ");
+    }
+
+    @Test
+    void aColdExecutorsFirstDeliveryAndAColdInjectionStartLate() {
+        // Per-node executors on 8 cores, 10 us recv + 10 us send, links of 1 us. The run starts as quiet as a
+        // real engine after its settle (QUIET_NANOS), so: the injection at t = 0 starts 40 us late (the last
+        // table value), and node 1's first delivery pays 100 us; node 2's too. A second flood right after the
+        // first finds the executors busy a moment ago: little or nothing extra.
+        EngineModel.Cold cold = new EngineModel.Cold(new long[] {1 * MS, 100 * MS}, new long[] {10 * US, 100 * US},
+                new long[] {20 * US, 40 * US});
+        EngineModel m = new EngineModel("netty", null, new EngineModel.Cpu(0, 8, 10 * US, 10 * US), null, cold, null, Map.of());
+        List<long[]> at = new ArrayList<>();
+        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, m);
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 3, 1), Flood.PROTOCOL, config)) {
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    at.add(new long[] {d.id(), d.node(), d.atNanos()});
+                }
+            });
+            sim.start();
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+            long second = sim.now();
+            sim.inject(0, new Message.Inject(2, new byte[0]));
+            sim.runToQuiescence();
+            assertEquals(6, at.size(), "two floods on 3 nodes: " + at.size());
+            // Flood 1: node 0's handler runs 40..60 us, its send leaves at 60 and arrives at 61; node 1 starts
+            // 100 us later, at 161, sends at 181, node 2 gets it at 182 and starts at 282.
+            assertEquals(161 * US, at.get(1)[2], "node 1: cold delivery");
+            assertEquals(282 * US, at.get(2)[2], "node 2: cold delivery");
+            // Node 2's copy reaches node 0 at 303 us: executor 0's first message delivery, so it pays 100 us,
+            // runs at 403 us (the simulator is quiet then) and keeps the executor busy until 413 us. Flood 2,
+            // injected at 403 us, waits for it (no injection penalty: the executor is busy); node 1's copy
+            // arrives at 434 us, 373 us after its last: a small penalty.
+            assertEquals(403 * US, second, "quiet after node 0 took flood 1 back");
+            long arrives = 413 * US + 20 * US + 1 * US;
+            long extra = cold.delivery(arrives - 61 * US);
+            assertTrue(extra > 0 && extra < 10 * US, "warm penalty " + extra);
+            assertEquals(arrives + extra, at.get(4)[2], "node 1, warm");
+        }
+    }
+
+    @Test
+    void aModelledSettleWaitsOutTheRealEnginesQuietPeriodAndThePlainOneDoesNot() {
+        for (EngineModel m : new EngineModel[] {null, model(new EngineModel.Cpu(0, 8, 10 * US, 10 * US), null, null)}) {
+            SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, m);
+            try (SimCluster sim = new SimCluster(Topologies.build("ring", 3, 1), Flood.PROTOCOL, config)) {
+                sim.start();
+                sim.inject(0, new Message.Inject(1, new byte[0]));
+                dev.ringlab.node.Cluster.Settled s = sim.settle(10_000 * MS);
+                assertTrue(s.quiet());
+                if (m == null) {
+                    assertEquals(s.lastActivityNanos() + 1 * US, sim.now(), "plain: stops at the last delivery");
+                } else {
+                    assertEquals(s.lastActivityNanos() + SimCluster.QUIET_NANOS, sim.now(), "modelled: quiet period after the last send");
+                }
+            }
+        }
     }
 }

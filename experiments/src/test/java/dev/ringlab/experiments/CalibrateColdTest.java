@@ -1,0 +1,66 @@
+package dev.ringlab.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ringlab.sim.model.EngineModel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How calibrate turns ring floods after quiet gaps into the cold-start table (the arithmetic, on made-up times). */
+class CalibrateColdTest {
+    private static final long US = 1_000L;
+    private static final long MS = 1_000_000L;
+
+    /**
+     * Three floods on an 8-node ring, each hop 40 us (the hot hop) except the hops into node 1 and node 4,
+     * which take 40 + 100·(b+1) us and 40 + 10·(b+1) us in flood b; the origin delivers 30·(b+1) us after
+     * its injection; quiet before each 5, 6, 7 ms.
+     */
+    private static CalibrateCommand.FloodRun run() {
+        int n = 8;
+        long[][] at = new long[3][n];
+        long[] injected = new long[3];
+        long[] quiet = {5 * MS, 6 * MS, 7 * MS};
+        for (int b = 0; b < 3; b++) {
+            injected[b] = b * 100 * MS;
+            at[b][0] = injected[b] + 30 * US * (b + 1);
+            for (int v = 1; v < n; v++) {
+                long extra = v == 1 ? 100 * US * (b + 1) : v == 4 ? 10 * US * (b + 1) : 0;
+                at[b][v] = at[b][v - 1] + 40 * US + extra;
+            }
+        }
+        return new CalibrateCommand.FloodRun(at, injected.clone(), injected, quiet);
+    }
+
+    @Test
+    void theFirstDeliveryOnEachExecutorIsWhatTheModelsPlacementSays() {
+        // Two executors in blocks: nodes 0-3 on one, 4-7 on the other; the first deliveries are nodes 1 and 4.
+        CalibrateCommand.ColdPoint p = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
+        assertEquals(6 * MS, p.quietNanos());
+        assertEquals(60 * US, p.injectNanos(), "median of 30, 60, 90 us");
+        // Excess samples: node 1 100, 200, 300; node 4 10, 20, 30 -> sorted 10 20 30 100 200 300, nearest-rank median 30.
+        assertEquals(30 * US, p.deliveryNanos());
+        assertEquals(3, p.injectSamples());
+        assertEquals(6, p.deliverySamples());
+        // Round robin on 2 executors: nodes 1 (executor 1) and 2 (executor 0) come first: excesses 100, 200, 300, 0, 0, 0.
+        CalibrateCommand.ColdPoint rr = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, false), 40 * US);
+        assertEquals(0, rr.deliveryNanos());
+        // The warm-up broadcasts are left out.
+        CalibrateCommand.ColdPoint warm = CalibrateCommand.coldPoint(run(), 2, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
+        assertEquals(7 * MS, warm.quietNanos());
+        assertEquals(90 * US, warm.injectNanos());
+    }
+
+    @Test
+    void theTableIsOrderedByQuietTimeAndDropsPointsNotQuieterThanTheOneBefore() {
+        EngineModel.Cold c = CalibrateCommand.coldTable(List.of(
+                new CalibrateCommand.ColdPoint(100 * MS, 100 * US, 60 * US, 1, 1),
+                new CalibrateCommand.ColdPoint(2 * MS, 20 * US, 0, 1, 1),
+                new CalibrateCommand.ColdPoint(2 * MS, 25 * US, 5 * US, 1, 1),
+                new CalibrateCommand.ColdPoint(250 * MS, 130 * US, 90 * US, 1, 1)));
+        assertArrayEquals(new long[] {2 * MS, 100 * MS, 250 * MS}, c.idleNanos());
+        assertArrayEquals(new long[] {0, 60 * US, 90 * US}, c.deliveryNanos());
+        assertArrayEquals(new long[] {20 * US, 100 * US, 130 * US}, c.injectNanos());
+    }
+}
