@@ -95,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
     String transport;
 
     @Option(names = "--loops", paramLabel = "N", description = "Event-loop threads of each in-process cluster "
-            + "(0: one per core; default: ${DEFAULT-VALUE}).")
+            + "(0: Netty's default, 2 per core; default: ${DEFAULT-VALUE}).")
     int loops = 0;
 
     @Option(names = "--placement", paramLabel = "P", description = "Nodes to loops: block (consecutive ids share a "
@@ -242,14 +242,19 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private String describe(RuntimeConfig c) {
-        return "transport=" + c.transport().cliName() + " loops=" + (loops == 0 ? "cores" : loops) + " placement="
+        return "transport=" + c.transport().cliName() + " loops=" + loopCount() + " placement="
                 + (c.blockPlacement() ? "block" : "spread") + " flush=" + (c.consolidateFlushes() ? "consolidate" : "immediate")
                 + " quickack=" + c.quickAck();
     }
 
+    /** The event-loop threads each cluster really runs: {@code --loops}, or Netty's default for 0. */
+    int loopCount() {
+        return loops == 0 ? CalibrateCommand.nettyDefaultThreads() : loops;
+    }
+
     private void putConfig(ObjectNode o, RuntimeConfig c) {
         o.put("transport", c.transport().cliName());
-        o.put("loops", loops == 0 ? Runtime.getRuntime().availableProcessors() : loops);
+        o.put("loops", loopCount());
         o.put("placement", c.blockPlacement() ? "block" : "spread");
         o.put("flush", c.consolidateFlushes() ? "consolidate" : "immediate");
         o.put("quickack", c.quickAck());

@@ -51,4 +51,24 @@ class BenchCommandTest {
         assertUsage(TokenCommandTest.run("bench", "--transport", "nio", "--quickack"), "--quickack");
         assertUsage(TokenCommandTest.run("bench", "--warmup", "soon"), "--warmup");
     }
+
+    @Test
+    void loopsZeroReportsTheLoopsNettyReallyStartsNotTheCores() {
+        // LocalCluster hands 0 to Netty's group constructor, which starts its default (2 per core), not one per core.
+        io.netty.channel.EventLoopGroup g = new io.netty.channel.MultiThreadIoEventLoopGroup(0,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        int started = 0;
+        try {
+            for (io.netty.util.concurrent.EventExecutor ignored : g) {
+                started++;
+            }
+        } finally {
+            g.shutdownGracefully();
+        }
+        assertTrue(started > 0, "the group started loops");
+        BenchCommand bench = new BenchCommand();
+        assertEquals(started, bench.loopCount(), "--loops 0 as reported");
+        bench.loops = 3;
+        assertEquals(3, bench.loopCount());
+    }
 }

@@ -76,10 +76,10 @@ import java.util.random.RandomGenerator;
  * With {@link SimConfig#model()} (a calibrated {@link EngineModel}), the simulator also models the real
  * engine's resources; every part is off without a model, so a plain run keeps its draws and trace hash.
  * <ul>
- *   <li><b>CPU:</b> node v runs on the executor {@link EngineModel.Cpu#executorOf} gives (or its own); an executor handles one
- *       message at a time from a FIFO inbox, on one of {@code cores} cores shared by all executors. A
- *       handler costs {@code recv + k·send} for k sends, its i-th send leaves {@code recv + i·send} after
- *       the handler began. A client request ({@link #inject}) pays its sends on the node's executor too;
+ *   <li><b>CPU:</b> node v runs on the executor {@link EngineModel.Cpu#executorOf} gives (or its own); an
+ *       executor handles one message at a time from a FIFO inbox, on one of {@code cores} cores shared by
+ *       all executors. A handler costs {@code recv + k·send} for k sends, its i-th send leaves
+ *       {@code recv + i·send} after the handler began. A client request ({@link #inject}) pays its sends on the node's executor too;
  *       timers and node starts are free. Messages waiting in an inbox die with their node.
  *   <li><b>Wake-up:</b> a message reaching an executor idle for {@code idle} waits {@code wake} more; so do
  *       messages reaching it while it wakes.

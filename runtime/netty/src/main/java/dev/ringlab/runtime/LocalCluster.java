@@ -76,14 +76,14 @@ public final class LocalCluster implements Cluster {
     }
 
     /**
-     * @param threads event-loop threads shared by the nodes (0: one per available processor)
+     * @param threads event-loop threads shared by the nodes (0: Netty's default, 2 per available processor)
      */
     public LocalCluster(Overlay overlay, Protocol protocol, long seed, RuntimeConfig config, int threads) {
         this(overlay, protocol, seed, config, threads, LinkEmulation.NONE);
     }
 
     /**
-     * @param threads   event-loop threads shared by the nodes (0: one per available processor)
+     * @param threads   event-loop threads shared by the nodes (0: Netty's default, 2 per available processor)
      * @param emulation delay and loss every node adds on its send path, drawn from per-node generators seeded
      *                  from {@code seed} ({@link LinkEmulation#NONE}: the real links only)
      */
