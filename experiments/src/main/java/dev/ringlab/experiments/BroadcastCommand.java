@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * drawn uniformly. Gaps and origins come from their own stream split from {@code --seed}, so the load
  * replays with the run. After the last injection (and the last fault of {@code --faults}) the run drains:
  * until the cluster is quiet ({@link Cluster#settle}) or for {@code --drain} of engine time. On a real engine
- * a few warm-up broadcasts run first and no figure counts them ({@link Defaults#warmupBroadcasts}).
+ * a warm-up runs first and no figure counts it ({@link BroadcastExperiment#warmUp}).
  */
 @Command(
         name = "broadcast",
@@ -47,7 +47,9 @@ import picocli.CommandLine.Spec;
                 + "(broadcast, non-origin node) delivery), last delivery hop, messages per broadcast and relative "
                 + "message redundancy. One broadcast from --origin by default; --rate R --duration D injects a "
                 + "Poisson stream of broadcasts from random nodes, then drains. On netty and processes "
-                + "4 warm-up broadcasts are injected and settled first and left out of every figure (warmup_broadcasts). "
+                + "the engine warms up first (rounds of 4 broadcasts until 8000 messages were delivered or 2 s passed, "
+                + "then a settle: the JIT compiles the delivery path) and no figure counts it (warmup_broadcasts and "
+                + "warmup_deliveries: what it ran; 0 on sim). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
                 + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
@@ -114,12 +116,11 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
         FaultPlan plan = run.faults(nodes);
         ClusterEngine engine = run.engine();
-        int warmup = Defaults.warmupBroadcasts(engine);
 
         try (Cluster cluster = run.build(run.spec(overlay, r.protocol, plan))) {
             err.println("ringlab broadcast: " + run.effective(plan, null) + " topology=" + overlay.spec() + " n=" + nodes
                     + " protocol=" + r.protocol.spec() + (rate != null ? " rate=" + rate + " duration=" + duration
-                    : " origin=" + origin) + " warmup_broadcasts=" + warmup);
+                    : " origin=" + origin) + " warmup=" + Defaults.warmupRule(engine));
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             BroadcastMetrics metrics = new BroadcastMetrics(nodes);
@@ -130,7 +131,8 @@ public final class BroadcastCommand implements Callable<Integer> {
             cluster.addObserver(new Progress(err));
             cluster.start();
             byte[] payload = new byte[payloadBytes];
-            ClusterStats baseline = BroadcastExperiment.warmUp(cluster, engine, payload, r.drainNanos);
+            BroadcastExperiment.WarmUp warmup = BroadcastExperiment.warmUp(cluster, engine, payload, r.drainNanos);
+            ClusterStats baseline = warmup.stats();
 
             long engineStart = cluster.now();
             long wallStart = System.nanoTime();
@@ -298,7 +300,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
     }
 
-    private String json(Run r, Overlay overlay, FaultPlan plan, int warmup, BroadcastMetrics.Result res,
+    private String json(Run r, Overlay overlay, FaultPlan plan, BroadcastExperiment.WarmUp warmup, BroadcastMetrics.Result res,
             OptionalLong hash, boolean settled, long engineNanos, OpenConnections open) throws Exception {
         ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
@@ -333,7 +335,8 @@ public final class BroadcastCommand implements Callable<Integer> {
             o.putNull("duration");
             o.putNull("achieved_rate_per_s");
         }
-        o.put("warmup_broadcasts", warmup);
+        o.put("warmup_broadcasts", warmup.broadcasts());
+        o.put("warmup_deliveries", warmup.deliveries());
         if (hash.isPresent()) {
             o.put("trace_hash", String.format("%016x", hash.getAsLong()));
         } else {

@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * latencies are those of an idle network, not of queueing between broadcasts). The seed's metrics are
  * {@link BroadcastMetrics} over all its broadcasts: p50/p99/max over every (broadcast, non-origin node)
  * delivery; last delivery hop the maximum over its broadcasts; messages per broadcast. On a real engine the
- * seed's cluster first settles a few warm-up broadcasts ({@link Defaults#warmupBroadcasts}) that no figure
+ * seed's cluster first runs and settles warm-up broadcasts ({@link #warmUp}) that no figure
  * counts; the fault plan starts with the measured broadcasts.
  *
  * <p>{@link #summarize} turns the seeds of one (topology, n) into a {@link Row}: the mean over seeds of
@@ -111,7 +111,8 @@ public final class BroadcastExperiment {
         }
         o.put("processing_ns", p.processingNanos());
         o.put("broadcasts_per_seed", p.broadcasts());
-        o.put("warmup_broadcasts", Defaults.warmupBroadcasts(p.engine()));
+        o.put("warmup_min_broadcasts", Defaults.warmupBroadcasts(p.engine()));
+        o.put("warmup_target_deliveries", Defaults.warmupDeliveries(p.engine()));
         o.put("drain_ns", p.drainNanos());
         o.put("payload_bytes", p.payloadBytes());
     }
@@ -140,20 +141,46 @@ public final class BroadcastExperiment {
     static final long WARMUP_ID = 1L << 48;
 
     /**
-     * Injects the engine's warm-up broadcasts ({@link Defaults#warmupBroadcasts}), from nodes 0, 1, 2, ...,
-     * and lets them settle; returns the engine's counters after them, the baseline the measured run's
-     * counters are taken from ({@link #since}).
+     * Runs the engine's warm-up and lets it settle; returns the engine's counters after it, the baseline the
+     * measured run's counters are taken from ({@link #since}). A deterministic engine has none. A real engine
+     * injects rounds of {@link Defaults#warmupBroadcasts} broadcasts, from nodes 0, 1, 2, ..., each round
+     * once the one before has made about one delivery per node and broadcast (or after
+     * {@link #WARMUP_ROUND_WAIT_NANOS}), until {@link Defaults#warmupDeliveries} messages have been delivered
+     * or {@link Defaults#REAL_WARMUP_MAX_NANOS} have passed, then settles.
+     *
+     * @return the counters after the warm-up, how many broadcasts it injected and how many messages it delivered
      */
-    static ClusterStats warmUp(Cluster cluster, ClusterEngine engine, byte[] payload, long drainNanos) {
+    static WarmUp warmUp(Cluster cluster, ClusterEngine engine, byte[] payload, long drainNanos) {
         int w = Defaults.warmupBroadcasts(engine);
-        for (int i = 0; i < w; i++) {
-            cluster.inject(i % cluster.size(), new Message.Inject(WARMUP_ID + i, payload));
+        if (w == 0) {
+            return new WarmUp(cluster.stats(), 0, 0);
         }
-        if (w > 0) {
-            cluster.settle(drainNanos);
+        int n = cluster.size();
+        long start = cluster.stats().messagesDelivered();
+        long want = Defaults.warmupDeliveries(engine);
+        long deadline = cluster.now() + Defaults.REAL_WARMUP_MAX_NANOS;
+        int injected = 0;
+        while (true) {
+            long before = cluster.stats().messagesDelivered();
+            for (int i = 0; i < w; i++, injected++) {
+                cluster.inject(injected % n, new Message.Inject(WARMUP_ID + injected, payload));
+            }
+            long round = (long) w * (n - 1);
+            cluster.runUntil(() -> cluster.stats().messagesDelivered() - before >= round, WARMUP_ROUND_WAIT_NANOS);
+            if (cluster.stats().messagesDelivered() - start >= want || cluster.now() - deadline >= 0) {
+                break;
+            }
         }
-        return cluster.stats();
+        cluster.settle(drainNanos);
+        ClusterStats after = cluster.stats();
+        return new WarmUp(after, injected, after.messagesDelivered() - start);
     }
+
+    /** Longest a warm-up round waits for its deliveries before the next round is injected anyway. */
+    static final long WARMUP_ROUND_WAIT_NANOS = 100_000_000L;
+
+    /** What {@link #warmUp} left: the counters after it, the broadcasts it injected and the messages it delivered. */
+    record WarmUp(ClusterStats stats, int broadcasts, long deliveries) {}
 
     /** {@code sink} without the deliveries of warm-up broadcasts. */
     static Consumer<Observation> measured(Consumer<Observation> sink) {
@@ -214,7 +241,7 @@ public final class BroadcastExperiment {
             cluster.addObserver(measured(metrics));
             cluster.start();
             byte[] payload = new byte[p.payloadBytes()];
-            ClusterStats baseline = warmUp(cluster, p.engine(), payload, p.drainNanos());
+            ClusterStats baseline = warmUp(cluster, p.engine(), payload, p.drainNanos()).stats();
             p.faults().applyTo(cluster, cluster.now(), (kind, node, at, call) -> {});
             SplittableRandom origins = new SplittableRandom(seed ^ ORIGIN_STREAM);
             long wallStart = System.nanoTime();

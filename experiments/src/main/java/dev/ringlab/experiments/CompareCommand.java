@@ -47,8 +47,9 @@ import picocli.CommandLine.Spec;
             "netty: all nodes in this JVM, each with its own port and one TCP connection per edge, sharing this JVM's "
                     + "event-loop threads; n is capped at 256 by default (what a 2-core machine runs in minutes, not hours: "
                     + "each broadcast waits 250 ms of quiet to settle). processes: one JVM per node, capped at 32. On both, "
-                    + "each seed's cluster first settles " + Defaults.REAL_WARMUP_BROADCASTS + " warm-up broadcasts that no "
-                    + "figure counts (run.json: warmup_broadcasts).",
+                    + "each seed's cluster first warms up (rounds of " + Defaults.REAL_WARMUP_BROADCASTS + " broadcasts until "
+                    + Defaults.REAL_WARMUP_DELIVERIES + " messages were delivered or 2 s passed, then a settle) and no figure "
+                    + "counts it (run.json: warmup_min_broadcasts, warmup_target_deliveries).",
             "Without --latency, sim links are const:1ms, so on a vertex-transitive overlay (ring, biring, chordal) "
                     + "every seed gives the same figures; --latency lognormal:1ms,0.5 gives links with spread."
         })
@@ -234,7 +235,7 @@ public final class CompareCommand implements Callable<Integer> {
         cellThreads = ParallelCells.threads(threads, p.engine(), largest);
         err.println("ringlab compare: " + run.effective(p.faults(), null) + " topologies=" + String.join(",", plan.topologies())
                 + " nodes=" + plan.nodes() + " protocol=" + p.protocol() + " seeds=" + plan.seeds() + " broadcasts/seed="
-                + broadcasts + " warmup_broadcasts=" + Defaults.warmupBroadcasts(p.engine())
+                + broadcasts + " warmup=" + Defaults.warmupRule(p.engine())
                 + (plan.maxNodes() < Integer.MAX_VALUE ? " max-nodes=" + plan.maxNodes() : "") + " threads=" + cellThreads);
         err.println("replay: " + Replay.line(spec, run));
         if (ConfidenceInterval.fewSeedsWarning(plan.seeds().size()) != null) {
@@ -265,7 +266,8 @@ public final class CompareCommand implements Callable<Integer> {
             j.put("loss", p.loss());
             j.put("processing", Durations.format(p.processingNanos()));
             j.put("faults", p.faults().isEmpty() ? null : p.faults().toString());
-            j.put("warmup_broadcasts", Defaults.warmupBroadcasts(p.engine()));
+            j.put("warmup_min_broadcasts", Defaults.warmupBroadcasts(p.engine()));
+            j.put("warmup_target_deliveries", Defaults.warmupDeliveries(p.engine()));
             BroadcastSweep.rowsJson(j.putArray("rows"), o.rows());
             BroadcastSweep.skipped(j.putArray("skipped"), o.skipped());
             stdout.println(predict.decorate(j.toString(), spec, List.of("rows[].latency_ms_p50", "rows[].latency_ms_p99",

@@ -86,7 +86,8 @@ import picocli.CommandLine.Spec;
             "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",
             "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
             "measured). Expander: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
-            "faults, crashed, respawn_after_ms, warmup_broadcasts, broadcasts, live_nodes (alive at the end),",
+            "faults, crashed, respawn_after_ms, warmup_broadcasts, warmup_deliveries (what the real engines' warm-up ran),",
+            "broadcasts, live_nodes (alive at the end),",
             "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
             "dropped, trace_hash, engine_time_ms, wall_ms.",
             "Exit 1 if the ring did not repair (or rejoin) in time, a respawn came before any repair (repair not",
@@ -467,7 +468,6 @@ public final class RecoverCommand implements Callable<Integer> {
             throw new UsageException("--protocol", e.getMessage());
         }
         ClusterEngine engine = run.engine();
-        int warmup = Defaults.warmupBroadcasts(engine);
         // The broadcasts span the faults: from just after the crash to just after the plan's last fault.
         long firstAt = crashAtNanos + 50 * MS;
         long lastAt = Math.max(firstAt + 100 * MS, plan.endNanos() + 50 * MS);
@@ -479,7 +479,7 @@ public final class RecoverCommand implements Callable<Integer> {
         try (Cluster cluster = run.build(run.spec(overlay, proto, plan))) {
             err.println("ringlab recover: " + run.effective(plan, null) + " topology=" + topo + " nodes=" + n + " protocol="
                     + proto.spec() + " broadcasts=" + EXPANDER_BROADCASTS + " from " + Durations.format(firstAt) + " to "
-                    + Durations.format(lastAt) + " warmup_broadcasts=" + warmup);
+                    + Durations.format(lastAt) + " warmup=" + Defaults.warmupRule(engine));
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(BroadcastExperiment.measured(ob -> {
@@ -491,7 +491,7 @@ public final class RecoverCommand implements Callable<Integer> {
             }));
             cluster.start();
             byte[] payload = new byte[8];
-            BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);
+            BroadcastExperiment.WarmUp warmup = BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);
             long origin = cluster.now();
             Set<Integer> crashedEver = new TreeSet<>();
             plan.applyTo(cluster, origin, (kind, node, at, call) -> {
@@ -542,7 +542,8 @@ public final class RecoverCommand implements Callable<Integer> {
                 liveAtEnd += cluster.alive(v) ? 1 : 0;
             }
             Map<String, Object> o = header(overlay, proto, plan, crashedEver, respawnNanos);
-            o.put("warmup_broadcasts", warmup);
+            o.put("warmup_broadcasts", warmup.broadcasts());
+            o.put("warmup_deliveries", warmup.deliveries());
             o.put("broadcasts", aliveAtInject.size());
             o.put("live_nodes", liveAtEnd);
             o.put("deliveries_live", got);

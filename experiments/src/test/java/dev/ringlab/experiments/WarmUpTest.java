@@ -1,0 +1,56 @@
+package dev.ringlab.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ringlab.node.Cluster;
+import dev.ringlab.node.spec.ClusterEngine;
+import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.node.spec.RunSpec;
+import dev.ringlab.topology.Topologies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The real engines' warm-up ({@link BroadcastExperiment#warmUp}) on a real netty cluster, and none on sim. */
+class WarmUpTest {
+    private static final int N = 16;
+
+    @Test
+    @Timeout(60)
+    void nettyWarmsUpToTheDeliveryTargetOrTheTimeCapAndCountsWhatItRan() {
+        ClusterEngine netty = Engines.byName("netty");
+        try (Cluster c = netty.build(RunSpec.of(Topologies.build("ring", N, 1), Flood.PROTOCOL, 1))) {
+            c.start();
+            long t0 = c.now();
+            BroadcastExperiment.WarmUp w = BroadcastExperiment.warmUp(c, netty, new byte[8], 5_000_000_000L);
+            long took = c.now() - t0;
+            assertTrue(w.broadcasts() >= Defaults.REAL_WARMUP_BROADCASTS, "broadcasts " + w.broadcasts());
+            assertEquals(0, w.broadcasts() % Defaults.REAL_WARMUP_BROADCASTS, "whole rounds: " + w.broadcasts());
+            // A flood on the directed ring sends one message per node, the origin's included; all settled.
+            assertEquals((long) w.broadcasts() * N, w.deliveries(), "deliveries of " + w.broadcasts() + " broadcasts");
+            assertEquals(w.deliveries(), w.stats().messagesDelivered(), "the baseline the measured run starts from");
+            // It stops at the target, or at the time cap on a slow host (then a round's wait and the settle).
+            assertTrue(w.deliveries() >= Defaults.REAL_WARMUP_DELIVERIES || took >= Defaults.REAL_WARMUP_MAX_NANOS,
+                    w.deliveries() + " deliveries in " + took / 1e6 + " ms");
+            assertTrue(took < Defaults.REAL_WARMUP_MAX_NANOS + BroadcastExperiment.WARMUP_ROUND_WAIT_NANOS + 5_000_000_000L,
+                    "took " + took / 1e6 + " ms");
+            // No round once the target was reached. A round waits for n - 1 deliveries per broadcast where a
+            // ring flood makes n, so rounds can overlap a little: well under twice the target's broadcasts.
+            assertTrue(w.broadcasts() <= 2 * Defaults.REAL_WARMUP_DELIVERIES / N, "broadcasts " + w.broadcasts());
+        }
+    }
+
+    @Test
+    void simHasNoWarmUpAndItsClockDoesNotMove() {
+        ClusterEngine sim = Engines.byName("sim");
+        try (Cluster c = sim.build(RunSpec.of(Topologies.build("ring", N, 1), Flood.PROTOCOL, 1))) {
+            c.start();
+            long t0 = c.now();
+            BroadcastExperiment.WarmUp w = BroadcastExperiment.warmUp(c, sim, new byte[8], 5_000_000_000L);
+            assertEquals(0, w.broadcasts());
+            assertEquals(0, w.deliveries());
+            assertEquals(0, w.stats().messagesDelivered());
+            assertEquals(t0, c.now());
+        }
+    }
+}
