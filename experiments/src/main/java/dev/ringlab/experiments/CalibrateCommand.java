@@ -192,9 +192,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     /** Runs both measurements and writes everything into {@code dir}. */
     Calibration calibrate(ResultsDir dir, PrintWriter err, String command) {
         Instant started = Instant.now();
-        // Order matters: the token ring and the bursts run first because they also warm the JIT on the netty
-        // path (thousands of messages); measured cold, the flood hops came out 3-5x slower than the same
-        // floods in the sweep that follows.
+        // Order matters: the JIT must have compiled the delivery path before anything is measured, as the
+        // experiments' own warm-up ensures before theirs (BroadcastExperiment.warmUp); measured cold, the flood
+        // hops came out 3-5x slower than the same floods in the sweep that follows. So first the experiments'
+        // warm-up on a ring flood; then the token ring and the bursts, which warm the rest of the netty path.
+        if (realEngine().name().equals("netty")) {
+            warmUpFloods(err); // processes: every cluster starts its own JVMs, which nothing here can warm beforehand
+        }
         long[] token = tokenHops(err);
         Arrays.sort(token);
 
@@ -439,6 +443,16 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
         }
         return new FloodRun(at, sentAt, injectedAt, quietBefore);
+    }
+
+    /** The experiments' warm-up ({@link BroadcastExperiment#warmUp}) on a ring flood of {@link #nodes}; nothing measured. */
+    private void warmUpFloods(PrintWriter err) {
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed))) {
+            c.start();
+            BroadcastExperiment.WarmUp w = BroadcastExperiment.warmUp(c, realEngine(), new byte[16], dev.ringlab.node.Cluster.QUIET_NANOS * 8);
+            err.printf(Locale.ROOT, "calibrate: warmed up: %d floods, %d deliveries%n", w.broadcasts(), w.deliveries());
+            err.flush();
+        }
     }
 
     /** Individual hop latencies of broadcasts flooded one at a time around the ring (see the class doc). */
