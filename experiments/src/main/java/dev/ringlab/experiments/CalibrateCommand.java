@@ -68,7 +68,8 @@ import picocli.CommandLine.Spec;
  * see {@link EngineModel}), on the engine {@code --engine} names: executors and cores from the engine's own
  * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
  * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
- * times the cores), split half to the receive and half to the send (the fit cannot tell them apart); hot
+ * times the cores), split into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
+ * {@link #fitSplit}, {@code split.csv}: the complete graphs cannot tell the two apart); hot
  * links from the token ring's hops less that service time ({@code hot-latency.txt}); the cold start
  * ({@link EngineModel.Cold}, {@code cold.csv}) from ring floods after quiet gaps of 1, 10 and 100 ms and the
  * settle's 250 ms: per gap, the median quiet time, the median time from injection to the origin's delivery,
@@ -79,7 +80,8 @@ import picocli.CommandLine.Spec;
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
- * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv} and {@code cold.csv} (the model's fits) and
+ * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv} and {@code split.csv} (the
+ * model's fits) and
  * {@code model.properties}.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -312,15 +314,13 @@ public final class CalibrateCommand implements Callable<Integer> {
         run.put("fanout_fit_r2", fan.getRSquare());
         run.put("service_ns", service);
         // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
-        // burst fit measures recv + send of one message and cannot split them: half each (an assumption).
-        long recv = service / 2;
-        long send = service - recv;
+        // complete graphs measure recv + send and cannot split them; the star floods below do (fitSplit).
         long[] hot = Arrays.stream(token).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
         writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command + " (token hops less the service time)");
         boolean processes = realEngine().name().equals("processes");
         RuntimeConfig rc = RuntimeConfig.defaults();
         EngineModel.Cpu cpu = new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(),
-                recv, send, rc.blockPlacement());
+                service / 2, service - service / 2, rc.blockPlacement());
         // Cold start: the same ring floods after shorter quiet gaps, and the idle ring's own (the settle's gap).
         List<ColdPoint> coldPoints = new ArrayList<>();
         List<List<Object>> coldRows = new ArrayList<>();
@@ -339,6 +339,56 @@ public final class CalibrateCommand implements Callable<Integer> {
         dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
                 "delivery_samples"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
+        // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
+        int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
+        long[] starMedians = new long[leaves.length];
+        for (int i = 0; i < leaves.length; i++) {
+            try (Cluster c = realEngine().build(RunSpec.of(star(leaves[i]), Flood.PROTOCOL, seed))) {
+                long[] t = floodCompletions(c, reps);
+                Arrays.sort(t);
+                starMedians[i] = t[t.length / 2];
+            }
+            err.printf(Locale.ROOT, "calibrate: flood on a star of %d leaves: median completion %.1f us%n", leaves[i],
+                    starMedians[i] / 1e3);
+            err.flush();
+        }
+        List<SplitFit> fits = fitSplit(service, starMedians, leaves, cpu,
+                dev.ringlab.node.spec.LinkModels.empirical("hot", hot), cold, seed, reps);
+        SplitFit best = fits.get(0);
+        List<List<Object>> splitRows = new ArrayList<>();
+        List<Object> measuredRow = new ArrayList<>(List.of("measured", "", ""));
+        for (long m : starMedians) {
+            measuredRow.add(m / 1e3);
+        }
+        splitRows.add(measuredRow);
+        for (SplitFit f : fits) {
+            List<Object> row = new ArrayList<>(List.of(f.recvNanos() / 1e3, f.sendNanos() / 1e3, f.error()));
+            for (long m : f.modelMedians()) {
+                row.add(m / 1e3);
+            }
+            splitRows.add(row);
+        }
+        List<String> splitHeader = new ArrayList<>(List.of("recv_us", "send_us", "error_sum_sq_log"));
+        for (int k : leaves) {
+            splitHeader.add("star" + k + "_completion_us");
+        }
+        dir.writeCsv("split.csv", splitHeader, splitRows);
+        err.printf(Locale.ROOT, "calibrate: service %.1f us split as receive %.1f us + send %.1f us (star fit, error %.3f)%n",
+                service / 1e3, best.recvNanos() / 1e3, best.sendNanos() / 1e3, best.error());
+        err.flush();
+        cpu = new EngineModel.Cpu(cpu.executors(), cpu.cores(), best.recvNanos(), best.sendNanos(), cpu.blocks());
+        ObjectNode sj = run.putObject("split_fit");
+        sj.put("recv_ns", best.recvNanos());
+        sj.put("send_ns", best.sendNanos());
+        sj.put("error", best.error());
+        ArrayNode sl = sj.putArray("star_leaves");
+        ArrayNode sm = sj.putArray("star_measured_us");
+        ArrayNode sp = sj.putArray("star_model_us");
+        for (int i = 0; i < leaves.length; i++) {
+            sl.add(leaves[i]);
+            sm.add(starMedians[i] / 1e3);
+            sp.add(best.modelMedians()[i] / 1e3);
+        }
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
                         quantile(respawnCall, 0.5)),
@@ -352,7 +402,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv").add("split.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -372,31 +422,94 @@ public final class CalibrateCommand implements Callable<Integer> {
      * from node 0 after the previous one went quiet; completion is the last delivery less the injection.
      */
     private long[] fanout(int k) {
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("complete", k, seed), Flood.PROTOCOL, seed))) {
+            return floodCompletions(c, reps);
+        }
+    }
+
+    /**
+     * Flood completion times on {@code c} (unstarted; a real engine or the simulator): 3 warm-up floods, then
+     * {@code reps} measured ones, each from node 0 after the previous one went quiet; completion is the last
+     * delivery less the injection.
+     */
+    static long[] floodCompletions(Cluster c, int reps) {
         AtomicLong last = new AtomicLong();
         AtomicInteger delivered = new AtomicInteger();
         long[] out = new long[reps];
-        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("complete", k, seed), Flood.PROTOCOL, seed))) {
-            c.addObserver(o -> {
-                if (o instanceof Observation.Delivered d) {
-                    last.accumulateAndGet(d.atNanos(), Math::max);
-                    delivered.incrementAndGet();
-                }
-            });
-            c.start();
-            for (int i = 0; i < 3 + reps; i++) {
-                int want = (i + 1) * k;
-                long at = c.now();
-                c.inject(0, new Message.Inject(i, new byte[16]));
-                if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
-                    throw new IllegalStateException("a flood on complete:" + k + " did not reach every node in 30 s");
-                }
-                c.settle(dev.ringlab.node.Cluster.QUIET_NANOS);
-                if (i >= 3) {
-                    out[i - 3] = last.get() - at;
-                }
+        int k = c.size();
+        c.addObserver(o -> {
+            if (o instanceof Observation.Delivered d) {
+                last.accumulateAndGet(d.atNanos(), Math::max);
+                delivered.incrementAndGet();
+            }
+        });
+        c.start();
+        for (int i = 0; i < 3 + reps; i++) {
+            int want = (i + 1) * k;
+            long at = c.now();
+            c.inject(0, new Message.Inject(i, new byte[16]));
+            if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
+                throw new IllegalStateException("a flood on " + k + " nodes did not reach every node in 30 s");
+            }
+            c.settle(dev.ringlab.node.Cluster.QUIET_NANOS);
+            if (i >= 3) {
+                out[i - 3] = last.get() - at;
             }
         }
         return out;
+    }
+
+    /** Leaves of the star floods that split the service time into receive and send (see {@link #fitSplit}). */
+    static final int[] STAR_LEAVES = {8, 16, 32, 48};
+
+    /** The star sizes on processes (one JVM per node: fewer). */
+    static final int[] STAR_LEAVES_PROCESSES = {4, 8, 16};
+
+    /** The star: node 0 linked to leaves 1..k (undirected). A flood from 0 is k sends at 0 and one receive per leaf. */
+    static dev.ringlab.topology.Overlay star(int k) {
+        int[][] adj = new int[k + 1][];
+        adj[0] = new int[k];
+        for (int v = 1; v <= k; v++) {
+            adj[0][v - 1] = v;
+            adj[v] = new int[] {0};
+        }
+        return dev.ringlab.topology.Overlay.fromAdjacency("star:" + k, false, adj);
+    }
+
+    /** One candidate split of the service time: receive and send costs, the model's star completions, the error. */
+    record SplitFit(long recvNanos, long sendNanos, long[] modelMedians, double error) {}
+
+    /**
+     * The receive/send split of the per-message service time {@code service} (from the complete graphs, which
+     * see only receive + send). A flood on a star of k leaves is k sends at the centre, one after the other on
+     * its executor, and one receive at each leaf: its completion grows with k by about a send. Each candidate
+     * split (receive = 0, 5, ..., 100 % of the service) runs the same star floods, with the same settles, on the
+     * simulator with the rest of the model (placement, cores, cold start, hot links); the split whose median
+     * completions are nearest the measured ones (least squares of the log ratio over the star sizes) wins.
+     * Returns every candidate, the best first.
+     */
+    static List<SplitFit> fitSplit(long service, long[] measuredMedians, int[] leaves, EngineModel.Cpu cpu,
+            dev.ringlab.node.spec.LinkModel hotLink, EngineModel.Cold cold, long seed, int reps) {
+        List<SplitFit> fits = new ArrayList<>();
+        for (int pct = 0; pct <= 100; pct += 5) {
+            long recv = service * pct / 100;
+            long send = service - recv;
+            EngineModel.Cpu c = new EngineModel.Cpu(cpu.executors(), cpu.cores(), recv, send, cpu.blocks());
+            EngineModel model = new EngineModel("fit", null, c, null, cold, null, Map.of());
+            long[] medians = new long[leaves.length];
+            double err = 0;
+            for (int i = 0; i < leaves.length; i++) {
+                dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, hotLink, 0, 0, model);
+                long[] t = floodCompletions(new dev.ringlab.sim.SimCluster(star(leaves[i]), Flood.PROTOCOL, config), reps);
+                Arrays.sort(t);
+                medians[i] = t[t.length / 2];
+                double r = Math.log(Math.max(1, medians[i]) / (double) Math.max(1, measuredMedians[i]));
+                err += r * r;
+            }
+            fits.add(new SplitFit(recv, send, medians, err));
+        }
+        fits.sort(java.util.Comparator.comparingDouble(SplitFit::error));
+        return fits;
     }
 
     /** Smallest hot link latency: a token hop that came out below the service time is not a free link. */

@@ -28,6 +28,15 @@ class CalibrateCommandTest {
         assertEquals(4, m.cold().idleNanos().length, "1, 10, 100 and 250 ms gaps: " + m.cold());
         assertTrue(m.cold().idleNanos()[3] >= 250_000_000L, "the settle's quiet gap: " + m.cold());
         assertTrue(Files.readAllLines(dir.resolve("cold.csv")).size() == 5, "header and four points");
+        // The receive/send split: fitted on star floods, written with every candidate (measured row first).
+        assertEquals(1 + 1 + 21, Files.readAllLines(dir.resolve("split.csv")).size(), "header, measured, 21 candidates");
+        JsonNode fit = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("split_fit");
+        assertEquals(m.cpu().recvNanos(), fit.get("recv_ns").asLong());
+        assertEquals(m.cpu().sendNanos(), fit.get("send_ns").asLong());
+        assertEquals(CalibrateCommand.STAR_LEAVES.length, fit.get("star_measured_us").size());
+        for (JsonNode t : fit.get("star_measured_us")) {
+            assertTrue(t.asDouble() > 0, "a measured star completion: " + fit);
+        }
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
