@@ -500,7 +500,10 @@ public final class CalibrateCommand implements Callable<Integer> {
             double err = 0;
             for (int i = 0; i < leaves.length; i++) {
                 dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, hotLink, 0, 0, model);
-                long[] t = floodCompletions(new dev.ringlab.sim.SimCluster(star(leaves[i]), Flood.PROTOCOL, config), reps);
+                long[] t;
+                try (Cluster sim = new dev.ringlab.sim.SimCluster(star(leaves[i]), Flood.PROTOCOL, config)) {
+                    t = floodCompletions(sim, reps);
+                }
                 Arrays.sort(t);
                 medians[i] = t[t.length / 2];
                 double r = Math.log(Math.max(1, medians[i]) / (double) Math.max(1, measuredMedians[i]));
