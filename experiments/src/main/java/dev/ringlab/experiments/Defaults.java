@@ -76,7 +76,7 @@ public final class Defaults {
     /**
      * Messages a real engine's warm-up delivers before the measured broadcasts (0 on a deterministic engine).
      * Four broadcasts were not enough: on netty, a 16-node ring flood after 250 ms of quiet took 4.8 ms from
-     * injection to the last node (hops of 110-260 us) in a JVM that had run only such floods, and 1.5 ms
+     * injection to the last node (hops of 110-260 us) in a JVM that had run only such floods, and 1.4 ms
      * (hops of 20-40 us) after 300 back-to-back floods (4,800 deliveries) had compiled the delivery path.
      * Measured with a probe outside the repository, 30 floods each, median per hop.
      */
