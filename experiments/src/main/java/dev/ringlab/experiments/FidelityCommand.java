@@ -23,14 +23,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ringlab fidelity}: how well the calibrated simulator predicts the netty runtime. In one run:
- * calibrate ({@link CalibrateCommand}, measured now on this host, with its engine model) unless
- * {@code --calibration DIR} names an earlier one; run the same broadcast sweep ({@link BroadcastSweep}: same
- * topologies, sizes, seeds, so the same overlays and the same origins) on netty, on the <em>baseline</em>
+ * {@code ringlab fidelity}: how well the calibrated simulator predicts a real engine ({@code --engine}: netty, the
+ * default, or processes, a JVM per node). In one run:
+ * calibrate ({@link CalibrateCommand}, measured now on this host and engine, with its engine model) unless
+ * {@code --calibration DIR} names an earlier one of the same engine; run the same broadcast sweep ({@link BroadcastSweep}: same
+ * topologies, sizes, seeds, so the same overlays and the same origins) on the real engine, on the <em>baseline</em>
  * simulator ({@code --latency empirical:<latency.txt> --processing <p>}, the model before issue 12) and on
  * the <em>modelled</em> simulator ({@code --model calibrated:DIR}: executors, cores, service times, wake-up,
  * restart; see {@link EngineModel}); and the same ring recovery ({@link RecoverCommand}: one crash, respawn
- * after {@link #RESPAWN_AFTER}) on all three, the modelled one with netty's detector timing. Reports, per
+ * after {@link #respawnAfter}) on all three, the modelled one with the real engine's detector timing. Reports, per
  * (topology, n), measured latency p50/p99 with its 95 % half-width over seeds, each prediction and its
  * relative error {@code (predicted - measured) / measured}; for recovery, detect/repair/rejoin. Warns when
  * the calibration's machine (cores, JDK, load average) differs from this one.
@@ -39,21 +40,26 @@ import picocli.CommandLine.Spec;
  * {@code ringlab replay}; the modelled half under {@code sim_model}), {@code fidelity.csv} (one row per
  * experiment, topology, n and metric: measured, measured_ci95, predicted, predicted_ci95, rel_error,
  * baseline_predicted, baseline_rel_error), {@code fidelity-predicted-vs-measured.png/svg} (y = x line),
- * {@code fidelity-p50.png/svg}, and the sweeps' own tables under {@code netty/}, {@code sim/} and
- * {@code sim-model/}, the calibration under {@code calibration/}.
+ * {@code fidelity-p50.png/svg}, and the sweeps' own tables under {@code netty/} (or {@code processes/}), {@code sim/} and
+ * {@code sim-model/}, the calibration under {@code calibration/}. Sizes above the real engine's sweep cap
+ * ({@link Defaults#sweep}: 32 on processes) are skipped on every engine, with a note on stderr.
  */
 @Command(name = "fidelity", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run the same broadcast and recovery experiments on the calibrated simulator and on netty; report "
-                + "predicted vs measured latency p50/p99 (and recovery times) per topology and size, with the relative error. "
-                + "Of the run options it takes --seed only: the engines are fixed (netty measured, sim predicting with the "
-                + "calibrated latency and processing time), and added latency, loss or faults would move both away from "
-                + "what was calibrated.")
+        description = "Run the same broadcast and recovery experiments on the calibrated simulator and on a real engine (netty "
+                + "or processes); report predicted vs measured latency p50/p99 (and recovery times) per topology and size, with the "
+                + "relative error. Of the run options it takes --seed and --engine only: the simulator predicts with what was "
+                + "calibrated, and added latency, loss or faults would move both away from it.")
 public final class FidelityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--engine", defaultValue = "netty", paramLabel = "ENGINE",
+            description = "The real engine measured: netty (all nodes in this JVM) or processes (a JVM per node; sizes above 32 "
+                    + "are skipped, as compare skips them). A --calibration must be of the same engine (default: ${DEFAULT-VALUE}).")
+    String engine = "netty";
+
     @Option(names = "--calibration", paramLabel = "DIR",
-            description = "Use this calibrate-<ts> directory instead of calibrating now.")
+            description = "Use this calibrate-<ts> directory (made with the same --engine) instead of calibrating now.")
     Path calibration;
 
     @Option(names = "--calibrate-nodes", defaultValue = "16", paramLabel = "N",
@@ -87,7 +93,7 @@ public final class FidelityCommand implements Callable<Integer> {
 
     @Option(names = "--rates", split = ",", paramLabel = "R",
             description = "Also compare broadcast streams (load): for each rate R (broadcasts/s, Poisson, origins from the "
-                    + "seed), topology, n and seed, `broadcast --rate R --duration --stream-duration` on netty, the baseline "
+                    + "seed), topology, n and seed, `broadcast --rate R --duration --stream-duration` on the real engine, the baseline "
                     + "and the model; rows 'stream@R/s'. Default: none.")
     List<Double> rates = new ArrayList<>();
 
@@ -99,14 +105,14 @@ public final class FidelityCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--threads", paramLabel = "T", description = ParallelCells.HELP + " Here: the two simulator broadcast sweeps "
-            + "(baseline and model); netty's cells and the recovery runs run one at a time, since they measure real time.")
+            + "(baseline and model); the real engine's cells and the recovery runs run one at a time, since they measure real time.")
     Integer threads;
 
     @Option(names = "--json", description = "Print one JSON object: results_dir, calibration, rows.")
     boolean json;
 
     /**
-     * One compared figure: measured on netty, predicted by the calibrated model ({@code --model}, NaN when the
+     * One compared figure: measured on the real engine, predicted by the calibrated model ({@code --model}, NaN when the
      * calibration has none) and by the baseline (the old flat model: empirical link + one processing time per node).
      */
     record Row(String experiment, String topology, int nodes, String metric, double measured, double measuredHalfWidth,
@@ -137,11 +143,17 @@ public final class FidelityCommand implements Callable<Integer> {
     }
 
     /**
-     * The respawn delay of the recovery runs: after netty's detection (suspicion timeout about 250 ms) and
-     * repair, so both are measured before the node comes back (with 300 ms, netty runs raced the respawn
-     * against the repair and reported no repair).
+     * The respawn delay of the recovery runs on {@code engine} at {@code n} nodes: after detection and repair, so
+     * both are measured before the node comes back (with 300 ms, netty runs raced the respawn against the repair
+     * and reported no repair): three suspicion timeouts of the engine's default timing, rounded up to 100 ms, at
+     * least 1 s. On netty that is 1 s (suspicion about 250 ms); on processes about 2 s (suspicion about 640 ms).
      */
-    static final String RESPAWN_AFTER = "1s";
+    static String respawnAfter(dev.ringlab.node.spec.ClusterEngine engine, int n) {
+        long suspicion = Defaults.timing(engine, n, dev.ringlab.node.spec.LinkModels.parse(dev.ringlab.node.spec.RunSpec.DEFAULT_SIM_LATENCY))
+                .suspicionNanos();
+        long ms = Math.max(1000, (3 * suspicion / 1_000_000 + 99) / 100 * 100);
+        return ms + "ms";
+    }
 
     /** Where a target of issue 12 sits: p50 within 15 %, p99 within 30 %, detect/repair 15 %, rejoin 30 %. */
     static double target(String metric) {
@@ -159,6 +171,11 @@ public final class FidelityCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<String> tops = CompareCommand.splitTopologies(topologies);
+        dev.ringlab.node.spec.ClusterEngine real = Engines.byName(engine);
+        if (real.deterministic()) {
+            throw new UsageException("--engine", "fidelity measures a real engine against the simulator: use netty or processes, not "
+                    + real.name());
+        }
         if (threads != null && threads < 1) { // before the calibration's minutes, not after
             throw new UsageException("--threads", "must be at least 1, got " + threads);
         }
@@ -193,6 +210,11 @@ public final class FidelityCommand implements Callable<Integer> {
             if (!"calibrate".equals(cal.path("experiment").asText())) {
                 throw new UsageException("--calibration", calibration + " is not a calibrate results directory");
             }
+            String calibrated = cal.path("engine").asText("netty"); // calibrations before --engine measured netty
+            if (!calibrated.equals(real.name())) {
+                throw new UsageException("--calibration", calibration + " calibrates " + calibrated + ", not " + real.name()
+                        + ": use a calibration made with ringlab calibrate --engine " + real.name() + ", or --engine " + calibrated);
+            }
             latencyFile = calibration.resolve(cal.path("latency_file").asText("latency.txt")).toAbsolutePath();
             processingNanos = cal.path("processing_ns").asLong();
             calDir = calibration.toAbsolutePath();
@@ -203,7 +225,7 @@ public final class FidelityCommand implements Callable<Integer> {
             c.bursts = List.of(1, 16, 64, 256);
             c.reps = 7;
             c.seed = seed;
-            c.engine = "netty";
+            c.engine = real.name();
             c.respawns = 5;
             CalibrateCommand.Calibration r = c.calibrate(dir.sub("calibration"), err, command + " (calibration)");
             latencyFile = r.latencyFile().toAbsolutePath();
@@ -226,22 +248,28 @@ public final class FidelityCommand implements Callable<Integer> {
                 + " broadcasts/seed=" + broadcasts + " load=" + CalibrateCommand.loadAverage());
         err.flush();
 
-        // 2. The same broadcast sweep on netty, the baseline simulator and the modelled simulator.
+        // 2. The same broadcast sweep on the real engine, the baseline simulator and the modelled simulator.
         long drain = 10_000_000_000L;
-        // netty's own links (nothing added) against the simulator drawing from what calibration measured on them.
-        BroadcastExperiment.Params nettyParams = new BroadcastExperiment.Params(Engines.byName("netty"), protocol, null, 0,
+        // The engine's own links (nothing added) against the simulator drawing from what calibration measured on them.
+        BroadcastExperiment.Params realParams = new BroadcastExperiment.Params(real, protocol, null, 0,
                 FaultPlan.none(), 0, broadcasts, drain, 16);
         BroadcastExperiment.Params simParams = new BroadcastExperiment.Params(Engines.byName("sim"), protocol, simLatency, 0,
                 FaultPlan.none(), processingNanos, broadcasts, drain, 16);
         BroadcastExperiment.Params modelParams = model == null ? null : new BroadcastExperiment.Params(new SimEngine(model),
                 protocol, null, 0, FaultPlan.none(), 0, broadcasts, drain, 16);
         simParams.validate();
-        nettyParams.validate();
-        int cap = Defaults.sweep(nettyParams.engine()).maxNodes();
-        BroadcastSweep.Plan nettyPlan = new BroadcastSweep.Plan(tops, nodes, seedList, nettyParams, cap);
+        realParams.validate();
+        int cap = Defaults.sweep(realParams.engine()).maxNodes();
+        BroadcastSweep.Plan realPlan = new BroadcastSweep.Plan(tops, nodes, seedList, realParams, cap);
         BroadcastSweep.Plan simPlan = new BroadcastSweep.Plan(tops, nodes, seedList, simParams, cap);
-        if (BroadcastSweep.skips(nettyPlan).size() == nettyPlan.combinations()) {
-            throw new UsageException("--topologies", "no (topology, n) can run: " + BroadcastSweep.skips(nettyPlan).get(0).reason());
+        if (BroadcastSweep.skips(realPlan).size() == realPlan.combinations()) {
+            throw new UsageException("--topologies", "no (topology, n) can run: " + BroadcastSweep.skips(realPlan).get(0).reason());
+        }
+        for (int n : nodes) {
+            if (n > cap) {
+                err.println("fidelity: n=" + n + " skipped on every engine (broadcast, recovery, streams): " + real.name()
+                        + " runs at most " + cap + " nodes here");
+            }
         }
         long largest = 0;
         for (String t : tops) {
@@ -252,13 +280,13 @@ public final class FidelityCommand implements Callable<Integer> {
             }
         }
         simThreads = ParallelCells.threads(threads, simParams.engine(), largest);
-        err.println("fidelity: simulator sweeps on " + simThreads + " thread(s); netty and recovery runs one at a time");
-        BroadcastSweep.Outcome netty = BroadcastSweep.run(nettyPlan, err, "fidelity netty");
+        err.println("fidelity: simulator sweeps on " + simThreads + " thread(s); " + real.name() + " and recovery runs one at a time");
+        BroadcastSweep.Outcome measured = BroadcastSweep.run(realPlan, err, "fidelity " + real.name());
         BroadcastSweep.Outcome sim = BroadcastSweep.run(simPlan, err, "fidelity sim baseline", simThreads);
         BroadcastSweep.Outcome modelled = model == null ? null
                 : BroadcastSweep.run(new BroadcastSweep.Plan(tops, nodes, seedList, modelParams, cap), err, "fidelity sim model",
                         simThreads);
-        BroadcastSweep.write(dir.sub("netty"), netty, "netty");
+        BroadcastSweep.write(dir.sub(real.name()), measured, real.name());
         BroadcastSweep.write(dir.sub("sim"), sim, "sim, calibrated baseline");
         if (modelled != null) {
             BroadcastSweep.write(dir.sub("sim-model"), modelled, "sim, calibrated engine model");
@@ -266,8 +294,8 @@ public final class FidelityCommand implements Callable<Integer> {
 
         List<Row> rows = new ArrayList<>();
         List<FidelityPlots.Point> points = new ArrayList<>();
-        for (int i = 0; i < netty.rows().size(); i++) {
-            BroadcastExperiment.Row m = netty.rows().get(i);
+        for (int i = 0; i < measured.rows().size(); i++) {
+            BroadcastExperiment.Row m = measured.rows().get(i);
             BroadcastExperiment.Row b = sim.rows().get(i);
             BroadcastExperiment.Row p = modelled == null ? null : modelled.rows().get(i);
             rows.add(new Row("broadcast", m.topology(), m.nodes(), "latency_ms_p50", m.latencyMsP50().mean(), m.latencyMsP50().halfWidth(),
@@ -278,13 +306,14 @@ public final class FidelityCommand implements Callable<Integer> {
                     b.latencyMsP99().mean()));
         }
 
-        // 3. Ring recovery on netty, the baseline and the model, through the recover command itself.
+        // 3. Ring recovery on the real engine, the baseline and the model, through the recover command itself.
         ArrayNode recoveryRuns = new ObjectMapper().createArrayNode();
-        String[] variants = model == null ? new String[] {"netty", "sim"} : new String[] {"netty", "sim", "sim-model"};
-        if (recoverySeeds > 0) {
-            ProgressBar bar = new ProgressBar(err, "fidelity recover", nodes.size() * recoverySeeds * variants.length);
+        String[] variants = model == null ? new String[] {real.name(), "sim"} : new String[] {real.name(), "sim", "sim-model"};
+        List<Integer> recoverSizes = nodes.stream().filter(n -> n <= cap).toList();
+        if (recoverySeeds > 0 && !recoverSizes.isEmpty()) {
+            ProgressBar bar = new ProgressBar(err, "fidelity recover", recoverSizes.size() * recoverySeeds * variants.length);
             String[] metrics = {"detect_ms", "repair_ms", "rejoin_ms"};
-            for (int n : nodes) {
+            for (int n : recoverSizes) {
                 List<List<List<Double>>> values = new ArrayList<>();
                 for (int e = 0; e < variants.length; e++) {
                     List<List<Double>> perMetric = new ArrayList<>();
@@ -294,13 +323,13 @@ public final class FidelityCommand implements Callable<Integer> {
                     values.add(perMetric);
                     for (int s = 0; s < recoverySeeds; s++) {
                         List<String> args = new ArrayList<>(List.of("--topology", "ring", "-n", String.valueOf(n), "--crash", "1",
-                                "--respawn-after", RESPAWN_AFTER, "--seed", String.valueOf(seed + s),
-                                "--engine", e == 0 ? "netty" : "sim"));
+                                "--respawn-after", respawnAfter(real, n), "--seed", String.valueOf(seed + s),
+                                "--engine", e == 0 ? real.name() : "sim"));
                         if (e == 1) {
                             args.addAll(List.of("--latency", simLatency));
                         } else if (e == 2) {
-                            // The modelled simulator runs netty's failure-detector timing, as --predict does.
-                            Defaults.Timing t = Defaults.timing(Engines.byName("netty"), n,
+                            // The modelled simulator runs the real engine's failure-detector timing, as --predict does.
+                            Defaults.Timing t = Defaults.timing(real, n,
                                     dev.ringlab.node.spec.LinkModels.parse(dev.ringlab.node.spec.RunSpec.DEFAULT_SIM_LATENCY));
                             args.addAll(List.of("--model", "calibrated:" + calDir, "--heartbeat", t.heartbeatNanos() + "ns",
                                     "--suspicion-timeout", t.suspicionNanos() + "ns", "--loss-timeout",
@@ -332,7 +361,7 @@ public final class FidelityCommand implements Callable<Integer> {
             }
             bar.finish();
         }
-        // 3b. Streams: the broadcast command itself at each rate, on netty, the baseline and the model.
+        // 3b. Streams: the broadcast command itself at each rate, on the real engine, the baseline and the model.
         ArrayNode streamRuns = new ObjectMapper().createArrayNode();
         if (!rates.isEmpty()) {
             List<String[]> cells = new ArrayList<>();
@@ -355,7 +384,7 @@ public final class FidelityCommand implements Callable<Integer> {
                     values.add(perMetric);
                     for (long s : seedList) {
                         List<String> args = new ArrayList<>(List.of("--topology", c[1], "-n", c[2], "--protocol", protocol, "--rate", c[0],
-                                "--duration", streamDuration, "--seed", String.valueOf(s), "--engine", e == 0 ? "netty" : "sim"));
+                                "--duration", streamDuration, "--seed", String.valueOf(s), "--engine", e == 0 ? real.name() : "sim"));
                         if (e == 1) {
                             args.addAll(List.of("--latency", simLatency, "--processing", processingNanos + "ns"));
                         } else if (e == 2) {
@@ -406,17 +435,17 @@ public final class FidelityCommand implements Callable<Integer> {
             csv.add(new ArrayList<>(r.fields().values()));
         }
         dir.writeCsv("fidelity.csv", columns, csv);
-        FidelityPlots.save(dir.path(), "fidelity-predicted-vs-measured", "Calibrated sim vs netty: predicted vs measured "
+        FidelityPlots.save(dir.path(), "fidelity-predicted-vs-measured", "Calibrated sim vs " + real.name() + ": predicted vs measured "
                 + "(y = x is perfect; bars: 95 % over seeds)", points);
         Plots.Builder p50 = new Plots.Builder();
-        for (int i = 0; i < netty.rows().size(); i++) {
-            BroadcastExperiment.Row m = netty.rows().get(i);
-            p50.add(m.topology() + " netty (measured)", m.nodes(), m.latencyMsP50().mean(), m.latencyMsP50().halfWidth());
+        for (int i = 0; i < measured.rows().size(); i++) {
+            BroadcastExperiment.Row m = measured.rows().get(i);
+            p50.add(m.topology() + " " + real.name() + " (measured)", m.nodes(), m.latencyMsP50().mean(), m.latencyMsP50().halfWidth());
             BroadcastExperiment.Row q = (modelled != null ? modelled : sim).rows().get(i);
             p50.add(m.topology() + " sim (predicted" + (modelled != null ? ", model" : "") + ")", q.nodes(), q.latencyMsP50().mean(),
                     q.latencyMsP50().halfWidth());
         }
-        Plots.save(Plots.chart(new Plots.Axes("Broadcast latency p50: netty (measured) vs calibrated sim (predicted)", "nodes (log)",
+        Plots.save(Plots.chart(new Plots.Axes("Broadcast latency p50: " + real.name() + " (measured) vs calibrated sim (predicted)", "nodes (log)",
                 "latency p50, ms (log)", true, true), p50.series()), dir.path(), "fidelity-p50");
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode run = mapper.createObjectNode();
@@ -428,6 +457,7 @@ public final class FidelityCommand implements Callable<Integer> {
         run.put("cores", Runtime.getRuntime().availableProcessors());
         run.put("loadavg_1m", CalibrateCommand.loadAverage());
         run.put("seed", seed);
+        run.put("engine", real.name());
         run.put("threads", simThreads);
         ArrayNode sl = run.putArray("seeds");
         seedList.forEach(sl::add);
@@ -445,16 +475,16 @@ public final class FidelityCommand implements Callable<Integer> {
             modelNode.put("model", "calibrated:" + calDir);
             BroadcastSweep.describe(modelNode, modelled);
         }
-        ObjectNode nettyNode = run.putObject("netty");
-        BroadcastExperiment.putParams(nettyNode, nettyParams);
-        BroadcastSweep.describe(nettyNode, netty);
+        ObjectNode measuredNode = run.putObject(real.name()); // the measured sweep, under the engine's name
+        BroadcastExperiment.putParams(measuredNode, realParams);
+        BroadcastSweep.describe(measuredNode, measured);
         run.set("recovery_runs", recoveryRuns);
         ArrayNode ratesNode = run.putArray("rates");
         rates.forEach(ratesNode::add);
         run.put("stream_duration", rates.isEmpty() ? null : streamDuration);
         run.set("stream_runs", streamRuns);
         run.putArray("files").add("fidelity.csv").add("fidelity-predicted-vs-measured.png").add("fidelity-predicted-vs-measured.svg")
-                .add("fidelity-p50.png").add("fidelity-p50.svg").add("netty/").add("sim/").add("sim-model/");
+                .add("fidelity-p50.png").add("fidelity-p50.svg").add(real.name() + "/").add("sim/").add("sim-model/");
         dir.writeRunJson(run);
 
         long withinModel = rows.stream().filter(r -> Math.abs(r.relError()) <= target(r.metric())).count();
@@ -462,6 +492,7 @@ public final class FidelityCommand implements Callable<Integer> {
         if (json) {
             ObjectNode j = mapper.createObjectNode();
             j.put("results_dir", dir.path().toString());
+            j.put("engine", real.name());
             j.put("latency", simLatency);
             j.put("processing_ns", processingNanos);
             j.put("model", model == null ? null : model.describe());
@@ -483,8 +514,8 @@ public final class FidelityCommand implements Callable<Integer> {
                         r.metric(), BroadcastSweep.sig(r.measured()), BroadcastSweep.sig(r.predicted()), pct(r.relError()),
                         BroadcastSweep.sig(r.baseline()), pct(r.baselineRelError()));
             }
-            stdout.printf(Locale.ROOT, "%nmeasured: netty (loopback, %d cores, load %s); model: %s; baseline: sim with --latency %s "
-                    + "--processing %dns%n", Runtime.getRuntime().availableProcessors(), CalibrateCommand.loadAverage(),
+            stdout.printf(Locale.ROOT, "%nmeasured: %s (loopback, %d cores, load %s); model: %s; baseline: sim with --latency %s "
+                    + "--processing %dns%n", real.name(), Runtime.getRuntime().availableProcessors(), CalibrateCommand.loadAverage(),
                     model == null ? "none" : model.describe(), simLatency, processingNanos);
             stdout.printf(Locale.ROOT, "within target (p50, detect, repair 15%%; p99, rejoin 30%%): model %s of %d, baseline %d of %d; "
                     + "results in %s%n", model == null ? "-" : String.valueOf(withinModel), rows.size(), withinBaseline, rows.size(), dir.path());
