@@ -96,15 +96,15 @@ public final class Defaults {
     /** Longest a real engine's warm-up goes on injecting before it settles, in engine time. */
     public static final long REAL_WARMUP_MAX_NANOS = 2_000_000_000L;
 
-    /** Warm-up rotations of the token on a real engine ({@link #warmupRotations}). */
-    public static final int REAL_WARMUP_ROTATIONS = 10;
-
     /**
-     * Rotations the token makes before the measured ones, left out of every figure, for the reason of
-     * {@link #warmupBroadcasts}; none on a deterministic engine.
+     * The token's warm-up on {@code engine}, for the options line: on a real engine it circles until
+     * {@link #REAL_WARMUP_DELIVERIES} hops or {@link #REAL_WARMUP_MAX_NANOS} since its first rotation began, and
+     * the rotation under way then completes ({@link TokenMetrics#untilWarm}); none on a deterministic engine.
+     * It used to be 10 rotations: 160 hops on a 16-node netty ring, a JIT that had compiled little of the path.
      */
-    public static long warmupRotations(ClusterEngine engine) {
-        return engine.deterministic() ? 0 : REAL_WARMUP_ROTATIONS;
+    public static String tokenWarmupRule(ClusterEngine engine) {
+        return engine.deterministic() ? "none" : "rotations-to-" + REAL_WARMUP_DELIVERIES + "-hops-or-"
+                + (REAL_WARMUP_MAX_NANOS / 1_000_000_000L) + "s";
     }
 
     /**

@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
  * every event of a run without faults or loss; a violation ends the run with exit 1 and the command that
  * replays it. Exit 1 also if the rotations do not complete in time or the nodes' tick counts disagree, and at
  * once if a node dies on its own ({@link Observation.NodeExited}: the ring does not heal). On a
- * real engine the token first makes a few warm-up rotations that no figure counts
- * ({@link Defaults#warmupRotations}).
+ * real engine the token first circles until the JIT has compiled its path, rotations that no figure counts
+ * ({@link Defaults#tokenWarmupRule}).
  */
 @Command(
         name = "token",
@@ -57,8 +57,9 @@ import picocli.CommandLine.Spec;
             "node's seeded stream). Examples: --station delay:5ms@3 --station delay:uniform:1ms,3ms@*.",
             "Several stations on one node add their holds.",
             "",
-            "On netty and processes the token first makes " + Defaults.REAL_WARMUP_ROTATIONS + " warm-up rotations that no",
-            "figure counts (warmup_rotations); the measured rotations and ticks are numbered from 1 after them.",
+            "On netty and processes the token first circles until " + Defaults.REAL_WARMUP_DELIVERIES + " hops or 2 s (the",
+            "rotation under way then completes): warm-up rotations that no figure counts (warmup_rotations says",
+            "how many ran); the measured rotations and ticks are numbered from 1 after them.",
             "",
             "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults,",
             "warmup_rotations, stations, trace_hash (hex, null on real engines), rotations, ticks (the tick count",
@@ -172,9 +173,8 @@ public final class TokenCommand implements Callable<Integer> {
         // flight" for ever, so it only checks fault-free, loss-free runs.
         TokenCensus census = new TokenCensus(protocol);
         boolean censusValid = plan.isEmpty() && run.loss() == 0;
-        long warmup = Defaults.warmupRotations(engine);
-
-        TokenMetrics metrics = new TokenMetrics(n, rotations, warmup);
+        TokenMetrics metrics = engine.deterministic() ? new TokenMetrics(n, rotations, 0)
+                : TokenMetrics.untilWarm(n, rotations, Defaults.REAL_WARMUP_DELIVERIES, Defaults.REAL_WARMUP_MAX_NANOS);
         long wallStart = System.nanoTime();
         boolean completed;
         Long traceHash;
@@ -183,7 +183,7 @@ public final class TokenCommand implements Callable<Integer> {
         long dropped;
         try (Cluster cluster = run.build(run.spec(overlay, census, plan))) {
             err.println("ringlab token: " + run.effective(plan, null) + " topology=" + topo + " nodes=" + n + " rotations="
-                    + rotations + " warmup_rotations=" + warmup + " stations=" + specs + " timeout=" + Durations.format(timeoutNanos));
+                    + rotations + " warmup=" + Defaults.tokenWarmupRule(engine) + " stations=" + specs + " timeout=" + Durations.format(timeoutNanos));
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(metrics);
@@ -200,13 +200,15 @@ public final class TokenCommand implements Callable<Integer> {
             long engineStart;
             try {
                 cluster.start(); // inside: a node that dies while starting is one FAILED line too
-                if (warmup > 0 && !cluster.runUntil(() -> exited.get() != null || metrics.rotationsSeen() >= warmup,
-                        Math.addExact(Math.multiplyExact(2 * warmup, rotationBound), 10_000_000_000L))
+                // The warm-up ends with a rotation that completes after its 2 s cap at the latest: allow two more.
+                if (!metrics.warmedUp() && !cluster.runUntil(() -> exited.get() != null || metrics.warmedUp(),
+                        Math.addExact(Defaults.REAL_WARMUP_MAX_NANOS, Math.addExact(Math.multiplyExact(2, rotationBound), 10_000_000_000L)))
                         || exited.get() != null) {
                     if (exited.get() != null) {
                         return nodeExited(err, exited.get());
                     }
-                    err.println("ringlab token: the token did not complete " + warmup + " warm-up rotations");
+                    err.println("ringlab token: the token's warm-up did not end (" + metrics.rotationsSeen() + " rotations, rule "
+                            + Defaults.tokenWarmupRule(engine) + ")");
                     err.println("replay: " + Replay.line(spec, run));
                     return 1;
                 }
@@ -247,7 +249,7 @@ public final class TokenCommand implements Callable<Integer> {
             o.put("loss", run.loss());
             o.put("processing", Durations.format(run.processingNanos()));
             o.put("faults", plan.isEmpty() ? null : plan.toString());
-            o.put("warmup_rotations", warmup);
+            o.put("warmup_rotations", metrics.warmupRotations());
             o.put("stations", specs.stream().map(StationSpec::spec).toList());
             o.put("trace_hash", traceHash == null ? null : String.format("%016x", traceHash));
             o.put("rotations", r.rotations());

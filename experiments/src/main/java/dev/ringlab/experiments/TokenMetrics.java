@@ -13,7 +13,12 @@ import java.util.function.Consumer;
  * then call {@link #report}.
  *
  * <p>Only rotations {@code W+1..W+K} count ({@code W} the warm-up rotations, {@code K} the rotations asked
- * for), and are reported as rotations (and ticks) {@code 1..K}: hops, ticks and estimates of the warm-up are
+ * for), and are reported as rotations (and ticks) {@code 1..K}. {@code W} is fixed up front, or ({@link #untilWarm})
+ * decided by the stream itself: once a rotation completes after enough hops were seen or enough time passed
+ * since the first rotation began, the warm-up runs to the end of the rotation after the latest one any
+ * observation has named (one rotation of slack: on processes the nodes' observations reach the driver over
+ * separate connections, so a successor's tick of the next rotation can come in before the origin's
+ * completion). Until then nothing counts; hops, ticks and estimates of the warm-up are
  * ignored, so are those of later rotations and estimates reported after the origin saw rotation {@code W+K}
  * complete — the origin starts the next rotation in the very event that completes it, and a real engine
  * stops a little later still. Percentiles are nearest-rank (p50 of 1, 2, 3, 4 is 2). Not thread-safe: engines
@@ -22,7 +27,15 @@ import java.util.function.Consumer;
 public final class TokenMetrics implements Consumer<Observation> {
     private final int n;
     private final long rotations;
-    private final long warmup;
+    /** The last warm-up rotation's number W; {@code Long.MAX_VALUE} while an {@link #untilWarm} warm-up goes on. */
+    private long warmup;
+    /** Warm-up rule of {@link #untilWarm}: hops to see, or time since the first rotation began; 0 and 0: fixed W. */
+    private final long warmupHops;
+    private final long warmupMaxNanos;
+    private long warmupHopsSeen;
+    private long warmupStartNanos = -1;
+    /** The highest rotation (or tick) number any observation named during the warm-up. */
+    private long warmupLatestRotation;
     /** Completed rotations the origin reported, warm-up included. */
     private long rotationsSeen;
     private long lastRotationAtNanos = -1;
@@ -44,13 +57,34 @@ public final class TokenMetrics implements Consumer<Observation> {
 
     /** Metrics of {@code rotations} rotations after {@code warmup} rotations that no figure counts. */
     public TokenMetrics(int n, long rotations, long warmup) {
-        if (n < 1 || rotations < 1 || warmup < 0) {
-            throw new IllegalArgumentException("need n >= 1, rotations >= 1 and warmup >= 0, got " + n + ", " + rotations
-                    + ", " + warmup);
+        this(n, rotations, warmup, 0, 0);
+        if (warmup < 0) {
+            throw new IllegalArgumentException("need warmup >= 0, got " + warmup);
+        }
+    }
+
+    /**
+     * Metrics of {@code rotations} rotations after a warm-up that lasts until a rotation completes once
+     * {@code hops} token hops were seen or {@code maxNanos} passed since the first rotation began (engine time),
+     * whichever comes first, and then one rotation more (see the class doc); at least two rotations.
+     * {@link #warmupRotations} says how many it took.
+     */
+    public static TokenMetrics untilWarm(int n, long rotations, long hops, long maxNanos) {
+        if (hops < 1 || maxNanos < 1) {
+            throw new IllegalArgumentException("need hops >= 1 and maxNanos >= 1, got " + hops + ", " + maxNanos);
+        }
+        return new TokenMetrics(n, rotations, Long.MAX_VALUE, hops, maxNanos);
+    }
+
+    private TokenMetrics(int n, long rotations, long warmup, long warmupHops, long warmupMaxNanos) {
+        if (n < 1 || rotations < 1) {
+            throw new IllegalArgumentException("need n >= 1 and rotations >= 1, got " + n + ", " + rotations);
         }
         this.n = n;
         this.rotations = rotations;
         this.warmup = warmup;
+        this.warmupHops = warmupHops;
+        this.warmupMaxNanos = warmupMaxNanos;
         for (int v = 0; v < n; v++) {
             tickNumbers.add(new LongList());
             tickAtNanos.add(new LongList());
@@ -63,6 +97,10 @@ public final class TokenMetrics implements Consumer<Observation> {
 
     @Override
     public void accept(Observation o) {
+        if (warmup == Long.MAX_VALUE) {
+            warmingUp(o);
+            return;
+        }
         switch (o) {
             case Observation.RotationCompleted rc -> {
                 rotationsSeen++;
@@ -107,6 +145,30 @@ public final class TokenMetrics implements Consumer<Observation> {
         }
     }
 
+    /** An observation while an {@link #untilWarm} warm-up goes on: counted towards its rule, nothing else. */
+    private void warmingUp(Observation o) {
+        long r = switch (o) {
+            case Observation.TokenArrived a -> {
+                warmupHopsSeen++;
+                yield a.rotation();
+            }
+            case Observation.RotationCompleted rc -> rc.rotation();
+            case Observation.Tick t -> t.tick();
+            case Observation.CompensatedTick c -> c.tick();
+            default -> 0;
+        };
+        warmupLatestRotation = Math.max(warmupLatestRotation, r);
+        if (o instanceof Observation.RotationCompleted rc) {
+            rotationsSeen++;
+            if (warmupStartNanos < 0) {
+                warmupStartNanos = rc.startedAtNanos();
+            }
+            if (warmupHopsSeen >= warmupHops || rc.completedAtNanos() - warmupStartNanos >= warmupMaxNanos) {
+                warmup = warmupLatestRotation + 1; // the last warm-up rotation: the one after it is measured rotation 1
+            }
+        }
+    }
+
     /** Rotation (or tick) number {@code r} of the token is one of the measured ones, {@code W+1..W+K}. */
     private boolean measured(long r) {
         return r > warmup && r - warmup <= rotations;
@@ -140,6 +202,16 @@ public final class TokenMetrics implements Consumer<Observation> {
     /** Rotations completed so far, warm-up included. */
     public long rotationsSeen() {
         return rotationsSeen;
+    }
+
+    /** True once the warm-up is over: a fixed one, or an {@link #untilWarm} one whose rule was met. */
+    public boolean warmedUp() {
+        return warmup != Long.MAX_VALUE && rotationsSeen >= warmup;
+    }
+
+    /** Warm-up rotations: W once known, else those seen so far. */
+    public long warmupRotations() {
+        return warmup != Long.MAX_VALUE ? warmup : rotationsSeen;
     }
 
     /** When the last measured rotation completed (the origin's clock), or -1 before the first. */

@@ -54,7 +54,7 @@ class TokenCommandTest {
         assertEquals(16, j.get("trace_hash").asText().length());
         assertTrue(j.get("census_checks").asLong() >= 8 * 50, r.out());
         assertTrue(r.err().contains("engine=sim seed=7 latency=const:1ms loss=0.0 faults=none processing=0ns timing=none"
-                + " topology=ring nodes=8 rotations=50 warmup_rotations=0 stations=[delay:5ms@3]"), r.err());
+                + " topology=ring nodes=8 rotations=50 warmup=none stations=[delay:5ms@3]"), r.err());
     }
 
     @Test
