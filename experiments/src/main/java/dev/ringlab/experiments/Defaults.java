@@ -99,7 +99,7 @@ public final class Defaults {
     /**
      * The token's warm-up on {@code engine}, for the options line: on a real engine it circles until
      * {@link #REAL_WARMUP_DELIVERIES} hops or {@link #REAL_WARMUP_MAX_NANOS} since its first rotation began, and
-     * the rotation under way then completes ({@link TokenMetrics#untilWarm}); none on a deterministic engine.
+     * then one rotation more ({@link TokenMetrics#untilWarm}); none on a deterministic engine.
      * It used to be 10 rotations: 160 hops on a 16-node netty ring, a JIT that had compiled little of the path.
      */
     public static String tokenWarmupRule(ClusterEngine engine) {

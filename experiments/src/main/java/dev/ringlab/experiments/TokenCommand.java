@@ -57,9 +57,9 @@ import picocli.CommandLine.Spec;
             "node's seeded stream). Examples: --station delay:5ms@3 --station delay:uniform:1ms,3ms@*.",
             "Several stations on one node add their holds.",
             "",
-            "On netty and processes the token first circles until " + Defaults.REAL_WARMUP_DELIVERIES + " hops or 2 s (the",
-            "rotation under way then completes): warm-up rotations that no figure counts (warmup_rotations says",
-            "how many ran); the measured rotations and ticks are numbered from 1 after them.",
+            "On netty and processes the token first circles until " + Defaults.REAL_WARMUP_DELIVERIES + " hops or 2 s, and then",
+            "one rotation more: warm-up rotations that no figure counts (warmup_rotations says how many ran);",
+            "the measured rotations and ticks are numbered from 1 after them.",
             "",
             "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults,",
             "warmup_rotations, stations, trace_hash (hex, null on real engines), rotations, ticks (the tick count",
@@ -200,7 +200,7 @@ public final class TokenCommand implements Callable<Integer> {
             long engineStart;
             try {
                 cluster.start(); // inside: a node that dies while starting is one FAILED line too
-                // The warm-up ends with a rotation that completes after its 2 s cap at the latest: allow two more.
+                // The rule is met by the rotation that completes after the 2 s cap at the latest, and one more runs.
                 if (!metrics.warmedUp() && !cluster.runUntil(() -> exited.get() != null || metrics.warmedUp(),
                         Math.addExact(Defaults.REAL_WARMUP_MAX_NANOS, Math.addExact(Math.multiplyExact(2, rotationBound), 10_000_000_000L)))
                         || exited.get() != null) {
