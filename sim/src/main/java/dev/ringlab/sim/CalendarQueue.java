@@ -9,7 +9,7 @@ import java.util.Arrays;
  *
  * <h2>Structure</h2>
  * <ul>
- *   <li><b>Slots in chunks.</b> An event is a slot in paged primitive arrays (time modulo the ring's span,
+ *   <li><b>Slots in chunks.</b> An event is a slot in paged primitive arrays (time modulo the span,
  *       {@code a} and {@code b} interleaved in an {@code int[]}, the reference in an {@code Object[]}): 16 bytes
  *       per event on a JVM with compressed references, nothing allocated per push once the pages exist, and
  *       growth adds a page instead of copying everything (no 2x spike in the heap). Slots come in chunks of
@@ -21,27 +21,36 @@ import java.util.Arrays;
  *       chunk per occupied bucket. The sequence number is not stored in the slot: within a bucket it is the
  *       append order, and against the overflow heap a tie in time is decided by why the event took the heap
  *       (see {@code heapFirst}).
- *   <li><b>Buckets.</b> A ring of {@code B} buckets (power of two) of width {@code w = 2^shift} ns covers
- *       {@code [curStart, curStart + B*w)}; the span is at least twice the largest link latency (capped at
- *       2^31 ns, about 2.1 s: longer latencies take the overflow heap), so every message sent from the
- *       current bucket lands in the ring. A bucket is a FIFO of slots, so appends are O(1) and, because
- *       sequence numbers rise with every push, <b>slot order is seq order</b>: events with equal times
- *       (constant latency makes millions of them) leave in FIFO order at no cost. A bucket that received an
- *       event earlier than its tail is marked unsorted and sorted once, stably by time, when it becomes
- *       current. A bitmap of occupied buckets finds the next one with {@link Long#numberOfTrailingZeros}
- *       instead of a scan of empty buckets.
- *   <li><b>Overflow heap.</b> Events beyond the ring (long timers, control actions, processing backlogs),
- *       before its start, or earlier than the tail of the bucket being consumed go to a binary heap that
- *       holds their fields itself; {@link #pop()} takes the smaller of the calendar head and the heap top by
+ *   <li><b>Buckets, in two levels.</b> {@code B} buckets (power of two) of width {@code w = 2^shift} ns
+ *       cover a span of at least twice the largest link latency (capped at 2^31 ns, about 2.1 s: longer
+ *       latencies take the overflow heap), so every message sent from the current bucket lands in it. They
+ *       are grouped in windows of {@value #WINDOW_BUCKETS} (at most {@code B/4}): the <b>window</b> holding the
+ *       clock has its fine buckets; every later window of the span is one <b>coarse bucket</b>, a FIFO of
+ *       slots appended in push order. When the window is used up, the next occupied coarse bucket becomes
+ *       the window and its events are spread over the fine buckets in their order (a ladder queue's rung,
+ *       R. Tang, R. Goh, I. Thng, "Ladder queue", ACM TOMACS 15(3), 2005, with fixed widths). With spread-out
+ *       latencies a push thus lands in one of a few hundred coarse tails, whose lines stay cached, instead
+ *       of one of tens of thousands of fine tails, each a cache miss; the spreading writes only the window's
+ *       fine tails. A coarse bucket whose events all fall in one fine bucket in time order (constant latency
+ *       makes millions of them) becomes that bucket without moving an event.
+ *   <li><b>Order.</b> A bucket is a FIFO of slots, so appends are O(1) and, because sequence numbers rise
+ *       with every push, <b>slot order is seq order</b>: spreading keeps it (a fine bucket receives its
+ *       coarse events in their order, and later pushes after them), and events with equal times leave in
+ *       FIFO order at no cost. A fine bucket that received an event earlier than its tail is marked unsorted
+ *       and sorted once, stably by time, when it becomes current. Bitmaps of occupied buckets find the next
+ *       one with {@link Long#numberOfTrailingZeros} instead of a scan of empty buckets.
+ *   <li><b>Overflow heap.</b> Events beyond the span from the window's start (long timers, control actions,
+ *       processing backlogs), before the current bucket, or earlier than the tail of the bucket being
+ *       consumed go to a binary heap that holds their fields itself; {@link #pop()} takes the smaller of the calendar head and the heap top by
  *       (time, seq). Both sides are internally ordered, so the merge is exactly (time, seq).
  * </ul>
  * Unlike Brown's queue, the bucket width is fixed from the link model rather than resized from samples
  * of the event population: link latencies are bounded and known up front, which is what the simulator
  * has and a general-purpose queue does not.
  *
- * <p>Costs: push O(1); pop O(1) amortised plus the bitmap scan to the next occupied bucket (at most
- * {@code B/64} words) plus, for unsorted buckets, a sort of that bucket; events in the overflow heap cost
- * O(log h).
+ * <p>Costs: push O(1); pop O(1) amortised plus the bitmap scans to the next occupied bucket (at most
+ * {@code B/64} words in all) plus, per event that arrives in a coarse bucket, one move into a fine bucket,
+ * and, for unsorted fine buckets, a sort of that bucket; events in the overflow heap cost O(log h).
  */
 final class CalendarQueue extends EventQueue {
     private static final int NIL = -1;
@@ -55,8 +64,13 @@ final class CalendarQueue extends EventQueue {
     static final int CHUNK = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK - 1;
     private static final int CHUNKS_PER_PAGE_BITS = PAGE_BITS - CHUNK_BITS;
-    /** Largest ring span: slot times are stored modulo the span in an {@code int}. */
+    /** Largest span: slot times are stored modulo the span in an {@code int}. */
     private static final int MAX_SPAN_BITS = 31;
+    /**
+     * Fine buckets per window (at most a quarter of the span's buckets). 128 tails of slot pages fit in the
+     * L1 cache, so moving a coarse bucket's events into them writes cached lines.
+     */
+    static final int WINDOW_BUCKETS = 128;
 
     /** Per slot o of a page: time modulo {@link #spanNanos} at 3o (see {@link #timeOf}), a at 3o+1, b at 3o+2. */
     private int[][] ints = new int[4][];
@@ -67,27 +81,44 @@ final class CalendarQueue extends EventQueue {
     private int chunks;
     private int freeChunk = NIL;
 
+    /** Fine buckets in the window, minus 1 (a power of two minus 1). */
     private final int mask;
     private final int shift;
+    /** log2 of the fine buckets per window: a window (and a coarse bucket) is {@code 2^(shift + groupBits)} ns wide. */
+    private final int groupBits;
+    /** Coarse buckets, minus 1. */
+    private final int coarseMask;
     private final long spanNanos;
     private final long spanMask;
-    /** Per bucket: slot of its first event, or NIL if empty. */
+    /** Per fine bucket of the window: slot of its first event, or NIL if empty. */
     private final int[] head;
-    /** Per bucket: slot of its last event, or NIL if empty. */
+    /** Per fine bucket: slot of its last event, or NIL if empty. */
     private final int[] tail;
     /**
-     * Per bucket: time modulo the span of its last event (valid while the bucket is occupied). A copy of what
-     * the tail slot holds, so a push compares against it without loading the tail slot's cache line: with
-     * spread-out latencies each push lands in a different bucket, and that load was a cache miss per push.
+     * Per fine bucket: time modulo the span of its last event (valid while the bucket is occupied). A copy of
+     * what the tail slot holds, so a push compares against it without loading the tail slot's cache line.
      */
     private final int[] tailMod;
     private final boolean[] unsorted;
     private final long[] occupied;
+    /** Per coarse bucket: first slot, last slot (NIL if empty), its last event's time modulo the span. */
+    private final int[] coarseHead;
+    private final int[] coarseTail;
+    private final int[] coarseTailMod;
+    /** Per coarse bucket: whether its events are in time order (then, in one fine bucket, it moves whole). */
+    private final boolean[] coarseSorted;
+    /** Per coarse bucket: the fine bucket all its events fall in, or -1 once two differ. */
+    private final int[] coarseFine;
+    private final long[] coarseOccupied;
+    /** Current fine bucket (index in the window) and its start time. */
     private int cur;
     private long curStart;
+    /** The window's start time (a multiple of its width) and the coarse bucket it came from. */
+    private long windowStart;
+    private int curCoarse;
     private int calendarCount;
 
-    /** Per heap position: the event's full time (heap events may lie beyond the ring). */
+    /** Per heap position: the event's full time (heap events may lie beyond the span). */
     private long[] heapTime = new long[64];
     /** Per heap position: (seq << 1) | 1 if the event follows calendar events of equal time, | 0 if it precedes. */
     private long[] heapKey = new long[64];
@@ -115,16 +146,28 @@ final class CalendarQueue extends EventQueue {
             s++;
         }
         this.shift = s;
-        this.mask = buckets - 1;
+        int fine = Math.min(WINDOW_BUCKETS, buckets / 4);
+        this.groupBits = Integer.numberOfTrailingZeros(fine);
+        this.mask = fine - 1;
+        int coarse = buckets / fine;
+        this.coarseMask = coarse - 1;
         this.spanNanos = (long) buckets << s;
         this.spanMask = spanNanos - 1;
-        this.head = new int[buckets];
-        this.tail = new int[buckets];
-        this.tailMod = new int[buckets];
+        this.head = new int[fine];
+        this.tail = new int[fine];
+        this.tailMod = new int[fine];
         Arrays.fill(head, NIL);
         Arrays.fill(tail, NIL);
-        this.unsorted = new boolean[buckets];
-        this.occupied = new long[buckets >>> 6];
+        this.unsorted = new boolean[fine];
+        this.occupied = new long[Math.max(1, fine >>> 6)];
+        this.coarseHead = new int[coarse];
+        this.coarseTail = new int[coarse];
+        this.coarseTailMod = new int[coarse];
+        Arrays.fill(coarseHead, NIL);
+        Arrays.fill(coarseTail, NIL);
+        this.coarseSorted = new boolean[coarse];
+        this.coarseFine = new int[coarse];
+        this.coarseOccupied = new long[Math.max(1, coarse >>> 6)];
     }
 
     /** Bucket width in nanoseconds. */
@@ -132,14 +175,16 @@ final class CalendarQueue extends EventQueue {
         return 1L << shift;
     }
 
+    /** Buckets of width {@link #bucketWidthNanos()} in the span: fine buckets per window times coarse buckets. */
     int bucketCount() {
-        return mask + 1;
+        return (mask + 1) * (coarseMask + 1);
     }
 
     /**
      * Time of calendar slot {@code s}. Every calendar event lies in {@code [curStart, curStart + span)} (the
-     * ring's start never passes an event it holds), so its time is recovered exactly from the time modulo
-     * the span; this keeps slots at 4 bytes of time instead of 8.
+     * current bucket never passes an event the calendar holds, and no event lies a span beyond the window's
+     * start), so its time is recovered exactly from the time modulo the span; this keeps slots at 4 bytes of
+     * time instead of 8.
      */
     private long timeOf(int s) {
         long mod = ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3];
@@ -205,21 +250,38 @@ final class CalendarQueue extends EventQueue {
         long seq = nextSeq++;
         counted();
         if (calendarCount == 0) {
-            // Nothing in the ring: re-anchor it at the clock, so a run that idled past a long timer does
-            // not leave every later event beyond the ring (in the heap).
+            // Nothing in the calendar: re-anchor it at the clock, so a run that idled past a long timer does
+            // not leave every later event beyond the span (in the heap).
+            windowStart = lastPopNanos & -(1L << (shift + groupBits));
+            curCoarse = (int) (lastPopNanos >>> (shift + groupBits)) & coarseMask;
             curStart = lastPopNanos & -(1L << shift);
             cur = (int) (lastPopNanos >>> shift) & mask;
         }
-        long offset = t - curStart;
-        if (offset < 0) {
+        if (t < curStart) {
             heapPush(t, seq, FOLLOWS, a, b, ref); // before every calendar event: never tied with one
             return;
         }
-        if (offset >= spanNanos) {
+        long fromWindow = t - windowStart;
+        if ((fromWindow >>> (shift + groupBits)) == 0) {
+            int i = (int) (t >>> shift) & mask;
+            if (tail[i] != NIL && i == cur && curStart + ((tailMod[i] - curStart) & spanMask) > t) {
+                // The bucket being consumed stays sorted: an event that would have to go before its tail
+                // takes the heap, which merges it back in (time, seq) order.
+                heapPush(t, seq, FOLLOWS, a, b, ref);
+                return;
+            }
+            appendFine(i, t, a, b, ref);
+        } else if (fromWindow < spanNanos) {
+            appendCoarse(t, a, b, ref);
+        } else {
             heapPush(t, seq, PRECEDES, a, b, ref);
             return;
         }
-        int i = (int) (t >>> shift) & mask;
+        calendarCount++;
+    }
+
+    /** Appends an event to fine bucket {@code i} of the window (not before the tail of the current one). */
+    private void appendFine(int i, long t, int a, int b, Object ref) {
         int tl = tail[i];
         int s;
         if (tl == NIL) {
@@ -228,12 +290,6 @@ final class CalendarQueue extends EventQueue {
             occupied[i >>> 6] |= 1L << i;
         } else {
             if (curStart + ((tailMod[i] - curStart) & spanMask) > t) {
-                if (i == cur) {
-                    // The bucket being consumed stays sorted: an event that would have to go before its tail
-                    // takes the heap, which merges it back in (time, seq) order.
-                    heapPush(t, seq, FOLLOWS, a, b, ref);
-                    return;
-                }
                 unsorted[i] = true;
             }
             s = tl + 1;
@@ -246,7 +302,41 @@ final class CalendarQueue extends EventQueue {
         tail[i] = s;
         tailMod[i] = (int) (t & spanMask);
         write(s, t, a, b, ref);
-        calendarCount++;
+    }
+
+    /**
+     * Appends an event beyond the window to its coarse bucket, unsorted: with spread-out latencies pushes
+     * land in a few hundred coarse tails instead of tens of thousands of fine ones, so they write cached
+     * lines. The coarse bucket is spread over the fine buckets when the window reaches it.
+     */
+    private void appendCoarse(long t, int a, int b, Object ref) {
+        int j = (int) (t >>> (shift + groupBits)) & coarseMask;
+        int fine = (int) (t >>> shift) & mask;
+        int tl = coarseTail[j];
+        int s;
+        if (tl == NIL) {
+            s = newChunk() << CHUNK_BITS;
+            coarseHead[j] = s;
+            coarseOccupied[j >>> 6] |= 1L << j;
+            coarseSorted[j] = true;
+            coarseFine[j] = fine;
+        } else {
+            if (curStart + ((coarseTailMod[j] - curStart) & spanMask) > t) {
+                coarseSorted[j] = false;
+            }
+            if (coarseFine[j] != fine) {
+                coarseFine[j] = -1;
+            }
+            s = tl + 1;
+            if ((s & CHUNK_MASK) == 0) {
+                int c = newChunk();
+                chunkNext[tl >>> CHUNK_BITS] = c;
+                s = c << CHUNK_BITS;
+            }
+        }
+        coarseTail[j] = s;
+        coarseTailMod[j] = (int) (t & spanMask);
+        write(s, t, a, b, ref);
     }
 
     @Override
@@ -304,14 +394,14 @@ final class CalendarQueue extends EventQueue {
      * their seq (8 bytes per in-flight event saved); only heap entries do, and a tie in time is decided by
      * why the heap entry is in the heap:
      * <ul>
-     *   <li>beyond the ring when pushed ({@code PRECEDES}): every calendar event of the same time was pushed
-     *       later. (A calendar event pushed earlier with that time would have had it inside the ring, and
-     *       the ring's start never moves back while the calendar holds an event, so the time would still
-     *       have been inside the ring.)
+     *   <li>beyond the span from the window's start when pushed ({@code PRECEDES}): every calendar event of
+     *       the same time was pushed later. (A calendar event pushed earlier with that time would have had it
+     *       inside the span, and the window's start never moves back while the calendar holds an event, so the
+     *       time would still have been inside the span.)
      *   <li>earlier than the tail of the bucket being consumed ({@code FOLLOWS}): every calendar event of
      *       the same time is in that bucket and was pushed before (later pushes of that time take the heap
      *       too).
-     *   <li>before the ring's start ({@code FOLLOWS}): earlier than every calendar event, never tied.
+     *   <li>before the current bucket's start ({@code FOLLOWS}): earlier than every calendar event, never tied.
      * </ul>
      */
     private boolean heapFirst(int c) {
@@ -339,14 +429,70 @@ final class CalendarQueue extends EventQueue {
         return h;
     }
 
+    /**
+     * Moves to the next occupied fine bucket of the window, or, if the window is empty, to the next occupied
+     * coarse bucket, whose events then spread over the fine buckets of the new window.
+     */
     private void advance() {
-        int j = nextOccupied((cur + 1) & mask);
-        curStart += (long) ((j - cur) & mask) << shift;
+        int j = nextOccupiedFine(cur + 1);
+        if (j < 0) {
+            openWindow();
+            j = nextOccupiedFine(0);
+        }
+        curStart = windowStart + ((long) j << shift);
         cur = j;
         if (unsorted[j]) {
             sortCurrent();
             unsorted[j] = false;
         }
+    }
+
+    /**
+     * Makes the next occupied coarse bucket the window and spreads its events over the fine buckets, in
+     * their order (so each fine bucket's slot order stays its seq order). A coarse bucket whose events all
+     * fall in one fine bucket in time order (constant latency) becomes that bucket as it is: no event moves.
+     */
+    private void openWindow() {
+        int j = nextOccupiedCoarse((curCoarse + 1) & coarseMask);
+        windowStart += (long) ((j - curCoarse) & coarseMask) << (shift + groupBits);
+        curCoarse = j;
+        curStart = windowStart;
+        int first = coarseHead[j];
+        int last = coarseTail[j];
+        coarseHead[j] = NIL;
+        coarseTail[j] = NIL;
+        coarseOccupied[j >>> 6] &= ~(1L << j);
+        int only = coarseFine[j];
+        if (only >= 0) {
+            head[only] = first;
+            tail[only] = last;
+            tailMod[only] = coarseTailMod[j];
+            unsorted[only] = !coarseSorted[j];
+            occupied[only >>> 6] |= 1L << only;
+            return;
+        }
+        for (int s = first; ; ) {
+            int p = s >>> PAGE_BITS;
+            int o = s & PAGE_MASK;
+            int[] in = ints[p];
+            long mod = in[o * 3];
+            long t = curStart + ((mod - curStart) & spanMask);
+            Object[] r = refs[p];
+            Object ref = r[o];
+            r[o] = null;
+            appendFine((int) (t >>> shift) & mask, t, in[o * 3 + 1], in[o * 3 + 2], ref);
+            if (s == last) {
+                break;
+            }
+            int next = s + 1;
+            if ((next & CHUNK_MASK) == 0) {
+                int c = s >>> CHUNK_BITS;
+                next = chunkNext[c] << CHUNK_BITS;
+                freeChunk(c);
+            }
+            s = next;
+        }
+        freeChunk(last >>> CHUNK_BITS);
     }
 
     /**
@@ -382,16 +528,36 @@ final class CalendarQueue extends EventQueue {
         return refs[s >>> PAGE_BITS][s & PAGE_MASK];
     }
 
-    private int nextOccupied(int from) {
-        int words = occupied.length;
+    /** The first occupied fine bucket at or after {@code from} in the window, or -1 (no wrap-around). */
+    private int nextOccupiedFine(int from) {
+        if (from > mask) {
+            return -1;
+        }
         int w = from >>> 6;
         long bits = occupied[w] & (-1L << (from & 63));
+        while (true) {
+            if (bits != 0) {
+                return (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
+            if (++w == occupied.length) {
+                return -1;
+            }
+            bits = occupied[w];
+        }
+    }
+
+    /** The first occupied coarse bucket at or after {@code from}, around the ring. */
+    private int nextOccupiedCoarse(int from) {
+        long[] occ = coarseOccupied;
+        int words = occ.length;
+        int w = from >>> 6;
+        long bits = occ[w] & (-1L << (from & 63));
         for (int k = 0; k <= words; k++) {
             if (bits != 0) {
                 return (w << 6) + Long.numberOfTrailingZeros(bits);
             }
-            w = (w + 1) & (words - 1);
-            bits = occupied[w];
+            w = (w + 1) % words;
+            bits = occ[w];
         }
         throw new IllegalStateException("calendar holds " + calendarCount + " events but no bucket is occupied");
     }
@@ -535,7 +701,8 @@ final class CalendarQueue extends EventQueue {
     /** Bytes held by slot pages, chunk links, buckets and the heap: the queue's footprint. */
     long footprintBytes() {
         long slots = (long) pages * PAGE * (12 + 4) + 2L * 16 * pages + chunkNext.length * 4L;
-        long buckets = (long) (mask + 1) * (4 + 4 + 1) + occupied.length * 8L;
+        long buckets = (long) (mask + 1) * (4 + 4 + 4 + 1) + occupied.length * 8L
+                + (long) (coarseMask + 1) * (4 + 4 + 4 + 1 + 4) + coarseOccupied.length * 8L;
         return slots + buckets + heapTime.length * 28L + sortKeys.length * 12L;
     }
 }

@@ -65,4 +65,44 @@ class CalendarQueueChunkTest {
         }
         assertEquals(wave, q.size());
     }
+
+    /**
+     * A relay with spread-out latencies (1-10 ms, as {@code uniform:1ms,10ms}) at the bucket count of a 10^6-node
+     * cluster: most pushes land beyond the window, in coarse buckets that are spread over the fine ones when
+     * reached. Pops must match the binary heap's, event for event, with many ties in time.
+     */
+    @Test
+    void spreadOutLatenciesPassThroughCoarseBucketsInOrder() {
+        for (long seed = 1; seed <= 3; seed++) {
+            SplittableRandom r = new SplittableRandom(seed);
+            CalendarQueue cal = new CalendarQueue(10_000_000, 1 << 20);
+            BinaryHeapQueue heap = new BinaryHeapQueue(1024);
+            int id = 0;
+            for (; id < 2_000; id++) {
+                long t = 1_000_000 + r.nextLong(9_000_001) / 7 * 7; // multiples of 7 ns: ties
+                cal.push(t, id, 0, null);
+                heap.push(t, id, 0, null);
+            }
+            int pops = 0;
+            while (!heap.isEmpty()) {
+                assertEquals(heap.peekTime(), cal.peekTime(), "seed " + seed + " pop " + pops);
+                heap.pop();
+                cal.pop();
+                pops++;
+                if (heap.a() != cal.a() || heap.time() != cal.time()) {
+                    assertEquals(heap.a() + "@" + heap.time(), cal.a() + "@" + cal.time(), "seed " + seed + " pop " + pops);
+                }
+                if (id < 300_000) {
+                    int fanout = r.nextInt(4);
+                    for (int k = 0; k < fanout; k++, id++) {
+                        long t = heap.time() + 1_000_000 + r.nextLong(9_000_001) / 7 * 7;
+                        cal.push(t, id, 0, null);
+                        heap.push(t, id, 0, null);
+                    }
+                }
+            }
+            assertTrue(pops > 250_000, "seed " + seed + ": only " + pops + " pops");
+            assertTrue(cal.isEmpty());
+        }
+    }
 }

@@ -42,15 +42,21 @@ class EventQueueOrderTest {
     @Test
     void everyQueueKindPopsInTimeThenSeqOrderForRandomWorkloads() {
         SplittableRandom master = new SplittableRandom(MASTER_SEED);
+        long calendarHints = 0;
         for (int c = 0; c < CASES; c++) {
             long caseSeed = master.nextLong();
             for (QueueKind kind : QueueKind.values()) {
-                runCase(caseSeed, kind);
+                long hints = runCase(caseSeed, kind);
+                if (kind == QueueKind.CALENDAR) {
+                    calendarHints += hints;
+                }
             }
         }
+        assertTrue(calendarHints > 10_000, "the calendar's prefetch hint named only " + calendarHints + " events");
     }
 
-    private static void runCase(long caseSeed, QueueKind kind) {
+    /** One random workload on {@code kind}; returns how many events its prefetch hints named. */
+    private static long runCase(long caseSeed, QueueKind kind) {
         SplittableRandom r = new SplittableRandom(caseSeed);
         long maxLatency = switch (r.nextInt(5)) {
             case 0 -> 0;
@@ -65,6 +71,7 @@ class EventQueueOrderTest {
         int ops = 50 + r.nextInt(3000);
         int nextId = 0;
         long now = 0;
+        long hints = 0;
         String where = kind + " case seed " + caseSeed + " (master " + MASTER_SEED + ")";
         for (int op = 0; op < ops; op++) {
             boolean push = ref.pending.isEmpty() || r.nextInt(100) < 55;
@@ -84,6 +91,7 @@ class EventQueueOrderTest {
                     ref.push(now + delay, id);
                 }
             } else {
+                hints += checkHint(q, ref, where + ", op " + op);
                 long[] expected = ref.pop();
                 assertEquals(expected[0], q.peekTime(), "peek time, " + where + ", op " + op);
                 q.pop();
@@ -100,6 +108,35 @@ class EventQueueOrderTest {
             assertEquals(expected[2], q.a(), "draining: popped id, " + where);
         }
         assertTrue(q.isEmpty(), where);
+        return hints;
+    }
+
+    /**
+     * The prefetch hint ({@link EventQueue#upcoming}) names pending events in the order they will leave: it
+     * steers only the simulator's prefetch, so a wrong hint would cost speed and nothing else shows it.
+     */
+    private static int checkHint(EventQueue q, Reference ref, String where) {
+        int[] slots = new int[16];
+        int[] as = new int[16];
+        int[] bs = new int[16];
+        int k = q.upcoming(slots, as, bs);
+        long prevTime = Long.MIN_VALUE;
+        long prevSeq = -1;
+        for (int j = 0; j < k; j++) {
+            long[] e = null;
+            for (long[] p : ref.pending) {
+                if (p[2] == as[j]) {
+                    e = p;
+                }
+            }
+            assertTrue(e != null, "hint " + j + " names id " + as[j] + ", not pending, " + where);
+            assertEquals(-e[2], bs[j], "hint " + j + " second int, " + where);
+            assertTrue(e[0] > prevTime || (e[0] == prevTime && e[1] > prevSeq),
+                    "hint " + j + " (id " + as[j] + ") out of (time, seq) order, " + where);
+            prevTime = e[0];
+            prevSeq = e[1];
+        }
+        return k;
     }
 
     @Test
