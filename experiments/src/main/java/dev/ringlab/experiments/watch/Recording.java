@@ -16,7 +16,6 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +66,26 @@ public final class Recording {
     private boolean truncated;
     private final List<String> types = new ArrayList<>();
     private final Map<Class<?>, Integer> typeIds = new HashMap<>();
-    private final IdentityHashMap<Message, ArrayDeque<Integer>> inFlight = new IdentityHashMap<>();
+    /**
+     * Sends not yet received, by (message instance, sender, receiver): one instance may be in flight on many
+     * links at once (a node sends one message to all its peers, and {@link Message.Broadcast#forwarded()}
+     * gives every forwarder of one hop the same instance), so the instance alone would make a receipt search
+     * a list as long as the hop.
+     */
+    private final HashMap<InFlight, ArrayDeque<Integer>> inFlight = new HashMap<>();
+
+    /** A key of {@link #inFlight}: the message by identity, and the link. */
+    private record InFlight(Message m, int from, int to) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof InFlight k && k.m == m && k.from == from && k.to == to;
+        }
+
+        @Override
+        public int hashCode() {
+            return (System.identityHashCode(m) * 31 + from) * 31 + to;
+        }
+    }
     private final ArrayDeque<long[]> markers = new ArrayDeque<>(); // {time, kind, node}, time order
     private int violationIndex = -1;
     private String violationText;
@@ -84,6 +102,23 @@ public final class Recording {
 
     public int nodes() {
         return n;
+    }
+
+    /** Event {@code i}'s kind ("send", "recv", ...), node, peer, and linked event (-1: none); for tests. */
+    String kindOf(int i) {
+        return KIND[kind[i]];
+    }
+
+    int nodeOf(int i) {
+        return node[i];
+    }
+
+    int peerOf(int i) {
+        return peer[i];
+    }
+
+    int linkOf(int i) {
+        return link[i];
     }
 
     /** {@code p} with every node recording into this. */
@@ -125,7 +160,7 @@ public final class Recording {
                 public void send(int to, Message m) {
                     int i = add(SEND, now(), id, to, type(m), 0);
                     if (i >= 0) {
-                        inFlight.computeIfAbsent(m, k -> new ArrayDeque<>()).addLast(i);
+                        inFlight.computeIfAbsent(new InFlight(m, id, to), k -> new ArrayDeque<>()).addLast(i);
                     }
                     super.send(to, m);
                 }
@@ -144,19 +179,14 @@ public final class Recording {
                 add(INJECT, env.now(), id, -1, m instanceof Message.Inject in ? in.id() : -1, 0);
             } else {
                 int i = add(RECV, env.now(), id, from, type(m), 0);
-                ArrayDeque<Integer> q = inFlight.get(m);
+                InFlight key = new InFlight(m, from, id);
+                ArrayDeque<Integer> q = inFlight.get(key);
                 if (i >= 0 && q != null) {
-                    for (Iterator<Integer> it = q.iterator(); it.hasNext(); ) {
-                        int s = it.next();
-                        if (node[s] == from && peer[s] == id) {
-                            it.remove();
-                            link[i] = s;
-                            link[s] = i;
-                            break;
-                        }
-                    }
+                    int s = q.removeFirst();
+                    link[i] = s;
+                    link[s] = i;
                     if (q.isEmpty()) {
-                        inFlight.remove(m);
+                        inFlight.remove(key);
                     }
                 }
             }
