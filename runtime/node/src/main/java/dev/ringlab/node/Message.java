@@ -59,10 +59,29 @@ public interface Message {
             Objects.requireNonNull(payload, "payload");
         }
 
-        /** The same broadcast one link further. */
+        /**
+         * The same broadcast one link further. Messages are immutable, so every node that forwards this very
+         * instance can send the same next one: the last few are remembered per thread (by hop), and in a
+         * simulated flood all the copies of one hop are then one object instead of one per sender (a million
+         * fewer allocations in a 10^6-node flood, and the receivers read a cached message). Equal by value
+         * either way; an instance decoded from the wire is never seen twice, so there it only allocates.
+         */
         public Broadcast forwarded() {
-            return new Broadcast(id, origin, sentAtNanos, hop + 1, payload);
+            Broadcast[] memo = FORWARDED.get();
+            int k = (hop & (FORWARD_MEMO - 1)) << 1;
+            if (memo[k] == this) {
+                return memo[k + 1];
+            }
+            Broadcast next = new Broadcast(id, origin, sentAtNanos, hop + 1, payload);
+            memo[k] = this;
+            memo[k + 1] = next;
+            return next;
         }
+
+        private static final int FORWARD_MEMO = 16;
+        /** Per thread, per hop modulo {@link #FORWARD_MEMO}: a broadcast and what {@link #forwarded()} gave. */
+        private static final ThreadLocal<Broadcast[]> FORWARDED =
+                ThreadLocal.withInitial(() -> new Broadcast[2 * FORWARD_MEMO]);
 
         @Override
         public boolean equals(Object o) {
