@@ -294,16 +294,22 @@ final class CalendarQueue extends EventQueue {
             if (curStart + ((tailMod[i] - curStart) & spanMask) > t) {
                 unsorted[i] = true;
             }
-            s = tl + 1;
-            if ((s & CHUNK_MASK) == 0) {
-                int c = newChunk();
-                chunkNext[tl >>> CHUNK_BITS] = c;
-                s = c << CHUNK_BITS;
-            }
+            s = slotAfter(tl);
         }
         tail[i] = s;
         tailMod[i] = (int) (t & spanMask);
         write(s, t, a, b, ref);
+    }
+
+    /** The slot after tail slot {@code tl} of a bucket: the next in its chunk, or the first of a new chunk. */
+    private int slotAfter(int tl) {
+        int s = tl + 1;
+        if ((s & CHUNK_MASK) == 0) {
+            int c = newChunk();
+            chunkNext[tl >>> CHUNK_BITS] = c;
+            s = c << CHUNK_BITS;
+        }
+        return s;
     }
 
     /**
@@ -329,12 +335,7 @@ final class CalendarQueue extends EventQueue {
             if (coarseFine[j] != fine) {
                 coarseFine[j] = -1;
             }
-            s = tl + 1;
-            if ((s & CHUNK_MASK) == 0) {
-                int c = newChunk();
-                chunkNext[tl >>> CHUNK_BITS] = c;
-                s = c << CHUNK_BITS;
-            }
+            s = slotAfter(tl);
         }
         coarseTail[j] = s;
         coarseTailMod[j] = (int) (t & spanMask);
