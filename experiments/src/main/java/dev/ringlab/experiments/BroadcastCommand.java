@@ -48,8 +48,9 @@ import picocli.CommandLine.Spec;
                 + "message redundancy. One broadcast from --origin by default; --rate R --duration D injects a "
                 + "Poisson stream of broadcasts from random nodes, then drains. On netty and processes "
                 + "the engine warms up first (rounds of 4 broadcasts until 8000 messages were delivered or 2 s passed, "
-                + "then a settle: the JIT compiles the delivery path) and no figure counts it (warmup_broadcasts and "
-                + "warmup_deliveries: what it ran; 0 on sim). "
+                + "then up to 500 single broadcasts 1 ms apart or 2 s, then a settle: the JIT compiles the delivery "
+                + "path and the idle threads' wake-up) and no figure counts it (warmup_broadcasts, "
+                + "warmup_deliveries and warmup_paced_broadcasts: what it ran; 0 on sim). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
                 + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
@@ -337,6 +338,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
         o.put("warmup_broadcasts", warmup.broadcasts());
         o.put("warmup_deliveries", warmup.deliveries());
+        o.put("warmup_paced_broadcasts", warmup.paced());
         if (hash.isPresent()) {
             o.put("trace_hash", String.format("%016x", hash.getAsLong()));
         } else {

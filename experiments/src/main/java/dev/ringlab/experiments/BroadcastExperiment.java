@@ -143,17 +143,27 @@ public final class BroadcastExperiment {
     /**
      * Runs the engine's warm-up and lets it settle; returns the engine's counters after it, the baseline the
      * measured run's counters are taken from ({@link #since}). A deterministic engine has none. A real engine
-     * injects rounds of {@link Defaults#warmupBroadcasts} broadcasts, from nodes 0, 1, 2, ..., each round
-     * once the one before has made about one delivery per node and broadcast (or after
-     * {@link #WARMUP_ROUND_WAIT_NANOS}), until {@link Defaults#warmupDeliveries} messages have been delivered
-     * or {@link Defaults#REAL_WARMUP_MAX_NANOS} have passed, then settles.
+     * runs two phases:
+     * <ol>
+     *   <li><b>rounds</b>: rounds of {@link Defaults#warmupBroadcasts} broadcasts, from nodes 0, 1, 2, ..., each
+     *       round once the one before has made about one delivery per node and broadcast (or after
+     *       {@link #WARMUP_ROUND_WAIT_NANOS}), until {@link Defaults#warmupDeliveries} messages have been
+     *       delivered or {@link Defaults#REAL_WARMUP_MAX_NANOS} have passed;</li>
+     *   <li><b>paced</b>: single broadcasts, each once the one before has made about one delivery per node (or
+     *       after {@link #WARMUP_ROUND_WAIT_NANOS}) and {@link Defaults#REAL_WARMUP_PACED_GAP_NANOS} of quiet have
+     *       passed, until {@link Defaults#REAL_WARMUP_PACED} of them or {@link Defaults#REAL_WARMUP_MAX_NANOS}.
+     *       The rounds keep the engine's threads busy; a measured broadcast instead starts on idle threads, and
+     *       each hop wakes one. The JIT compiles that wake-up path only after it has run often enough, which
+     *       the rounds alone do not do (see {@link Defaults#REAL_WARMUP_PACED});</li>
+     * </ol>
+     * then settles.
      *
      * @return the counters after the warm-up, how many broadcasts it injected and how many messages it delivered
      */
     static WarmUp warmUp(Cluster cluster, ClusterEngine engine, byte[] payload, long drainNanos) {
         int w = Defaults.warmupBroadcasts(engine);
         if (w == 0) {
-            return new WarmUp(cluster.stats(), 0, 0);
+            return new WarmUp(cluster.stats(), 0, 0, 0);
         }
         int n = cluster.size();
         long start = cluster.stats().messagesDelivered();
@@ -172,15 +182,27 @@ public final class BroadcastExperiment {
             }
         }
         cluster.settle(drainNanos);
+        long pacedDeadline = cluster.now() + Defaults.REAL_WARMUP_MAX_NANOS;
+        int paced = 0;
+        for (; paced < Defaults.REAL_WARMUP_PACED && cluster.now() - pacedDeadline < 0; paced++, injected++) {
+            long before = cluster.stats().messagesDelivered();
+            cluster.inject(injected % n, new Message.Inject(WARMUP_ID + injected, payload));
+            cluster.runUntil(() -> cluster.stats().messagesDelivered() - before >= n - 1, WARMUP_ROUND_WAIT_NANOS);
+            cluster.runFor(Defaults.REAL_WARMUP_PACED_GAP_NANOS);
+        }
+        cluster.settle(drainNanos);
         ClusterStats after = cluster.stats();
-        return new WarmUp(after, injected, after.messagesDelivered() - start);
+        return new WarmUp(after, injected, after.messagesDelivered() - start, paced);
     }
 
     /** Longest a warm-up round waits for its deliveries before the next round is injected anyway. */
     static final long WARMUP_ROUND_WAIT_NANOS = 100_000_000L;
 
-    /** What {@link #warmUp} left: the counters after it, the broadcasts it injected and the messages it delivered. */
-    record WarmUp(ClusterStats stats, int broadcasts, long deliveries) {}
+    /**
+     * What {@link #warmUp} left: the counters after it, the broadcasts it injected (both phases) and the messages
+     * it delivered, and how many of those broadcasts were paced.
+     */
+    record WarmUp(ClusterStats stats, int broadcasts, long deliveries, int paced) {}
 
     /** {@code sink} without the deliveries of warm-up broadcasts. */
     static Consumer<Observation> measured(Consumer<Observation> sink) {

@@ -86,7 +86,8 @@ import picocli.CommandLine.Spec;
             "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",
             "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
             "measured). Expander: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
-            "faults, crashed, respawn_after_ms, warmup_broadcasts, warmup_deliveries (what the real engines' warm-up ran),",
+            "faults, crashed, respawn_after_ms, warmup_broadcasts, warmup_deliveries, warmup_paced_broadcasts (what the",
+            "real engines' warm-up ran),",
             "broadcasts, live_nodes (alive at the end),",
             "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
             "dropped, trace_hash, engine_time_ms, wall_ms.",
@@ -544,6 +545,7 @@ public final class RecoverCommand implements Callable<Integer> {
             Map<String, Object> o = header(overlay, proto, plan, crashedEver, respawnNanos);
             o.put("warmup_broadcasts", warmup.broadcasts());
             o.put("warmup_deliveries", warmup.deliveries());
+            o.put("warmup_paced_broadcasts", warmup.paced());
             o.put("broadcasts", aliveAtInject.size());
             o.put("live_nodes", liveAtEnd);
             o.put("deliveries_live", got);

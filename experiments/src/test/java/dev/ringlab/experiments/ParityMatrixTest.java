@@ -130,10 +130,15 @@ class ParityMatrixTest {
             if (r.engine().equals("sim")) {
                 assertEquals(0, j.get("warmup_broadcasts").asInt(), r.why());
                 assertEquals(0, j.get("warmup_deliveries").asLong(), r.why());
+                assertEquals(0, j.get("warmup_paced_broadcasts").asInt(), r.why());
             } else {
-                // Rounds of 4 until 8000 deliveries or 2 s: with 5 ms hops a round takes 20 ms, so the 2 s ends it.
+                // Rounds of 4 until 8000 deliveries or 2 s: with 5 ms hops a round takes 20 ms, so the 2 s ends it;
+                // then paced single broadcasts.
                 assertTrue(j.get("warmup_broadcasts").asInt() >= 8, r.why());
                 assertTrue(j.get("warmup_deliveries").asLong() >= j.get("warmup_broadcasts").asInt(), r.why());
+                int paced = j.get("warmup_paced_broadcasts").asInt();
+                assertTrue(paced >= 1 && paced <= Defaults.REAL_WARMUP_PACED && paced < j.get("warmup_broadcasts").asInt(),
+                        paced + " paced: " + r.why());
             }
         });
     }

@@ -24,19 +24,26 @@ class WarmUpTest {
             long t0 = c.now();
             BroadcastExperiment.WarmUp w = BroadcastExperiment.warmUp(c, netty, new byte[8], 5_000_000_000L);
             long took = c.now() - t0;
-            assertTrue(w.broadcasts() >= Defaults.REAL_WARMUP_BROADCASTS, "broadcasts " + w.broadcasts());
-            assertEquals(0, w.broadcasts() % Defaults.REAL_WARMUP_BROADCASTS, "whole rounds: " + w.broadcasts());
+            int rounds = w.broadcasts() - w.paced();
+            assertTrue(rounds >= Defaults.REAL_WARMUP_BROADCASTS, "round broadcasts " + rounds);
+            assertEquals(0, rounds % Defaults.REAL_WARMUP_BROADCASTS, "whole rounds: " + rounds);
             // A flood on the directed ring sends one message per node, the origin's included; all settled.
             assertEquals((long) w.broadcasts() * N, w.deliveries(), "deliveries of " + w.broadcasts() + " broadcasts");
             assertEquals(w.deliveries(), w.stats().messagesDelivered(), "the baseline the measured run starts from");
-            // It stops at the target, or at the time cap on a slow host (then a round's wait and the settle).
-            assertTrue(w.deliveries() >= Defaults.REAL_WARMUP_DELIVERIES || took >= Defaults.REAL_WARMUP_MAX_NANOS,
-                    w.deliveries() + " deliveries in " + took / 1e6 + " ms");
-            assertTrue(took < Defaults.REAL_WARMUP_MAX_NANOS + BroadcastExperiment.WARMUP_ROUND_WAIT_NANOS + 5_000_000_000L,
-                    "took " + took / 1e6 + " ms");
+            // The rounds stop at the target, or at the time cap on a slow host (then a round's wait and the settle).
+            assertTrue((long) rounds * N >= Defaults.REAL_WARMUP_DELIVERIES || took >= Defaults.REAL_WARMUP_MAX_NANOS,
+                    rounds * N + " round deliveries in " + took / 1e6 + " ms");
             // No round once the target was reached. A round waits for n - 1 deliveries per broadcast where a
             // ring flood makes n, so rounds can overlap a little: well under twice the target's broadcasts.
-            assertTrue(w.broadcasts() <= 2 * Defaults.REAL_WARMUP_DELIVERIES / N, "broadcasts " + w.broadcasts());
+            assertTrue(rounds <= 2 * Defaults.REAL_WARMUP_DELIVERIES / N, "round broadcasts " + rounds);
+            // Then the paced broadcasts: all of them, or as many as the second time cap let through.
+            assertTrue(w.paced() >= 1 && w.paced() <= Defaults.REAL_WARMUP_PACED, "paced " + w.paced());
+            assertTrue(w.paced() == Defaults.REAL_WARMUP_PACED || took >= 2 * Defaults.REAL_WARMUP_MAX_NANOS,
+                    w.paced() + " paced broadcasts in " + took / 1e6 + " ms");
+            // Each paced broadcast waits at least its gap.
+            assertTrue(took >= w.paced() * Defaults.REAL_WARMUP_PACED_GAP_NANOS, "took " + took / 1e6 + " ms");
+            assertTrue(took < 2 * (Defaults.REAL_WARMUP_MAX_NANOS + BroadcastExperiment.WARMUP_ROUND_WAIT_NANOS) + 5_000_000_000L,
+                    "took " + took / 1e6 + " ms");
         }
     }
 
