@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ringlab.sim.model.EngineModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,16 @@ class CalibrateCommandTest {
         assertEquals(0, r.exit(), r.err());
         JsonNode run = new ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         Path dir = Path.of(run.get("results_dir").asText());
+        // Two passes by default on netty: the first one only compiles, prints one line, and leaves no directory.
+        assertTrue(r.err().contains("passes=2"), r.err());
+        assertTrue(r.err().contains("calibrate: pass 1 of 2 (not kept"), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.contains("calibrate: flood on a star of 8 leaves")).count(),
+                "only the kept pass prints its figures: " + r.err());
+        try (java.util.stream.Stream<Path> made = Files.list(tmp)) {
+            assertEquals(List.of(dir.getFileName().toString()), made.map(p -> p.getFileName().toString())
+                    .filter(f -> !f.equals("latest")).toList());
+        }
+        assertEquals(2, new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("passes").asInt());
         EngineModel m = EngineModel.load(dir);
         assertNotNull(m.cpu(), "cpu part");
         assertTrue(m.cpu().blocks(), "netty places nodes in blocks, and so does the model");
@@ -41,5 +52,15 @@ class CalibrateCommandTest {
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
         assertEquals(0, sim.exit(), sim.err());
+    }
+
+    @Test
+    void passesOutsideOneToThreeAreRefusedWithTheFlagNamed(@TempDir Path tmp) {
+        for (String bad : List.of("0", "4")) {
+            TopologyCommandTest.Result r = TopologyCommandTest.run("calibrate", "--out", tmp.toString(), "--passes", bad);
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().contains("--passes") && r.err().contains("must be 1 to 3, got " + bad), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
     }
 }
