@@ -151,7 +151,7 @@ public final class BroadcastExperiment {
      *       delivered or {@link Defaults#REAL_WARMUP_MAX_NANOS} have passed;</li>
      *   <li><b>paced</b>: single broadcasts, each once the one before has made about one delivery per node (or
      *       after {@link #WARMUP_ROUND_WAIT_NANOS}) and {@link Defaults#REAL_WARMUP_PACED_GAP_NANOS} of quiet have
-     *       passed, until {@link Defaults#REAL_WARMUP_PACED} of them or {@link Defaults#REAL_WARMUP_MAX_NANOS}.
+     *       passed, until {@link Defaults#REAL_WARMUP_PACED} of them or {@link Defaults#REAL_WARMUP_PACED_MAX_NANOS}.
      *       The rounds keep the engine's threads busy; a measured broadcast instead starts on idle threads, and
      *       each hop wakes one. The JIT compiles that wake-up path only after it has run often enough, which
      *       the rounds alone do not do (see {@link Defaults#REAL_WARMUP_PACED});</li>
@@ -182,7 +182,7 @@ public final class BroadcastExperiment {
             }
         }
         cluster.settle(drainNanos);
-        long pacedDeadline = cluster.now() + Defaults.REAL_WARMUP_MAX_NANOS;
+        long pacedDeadline = cluster.now() + Defaults.REAL_WARMUP_PACED_MAX_NANOS;
         int paced = 0;
         for (; paced < Defaults.REAL_WARMUP_PACED && cluster.now() - pacedDeadline < 0; paced++, injected++) {
             long before = cluster.stats().messagesDelivered();

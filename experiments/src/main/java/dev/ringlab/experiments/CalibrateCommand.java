@@ -214,8 +214,9 @@ public final class CalibrateCommand implements Callable<Integer> {
      * Runs every measurement {@link #passes()} times and writes the last pass into {@code dir}; the passes before
      * it go to a temporary directory that is deleted, and print one line each. Measured on netty (three
      * calibrations, 2026-12-05, load 0.1-0.6): the fitted service came out 11.7, 11.5 and 12.7 us in the second
-     * pass against 10.8, 8.6 and 14.5 us in the first pass of the same runs (9.3-19.9 us in single-pass
-     * calibrations that day), and the complete:4 flood 438-474 us against 593-934 us.
+     * pass against 10.8, 8.6 and 14.5 us in the first pass of the same runs (9.3-19.9 us in seven single-pass
+     * calibrations that day; 9.5, 10.8 and 7.8 us in three more two-pass ones), and the complete:4 flood took
+     * 438-474 us in the second passes against 553-902 us in the first.
      */
     Calibration calibrate(ResultsDir dir, PrintWriter err, String command) {
         int total = passes();

@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
                     + "each broadcast waits 250 ms of quiet to settle). processes: one JVM per node, capped at 32. On both, "
                     + "each seed's cluster first warms up (rounds of " + Defaults.REAL_WARMUP_BROADCASTS + " broadcasts until "
                     + Defaults.REAL_WARMUP_DELIVERIES + " messages were delivered or 2 s passed, then up to "
-                    + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 2 s, then a settle) and no figure "
+                    + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 1 s, then a settle) and no figure "
                     + "counts it (run.json: warmup_min_broadcasts, warmup_target_deliveries).",
             "Without --latency, sim links are const:1ms, so on a vertex-transitive overlay (ring, biring, chordal) "
                     + "every seed gives the same figures; --latency lognormal:1ms,0.5 gives links with spread."
