@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
                 + "message redundancy. One broadcast from --origin by default; --rate R --duration D injects a "
                 + "Poisson stream of broadcasts from random nodes, then drains. On netty and processes "
                 + "the engine warms up first (rounds of 4 broadcasts until 8000 messages were delivered or 2 s passed, "
-                + "then up to 500 single broadcasts 1 ms apart or 1 s, then a settle: the JIT compiles the delivery "
+                + "then up to " + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 1 s, then a settle: the JIT compiles the delivery "
                 + "path and the idle threads' wake-up) and no figure counts it (warmup_broadcasts, "
                 + "warmup_deliveries and warmup_paced_broadcasts: what it ran; 0 on sim). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "

@@ -99,10 +99,12 @@ public final class Defaults {
      * probe outside the repository): 1.03-1.20 ms after the rounds alone, 0.81-0.89 ms with 500 paced floods
      * after them. Without them the p50 fell over some 40 s of measured broadcasts, and the JIT compiled the event
      * loop's wake-up path ({@code EpollIoHandler.run}, {@code processReady}) only after 20-45 s. 1,500 paced floods
-     * or 5 ms gaps measured alike (0.80-0.92 ms). With the phase capped at 1 s (about 350 floods there; 2 s at
-     * first), three alternating pairs: 0.84, 0.88 and 0.98 ms against 0.81, 0.95 and 1.00 ms with the 2 s cap.
+     * or 5 ms gaps measured alike (0.80-0.92 ms). With the phase capped at 1 s (2 s at first), three alternating
+     * pairs: 0.84, 0.88 and 0.98 ms against 0.81, 0.95 and 1.00 ms with the 2 s cap. 250 paced floods (500 at
+     * first), three alternating pairs at a load of 2-10 (a CI run was ending): 0.78, 0.91 and 0.87 ms against 0.81,
+     * 1.15 and 0.94 ms with 500. 250 take half the time, which every real-engine test pays.
      */
-    public static final int REAL_WARMUP_PACED = 500;
+    public static final int REAL_WARMUP_PACED = 250;
 
     /** Longest the paced part of a real engine's warm-up goes on ({@link #REAL_WARMUP_PACED}), in engine time. */
     public static final long REAL_WARMUP_PACED_MAX_NANOS = 1_000_000_000L;
