@@ -219,8 +219,21 @@ public final class CalibrateCommand implements Callable<Integer> {
      * 438-474 us in the second passes against 553-902 us in the first.
      */
     Calibration calibrate(ResultsDir dir, PrintWriter err, String command) {
-        int total = passes();
-        for (int pass = 1; pass < total; pass++) {
+        return inPasses(passes(), dir, err, command, this::measure);
+    }
+
+    /** One pass of the measurements: writes everything into {@code dir}, its progress to {@code err}. */
+    interface Pass<T> {
+        T run(ResultsDir dir, PrintWriter err, String command);
+    }
+
+    /**
+     * Runs {@code pass} {@code total} times and returns the last run, the one written into {@code dir}; each run
+     * before it writes into a temporary directory, deleted after it, prints its progress nowhere, and is
+     * reported by one line on {@code err} with its duration.
+     */
+    static <T> T inPasses(int total, ResultsDir dir, PrintWriter err, String command, Pass<T> pass) {
+        for (int p = 1; p < total; p++) {
             long t0 = System.nanoTime();
             Path tmp;
             try {
@@ -229,15 +242,15 @@ public final class CalibrateCommand implements Callable<Integer> {
                 throw new UncheckedIOException("cannot create a temporary directory for a calibration pass: " + e.getMessage(), e);
             }
             try {
-                measure(ResultsDir.create(tmp, "calibrate"), new PrintWriter(java.io.Writer.nullWriter()), command + " (pass " + pass + ")");
+                pass.run(ResultsDir.create(tmp, "calibrate"), new PrintWriter(java.io.Writer.nullWriter()), command + " (pass " + p + ")");
             } finally {
                 deleteTree(tmp);
             }
             err.printf(Locale.ROOT, "calibrate: pass %d of %d (not kept: it compiles what the last pass measures) took %.1f s%n",
-                    pass, total, (System.nanoTime() - t0) / 1e9);
+                    p, total, (System.nanoTime() - t0) / 1e9);
             err.flush();
         }
-        return measure(dir, err, command);
+        return pass.run(dir, err, command);
     }
 
     private static void deleteTree(Path root) {
