@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@code --processing} is applied on sim and refused with one line naming it on the real engines, and a
  *       send along a non-edge is counted or refused up front.</li>
  * </ul>
- * The processes engine starts one JVM per node, so the sizes are 3 to 5 nodes and the runs short. Every run is
+ * The processes engine starts one JVM per node, so the sizes are 3 to 6 nodes and the runs short, but for config
+ * and cache, which run with their default flags (the check that the defaults give a clean run). Every run is
  * seeded with {@link #SEED}; a failure message names the command line, which replays the run.
  */
 class ParityMatrixTest {
@@ -281,33 +282,49 @@ class ParityMatrixTest {
                 });
     }
 
+    /**
+     * config with its default flags (timing included) and a crash and respawn, on six nodes; catalog small and
+     * with {@link #ROBUST_TIMING}. The default-flag run is also the check that the defaults give a clean run on
+     * the real engines: no false suspicion, one token after the repair, nothing acknowledged lost ({@code catalog}
+     * runs the same {@code ReplicaCommand} path as {@code config}).
+     */
     @Test
-    @Timeout(90)
+    @Timeout(150)
     void configAndCatalogConvergeWithoutLosingAnAcknowledgedDeltaOnEveryEngine() throws Exception {
-        for (List<String> app : List.of(List.of("config", "--deltas", "20"), List.of("catalog", "--tokens", "20"))) {
-            List<String> cmd = new ArrayList<>(app);
-            cmd.addAll(List.of("--topology", "ring", "-n", "4", "--rate", "200", "--timeout", "20s"));
-            cmd.addAll(ROBUST_TIMING);
-            matrix(cmd, (r, j) -> {
-                assertTrue(j.get("converged").asBoolean(), r.why());
-                assertEquals(0, j.get("lost_deltas").asInt(), r.why());
-                assertEquals(20, j.get("operations_issued").asInt(), r.why());
-                assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
-                assertEquals(0, j.get("false_suspicions").asInt(), r.why());
-                assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
-            });
-        }
-    }
-
-    @Test
-    @Timeout(60)
-    void cacheLosesNoAcknowledgedWriteOnEveryEngine() throws Exception {
-        matrix(List.of("cache", "-n", "4", "--keys", "50", "--ops", "200", "--clients", "4"), (r, j) -> {
-            assertEquals(0, j.get("lost_acknowledged_writes").asLong(), r.why());
-            assertEquals(50, j.get("verified_keys").asLong(), r.why());
-            assertTrue(j.get("hit_rate").asDouble() > 0.9, r.why());
+        matrix(List.of("config", "-n", "6", "--crash", "1", "--respawn-after", "1s"), (r, j) -> {
+            assertTrue(j.get("converged").asBoolean(), r.why());
+            assertEquals(0, j.get("lost_deltas").asInt(), r.why());
+            assertEquals(200, j.get("operations_issued").asInt(), "the default --deltas: " + r.why());
+            assertEquals(1, j.get("crashed").size(), r.why());
+            assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
+            assertEquals(0, j.get("false_suspicions").asInt(), "false suspicions with the default timing: " + r.why());
+            assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
+            assertTrue(j.get("tokens_created").asInt() >= 1, r.why());
+        });
+        List<String> catalog = new ArrayList<>(List.of("catalog", "--tokens", "20", "--topology", "ring", "-n", "4", "--rate",
+                "200", "--timeout", "20s"));
+        catalog.addAll(ROBUST_TIMING);
+        matrix(catalog, (r, j) -> {
+            assertTrue(j.get("converged").asBoolean(), r.why());
+            assertEquals(0, j.get("lost_deltas").asInt(), r.why());
+            assertEquals(20, j.get("operations_issued").asInt(), r.why());
+            assertEquals("successor-ring:3", j.get("overlay").asText(), r.why());
             assertEquals(0, j.get("false_suspicions").asInt(), r.why());
             assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
+        });
+    }
+
+    /** cache with its default flags (timing, keys and operations included) and one crash, on six nodes. */
+    @Test
+    @Timeout(150)
+    void cacheLosesNoAcknowledgedWriteOnEveryEngine() throws Exception {
+        matrix(List.of("cache", "-n", "6", "--crash", "1"), (r, j) -> {
+            assertEquals(0, j.get("lost_acknowledged_writes").asLong(), r.why());
+            assertEquals(1000, j.get("verified_keys").asLong(), "the default --keys: " + r.why());
+            assertTrue(j.get("hit_rate").asDouble() > 0.9, r.why());
+            assertEquals(0, j.get("false_suspicions").asInt(), "false suspicions with the default timing: " + r.why());
+            assertEquals(1, j.get("tokens_max_after_repair").asInt(), r.why());
+            assertTrue(j.get("tokens_created").asInt() >= 1, r.why());
         });
     }
 
