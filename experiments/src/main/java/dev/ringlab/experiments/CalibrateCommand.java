@@ -82,7 +82,8 @@ import picocli.CommandLine.Spec;
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv} and {@code split.csv} (the
- * model's fits) and
+ * model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was fitted on,
+ * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -90,7 +91,9 @@ import picocli.CommandLine.Spec;
             "Measure a real engine (--engine netty or processes, loopback) and write what the simulator needs to predict "
                     + "it: results/calibrate-<ts>/latency.txt (use: --latency empirical:FILE), run.json's processing_ns "
                     + "(use: --processing), and the engine model model.properties (use: --model calibrated:DIR on sim, "
-                    + "--predict DIR on real runs, fidelity --calibration DIR).",
+                    + "--predict DIR on real runs, fidelity --calibration DIR). self-check.csv (and the last line before the "
+                    + "summary) shows the model on the complete-graph and star floods it was fitted on, against their measured "
+                    + "completions.",
             "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
@@ -370,10 +373,13 @@ public final class CalibrateCommand implements Callable<Integer> {
         // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
         SimpleRegression fan = new SimpleRegression();
         List<List<Object>> fanRows = new ArrayList<>();
-        for (int k : FANOUT_SIZES) {
+        long[] fanMedians = new long[FANOUT_SIZES.length];
+        for (int i = 0; i < FANOUT_SIZES.length; i++) {
+            int k = FANOUT_SIZES[i];
             long[] t = fanout(k);
             Arrays.sort(t);
             long median = t[t.length / 2];
+            fanMedians[i] = median;
             fan.addData((double) k * (k - 1), median);
             fanRows.add(List.of(k, k * (k - 1), median / 1e3, t[0] / 1e3, t[t.length - 1] / 1e3));
             err.printf(Locale.ROOT, "calibrate: flood on complete:%d (%d messages): median completion %.1f us%n", k, k * (k - 1),
@@ -467,6 +473,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                         quantile(respawnCall, 0.5)),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
+        selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians());
         ObjectNode mj = run.putObject("model");
         mj.put("file", EngineModel.FILE);
         mj.put("describe", model.describe());
@@ -475,7 +482,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv").add("split.csv");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv").add("split.csv").add("self-check.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -486,6 +493,50 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     static final int FLOOD_BROADCASTS = 40;
+
+    /**
+     * The model on the calibration's own flood workloads: the complete graphs (whose slope gave the service time)
+     * and the stars (which split it), each run on the simulator with the saved model as they ran on the engine
+     * (same warm-up floods, settles, origin and medians), next to the measured medians. A model that misses its
+     * own calibration workloads will miss the topologies fidelity validates on in the same direction: this is
+     * the first place to look when it does. Writes {@code self-check.csv} and run.json's {@code self_check}, prints
+     * one line.
+     */
+    private void selfCheck(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, long[] fanMedians, int[] leaves,
+            long[] starMedians, long[] starModel) {
+        List<List<Object>> rows = new ArrayList<>();
+        ArrayNode json = run.putArray("self_check");
+        StringBuilder line = new StringBuilder("calibrate: the model on these workloads (flood completion, model vs measured):");
+        for (int i = 0; i < FANOUT_SIZES.length + leaves.length; i++) {
+            boolean complete = i < FANOUT_SIZES.length;
+            String workload = complete ? "complete:" + FANOUT_SIZES[i] : "star:" + leaves[i - FANOUT_SIZES.length];
+            long measured = complete ? fanMedians[i] : starMedians[i - FANOUT_SIZES.length];
+            long predicted;
+            if (complete) {
+                dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, model.hotLink(), 0, 0, model);
+                try (Cluster sim = new dev.ringlab.sim.SimCluster(Topologies.build("complete", FANOUT_SIZES[i], seed), Flood.PROTOCOL,
+                        config)) {
+                    long[] t = floodCompletions(sim, reps);
+                    Arrays.sort(t);
+                    predicted = t[t.length / 2];
+                }
+            } else {
+                predicted = starModel[i - FANOUT_SIZES.length]; // the fitted split's own run of the same floods
+            }
+            double error = measured > 0 ? (double) (predicted - measured) / measured : Double.NaN;
+            rows.add(List.of(workload, measured / 1e3, predicted / 1e3, error));
+            ObjectNode o = json.addObject();
+            o.put("workload", workload);
+            o.put("measured_us", measured / 1e3);
+            o.put("model_us", predicted / 1e3);
+            o.put("rel_error", error);
+            line.append(String.format(Locale.ROOT, " %s %+.0f %%", workload, 100 * error));
+        }
+        dir.writeCsv("self-check.csv", List.of("workload", "measured_completion_us_median", "model_completion_us_median", "rel_error"),
+                rows);
+        err.println(line);
+        err.flush();
+    }
 
     /** Complete-graph sizes of the unbatched per-message cost fit (none is a topology fidelity validates on). */
     static final int[] FANOUT_SIZES = {4, 8, 12, 16};

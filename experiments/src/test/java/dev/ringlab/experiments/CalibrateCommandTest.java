@@ -51,6 +51,18 @@ class CalibrateCommandTest {
         for (JsonNode t : fit.get("star_measured_us")) {
             assertTrue(t.asDouble() > 0, "a measured star completion: " + fit);
         }
+        // The model on its own workloads: complete graphs and stars, measured next to the simulator with the model.
+        List<String> check = Files.readAllLines(dir.resolve("self-check.csv"));
+        assertEquals(1 + CalibrateCommand.FANOUT_SIZES.length + CalibrateCommand.STAR_LEAVES.length, check.size(), String.join("\n", check));
+        assertTrue(check.get(1).startsWith("complete:4,") && check.get(check.size() - 1).startsWith("star:48,"), String.join("\n", check));
+        JsonNode self = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("self_check");
+        assertEquals(check.size() - 1, self.size());
+        for (JsonNode row : self) {
+            assertTrue(row.get("measured_us").asDouble() > 0 && row.get("model_us").asDouble() > 0, "both sides: " + row);
+            assertEquals((row.get("model_us").asDouble() - row.get("measured_us").asDouble()) / row.get("measured_us").asDouble(),
+                    row.get("rel_error").asDouble(), 1e-3, row.toString());
+        }
+        assertTrue(r.err().contains("calibrate: the model on these workloads (flood completion, model vs measured): complete:4 "), r.err());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
