@@ -301,7 +301,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         long[] sorted = hops.clone();
         Arrays.sort(sorted);
         Path latency = dir.resolve("latency.txt");
-        writeLatencyFile(latency, hops, command);
+        writeLatencyFile(latency, hops, command, realEngine().name() + ", loopback TCP, flood hops on a ring, idle between broadcasts");
         List<List<Object>> q = new ArrayList<>();
         for (double p : new double[] {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0}) {
             q.add(List.of(p, quantile(sorted, p) / 1e3, quantile(token, p) / 1e3));
@@ -395,7 +395,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
         // complete graphs measure recv + send and cannot split them; the star floods below do (fitSplit).
         long[] hot = Arrays.stream(token).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
-        writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command + " (token hops less the service time)");
+        writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command, realEngine().name()
+                + ", loopback TCP, token hops on a ring less the service time: the model's hot links");
         boolean processes = realEngine().name().equals("processes");
         RuntimeConfig rc = RuntimeConfig.defaults();
         EngineModel.Cpu cpu = new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(),
@@ -529,7 +530,11 @@ public final class CalibrateCommand implements Callable<Integer> {
             o.put("workload", workload);
             o.put("measured_us", measured / 1e3);
             o.put("model_us", predicted / 1e3);
-            o.put("rel_error", error);
+            if (Double.isNaN(error)) {
+                o.putNull("rel_error"); // no measured completion to compare with
+            } else {
+                o.put("rel_error", error);
+            }
             line.append(String.format(Locale.ROOT, " %s %+.0f %%", workload, 100 * error));
         }
         dir.writeCsv("self-check.csv", List.of("workload", "measured_completion_us_median", "model_completion_us_median", "rel_error"),
@@ -926,10 +931,10 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeLatencyFile(Path file, long[] hops, String command) {
+    private static void writeLatencyFile(Path file, long[] hops, String command, String what) {
         StringBuilder b = new StringBuilder();
         b.append("# ringlab empirical link latency, one-way, nanoseconds, one sample per line\n");
-        b.append("# measured by: ").append(command).append(" (netty, loopback TCP, flood hops on a ring, idle between broadcasts)\n");
+        b.append("# measured by: ").append(command).append(" (").append(what).append(")\n");
         b.append("# use: --latency empirical:").append(file).append('\n');
         for (long h : hops) {
             b.append(h).append('\n');

@@ -51,6 +51,11 @@ class CalibrateCommandTest {
         for (JsonNode t : fit.get("star_measured_us")) {
             assertTrue(t.asDouble() > 0, "a measured star completion: " + fit);
         }
+        // Each latency file says what its samples are.
+        assertTrue(Files.readAllLines(dir.resolve("latency.txt")).get(1).endsWith("(netty, loopback TCP, flood hops on a ring, idle "
+                + "between broadcasts)"), Files.readAllLines(dir.resolve("latency.txt")).get(1));
+        assertTrue(Files.readAllLines(dir.resolve("hot-latency.txt")).get(1).endsWith("(netty, loopback TCP, token hops on a ring less "
+                + "the service time: the model's hot links)"), Files.readAllLines(dir.resolve("hot-latency.txt")).get(1));
         // The model on its own workloads: complete graphs and stars, measured next to the simulator with the model.
         List<String> check = Files.readAllLines(dir.resolve("self-check.csv"));
         assertEquals(1 + CalibrateCommand.FANOUT_SIZES.length + CalibrateCommand.STAR_LEAVES.length, check.size(), String.join("\n", check));
