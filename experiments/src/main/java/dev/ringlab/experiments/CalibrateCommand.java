@@ -75,7 +75,8 @@ import picocli.CommandLine.Spec;
  * ({@link EngineModel.Cold}, {@code cold.csv}) from ring floods after quiet gaps of 1, 10 and 100 ms and the
  * settle's 250 ms: per gap, the median quiet time, the median time from injection to the origin's delivery,
  * and the median excess over the hot hop of the hops that are the first delivery on their executor (the
- * model's placement says which); the restart from the runtime's backoff schedule, the measured restart call and
+ * model's placement says which), and all those samples, from which the simulator draws each penalty (the
+ * spread: now and then a wake-up takes milliseconds); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
  * machine (cores, JDK, load average).
  *
@@ -411,13 +412,17 @@ public final class CalibrateCommand implements Callable<Integer> {
         coldPoints.add(coldPoint(idleRing, FLOOD_BROADCASTS / 5, cpu, hotHop));
         for (ColdPoint p : coldPoints) {
             coldRows.add(List.of(p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3, p.injectSamples(),
-                    p.deliverySamples()));
-            err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: injection to the origin %.1f us, first delivery on an executor "
-                    + "+%.1f us over the hot hop%n", p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3);
+                    p.deliverySamples(), quantile(p.inject(), 0.9) / 1e3, p.inject()[p.injectSamples() - 1] / 1e3,
+                    quantile(p.delivery(), 0.9) / 1e3, p.delivery()[p.deliverySamples() - 1] / 1e3));
+            err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: injection to the origin %.1f us (max %.1f), first delivery on an "
+                    + "executor +%.1f us over the hot hop (p90 %.1f, max %.1f)%n", p.quietNanos() / 1e6, p.injectNanos() / 1e3,
+                    p.inject()[p.injectSamples() - 1] / 1e3, p.deliveryNanos() / 1e3, quantile(p.delivery(), 0.9) / 1e3,
+                    p.delivery()[p.deliverySamples() - 1] / 1e3);
         }
         err.flush();
         dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
-                "delivery_samples"), coldRows);
+                "delivery_samples", "inject_us_p90", "inject_us_max", "first_delivery_excess_us_p90",
+                "first_delivery_excess_us_max"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
         // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
         int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
@@ -743,11 +748,38 @@ public final class CalibrateCommand implements Callable<Integer> {
     static final int COLD_BROADCASTS = 20;
 
     /**
-     * One point of the cold-start table: after floods separated by a quiet gap, the median quiet time, the
-     * median time from injection to the origin's delivery (the hand-off to a parked loop), and the median
-     * excess over the hot hop of the hops that are the first message delivery on their executor.
+     * One point of the cold-start table: after floods separated by a quiet gap, the median quiet time, and,
+     * sorted, the times from injection to the origin's delivery (the hand-off to a parked loop) and the excesses
+     * over the hot hop of the hops that are the first message delivery on their executor. The model keeps the
+     * medians and the samples (its spread, {@link EngineModel.Cold}).
      */
-    record ColdPoint(long quietNanos, long injectNanos, long deliveryNanos, int injectSamples, int deliverySamples) {}
+    record ColdPoint(long quietNanos, long[] inject, long[] delivery) {
+        ColdPoint {
+            if (inject.length == 0 || delivery.length == 0) {
+                throw new IllegalArgumentException("a cold-start point needs samples");
+            }
+            inject = inject.clone();
+            delivery = delivery.clone();
+            Arrays.sort(inject);
+            Arrays.sort(delivery);
+        }
+
+        long injectNanos() {
+            return quantile(inject, 0.5);
+        }
+
+        long deliveryNanos() {
+            return quantile(delivery, 0.5);
+        }
+
+        int injectSamples() {
+            return inject.length;
+        }
+
+        int deliverySamples() {
+            return delivery.length;
+        }
+    }
 
     static ColdPoint coldPoint(FloodRun r, int warm, EngineModel.Cpu cpu, long hotHopNanos) {
         int n = r.at()[0].length;
@@ -772,12 +804,13 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
         }
         Arrays.sort(quiet);
-        Arrays.sort(inject);
-        Arrays.sort(delivery);
-        return new ColdPoint(quantile(quiet, 0.5), quantile(inject, 0.5), quantile(delivery, 0.5), inject.length, delivery.length);
+        return new ColdPoint(quantile(quiet, 0.5), inject, delivery);
     }
 
-    /** The cold-start table from its points: ordered by quiet time, a point not quieter than the one before dropped. */
+    /**
+     * The cold-start table from its points: ordered by quiet time, a point not quieter than the one before
+     * dropped; the medians and each point's samples.
+     */
     static EngineModel.Cold coldTable(List<ColdPoint> points) {
         List<ColdPoint> sorted = new ArrayList<>(points);
         sorted.sort(java.util.Comparator.comparingLong(ColdPoint::quietNanos));
@@ -788,7 +821,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
         }
         return new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
-                kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray());
+                kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray(),
+                kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new));
     }
 
     private long[] tokenHops(PrintWriter err) {

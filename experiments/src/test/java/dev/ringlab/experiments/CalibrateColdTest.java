@@ -2,6 +2,7 @@ package dev.ringlab.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.sim.model.EngineModel;
 import java.util.List;
@@ -43,6 +44,8 @@ class CalibrateColdTest {
         assertEquals(30 * US, p.deliveryNanos());
         assertEquals(3, p.injectSamples());
         assertEquals(6, p.deliverySamples());
+        assertArrayEquals(new long[] {10 * US, 20 * US, 30 * US, 100 * US, 200 * US, 300 * US}, p.delivery(), "all samples, sorted");
+        assertArrayEquals(new long[] {30 * US, 60 * US, 90 * US}, p.inject());
         // Round robin on 2 executors: nodes 1 (executor 1) and 2 (executor 0) come first: excesses 100, 200, 300, 0, 0, 0.
         CalibrateCommand.ColdPoint rr = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, false), 40 * US);
         assertEquals(0, rr.deliveryNanos());
@@ -55,12 +58,30 @@ class CalibrateColdTest {
     @Test
     void theTableIsOrderedByQuietTimeAndDropsPointsNotQuieterThanTheOneBefore() {
         EngineModel.Cold c = CalibrateCommand.coldTable(List.of(
-                new CalibrateCommand.ColdPoint(100 * MS, 100 * US, 60 * US, 1, 1),
-                new CalibrateCommand.ColdPoint(2 * MS, 20 * US, 0, 1, 1),
-                new CalibrateCommand.ColdPoint(2 * MS, 25 * US, 5 * US, 1, 1),
-                new CalibrateCommand.ColdPoint(250 * MS, 130 * US, 90 * US, 1, 1)));
+                point(100 * MS, 100 * US, 60 * US),
+                point(2 * MS, 20 * US, 0),
+                point(2 * MS, 25 * US, 5 * US),
+                point(250 * MS, 130 * US, 90 * US)));
         assertArrayEquals(new long[] {2 * MS, 100 * MS, 250 * MS}, c.idleNanos());
         assertArrayEquals(new long[] {0, 60 * US, 90 * US}, c.deliveryNanos());
         assertArrayEquals(new long[] {20 * US, 100 * US, 130 * US}, c.injectNanos());
+    }
+
+    @Test
+    void theTableKeepsEachPointsSamplesAsItsSpread() {
+        EngineModel.Cold c = CalibrateCommand.coldTable(List.of(
+                new CalibrateCommand.ColdPoint(100 * MS, new long[] {300 * US, 100 * US, 200 * US}, new long[] {2 * MS, 0, 10 * US}),
+                new CalibrateCommand.ColdPoint(1 * MS, new long[] {20 * US}, new long[] {5 * US, 1 * US})));
+        assertTrue(c.spread());
+        assertArrayEquals(new long[] {1 * US, 5 * US}, c.deliverySamples()[0]);
+        assertArrayEquals(new long[] {0, 10 * US, 2 * MS}, c.deliverySamples()[1], "sorted");
+        assertArrayEquals(new long[] {100 * US, 200 * US, 300 * US}, c.injectSamples()[1]);
+        assertArrayEquals(new long[] {1 * US, 10 * US}, c.deliveryNanos(), "nearest-rank medians (the lower of two)");
+        assertEquals(2 * MS, c.delivery(100 * MS, 0.99), "the top sample: a millisecond stall");
+        assertEquals(0, c.delivery(100 * MS, 0.0));
+    }
+
+    private static CalibrateCommand.ColdPoint point(long quiet, long inject, long delivery) {
+        return new CalibrateCommand.ColdPoint(quiet, new long[] {inject}, new long[] {delivery});
     }
 }

@@ -41,7 +41,17 @@ class CalibrateCommandTest {
         assertNotNull(m.cold(), "cold-start part");
         assertEquals(4, m.cold().idleNanos().length, "1, 10, 100 and 250 ms gaps: " + m.cold());
         assertTrue(m.cold().idleNanos()[3] >= 250_000_000L, "the settle's quiet gap: " + m.cold());
-        assertTrue(Files.readAllLines(dir.resolve("cold.csv")).size() == 5, "header and four points");
+        List<String> cold = Files.readAllLines(dir.resolve("cold.csv"));
+        assertEquals(5, cold.size(), "header and four points");
+        // The spread: every measured penalty is in the model, as many per point as cold.csv counts.
+        assertTrue(m.cold().spread(), "the cold start keeps its samples: " + m.cold());
+        for (int i = 0; i < 4; i++) {
+            String[] row = cold.get(i + 1).split(",");
+            assertEquals(Integer.parseInt(row[3]), m.cold().injectSamples()[i].length, "inject samples, point " + i);
+            assertEquals(Integer.parseInt(row[4]), m.cold().deliverySamples()[i].length, "delivery samples, point " + i);
+            long[] d = m.cold().deliverySamples()[i];
+            assertEquals(d[d.length - 1] / 1e3, Double.parseDouble(row[8]), 0.001, "cold.csv's max is the largest sample, point " + i);
+        }
         // The receive/send split: fitted on star floods, written with every candidate (measured row first).
         assertEquals(1 + 1 + 21, Files.readAllLines(dir.resolve("split.csv")).size(), "header, measured, 21 candidates");
         JsonNode fit = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("split_fit");

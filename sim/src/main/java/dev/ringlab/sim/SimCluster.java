@@ -85,7 +85,9 @@ import java.util.random.RandomGenerator;
  *       messages reaching it while it wakes.
  *   <li><b>Cold start:</b> a message reaching an executor whose previous message arrived {@code d} ago, and
  *       a client request reaching an executor free for {@code d}, start later by the penalty
- *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them.
+ *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them. With
+ *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
+ *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
  *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
@@ -135,6 +137,7 @@ public final class SimCluster implements Cluster {
     private static final long NODE_STREAM = 0x6E6F6465L; // "node"
     private static final long NET_STREAM = 0x6E6574L; // "net"
     private static final long RESTART_STREAM = 0x72737472L; // "rstr"
+    private static final long COLD_STREAM = 0x636F6C64L; // "cold"
 
     private final Overlay overlay;
     private final Protocol protocol;
@@ -200,6 +203,10 @@ public final class SimCluster implements Cluster {
     private final EngineModel.Cold cold;
     /** Per executor (cold model only): virtual time of the last message that reached it. */
     private final long[] lastDeliveryAt;
+    /** Per executor (cold model with spread only): penalties drawn so far, the index of its next draw. */
+    private final long[] coldDraws;
+    /** The seed of the cold-start draws (a stream of its own: no other draw moves). */
+    private final long coldSeed;
     private final EngineModel.Restart restartModel;
     /** Per executor: when it is free again (the end of its last handler, or of a wake-up). */
     private final long[] execFree;
@@ -252,6 +259,7 @@ public final class SimCluster implements Cluster {
             this.inbox = boxes;
             this.execWakePending = new boolean[execs];
             this.lastDeliveryAt = cold == null ? null : new long[execs];
+            this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
             if (cold != null) {
                 // A real engine's measured work begins after its warm-up has settled: QUIET_NANOS with
                 // nothing sent. The modelled executors start that quiet.
@@ -260,6 +268,7 @@ public final class SimCluster implements Cluster {
             }
         } else {
             this.lastDeliveryAt = null;
+            this.coldDraws = null;
             this.execFree = null;
             this.coreFree = null;
             this.inbox = null;
@@ -271,6 +280,7 @@ public final class SimCluster implements Cluster {
         this.queueKind = Objects.requireNonNull(queueKind, "queueKind");
         this.queue = EventQueue.create(queueKind, config.link().maxNanos(), n);
         this.netSeed = netSeed(config.seed());
+        this.coldSeed = mix(config.seed() ^ mix(COLD_STREAM));
         protocol.checkOverlay(overlay);
         this.sortedRows = sortedLongRows(overlay);
     }
@@ -378,7 +388,7 @@ public final class SimCluster implements Cluster {
             handlerSends = 0;
             handlerBase = Math.max(now, execFree[e]);
             if (cold != null) {
-                handlerBase += cold.inject(now - execFree[e]); // a parked loop takes the request late
+                handlerBase += cold.inject(now - execFree[e], coldDraw(e)); // a parked loop takes the request late
             }
         }
         try {
@@ -751,7 +761,7 @@ public final class SimCluster implements Cluster {
         boolean idle = (box == null || box.isEmpty()) && !execWakePending[e] && execFree[e] <= now;
         if (cold != null) {
             // The first message after a quiet spell is slow to handle; it and what follows it wait.
-            long extra = cold.delivery(now - lastDeliveryAt[e]);
+            long extra = cold.delivery(now - lastDeliveryAt[e], coldDraw(e));
             lastDeliveryAt[e] = now;
             if (extra > 0) {
                 execFree[e] = Math.max(execFree[e], now) + extra;
@@ -775,6 +785,18 @@ public final class SimCluster implements Cluster {
         }
         box.add(new Pending(from, to, incarnation[to], m));
         scheduleExec(e, execFree[e]);
+    }
+
+    /**
+     * The next cold-start draw of executor {@code e}, in [0, 1): from (seed, executor, its draw count), so a
+     * run draws the same penalties in any JVM, and no other draw moves. 0.5 (the median) without samples.
+     */
+    private double coldDraw(int e) {
+        if (coldDraws == null) {
+            return 0.5;
+        }
+        long z = mix(coldSeed ^ mix(((long) e << 40) ^ coldDraws[e]++));
+        return (z >>> 11) * 0x1.0p-53;
     }
 
     private void scheduleExec(int e, long at) {

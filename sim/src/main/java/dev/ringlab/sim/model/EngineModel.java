@@ -127,11 +127,27 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * Between two quiet times the penalty is interpolated linearly in {@code log d}; below the first it falls
      * linearly to 0 at {@code d = 0}; beyond the last it stays at the last value.
      *
-     * @param idleNanos     quiet times, ascending, all > 0
-     * @param deliveryNanos penalty of the first message delivery after each quiet time
-     * @param injectNanos   penalty of a client request after each quiet time
+     * <p><b>Spread.</b> With the measured samples of each quiet time ({@code deliverySamples},
+     * {@code injectSamples}: sorted, one array per quiet time), a penalty is not the median but a draw: one
+     * value {@code u} in [0, 1) picks the sample of rank {@code floor(u · count)} at every quiet time, and those
+     * are interpolated as above ({@link #delivery(long, double)}). A parked thread's wake-up is usually quick
+     * and now and then takes milliseconds (the vCPU or the thread is not scheduled at once); the medians alone
+     * leave those out, and with them the real engine's slow broadcasts (its p99). Without samples (null, or a
+     * file written before they were kept) every draw is the median table.
+     *
+     * @param idleNanos       quiet times, ascending, all > 0
+     * @param deliveryNanos   median penalty of the first message delivery after each quiet time
+     * @param injectNanos     median penalty of a client request after each quiet time
+     * @param deliverySamples per quiet time, the measured delivery penalties, sorted; null: medians only
+     * @param injectSamples   per quiet time, the measured request penalties, sorted; null: medians only
      */
-    public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
+    public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples,
+                       long[][] injectSamples) {
+        /** The cold start by its medians only. */
+        public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
+            this(idleNanos, deliveryNanos, injectNanos, null, null);
+        }
+
         public Cold {
             if (idleNanos.length == 0 || deliveryNanos.length != idleNanos.length || injectNanos.length != idleNanos.length) {
                 throw new IllegalArgumentException("cold model: idle, delivery and inject tables need the same number of "
@@ -142,19 +158,72 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     throw new IllegalArgumentException("cold model: quiet times must be > 0 and ascending, penalties >= 0");
                 }
             }
+            if ((deliverySamples == null) != (injectSamples == null)) {
+                throw new IllegalArgumentException("cold model: delivery and inject samples go together (both or neither)");
+            }
             idleNanos = idleNanos.clone();
             deliveryNanos = deliveryNanos.clone();
             injectNanos = injectNanos.clone();
+            deliverySamples = samples(deliverySamples, idleNanos.length, "delivery");
+            injectSamples = samples(injectSamples, idleNanos.length, "inject");
         }
 
-        /** Penalty of a message delivery on an executor whose last delivery was {@code quietNanos} ago. */
+        private static long[][] samples(long[][] s, int points, String what) {
+            if (s == null) {
+                return null;
+            }
+            if (s.length != points) {
+                throw new IllegalArgumentException("cold model: " + what + " samples for " + s.length + " quiet times, the table has "
+                        + points);
+            }
+            long[][] out = new long[points][];
+            for (int i = 0; i < points; i++) {
+                if (s[i] == null || s[i].length == 0) {
+                    throw new IllegalArgumentException("cold model: no " + what + " samples at quiet time " + i);
+                }
+                out[i] = s[i].clone();
+                for (int j = 0; j < out[i].length; j++) {
+                    if (out[i][j] < 0 || (j > 0 && out[i][j] < out[i][j - 1])) {
+                        throw new IllegalArgumentException("cold model: " + what + " samples must be >= 0 and sorted");
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** Whether penalties are drawn from measured samples (see "Spread" above). */
+        public boolean spread() {
+            return deliverySamples != null;
+        }
+
+        /** Median penalty of a message delivery on an executor whose last delivery was {@code quietNanos} ago. */
         public long delivery(long quietNanos) {
             return interpolate(deliveryNanos, quietNanos);
         }
 
-        /** Penalty of a client request on an executor free for {@code quietNanos}. */
+        /** Median penalty of a client request on an executor free for {@code quietNanos}. */
         public long inject(long quietNanos) {
             return interpolate(injectNanos, quietNanos);
+        }
+
+        /** Penalty of a message delivery after {@code quietNanos}, at draw {@code u} in [0, 1) (the median without samples). */
+        public long delivery(long quietNanos, double u) {
+            return deliverySamples == null ? delivery(quietNanos) : interpolate(at(deliverySamples, u), quietNanos);
+        }
+
+        /** Penalty of a client request after {@code quietNanos}, at draw {@code u} in [0, 1) (the median without samples). */
+        public long inject(long quietNanos, double u) {
+            return injectSamples == null ? inject(quietNanos) : interpolate(at(injectSamples, u), quietNanos);
+        }
+
+        /** Each quiet time's sample of rank {@code floor(u · count)}. */
+        private static long[] at(long[][] samples, double u) {
+            long[] v = new long[samples.length];
+            for (int i = 0; i < samples.length; i++) {
+                long[] s = samples[i];
+                v[i] = s[Math.min(s.length - 1, Math.max(0, (int) (u * s.length)))];
+            }
+            return v;
         }
 
         private long interpolate(long[] v, long d) {
@@ -179,19 +248,23 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         @Override
         public boolean equals(Object o) {
             return o instanceof Cold c && java.util.Arrays.equals(idleNanos, c.idleNanos)
-                    && java.util.Arrays.equals(deliveryNanos, c.deliveryNanos) && java.util.Arrays.equals(injectNanos, c.injectNanos);
+                    && java.util.Arrays.equals(deliveryNanos, c.deliveryNanos) && java.util.Arrays.equals(injectNanos, c.injectNanos)
+                    && java.util.Arrays.deepEquals(deliverySamples, c.deliverySamples)
+                    && java.util.Arrays.deepEquals(injectSamples, c.injectSamples);
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
-                    + java.util.Arrays.hashCode(injectNanos);
+            return 31 * (31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
+                    + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples);
         }
 
         @Override
         public String toString() {
             return "Cold[idle=" + java.util.Arrays.toString(idleNanos) + ", delivery=" + java.util.Arrays.toString(deliveryNanos)
-                    + ", inject=" + java.util.Arrays.toString(injectNanos) + "]";
+                    + ", inject=" + java.util.Arrays.toString(injectNanos) + (spread() ? ", spread over "
+                    + java.util.Arrays.stream(deliverySamples).mapToInt(a -> a.length).sum() + " delivery and "
+                    + java.util.Arrays.stream(injectSamples).mapToInt(a -> a.length).sum() + " request samples" : "") + "]";
         }
     }
 
@@ -245,8 +318,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             Cpu cpu = p.getProperty("cpu.cores") == null ? null : new Cpu(integer(p, "cpu.executors"), integer(p, "cpu.cores"),
                     number(p, "cpu.recv_ns"), number(p, "cpu.send_ns"), blocks(p));
             Wake wake = p.getProperty("wake.wake_ns") == null ? null : new Wake(number(p, "wake.idle_ns"), number(p, "wake.wake_ns"));
-            Cold cold = p.getProperty("cold.idle_ns") == null ? null
-                    : new Cold(numbers(p, "cold.idle_ns"), numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"));
+            Cold cold = p.getProperty("cold.idle_ns") == null ? null : cold(p);
             if (cold != null && cpu == null) {
                 throw new IllegalArgumentException("cold.* needs the cpu.* part (the penalties are paid on executors)");
             }
@@ -286,6 +358,12 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("cold.idle_ns", join(cold.idleNanos()));
             p.put("cold.delivery_ns", join(cold.deliveryNanos()));
             p.put("cold.inject_ns", join(cold.injectNanos()));
+            if (cold.spread()) {
+                for (int i = 0; i < cold.idleNanos().length; i++) {
+                    p.put("cold.delivery_samples_ns." + i, join(cold.deliverySamples()[i]));
+                    p.put("cold.inject_samples_ns." + i, join(cold.injectSamples()[i]));
+                }
+            }
         }
         if (restart != null) {
             p.put("restart.backoff_base_ns", String.valueOf(restart.backoffBaseNanos()));
@@ -319,6 +397,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 b.append(i == 0 ? "" : ",").append(cold.idleNanos()[i] / 1_000_000.0).append("ms:+").append(cold.deliveryNanos()[i] / 1000)
                         .append("us/+").append(cold.injectNanos()[i] / 1000).append("us");
             }
+            if (cold.spread()) {
+                b.append(" (medians; drawn from the measured samples)");
+            }
         }
         if (restart != null) {
             b.append(" backoff=").append(restart.backoffBaseNanos()).append("..").append(restart.backoffMaxNanos())
@@ -335,6 +416,25 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             case "round-robin" -> false;
             default -> throw new IllegalArgumentException("cpu.placement must be block or round-robin, got " + v);
         };
+    }
+
+    /**
+     * The {@code cold.*} part: the median tables, and the samples ({@code cold.delivery_samples_ns.I},
+     * {@code cold.inject_samples_ns.I} for quiet time I) where the file has them.
+     */
+    private static Cold cold(Properties p) {
+        long[] idle = numbers(p, "cold.idle_ns");
+        long[][] delivery = null;
+        long[][] inject = null;
+        if (p.getProperty("cold.delivery_samples_ns.0") != null) {
+            delivery = new long[idle.length][];
+            inject = new long[idle.length][];
+            for (int i = 0; i < idle.length; i++) {
+                delivery[i] = numbers(p, "cold.delivery_samples_ns." + i);
+                inject[i] = numbers(p, "cold.inject_samples_ns." + i);
+            }
+        }
+        return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject);
     }
 
     private static String join(long[] v) {

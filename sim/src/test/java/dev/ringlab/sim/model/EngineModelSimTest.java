@@ -1,5 +1,6 @@
 package dev.ringlab.sim.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -228,6 +229,96 @@ class EngineModelSimTest {
         assertEquals(m.machine(), back.machine());
         assertEquals("processes", back.engine());
         assertTrue(back.hotLink() != null && back.hotLink().maxNanos() >= 2000);
+        assertFalse(back.cold().spread(), "no samples written, none read");
+        // With the samples (the spread): written and read back, and a file of an older build (medians only) still loads.
+        EngineModel spread = new EngineModel("netty", null, m.cpu(), null, spreadCold(), null, Map.of());
+        spread.save(dir, null, "test");
+        assertEquals(spread.cold(), EngineModel.load(dir).cold());
+        assertTrue(EngineModel.load(dir).cold().spread());
+        assertTrue(spread.describe().contains("drawn from the measured samples"), spread.describe());
+    }
+
+    /** A cold start with samples: at 1 ms quiet 0, 10, 20 us (request 5 us); at 100 ms 50, 100 and a 3 ms stall (request 40, 60, 2000 us). */
+    private static EngineModel.Cold spreadCold() {
+        return new EngineModel.Cold(new long[] {1 * MS, 100 * MS}, new long[] {10 * US, 100 * US}, new long[] {5 * US, 60 * US},
+                new long[][] {{0, 10 * US, 20 * US}, {50 * US, 100 * US, 3 * MS}},
+                new long[][] {{5 * US}, {40 * US, 60 * US, 2 * MS}});
+    }
+
+    @Test
+    void aColdPenaltyWithSamplesIsTheSampleOfTheDrawsRankInterpolatedInLogQuietTime() {
+        EngineModel.Cold c = spreadCold();
+        assertEquals(50 * US, c.delivery(100 * MS, 0.0));
+        assertEquals(100 * US, c.delivery(100 * MS, 0.5));
+        assertEquals(3 * MS, c.delivery(100 * MS, 0.99));
+        assertEquals(3 * MS, c.delivery(10_000 * MS, 0.7), "beyond the last point: its samples");
+        assertEquals((20 * US + 3 * MS) / 2, c.delivery(10 * MS, 0.9), "half way in log time, both points at their top sample");
+        assertEquals(10 * US, c.delivery(MS / 2, 0.9), "below the first point: linear from 0");
+        assertEquals(0, c.delivery(0, 0.9));
+        assertEquals(2 * MS, c.inject(100 * MS, 0.9));
+        assertEquals(5 * US, c.inject(1 * MS, 0.0));
+        // Without samples every draw is the median table.
+        EngineModel.Cold medians = new EngineModel.Cold(c.idleNanos(), c.deliveryNanos(), c.injectNanos());
+        assertFalse(medians.spread());
+        for (double u : new double[] {0.0, 0.3, 0.99}) {
+            assertEquals(medians.delivery(10 * MS), medians.delivery(10 * MS, u));
+            assertEquals(medians.inject(10 * MS), medians.inject(10 * MS, u));
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Cold(new long[] {1 * MS}, new long[] {0}, new long[] {0}, new long[][] {{2, 1}}, new long[][] {{1}}));
+        assertTrue(e.getMessage().contains("sorted"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Cold(new long[] {1 * MS}, new long[] {0}, new long[] {0}, new long[][] {{1}}, null), "both or neither");
+    }
+
+    /**
+     * Seeded property: with the spread, the penalties are draws, so broadcasts differ from one another (some
+     * pay a 3 ms stall, most do not), the same seed gives the same times and trace hash, and the draws come
+     * from their own stream: the medians-only model runs every broadcast alike.
+     */
+    @Test
+    void withSamplesSomeBroadcastsStallAndTheSameSeedRepeatsThem() {
+        long master = 0x5EEDC01DL;
+        java.util.SplittableRandom seeds = new java.util.SplittableRandom(master);
+        for (int k = 0; k < 6; k++) {
+            long seed = seeds.nextLong();
+            long[] first = completions(spreadCold(), seed);
+            long[] again = completions(spreadCold(), seed);
+            assertArrayEquals(first, again, "seed " + seed + ": same seed, same completions");
+            long stalled = java.util.Arrays.stream(first).filter(t -> t >= 3 * MS).count();
+            assertTrue(stalled > 0 && stalled < first.length, "seed " + seed + ": some broadcasts (not all) pay the 3 ms stall: "
+                    + java.util.Arrays.toString(first));
+            EngineModel.Cold c = spreadCold();
+            long[] medians = completions(new EngineModel.Cold(c.idleNanos(), c.deliveryNanos(), c.injectNanos()), seed);
+            assertTrue(medians.length > 1, "seed " + seed);
+            for (long t : medians) {
+                assertEquals(medians[0], t, "seed " + seed + ": medians only, every broadcast alike: " + java.util.Arrays.toString(medians));
+            }
+        }
+    }
+
+    /** 40 floods on a 4-node ring (per-node executors), each after the modelled settle: each one's completion time. */
+    private static long[] completions(EngineModel.Cold cold, long seed) {
+        EngineModel m = new EngineModel("netty", null, new EngineModel.Cpu(0, 8, 10 * US, 10 * US), null, cold, null, Map.of());
+        SimConfig config = new SimConfig(seed, LinkModels.parse("const:1us"), 0, 0, m);
+        long[] out = new long[40];
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 4, 1), Flood.PROTOCOL, config)) {
+            long[] last = new long[1];
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    last[0] = Math.max(last[0], d.atNanos());
+                }
+            });
+            sim.start();
+            for (int b = 0; b < out.length; b++) {
+                long start = sim.now();
+                last[0] = start;
+                sim.inject(0, new Message.Inject(b + 1, new byte[0]));
+                sim.settle(10_000 * MS);
+                out[b] = last[0] - start;
+            }
+        }
+        return out;
     }
 
     @Test
