@@ -513,6 +513,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         List<List<Object>> rows = new ArrayList<>();
         ArrayNode json = run.putArray("self_check");
         StringBuilder line = new StringBuilder("calibrate: the model on these workloads (flood completion, model vs measured):");
+        double[] errors = new double[FANOUT_SIZES.length + leaves.length];
         for (int i = 0; i < FANOUT_SIZES.length + leaves.length; i++) {
             boolean complete = i < FANOUT_SIZES.length;
             String workload = complete ? "complete:" + FANOUT_SIZES[i] : "star:" + leaves[i - FANOUT_SIZES.length];
@@ -530,6 +531,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 predicted = starModel[i - FANOUT_SIZES.length]; // the fitted split's own run of the same floods
             }
             double error = measured > 0 ? (double) (predicted - measured) / measured : Double.NaN;
+            errors[i] = error;
             rows.add(List.of(workload, measured / 1e3, predicted / 1e3, error));
             ObjectNode o = json.addObject();
             o.put("workload", workload);
@@ -545,7 +547,47 @@ public final class CalibrateCommand implements Callable<Integer> {
         dir.writeCsv("self-check.csv", List.of("workload", "measured_completion_us_median", "model_completion_us_median", "rel_error"),
                 rows);
         err.println(line);
+        String warning = selfCheckWarning(errors, model.cold());
+        run.put("self_check_warning", warning);
+        if (warning != null) {
+            err.println("calibrate: warning: " + warning);
+        }
         err.flush();
+    }
+
+    /** A self-check error above this (the model slower than measured) counts as too slow. */
+    static final double SELF_CHECK_SLOW = 0.5;
+
+    /**
+     * The warning for a calibration that caught a noisy spell, or null: when the model is slower than measured
+     * by more than {@link #SELF_CHECK_SLOW} on at least half of its own floods. Its cold start then holds
+     * millisecond wake-ups the later runs may not see (the spread draws every penalty from those samples), so
+     * its predictions come out too slow. Models of a quiet spell err the other way (faster than measured).
+     */
+    static String selfCheckWarning(double[] errors, EngineModel.Cold cold) {
+        int slow = 0;
+        double worst = 0;
+        for (double e : errors) {
+            if (e > SELF_CHECK_SLOW) {
+                slow++;
+                worst = Math.max(worst, e);
+            }
+        }
+        if (errors.length == 0 || 2 * slow < errors.length) {
+            return null;
+        }
+        StringBuilder w = new StringBuilder(String.format(Locale.ROOT,
+                "the model is more than %.0f %% slower than measured on %d of its %d own floods (up to %+.0f %%)",
+                100 * SELF_CHECK_SLOW, slow, errors.length, 100 * worst));
+        if (cold != null && cold.spread()) {
+            int last = cold.idleNanos().length - 1;
+            long[] d = cold.deliverySamples()[last];
+            long stalls = Arrays.stream(d).filter(x -> x > 1_000_000L).count();
+            w.append(String.format(Locale.ROOT, "; %d of the %d first deliveries after %.0f ms of quiet took over 1 ms more than a hot hop",
+                    stalls, d.length, cold.idleNanos()[last] / 1e6));
+        }
+        return w.append(": the calibration probably caught a noisy spell, and its predictions will be too slow (p99 above all). "
+                + "Calibrate again on a quiet machine.").toString();
     }
 
     /** Complete-graph sizes of the unbatched per-message cost fit (none is a topology fidelity validates on). */

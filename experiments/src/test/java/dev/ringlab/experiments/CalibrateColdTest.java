@@ -81,6 +81,20 @@ class CalibrateColdTest {
         assertEquals(0, c.delivery(100 * MS, 0.0));
     }
 
+    @Test
+    void aSelfCheckFarOnTheSlowSideWarnsOfANoisySpell() {
+        // Run 2 of the README's spread runs (its self-check), with a made-up cold start: 2 of 4 first deliveries over 1 ms.
+        EngineModel.Cold cold = CalibrateCommand.coldTable(List.of(new CalibrateCommand.ColdPoint(250 * MS, new long[] {100 * US},
+                new long[] {70 * US, 80 * US, 1200 * US, 4800 * US})));
+        String w = CalibrateCommand.selfCheckWarning(new double[] {3.04, 2.40, -0.56, 0.17, 2.64, 1.73, 2.81, -0.31}, cold);
+        assertTrue(w != null && w.contains("slower than measured on 5 of its 8 own floods (up to +304 %)")
+                && w.contains("2 of the 4 first deliveries after 250 ms of quiet took over 1 ms") && w.contains("Calibrate again"), w);
+        // The usual calibration: the model faster than measured on all of them; and slow on fewer than half.
+        assertEquals(null, CalibrateCommand.selfCheckWarning(new double[] {-0.44, -0.25, -0.37, -0.32, -0.27, -0.51, -0.46, -0.57}, cold));
+        assertEquals(null, CalibrateCommand.selfCheckWarning(new double[] {0.9, 0.8, 0.7, -0.1, -0.2, -0.3, -0.4, -0.5}, cold));
+        assertTrue(CalibrateCommand.selfCheckWarning(new double[] {0.9, 0.8, 0.7, 0.6}, null).contains("4 of its 4"));
+    }
+
     private static CalibrateCommand.ColdPoint point(long quiet, long inject, long delivery) {
         return new CalibrateCommand.ColdPoint(quiet, new long[] {inject}, new long[] {delivery});
     }

@@ -78,6 +78,10 @@ class CalibrateCommandTest {
                     row.get("rel_error").asDouble(), 1e-3, row.toString());
         }
         assertTrue(r.err().contains("calibrate: the model on these workloads (flood completion, model vs measured): complete:4 "), r.err());
+        // The noisy-spell warning: in run.json either way (null: none), and on stderr exactly when there is one.
+        JsonNode warning = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("self_check_warning");
+        assertNotNull(warning, "run.json has self_check_warning");
+        assertEquals(!warning.isNull(), r.err().contains("calibrate: warning: the model is more than 50 % slower"), r.err());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
