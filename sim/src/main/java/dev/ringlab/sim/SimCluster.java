@@ -1013,6 +1013,11 @@ public final class SimCluster implements Cluster {
         }
 
         @Override
+        public boolean hasObservers() {
+            return !observers.isEmpty();
+        }
+
+        @Override
         public void observe(Observation o) {
             for (int i = 0; i < observers.size(); i++) {
                 observers.get(i).accept(o);

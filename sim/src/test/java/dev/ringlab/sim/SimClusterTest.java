@@ -249,4 +249,65 @@ class SimClusterTest {
         assertFalse(q.bucketWidthNanos() > 1 * MS);
         assertNotEquals(0, q.bucketCount());
     }
+    /**
+     * A run without observers tells its nodes so ({@code Env.hasObservers}), and a flood then builds no delivery
+     * records; the same flood with an observer added part-way records every delivery from then on, and both
+     * fold the same trace hash.
+     */
+    @Test
+    void nodesKnowWhetherAnyoneObservesAndTheFloodIsTheSameEitherWay() {
+        Overlay overlay = TestNodes.cycles(64, 4, 3);
+        List<Boolean> told = new ArrayList<>();
+        dev.ringlab.node.Protocol probe = new dev.ringlab.node.Protocol() {
+            @Override
+            public String spec() {
+                return "flood";
+            }
+
+            @Override
+            public dev.ringlab.node.Node create(int id, Overlay o) {
+                dev.ringlab.node.Node flood = Flood.PROTOCOL.create(id, o);
+                return new dev.ringlab.node.Node() {
+                    private dev.ringlab.node.Env env;
+
+                    @Override
+                    public void start(dev.ringlab.node.Env e) {
+                        env = e;
+                        flood.start(e);
+                    }
+
+                    @Override
+                    public void onMessage(int from, Message m) {
+                        told.add(env.hasObservers());
+                        flood.onMessage(from, m);
+                    }
+                };
+            }
+        };
+        long[] hash = new long[2];
+        List<Observation> seen = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            told.clear();
+            try (SimCluster sim = new SimCluster(overlay, probe, new SimConfig(7, LinkModels.parse("uniform:1ms,2ms"), 0, 0))) {
+                sim.start();
+                sim.inject(0, new Message.Inject(1, new byte[0]));
+                sim.runToQuiescence();
+                if (run == 1) {
+                    sim.addObserver(seen::add);
+                }
+                sim.inject(5, new Message.Inject(2, new byte[0]));
+                sim.runToQuiescence();
+                hash[run] = sim.traceHash().orElseThrow();
+            }
+            assertFalse(told.isEmpty(), "run " + run + ": no message reached a node");
+            if (run == 0) {
+                assertTrue(told.stream().noneMatch(b -> b), "no observer: every node was told so");
+            } else {
+                assertTrue(told.contains(false) && told.contains(true), "without, then with an observer: " + told.size());
+            }
+        }
+        assertEquals(hash[0], hash[1], "an observer changes no delivery");
+        assertEquals(64, seen.stream().filter(o -> o instanceof Observation.Delivered).count(),
+                "the second flood, observed: one record per node (the origin's own included)");
+    }
 }

@@ -58,4 +58,13 @@ public interface Env {
 
     /** Reports what experiments measure. Cheap, never blocks; engines stamp nothing, the record says it all. */
     void observe(Observation o);
+
+    /**
+     * Whether anything receives {@link #observe}'s records: false lets a protocol skip building them (a
+     * simulated run without observers allocates none). True unless the engine knows no one listens; an
+     * {@code Env} that wraps another and intercepts {@link #observe} keeps the default.
+     */
+    default boolean hasObservers() {
+        return true;
+    }
 }

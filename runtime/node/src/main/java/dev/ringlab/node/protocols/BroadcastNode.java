@@ -52,7 +52,9 @@ abstract class BroadcastNode implements Node {
         if (!markSeen(b.id())) {
             return;
         }
-        env.observe(new Observation.Delivered(env.self(), b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+        if (env.hasObservers()) {
+            env.observe(new Observation.Delivered(env.self(), b.id(), b.origin(), b.hop(), b.sentAtNanos(), env.now()));
+        }
         relay(from, b);
     }
 
