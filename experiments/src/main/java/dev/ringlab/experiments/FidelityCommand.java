@@ -242,6 +242,10 @@ public final class FidelityCommand implements Callable<Integer> {
         if (machineWarning != null) {
             err.println("fidelity: warning: " + machineWarning);
         }
+        String calibrationWarning = calibrationWarning(cal);
+        if (calibrationWarning != null) {
+            err.println("fidelity: warning: " + calibrationWarning);
+        }
         String simLatency = "empirical:" + latencyFile;
         err.println("fidelity: baseline sim latency=" + simLatency + " processing=" + processingNanos + "ns; model="
                 + (model == null ? "none" : model.describe()) + "; topologies=" + tops + " nodes=" + nodes + " seeds=" + seedList
@@ -465,6 +469,7 @@ public final class FidelityCommand implements Callable<Integer> {
         run.put("calibration_dir", calibration != null ? calibration.toString() : "calibration");
         run.put("model", model == null ? null : model.describe());
         run.put("machine_warning", machineWarning);
+        run.put("calibration_warning", calibrationWarning);
         ObjectNode simNode = run.putObject("sim");
         BroadcastExperiment.putParams(simNode, simParams);
         BroadcastSweep.describe(simNode, sim);
@@ -497,6 +502,7 @@ public final class FidelityCommand implements Callable<Integer> {
             j.put("processing_ns", processingNanos);
             j.put("model", model == null ? null : model.describe());
             j.put("machine_warning", machineWarning);
+            j.put("calibration_warning", calibrationWarning);
             j.put("within_target_model", model == null ? null : withinModel);
             j.put("within_target_baseline", withinBaseline);
             j.put("compared", rows.size());
@@ -544,6 +550,15 @@ public final class FidelityCommand implements Callable<Integer> {
      * Why a calibration made on {@code then} may not fit this machine ({@code now}): another core count or
      * JDK, or a load average that differs by more than one (a loaded machine runs slower); null if none.
      */
+    /**
+     * The calibration's own warning ({@code calibrate}'s self-check found its model far too slow on its own
+     * floods: a noisy spell), said again where its predictions are used; null if it had none.
+     */
+    static String calibrationWarning(com.fasterxml.jackson.databind.JsonNode calibrationRun) {
+        com.fasterxml.jackson.databind.JsonNode w = calibrationRun.path("self_check_warning");
+        return w.isTextual() ? "the calibration's self-check: " + w.asText() : null;
+    }
+
     static String machineWarning(Map<String, String> then, Map<String, String> now) {
         List<String> why = new ArrayList<>();
         for (String k : List.of("cores", "java", "os_arch")) {

@@ -145,9 +145,15 @@ class EngineModelCliTest {
     }
 
     @Test
-    void fidelityWarnsOnAnotherMachineOrLoad() {
+    void fidelityWarnsOnAnotherMachineOrLoad() throws Exception {
         Map<String, String> here = Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "0.5");
         assertNull(FidelityCommand.machineWarning(here, here));
+        // The calibration's own warning (a noisy spell) is said again by fidelity; none, or an older run.json: nothing.
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals("the calibration's self-check: the model is more than 50 % slower ...",
+                FidelityCommand.calibrationWarning(om.readTree("{\"self_check_warning\": \"the model is more than 50 % slower ...\"}")));
+        assertNull(FidelityCommand.calibrationWarning(om.readTree("{\"self_check_warning\": null}")));
+        assertNull(FidelityCommand.calibrationWarning(om.readTree("{}")));
         assertNull(FidelityCommand.machineWarning(here, Map.of("cores", "2", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "1.2")));
         String w = FidelityCommand.machineWarning(here, Map.of("cores", "8", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "3"));
         assertTrue(w != null && w.contains("cores 2 then, 8 now") && w.contains("load average"), w);
