@@ -130,9 +130,10 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * <p><b>Spread.</b> With the measured samples of each quiet time ({@code deliverySamples},
      * {@code injectSamples}: sorted, one array per quiet time), a penalty is not the median but a draw: one
      * value {@code u} in [0, 1) picks the sample of rank {@code floor(u · count)} at every quiet time, and those
-     * are interpolated as above ({@link #delivery(long, double)}). A parked thread's wake-up is usually quick
-     * and now and then takes milliseconds (the vCPU or the thread is not scheduled at once); the medians alone
-     * leave those out, and with them the real engine's slow broadcasts (its p99). Without samples (null, or a
+     * are interpolated as above ({@link #delivery(long, double)}). On the 2-core VM these were measured on, a
+     * first delivery after quiet is usually quick and now and then takes milliseconds (why is not established:
+     * the VM, the kernel, GC); the medians alone leave those out, and with them the real engine's slow
+     * broadcasts (its p99). Without samples (null, or a
      * file written before they were kept) every draw is the median table.
      *
      * @param idleNanos       quiet times, ascending, all > 0
