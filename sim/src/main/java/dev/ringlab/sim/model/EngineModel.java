@@ -199,51 +199,52 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
 
         /** Median penalty of a message delivery on an executor whose last delivery was {@code quietNanos} ago. */
         public long delivery(long quietNanos) {
-            return interpolate(deliveryNanos, quietNanos);
+            return interpolate(deliveryNanos, null, 0, quietNanos);
         }
 
         /** Median penalty of a client request on an executor free for {@code quietNanos}. */
         public long inject(long quietNanos) {
-            return interpolate(injectNanos, quietNanos);
+            return interpolate(injectNanos, null, 0, quietNanos);
         }
 
         /** Penalty of a message delivery after {@code quietNanos}, at draw {@code u} in [0, 1) (the median without samples). */
         public long delivery(long quietNanos, double u) {
-            return deliverySamples == null ? delivery(quietNanos) : interpolate(at(deliverySamples, u), quietNanos);
+            return interpolate(deliveryNanos, deliverySamples, u, quietNanos);
         }
 
         /** Penalty of a client request after {@code quietNanos}, at draw {@code u} in [0, 1) (the median without samples). */
         public long inject(long quietNanos, double u) {
-            return injectSamples == null ? inject(quietNanos) : interpolate(at(injectSamples, u), quietNanos);
+            return interpolate(injectNanos, injectSamples, u, quietNanos);
         }
 
-        /** Each quiet time's sample of rank {@code floor(u · count)}. */
-        private static long[] at(long[][] samples, double u) {
-            long[] v = new long[samples.length];
-            for (int i = 0; i < samples.length; i++) {
-                long[] s = samples[i];
-                v[i] = s[Math.min(s.length - 1, Math.max(0, (int) (u * s.length)))];
+        /** Quiet time i's value: its median, or with samples its sample of rank {@code floor(u · count)}. */
+        private static long value(long[] medians, long[][] samples, double u, int i) {
+            if (samples == null) {
+                return medians[i];
             }
-            return v;
+            long[] s = samples[i];
+            return s[Math.min(s.length - 1, Math.max(0, (int) (u * s.length)))];
         }
 
-        private long interpolate(long[] v, long d) {
+        private long interpolate(long[] medians, long[][] samples, double u, long d) {
             if (d <= 0) {
                 return 0;
             }
             if (d < idleNanos[0]) {
-                return Math.round(v[0] * ((double) d / idleNanos[0]));
+                return Math.round(value(medians, samples, u, 0) * ((double) d / idleNanos[0]));
             }
             int last = idleNanos.length - 1;
             if (d >= idleNanos[last]) {
-                return v[last];
+                return value(medians, samples, u, last);
             }
             int i = 0;
             while (idleNanos[i + 1] <= d) {
                 i++;
             }
+            long a = value(medians, samples, u, i);
+            long b = value(medians, samples, u, i + 1);
             double f = Math.log((double) d / idleNanos[i]) / Math.log((double) idleNanos[i + 1] / idleNanos[i]);
-            return Math.round(v[i] + f * (v[i + 1] - v[i]));
+            return Math.round(a + f * (b - a));
         }
 
         @Override
