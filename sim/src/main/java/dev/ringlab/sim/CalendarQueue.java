@@ -27,7 +27,8 @@ import java.util.Arrays;
  *       are grouped in windows of {@value #WINDOW_BUCKETS} (at most {@code B/4}): the <b>window</b> holding the
  *       clock has its fine buckets; every later window of the span is one <b>coarse bucket</b>, a FIFO of
  *       slots appended in push order. When the window is used up, the next occupied coarse bucket becomes
- *       the window and its events are spread over the fine buckets in their order (a rung of W. T. Tang,
+ *       the window and its events are spread over the fine buckets in (time, seq) order, sorted on the way
+ *       by a radix sort of their time offsets in the window (a rung of W. T. Tang,
  *       R. S. M. Goh, I. L.-J. Thng, "Ladder queue: an O(1) priority queue structure for large-scale discrete
  *       event simulation", ACM TOMACS 15(3), 2005, with fixed widths). With spread-out latencies a push
  *       thus lands in one of a few hundred coarse tails, whose lines stay cached, instead of one of tens of
@@ -35,10 +36,11 @@ import java.util.Arrays;
  *       profile); the spreading writes only the window's fine tails. A coarse bucket whose events all fall in one fine bucket in time order (constant latency
  *       makes millions of them) becomes that bucket without moving an event.
  *   <li><b>Order.</b> A bucket is a FIFO of slots, so appends are O(1) and, because sequence numbers rise
- *       with every push, <b>slot order is seq order</b>: spreading keeps it (a fine bucket receives its
- *       coarse events in their order, and later pushes after them), and events with equal times leave in
- *       FIFO order at no cost. A fine bucket that received an event earlier than its tail is marked unsorted
- *       and sorted once, stably by time, when it becomes current. Bitmaps of occupied buckets find the next
+ *       with every push, <b>slot order is seq order</b>: the spreading's sort is stable (a fine bucket receives its
+ *       coarse events sorted by time, ties in their order, and later pushes after them), and events with
+ *       equal times leave in FIFO order at no cost. So a fine bucket is born sorted; one that then receives a
+ *       push earlier than its tail is marked unsorted and sorted once, stably by time, when it becomes
+ *       current. Bitmaps of occupied buckets find the next
  *       one with {@link Long#numberOfTrailingZeros} instead of a scan of empty buckets.
  *   <li><b>Overflow heap.</b> Events beyond the span from the window's start (long timers, control actions,
  *       processing backlogs), before the current bucket, or earlier than the tail of the bucket being
@@ -50,8 +52,9 @@ import java.util.Arrays;
  * has and a general-purpose queue does not.
  *
  * <p>Costs: push O(1); pop O(1) amortised plus the bitmap scans to the next occupied bucket (at most
- * {@code B/64} words in all) plus, per event that arrives in a coarse bucket, one move into a fine bucket,
- * and, for unsorted fine buckets, a sort of that bucket; events in the overflow heap cost O(log h).
+ * {@code B/64} words in all) plus, per event that arrives in a coarse bucket, its share of a linear radix
+ * sort and one move into a fine bucket, and, for fine buckets that a push left unsorted, a sort of that
+ * bucket; events in the overflow heap cost O(log h).
  */
 final class CalendarQueue extends EventQueue {
     private static final int NIL = -1;
@@ -131,6 +134,12 @@ final class CalendarQueue extends EventQueue {
 
     private long[] sortKeys = new long[64];
     private int[] sortSlots = new int[64];
+    /** The radix sort's keys, second buffer and digit counts (see {@link #spreadInTimeOrder}). */
+    private long[] radixKeys = new long[64];
+    private long[] radixBuffer = new long[64];
+    private static final int RADIX_BITS = 8;
+    private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
+    private final int[] radixCount = new int[1 << RADIX_BITS];
 
     /**
      * @param maxLatencyNanos largest delay most pushes will have (the link model's bound)
@@ -474,28 +483,81 @@ final class CalendarQueue extends EventQueue {
             occupied[only >>> 6] |= 1L << only;
             return;
         }
+        spreadInTimeOrder(first, last);
+    }
+
+    /**
+     * Spreads the new window's coarse chain {@code first..last} over the fine buckets in (time, seq) order, so
+     * every fine bucket is born sorted and none is sorted again when it becomes current. The chain is in seq
+     * order, so a stable sort by time offset in the window is (time, seq) order: an LSD radix sort of keys
+     * (offset << 32 | slot) on the offset's bits, {@value #RADIX_BITS} at a time (two passes for a window of
+     * 2^16 ns), linear in the chain's length where a comparison sort of each fine bucket was not. The chain's
+     * chunks are freed once every event has moved.
+     */
+    private void spreadInTimeOrder(int first, int last) {
+        int m = 0;
+        long[] keys = radixKeys;
         for (int s = first; ; ) {
-            int p = s >>> PAGE_BITS;
-            int o = s & PAGE_MASK;
-            int[] in = ints[p];
-            long mod = in[o * 3];
-            long t = curStart + ((mod - curStart) & spanMask);
-            Object[] r = refs[p];
-            Object ref = r[o];
-            r[o] = null;
-            appendFine((int) (t >>> shift) & mask, t, in[o * 3 + 1], in[o * 3 + 2], ref);
+            if (m == keys.length) {
+                keys = radixKeys = Arrays.copyOf(keys, m * 2);
+            }
+            long mod = ints[s >>> PAGE_BITS][(s & PAGE_MASK) * 3];
+            long offset = (mod - windowStart) & spanMask; // < the window's width: it is this window's event
+            keys[m++] = (offset << 32) | s;
             if (s == last) {
                 break;
             }
-            int next = s + 1;
-            if ((next & CHUNK_MASK) == 0) {
-                int c = s >>> CHUNK_BITS;
-                next = chunkNext[c] << CHUNK_BITS;
-                freeChunk(c);
-            }
-            s = next;
+            s = nextSlot(s);
         }
-        freeChunk(last >>> CHUNK_BITS);
+        if (radixBuffer.length < m) {
+            radixBuffer = new long[Math.max(m, radixBuffer.length * 2)];
+        }
+        long[] from = keys;
+        long[] to = radixBuffer;
+        int[] count = radixCount;
+        for (int bit = 32; bit < 32 + shift + groupBits; bit += RADIX_BITS) {
+            Arrays.fill(count, 0);
+            for (int i = 0; i < m; i++) {
+                count[(int) (from[i] >>> bit) & RADIX_MASK]++;
+            }
+            if (count[(int) (from[0] >>> bit) & RADIX_MASK] == m) {
+                continue; // every key has this digit: the pass would not move one
+            }
+            int sum = 0;
+            for (int d = 0; d <= RADIX_MASK; d++) {
+                int c = count[d];
+                count[d] = sum;
+                sum += c;
+            }
+            for (int i = 0; i < m; i++) {
+                long k = from[i];
+                to[count[(int) (k >>> bit) & RADIX_MASK]++] = k;
+            }
+            long[] swap = from;
+            from = to;
+            to = swap;
+        }
+        for (int i = 0; i < m; i++) {
+            long k = from[i];
+            int s = (int) k;
+            long t = windowStart + (k >>> 32);
+            int[] in = ints[s >>> PAGE_BITS];
+            int o = (s & PAGE_MASK) * 3;
+            Object[] r = refs[s >>> PAGE_BITS];
+            Object ref = r[s & PAGE_MASK];
+            r[s & PAGE_MASK] = null;
+            appendFine((int) (t >>> shift) & mask, t, in[o + 1], in[o + 2], ref);
+        }
+        // The chain's links are intact: the fine buckets' chunks came from the free list, which did not hold them.
+        int lastChunk = last >>> CHUNK_BITS;
+        for (int c = first >>> CHUNK_BITS; ; ) {
+            int next = chunkNext[c];
+            freeChunk(c);
+            if (c == lastChunk) {
+                break;
+            }
+            c = next;
+        }
     }
 
     /**
@@ -706,6 +768,6 @@ final class CalendarQueue extends EventQueue {
         long slots = (long) pages * PAGE * (12 + 4) + 2L * 16 * pages + chunkNext.length * 4L;
         long buckets = (long) (mask + 1) * (4 + 4 + 4 + 1) + occupied.length * 8L
                 + (long) (coarseMask + 1) * (4 + 4 + 4 + 1 + 4) + coarseOccupied.length * 8L;
-        return slots + buckets + heapTime.length * 28L + sortKeys.length * 12L;
+        return slots + buckets + heapTime.length * 28L + sortKeys.length * 12L + (radixKeys.length + radixBuffer.length) * 8L;
     }
 }
