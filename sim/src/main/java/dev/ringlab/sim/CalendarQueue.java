@@ -63,8 +63,13 @@ final class CalendarQueue extends EventQueue {
     private static final int PAGE_BITS = 15;
     private static final int PAGE = 1 << PAGE_BITS;
     private static final int PAGE_MASK = PAGE - 1;
-    private static final int CHUNK_BITS = 6;
-    /** Slots per chunk: a bucket's unit of growth. */
+    private static final int CHUNK_BITS = 8;
+    /**
+     * Slots per chunk: a bucket's unit of growth. 256 (3 KB of ints) rather than 64: spreading a coarse bucket
+     * streams through its chunks, and longer runs of consecutive lines cut simbench's queue time with
+     * uniform 1-10 ms latencies by about a sixth (1,024 measured alike); the cost is at most one partly used
+     * chunk per occupied bucket.
+     */
     static final int CHUNK = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK - 1;
     private static final int CHUNKS_PER_PAGE_BITS = PAGE_BITS - CHUNK_BITS;
