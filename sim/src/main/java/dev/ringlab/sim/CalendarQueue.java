@@ -137,6 +137,7 @@ final class CalendarQueue extends EventQueue {
     private Object[] heapRef = new Object[64];
     private int heapSize;
 
+    private int bucketSorts;
     private long[] sortKeys = new long[64];
     private int[] sortSlots = new int[64];
     /** The radix sort's keys, second buffer and digit counts (see {@link #spreadInTimeOrder}). */
@@ -638,6 +639,7 @@ final class CalendarQueue extends EventQueue {
      * into a fresh chain of chunks, and the old chain goes back to the free list.
      */
     private void sortCurrent() {
+        bucketSorts++;
         int first = head[cur];
         int last = tail[cur];
         int k = 0;
@@ -761,6 +763,14 @@ final class CalendarQueue extends EventQueue {
         heapKey[i] = lastKey;
         heapAB[i] = lastAB;
         heapRef[i] = lastRef;
+    }
+
+    /**
+     * Fine buckets sorted when they became current, so far (for tests): a push earlier than a bucket's tail
+     * leaves it unsorted; the spreading of a coarse bucket never does.
+     */
+    int bucketSorts() {
+        return bucketSorts;
     }
 
     /** Events waiting in the overflow heap (for tests and reports). */

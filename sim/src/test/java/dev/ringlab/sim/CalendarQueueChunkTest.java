@@ -105,4 +105,48 @@ class CalendarQueueChunkTest {
             assertTrue(cal.isEmpty());
         }
     }
+
+    /**
+     * A window as wide as the span allows (few buckets, latencies near the 2^31 ns cap): its time offsets run
+     * to 29 bits, so the radix sort that spreads a coarse bucket takes four 8-bit passes, and ties, equal top
+     * digits and equal low digits all occur. Pops must match the binary heap's, event for event, and no fine
+     * bucket needs sorting afterwards (an unsorted one would still leave in order, sorted when reached, so
+     * order alone would not show a missing digit).
+     */
+    @Test
+    void aWideWindowSpreadsInTimeThenSeqOrderOverEveryRadixDigit() {
+        for (long seed = 1; seed <= 4; seed++) {
+            SplittableRandom r = new SplittableRandom(seed);
+            CalendarQueue cal = new CalendarQueue(1L << 30, 64);
+            BinaryHeapQueue heap = new BinaryHeapQueue(64);
+            long window = cal.bucketWidthNanos() * 16; // 16 fine buckets (a quarter of 64) per window
+            assertTrue(window >= 1L << 28, "window of " + window + " ns: too narrow to need four digits");
+            int id = 0;
+            for (; id < 3_000; id++) {
+                long t = window + switch (r.nextInt(4)) {
+                    case 0 -> r.nextLong(window);             // anywhere in the second window
+                    case 1 -> r.nextLong(16) << 24;           // only the top digit differs
+                    case 2 -> r.nextLong(256);                // only the lowest digit differs
+                    default -> 12_345;                        // one time: ties
+                };
+                cal.push(t, id, ~id, null);
+                heap.push(t, id, ~id, null);
+            }
+            int pops = 0;
+            while (!heap.isEmpty()) {
+                heap.pop();
+                cal.pop();
+                pops++;
+                if (heap.a() != cal.a() || heap.time() != cal.time()) {
+                    assertEquals(heap.a() + "@" + heap.time(), cal.a() + "@" + cal.time(), "seed " + seed + " pop " + pops);
+                }
+                assertEquals(~cal.a(), cal.b(), "seed " + seed + " pop " + pops);
+            }
+            assertEquals(id, pops, "seed " + seed);
+            assertTrue(cal.isEmpty());
+            assertEquals(0, cal.overflowSize(), "seed " + seed + ": events took the overflow heap, not the calendar");
+            // The spreading sorted every digit: no fine bucket was left for a comparison sort.
+            assertEquals(0, cal.bucketSorts(), "seed " + seed + ": fine buckets sorted after the spreading");
+        }
+    }
 }
