@@ -555,6 +555,11 @@ final class CalendarQueue extends EventQueue {
             appendFine((int) (t >>> shift) & mask, t, in[o + 1], in[o + 2], ref);
         }
         // The chain's links are intact: the fine buckets' chunks came from the free list, which did not hold them.
+        freeChain(first, last);
+    }
+
+    /** Returns the chunks of the chain from slot {@code first} to slot {@code last} to the free list. */
+    private void freeChain(int first, int last) {
         int lastChunk = last >>> CHUNK_BITS;
         for (int c = first >>> CHUNK_BITS; ; ) {
             int next = chunkNext[c];
@@ -688,15 +693,7 @@ final class CalendarQueue extends EventQueue {
         tail[cur] = dst;
         tailMod[cur] = ints[dst >>> PAGE_BITS][(dst & PAGE_MASK) * 3];
         // The old chain's links are intact: the fresh chunks came from the free list, which did not hold them.
-        int lastChunk = last >>> CHUNK_BITS;
-        for (int c = first >>> CHUNK_BITS; ; ) {
-            int next = chunkNext[c];
-            freeChunk(c);
-            if (c == lastChunk) {
-                break;
-            }
-            c = next;
-        }
+        freeChain(first, last);
     }
 
     /** Heap order: (time, seq); the flag bit below the seq never decides since seqs differ. */
