@@ -547,10 +547,6 @@ public final class FidelityCommand implements Callable<Integer> {
     }
 
     /**
-     * Why a calibration made on {@code then} may not fit this machine ({@code now}): another core count or
-     * JDK, or a load average that differs by more than one (a loaded machine runs slower); null if none.
-     */
-    /**
      * The calibration's own warning ({@code calibrate}'s self-check found its model far too slow on its own
      * floods: a noisy spell), said again where its predictions are used; null if it had none.
      */
@@ -559,6 +555,10 @@ public final class FidelityCommand implements Callable<Integer> {
         return w.isTextual() ? "the calibration's self-check: " + w.asText() : null;
     }
 
+    /**
+     * Why a calibration made on {@code then} may not fit this machine ({@code now}): another core count or
+     * JDK, or a load average that differs by more than one (a loaded machine runs slower); null if none.
+     */
     static String machineWarning(Map<String, String> then, Map<String, String> now) {
         List<String> why = new ArrayList<>();
         for (String k : List.of("cores", "java", "os_arch")) {
