@@ -79,7 +79,8 @@ import java.util.random.RandomGenerator;
  *   <li><b>CPU:</b> node v runs on the executor {@link EngineModel.Cpu#executorOf} gives (or its own); an
  *       executor handles one message at a time from a FIFO inbox, on one of {@code cores} cores shared by
  *       all executors. A handler costs {@code recv + k·send} for k sends, its i-th send leaves
- *       {@code recv + i·send} after the handler began. A client request ({@link #inject}) pays its sends on the node's executor too;
+ *       {@code recv + i·send} after the handler began (plus {@code wake_send} for each earlier or this send that
+ *       woke a parked executor: see {@code wakeOnSend}). A client request ({@link #inject}) pays its sends on the node's executor too;
  *       timers and node starts are free. Messages waiting in an inbox die with their node.
  *   <li><b>Wake-up:</b> a message reaching an executor idle for {@code idle} waits {@code wake} more; so do
  *       messages reaching it while it wakes.
@@ -220,6 +221,15 @@ public final class SimCluster implements Cluster {
     private int handlerExec = -1;
     /** Sends made by the running handler, and the virtual time its work began. */
     private int handlerSends;
+    /** Sends of the running handler that woke a parked executor (each costs {@link EngineModel.Cpu#wakeSendNanos}). */
+    private int handlerWakes;
+    /** The model's wake-up cost of a send to a parked executor (0: not modelled). */
+    private final long wakeSend;
+    /**
+     * Per executor (wake-send model only): the latest arrival of any message sent to one of its nodes so far. An
+     * executor with such a message due, or work of its own, is awake; otherwise a send to it wakes it.
+     */
+    private final long[] arrivalBound;
     private long handlerBase;
     /** Per node: virtual time of its last crash (restart model). */
     private final long[] crashedAt;
@@ -258,6 +268,11 @@ public final class SimCluster implements Cluster {
             ArrayDeque<Pending>[] boxes = new ArrayDeque[execs];
             this.inbox = boxes;
             this.execWakePending = new boolean[execs];
+            this.wakeSend = cpu.wakeSendNanos();
+            this.arrivalBound = wakeSend > 0 ? new long[execs] : null;
+            if (arrivalBound != null) {
+                Arrays.fill(arrivalBound, -QUIET_NANOS);
+            }
             this.lastDeliveryAt = cold == null ? null : new long[execs];
             this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
             if (cold != null) {
@@ -273,6 +288,8 @@ public final class SimCluster implements Cluster {
             this.coreFree = null;
             this.inbox = null;
             this.execWakePending = null;
+            this.wakeSend = 0;
+            this.arrivalBound = null;
         }
         this.crashedAt = restartModel == null ? null : new long[n];
         this.edgeUpAt = restartModel == null ? null : new HashMap<>();
@@ -386,6 +403,7 @@ public final class SimCluster implements Cluster {
             int e = cpu.executorOf(node, n);
             handlerExec = e;
             handlerSends = 0;
+            handlerWakes = 0;
             handlerBase = Math.max(now, execFree[e]);
             if (cold != null) {
                 handlerBase += cold.inject(now - execFree[e], coldDraw(e)); // a parked loop takes the request late
@@ -397,7 +415,7 @@ public final class SimCluster implements Cluster {
             throw failure(node, "a client request", e);
         } finally {
             if (cpu != null) {
-                execFree[handlerExec] = handlerBase + cpu.recvNanos() + handlerSends * cpu.sendNanos();
+                execFree[handlerExec] = handlerBase + cpu.recvNanos() + handlerSends * cpu.sendNanos() + handlerWakes * wakeSend;
                 handlerExec = -1;
             }
         }
@@ -724,7 +742,7 @@ public final class SimCluster implements Cluster {
         lastSendNanos = now;
         long departs = now;
         if (handlerExec >= 0) {
-            departs = handlerBase + cpu.recvNanos() + (long) ++handlerSends * cpu.sendNanos();
+            departs = handlerBase + cpu.recvNanos() + (long) ++handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
         }
         if (!hasArc(from, to) && !hasArc(to, from)) {
             drops[DROP_NO_EDGE]++;
@@ -751,7 +769,31 @@ public final class SimCluster implements Cluster {
         if (slowNanos != null) {
             latency += slowNanos[from] + slowNanos[to];
         }
+        if (arrivalBound != null) {
+            departs = wakeOnSend(to, departs, latency);
+        }
         queue.push(departs + latency, from, to, m);
+    }
+
+    /**
+     * The wake-send model: a handler's send to a node on another executor that is parked at the send's departure
+     * (no work queued or running there, no message due to it before then) costs the handler
+     * {@link EngineModel.Cpu#wakeSendNanos} more, so this send and the handler's later ones leave that much later.
+     * Every send then marks its arrival as due on the receiver's executor. Returns the departure.
+     */
+    private long wakeOnSend(int to, long departs, long latency) {
+        int e = cpu.executorOf(to, n);
+        if (handlerExec >= 0 && e != handlerExec) {
+            ArrayDeque<Pending> box = inbox[e];
+            boolean parked = (box == null || box.isEmpty()) && !execWakePending[e] && departs >= execFree[e]
+                    && departs >= arrivalBound[e] + cpu.recvNanos();
+            if (parked) {
+                handlerWakes++;
+                departs += wakeSend;
+            }
+        }
+        arrivalBound[e] = Math.max(arrivalBound[e], departs + latency);
+        return departs;
     }
 
     /** A message reaches executor-modelled node {@code to}: handled now, or queued on its executor. */
@@ -841,13 +883,14 @@ public final class SimCluster implements Cluster {
     private void run(int e, int c, int from, int to, Message m) {
         handlerExec = e;
         handlerSends = 0;
+        handlerWakes = 0;
         handlerBase = now;
         try {
             deliver(from, to, m);
         } finally {
             handlerExec = -1;
         }
-        long end = now + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos();
+        long end = now + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
         execFree[e] = end;
         coreFree[c] = end;
     }

@@ -67,13 +67,24 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      *                    ({@code RuntimeConfig.blockPlacement}): true, in blocks of consecutive ids (node v of
      *                    n on executor {@code v·executors/n}, so ring neighbours share one); false, round robin
      *                    (node v on executor {@code v mod executors})
+     * @param wakeSendNanos what a send costs its handler on top of {@code sendNanos} when it goes to a node on
+     *                    another executor that is parked (nothing to do, nothing on its way to it): the write
+     *                    wakes a sleeping thread, and the sender's system call pays for that. On this 2-core VM a
+     *                    64-byte write to a loopback socket took a median 16-19 us when its reader was parked in
+     *                    {@code epoll_wait} and 5-7 us when the reader was spinning (a probe outside the repository).
+     *                    0: not modelled (files written before it existed)
      */
-    public record Cpu(int executors, int cores, long recvNanos, long sendNanos, boolean blocks) {
+    public record Cpu(int executors, int cores, long recvNanos, long sendNanos, boolean blocks, long wakeSendNanos) {
         public Cpu {
-            if (executors < 0 || cores < 1 || recvNanos < 0 || sendNanos < 0) {
+            if (executors < 0 || cores < 1 || recvNanos < 0 || sendNanos < 0 || wakeSendNanos < 0) {
                 throw new IllegalArgumentException("cpu model: executors >= 0, cores >= 1, service times >= 0; got executors="
-                        + executors + " cores=" + cores + " recv=" + recvNanos + " send=" + sendNanos);
+                        + executors + " cores=" + cores + " recv=" + recvNanos + " send=" + sendNanos + " wake_send=" + wakeSendNanos);
             }
+        }
+
+        /** No wake-up cost on sends ({@code cpu.wake_send_ns} absent). */
+        public Cpu(int executors, int cores, long recvNanos, long sendNanos, boolean blocks) {
+            this(executors, cores, recvNanos, sendNanos, blocks, 0);
         }
 
         /** Round-robin placement (what a calibration file without {@code cpu.placement} means). */
@@ -318,7 +329,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             String hot = p.getProperty("hot_latency_file");
             LinkModel link = hot == null ? null : LinkModels.empirical(dir.resolve(hot));
             Cpu cpu = p.getProperty("cpu.cores") == null ? null : new Cpu(integer(p, "cpu.executors"), integer(p, "cpu.cores"),
-                    number(p, "cpu.recv_ns"), number(p, "cpu.send_ns"), blocks(p));
+                    number(p, "cpu.recv_ns"), number(p, "cpu.send_ns"), blocks(p),
+                    p.getProperty("cpu.wake_send_ns") == null ? 0 : number(p, "cpu.wake_send_ns"));
             Wake wake = p.getProperty("wake.wake_ns") == null ? null : new Wake(number(p, "wake.idle_ns"), number(p, "wake.wake_ns"));
             Cold cold = p.getProperty("cold.idle_ns") == null ? null : cold(p);
             if (cold != null && cpu == null) {
@@ -351,6 +363,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("cpu.recv_ns", String.valueOf(cpu.recvNanos()));
             p.put("cpu.send_ns", String.valueOf(cpu.sendNanos()));
             p.put("cpu.placement", cpu.placement());
+            if (cpu.wakeSendNanos() > 0) {
+                p.put("cpu.wake_send_ns", String.valueOf(cpu.wakeSendNanos()));
+            }
         }
         if (wake != null) {
             p.put("wake.idle_ns", String.valueOf(wake.idleNanos()));
@@ -389,6 +404,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         if (cpu != null) {
             b.append(" executors=").append(cpu.executors() == 0 ? "per-node" : String.valueOf(cpu.executors())).append(" cores=")
                     .append(cpu.cores()).append(" placement=").append(cpu.placement()).append(" recv=").append(cpu.recvNanos()).append("ns send=").append(cpu.sendNanos()).append("ns");
+            if (cpu.wakeSendNanos() > 0) {
+                b.append(" wake_send=").append(cpu.wakeSendNanos()).append("ns");
+            }
         }
         if (wake != null) {
             b.append(" wake=").append(wake.wakeNanos()).append("ns after ").append(wake.idleNanos()).append("ns idle");

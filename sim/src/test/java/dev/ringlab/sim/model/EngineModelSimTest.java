@@ -130,6 +130,56 @@ class EngineModelSimTest {
         assertEquals(7 * 21 * US + 50 * US, block, "blocks: one hop wakes");
     }
 
+    @Test
+    void aSendIntoAParkedExecutorCostsItsHandlerTheWakeSendAndASendWithinOneExecutorDoesNot() {
+        // 8-node ring, 2 executors, sends into a parked executor cost 15 us more: round robin enters the other
+        // executor on all 7 hops, and each finds it parked (its last message was handled long before); blocks enter
+        // it once (node 3 to node 4). Without the wake send, both take 7 hops of 21 us.
+        long w = 15 * US;
+        assertEquals(7 * (21 * US + w), lateRingFlood(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, false, w), null), "round robin");
+        assertEquals(7 * 21 * US + w, lateRingFlood(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true, w), null), "blocks");
+        assertEquals(7 * 21 * US, lateRingFlood(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true, 0), null), "no wake send");
+    }
+
+    @Test
+    void aHandlersSendsIntoParkedExecutorsLeaveOneWakeSendLaterEach() {
+        // A star of 4 leaves, an executor per node: the origin's injection sends to leaves 1..4 in order, each
+        // parked, so send i leaves at recv + i·(send + wake), link 1 us.
+        long[] at = deliveries(new EngineModel.Cpu(0, 8, 10 * US, 10 * US, true, 15 * US), new int[][] {{1, 2, 3, 4}, {}, {}, {}, {}});
+        for (int i = 1; i <= 4; i++) {
+            assertEquals(10 * US + i * 25 * US + 1 * US, at[i], "leaf " + i);
+        }
+    }
+
+    @Test
+    void aSendIntoAnExecutorWithAMessageDueCostsNoWake() {
+        // Arcs 0 -> 1 and 0 -> 3 only; 2 executors, round robin: node 0 on executor 0, nodes 1 and 3 on executor 1.
+        // The first send wakes executor 1 (leaves at 10 + 10 + 15 = 35 us, delivered at 36); the second leaves at
+        // 45 us, while executor 1 is handling node 1's message (until 46): no wake, delivered at 46 when executor 1
+        // is free. Charged a wake, it would leave at 60 and be delivered at 61.
+        long[] at = deliveries(new EngineModel.Cpu(2, 2, 10 * US, 10 * US, false, 15 * US), new int[][] {{1, 3}, {}, {}, {}});
+        assertEquals(36 * US, at[1]);
+        assertEquals(46 * US, at[3]);
+    }
+
+    /** Delivery time per node of one flood injected at node 0 of the directed overlay {@code adj}, link 1 us. */
+    private static long[] deliveries(EngineModel.Cpu cpu, int[][] adj) {
+        long[] at = new long[adj.length];
+        java.util.Arrays.fill(at, -1);
+        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, model(cpu, null, null));
+        try (SimCluster sim = new SimCluster(dev.ringlab.topology.Overlay.fromAdjacency("test", true, adj), Flood.PROTOCOL, config)) {
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    at[d.node()] = d.atNanos();
+                }
+            });
+            sim.start();
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+        }
+        return at;
+    }
+
     /** When the last node of an 8-node ring is reached, counted from a flood injected at node 0 after 5 ms idle. */
     private static long lateRingFlood(EngineModel.Cpu cpu, EngineModel.Wake wake) {
         long[] last = {-1};
@@ -217,7 +267,7 @@ class EngineModelSimTest {
     @Test
     void loadsWhatSaveWrote(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("hot.txt"), "1000\n2000\n");
-        EngineModel m = new EngineModel("processes", null, new EngineModel.Cpu(4, 2, 3000, 4000, true), new EngineModel.Wake(MS, 20 * US),
+        EngineModel m = new EngineModel("processes", null, new EngineModel.Cpu(4, 2, 3000, 4000, true, 12_000), new EngineModel.Wake(MS, 20 * US),
                 new EngineModel.Cold(new long[] {2 * MS, 250 * MS}, new long[] {0, 90 * US}, new long[] {20 * US, 130 * US}),
                 new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 400 * MS), Map.of("cores", "2"));
         m.save(dir, "hot.txt", "test");
@@ -325,6 +375,7 @@ class EngineModelSimTest {
     void aFileWithoutPlacementIsRoundRobinAndABadPlacementIsNamed(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve(EngineModel.FILE), "engine=netty\ncpu.cores=2\ncpu.executors=4\ncpu.recv_ns=1\ncpu.send_ns=1\n");
         assertEquals(new EngineModel.Cpu(4, 2, 1, 1, false), EngineModel.load(dir).cpu());
+        assertEquals(0, EngineModel.load(dir).cpu().wakeSendNanos(), "a file without cpu.wake_send_ns: no wake send");
         Files.writeString(dir.resolve(EngineModel.FILE), "engine=netty\ncpu.cores=2\ncpu.executors=4\ncpu.recv_ns=1\ncpu.send_ns=1\n"
                 + "cpu.placement=spread\n");
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> EngineModel.load(dir));
