@@ -70,11 +70,15 @@ import picocli.CommandLine.Spec;
  * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
  * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
  * times the cores), split into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
- * {@link #fitSplit}, {@code split.csv}: the complete graphs cannot tell the two apart); hot
- * links from the token ring's hops less that service time ({@code hot-latency.txt}); the cold start
+ * {@link #fitSplit}, {@code split.csv}: the complete graphs cannot tell the two apart); the wake send (what a
+ * send into a parked executor costs its handler more, {@link EngineModel.Cpu#wakeSendNanos}: the token's median
+ * hop into another event loop less its median hop within one; 0 on processes, where every hop enters another
+ * JVM); hot links from the token ring's hops within one event loop (on processes: all of them) less that service
+ * time ({@code hot-latency.txt}); the cold start
  * ({@link EngineModel.Cold}, {@code cold.csv}) from ring floods after quiet gaps of 1, 10 and 100 ms and the
  * settle's 250 ms: per gap, the median quiet time, the median time from injection to the origin's delivery,
- * and the median excess over the hot hop of the hops that are the first delivery on their executor (the
+ * and the median excess over the token's median hop into another executor of the hops that are the first
+ * delivery on their executor (the
  * model's placement says which), and all those samples, from which the simulator draws each penalty (the
  * spread: now and then a wake-up takes milliseconds); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
@@ -277,8 +281,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (realEngine().name().equals("netty")) {
             warmUpFloods(err); // processes: every cluster starts its own JVMs; each flood cluster warms itself (warmUpProcesses)
         }
-        long[] token = tokenHops(err);
-        Arrays.sort(token);
+        TokenHops tokenHops = tokenHops(err, placement());
+        long[] token = tokenHops.all();
 
         SimpleRegression fit = new SimpleRegression();
         List<List<Object>> burstRows = new ArrayList<>();
@@ -395,17 +399,36 @@ public final class CalibrateCommand implements Callable<Integer> {
         run.put("service_ns", service);
         // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
         // complete graphs measure recv + send and cannot split them; the star floods below do (fitSplit).
-        long[] hot = Arrays.stream(token).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
+        // On netty the token's hops within one event loop and across loops differ by the wake-up of the parked
+        // loop the token enters, which the writing loop pays (wakeSend): hot links are the hops within a loop, and
+        // the wake-up is the model's cpu.wake_send_ns. On processes every hop enters a parked JVM: the hot links
+        // keep the wake-up, and the model has no separate cost for it.
+        long wakeSend = tokenHops.wakeSendNanos();
+        long[] hotHops = wakeSend > 0 ? tokenHops.same() : token;
+        long[] hot = Arrays.stream(hotHops).map(h -> Math.max(HOT_LINK_FLOOR_NANOS, h - service)).toArray();
         writeLatencyFile(dir.resolve("hot-latency.txt"), hot, command, realEngine().name()
-                + ", loopback TCP, token hops on a ring less the service time: the model's hot links");
+                + ", loopback TCP, token hops on a ring " + (wakeSend > 0 ? "within one event loop " : "")
+                + "less the service time: the model's hot links");
+        run.put("token_hop_same_executor_samples", tokenHops.same().length);
+        run.put("token_hop_same_executor_us_p50", tokenHops.same().length == 0 ? null : quantile(tokenHops.same(), 0.5) / 1e3);
+        run.put("token_hop_cross_executor_samples", tokenHops.cross().length);
+        run.put("token_hop_cross_executor_us_p50", tokenHops.cross().length == 0 ? null : quantile(tokenHops.cross(), 0.5) / 1e3);
+        run.put("wake_send_ns", wakeSend);
+        if (wakeSend > 0) {
+            err.printf(Locale.ROOT, "calibrate: token hops within an event loop median %.1f us, into another loop %.1f us: a send "
+                    + "that wakes a parked loop costs %.1f us more%n", quantile(tokenHops.same(), 0.5) / 1e3,
+                    quantile(tokenHops.cross(), 0.5) / 1e3, wakeSend / 1e3);
+        }
         boolean processes = realEngine().name().equals("processes");
         RuntimeConfig rc = RuntimeConfig.defaults();
         EngineModel.Cpu cpu = new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(),
-                service / 2, service - service / 2, rc.blockPlacement());
+                service / 2, service - service / 2, rc.blockPlacement(), wakeSend);
         // Cold start: the same ring floods after shorter quiet gaps, and the idle ring's own (the settle's gap).
         List<ColdPoint> coldPoints = new ArrayList<>();
         List<List<Object>> coldRows = new ArrayList<>();
-        long hotHop = quantile(token, 0.5);
+        // The first delivery on an executor is a hop into a parked executor: its excess is over such a hop (the
+        // model charges that hop's wake-up as wake_send already).
+        long hotHop = quantile(tokenHops.cross().length > 0 ? tokenHops.cross() : token, 0.5);
         for (long gap : COLD_GAPS_NANOS) {
             coldPoints.add(coldPoint(floodRun(COLD_BROADCASTS, gap), COLD_BROADCASTS / 5, cpu, hotHop));
         }
@@ -461,7 +484,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "calibrate: service %.1f us split as receive %.1f us + send %.1f us (star fit, error %.3f)%n",
                 service / 1e3, best.recvNanos() / 1e3, best.sendNanos() / 1e3, best.error());
         err.flush();
-        cpu = new EngineModel.Cpu(cpu.executors(), cpu.cores(), best.recvNanos(), best.sendNanos(), cpu.blocks());
+        cpu = new EngineModel.Cpu(cpu.executors(), cpu.cores(), best.recvNanos(), best.sendNanos(), cpu.blocks(), cpu.wakeSendNanos());
         ObjectNode sj = run.putObject("split_fit");
         sj.put("recv_ns", best.recvNanos());
         sj.put("send_ns", best.sendNanos());
@@ -676,7 +699,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         for (int pct = 0; pct <= 100; pct += 5) {
             long recv = service * pct / 100;
             long send = service - recv;
-            EngineModel.Cpu c = new EngineModel.Cpu(cpu.executors(), cpu.cores(), recv, send, cpu.blocks());
+            EngineModel.Cpu c = new EngineModel.Cpu(cpu.executors(), cpu.cores(), recv, send, cpu.blocks(), cpu.wakeSendNanos());
             EngineModel model = new EngineModel("fit", null, c, null, cold, null, Map.of());
             long[] medians = new long[leaves.length];
             double err = 0;
@@ -867,9 +890,57 @@ public final class CalibrateCommand implements Callable<Integer> {
                 kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new));
     }
 
-    private long[] tokenHops(PrintWriter err) {
+    /**
+     * The token ring's hops (after its warm-up fifth), sorted: all, those between two nodes on one executor of
+     * the engine's placement, and those into another executor.
+     */
+    record TokenHops(long[] all, long[] same, long[] cross) {
+        /**
+         * What waking a parked executor adds to a hop: the median hop into another executor less the median hop
+         * within one; 0 when the ring has no hops of one kind (processes: every node its own executor).
+         */
+        long wakeSendNanos() {
+            if (same.length == 0 || cross.length == 0) {
+                return 0;
+            }
+            return Math.max(0, quantile(cross, 0.5) - quantile(same, 0.5));
+        }
+
+        /** Splits {@code hops} (unsorted) by whether hop i went from {@code from[i]} to a node on another executor. */
+        static TokenHops of(long[] hops, int[] from, int[] to, EngineModel.Cpu placement, int n) {
+            long[] same = new long[hops.length];
+            long[] cross = new long[hops.length];
+            int s = 0;
+            int c = 0;
+            for (int i = 0; i < hops.length; i++) {
+                if (placement.executorOf(from[i], n) == placement.executorOf(to[i], n)) {
+                    same[s++] = hops[i];
+                } else {
+                    cross[c++] = hops[i];
+                }
+            }
+            long[] all = hops.clone();
+            Arrays.sort(all);
+            same = Arrays.copyOf(same, s);
+            cross = Arrays.copyOf(cross, c);
+            Arrays.sort(same);
+            Arrays.sort(cross);
+            return new TokenHops(all, same, cross);
+        }
+    }
+
+    /** How the engine places nodes on executors (the model's cpu part without its service times). */
+    private EngineModel.Cpu placement() {
+        boolean processes = realEngine().name().equals("processes");
+        return new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(), 0, 0,
+                RuntimeConfig.defaults().blockPlacement());
+    }
+
+    private TokenHops tokenHops(PrintWriter err, EngineModel.Cpu placement) {
         int want = rotations * nodes;
         long[] hops = new long[want];
+        int[] hopFrom = new int[want];
+        int[] hopTo = new int[want];
         AtomicInteger k = new AtomicInteger();
         AtomicInteger preRoll = new AtomicInteger();
         AtomicBoolean counting = new AtomicBoolean();
@@ -883,6 +954,8 @@ public final class CalibrateCommand implements Callable<Integer> {
                     int i = k.getAndIncrement();
                     if (i < want) {
                         hops[i] = a.hopNanos();
+                        hopFrom[i] = a.from();
+                        hopTo[i] = a.node();
                     }
                 }
             });
@@ -900,7 +973,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         err.printf(Locale.ROOT, "calibrate: %d token hops measured (%d kept after warm-up)%n", want, want - want / 5);
         err.flush();
-        return Arrays.copyOfRange(hops, want / 5, want);
+        return TokenHops.of(Arrays.copyOfRange(hops, want / 5, want), Arrays.copyOfRange(hopFrom, want / 5, want),
+                Arrays.copyOfRange(hopTo, want / 5, want), placement, nodes);
     }
 
     /** The engine {@code --engine} names: netty or processes. @throws UsageException naming it */

@@ -35,6 +35,32 @@ class CalibrateColdTest {
     }
 
     @Test
+    void tokenHopsIntoAnotherExecutorGiveTheWakeSendOverHopsWithinOne() {
+        // Two rotations of an 8-node ring on 2 executors in blocks: the hops 3 -> 4 and 7 -> 0 enter the other
+        // executor and take 40 + i us, the others 10 + i us (hop i).
+        int k = 16;
+        long[] hops = new long[k];
+        int[] from = new int[k];
+        int[] to = new int[k];
+        for (int i = 0; i < k; i++) {
+            from[i] = i % 8;
+            to[i] = (i + 1) % 8;
+            hops[i] = (from[i] == 3 || from[i] == 7 ? 40 : 10) * US + i * US;
+        }
+        CalibrateCommand.TokenHops t = CalibrateCommand.TokenHops.of(hops, from, to, new EngineModel.Cpu(2, 2, 0, 0, true), 8);
+        assertArrayEquals(new long[] {43 * US, 47 * US, 51 * US, 55 * US}, t.cross());
+        assertEquals(12, t.same().length);
+        assertTrue(java.util.Arrays.stream(t.same()).allMatch(h -> h < 40 * US), java.util.Arrays.toString(t.same()));
+        assertEquals(k, t.all().length);
+        assertEquals(CalibrateCommand.quantile(t.cross(), 0.5) - CalibrateCommand.quantile(t.same(), 0.5), t.wakeSendNanos());
+        assertTrue(t.wakeSendNanos() > 25 * US, "about 30 us: " + t.wakeSendNanos());
+        // One executor per node (processes): every hop enters another one, nothing to compare with, no wake send.
+        CalibrateCommand.TokenHops own = CalibrateCommand.TokenHops.of(hops, from, to, new EngineModel.Cpu(0, 2, 0, 0, true), 8);
+        assertEquals(0, own.same().length);
+        assertEquals(0, own.wakeSendNanos());
+    }
+
+    @Test
     void theFirstDeliveryOnEachExecutorIsWhatTheModelsPlacementSays() {
         // Two executors in blocks: nodes 0-3 on one, 4-7 on the other; the first deliveries are nodes 1 and 4.
         CalibrateCommand.ColdPoint p = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
