@@ -87,6 +87,8 @@ import java.util.random.RandomGenerator;
  *   <li><b>Cold start:</b> a message reaching an executor whose previous message arrived {@code d} ago, and
  *       a client request reaching an executor free for {@code d}, start later by the penalty
  *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them. With
+ *       the second-work table, the executor's next delivery after such a first one pays the table's penalty for the
+ *       first one's quiet time too (and an injection counts as a first one). With
  *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
  *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
@@ -204,6 +206,11 @@ public final class SimCluster implements Cluster {
     private final EngineModel.Cold cold;
     /** Per executor (cold model only): virtual time of the last message that reached it. */
     private final long[] lastDeliveryAt;
+    /**
+     * Per executor (cold model with the second-work table only): the quiet time before its last piece of work
+     * (delivery or client request), which its next delivery pays {@link EngineModel.Cold#second} for.
+     */
+    private final long[] quietBeforeLast;
     /** Per executor (cold model with spread only): penalties drawn so far, the index of its next draw. */
     private final long[] coldDraws;
     /** The seed of the cold-start draws (a stream of its own: no other draw moves). */
@@ -275,6 +282,7 @@ public final class SimCluster implements Cluster {
             }
             this.lastDeliveryAt = cold == null ? null : new long[execs];
             this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
+            this.quietBeforeLast = cold == null || !cold.hasSecond() ? null : new long[execs];
             if (cold != null) {
                 // A real engine's measured work begins after its warm-up has settled: QUIET_NANOS with
                 // nothing sent. The modelled executors start that quiet.
@@ -284,6 +292,7 @@ public final class SimCluster implements Cluster {
         } else {
             this.lastDeliveryAt = null;
             this.coldDraws = null;
+            this.quietBeforeLast = null;
             this.execFree = null;
             this.coreFree = null;
             this.inbox = null;
@@ -407,6 +416,11 @@ public final class SimCluster implements Cluster {
             handlerBase = Math.max(now, execFree[e]);
             if (cold != null) {
                 handlerBase += cold.inject(now - execFree[e], coldDraw(e)); // a parked loop takes the request late
+                if (quietBeforeLast != null) {
+                    // The request is the executor's first work after its quiet spell: the next delivery is its second.
+                    quietBeforeLast[e] = now - lastDeliveryAt[e];
+                    lastDeliveryAt[e] = now;
+                }
             }
         }
         try {
@@ -803,7 +817,13 @@ public final class SimCluster implements Cluster {
         boolean idle = (box == null || box.isEmpty()) && !execWakePending[e] && execFree[e] <= now;
         if (cold != null) {
             // The first message after a quiet spell is slow to handle; it and what follows it wait.
-            long extra = cold.delivery(now - lastDeliveryAt[e], coldDraw(e));
+            long quiet = now - lastDeliveryAt[e];
+            long extra = cold.delivery(quiet, coldDraw(e));
+            if (quietBeforeLast != null) {
+                // The work after a first one that came after quiet is slow too (see EngineModel.Cold's second table).
+                extra += cold.second(quietBeforeLast[e], coldDraw(e));
+                quietBeforeLast[e] = quiet;
+            }
             lastDeliveryAt[e] = now;
             if (extra > 0) {
                 execFree[e] = Math.max(execFree[e], now) + extra;

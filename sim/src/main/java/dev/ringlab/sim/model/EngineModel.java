@@ -152,12 +152,24 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * @param injectNanos     median penalty of a client request after each quiet time
      * @param deliverySamples per quiet time, the measured delivery penalties, sorted; null: medians only
      * @param injectSamples   per quiet time, the measured request penalties, sorted; null: medians only
+     * @param secondNanos     median penalty of an executor's second piece of work after each quiet time (the
+     *                        delivery right after its first delivery or client request after the quiet spell, a
+     *                        hop within its event loop); null: not modelled (files written before it existed).
+     *                        On the 2-core VM, after 250 ms of quiet, the hop into a woken loop's second node took
+     *                        about 77 us where a hop within a busy loop takes 12, and the third was back near 17
+     * @param secondSamples   per quiet time, the measured second-work penalties, sorted; null: medians only (always
+     *                        null without {@code secondNanos})
      */
     public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples,
-                       long[][] injectSamples) {
+                       long[][] injectSamples, long[] secondNanos, long[][] secondSamples) {
         /** The cold start by its medians only. */
         public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
             this(idleNanos, deliveryNanos, injectNanos, null, null);
+        }
+
+        /** A cold start without the second-work table. */
+        public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples) {
+            this(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, null, null);
         }
 
         public Cold {
@@ -173,11 +185,20 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if ((deliverySamples == null) != (injectSamples == null)) {
                 throw new IllegalArgumentException("cold model: delivery and inject samples go together (both or neither)");
             }
+            if (secondNanos != null && (secondNanos.length != idleNanos.length || java.util.Arrays.stream(secondNanos).anyMatch(v -> v < 0))) {
+                throw new IllegalArgumentException("cold model: the second-work table needs one penalty >= 0 per quiet time; got "
+                        + java.util.Arrays.toString(secondNanos));
+            }
+            if (secondSamples != null && (secondNanos == null || deliverySamples == null)) {
+                throw new IllegalArgumentException("cold model: second-work samples need the second-work table and the delivery samples");
+            }
             idleNanos = idleNanos.clone();
             deliveryNanos = deliveryNanos.clone();
             injectNanos = injectNanos.clone();
             deliverySamples = samples(deliverySamples, idleNanos.length, "delivery");
             injectSamples = samples(injectSamples, idleNanos.length, "inject");
+            secondNanos = secondNanos == null ? null : secondNanos.clone();
+            secondSamples = samples(secondSamples, idleNanos.length, "second-work");
         }
 
         private static long[][] samples(long[][] s, int points, String what) {
@@ -228,6 +249,19 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             return interpolate(injectNanos, injectSamples, u, quietNanos);
         }
 
+        /** Whether an executor's second piece of work after a quiet spell pays its own penalty ({@link #second}). */
+        public boolean hasSecond() {
+            return secondNanos != null;
+        }
+
+        /**
+         * Penalty of an executor's second piece of work after its first came after {@code quietNanos} of quiet, at
+         * draw {@code u} (the median without samples); 0 without the table.
+         */
+        public long second(long quietNanos, double u) {
+            return secondNanos == null ? 0 : interpolate(secondNanos, secondSamples, u, quietNanos);
+        }
+
         /** Quiet time i's value: its median, or with samples its sample of rank {@code floor(u · count)}. */
         private static long value(long[] medians, long[][] samples, double u, int i) {
             if (samples == null) {
@@ -263,13 +297,15 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             return o instanceof Cold c && java.util.Arrays.equals(idleNanos, c.idleNanos)
                     && java.util.Arrays.equals(deliveryNanos, c.deliveryNanos) && java.util.Arrays.equals(injectNanos, c.injectNanos)
                     && java.util.Arrays.deepEquals(deliverySamples, c.deliverySamples)
-                    && java.util.Arrays.deepEquals(injectSamples, c.injectSamples);
+                    && java.util.Arrays.deepEquals(injectSamples, c.injectSamples)
+                    && java.util.Arrays.equals(secondNanos, c.secondNanos) && java.util.Arrays.deepEquals(secondSamples, c.secondSamples);
         }
 
         @Override
         public int hashCode() {
             return 31 * (31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
-                    + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples);
+                    + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples)
+                    + 17 * java.util.Arrays.hashCode(secondNanos);
         }
 
         @Override
@@ -277,7 +313,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             return "Cold[idle=" + java.util.Arrays.toString(idleNanos) + ", delivery=" + java.util.Arrays.toString(deliveryNanos)
                     + ", inject=" + java.util.Arrays.toString(injectNanos) + (spread() ? ", spread over "
                     + java.util.Arrays.stream(deliverySamples).mapToInt(a -> a.length).sum() + " delivery and "
-                    + java.util.Arrays.stream(injectSamples).mapToInt(a -> a.length).sum() + " request samples" : "") + "]";
+                    + java.util.Arrays.stream(injectSamples).mapToInt(a -> a.length).sum() + " request samples" : "")
+                    + (secondNanos == null ? "" : ", second=" + java.util.Arrays.toString(secondNanos)) + "]";
         }
     }
 
@@ -375,10 +412,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("cold.idle_ns", join(cold.idleNanos()));
             p.put("cold.delivery_ns", join(cold.deliveryNanos()));
             p.put("cold.inject_ns", join(cold.injectNanos()));
+            if (cold.hasSecond()) {
+                p.put("cold.second_ns", join(cold.secondNanos()));
+            }
             if (cold.spread()) {
                 for (int i = 0; i < cold.idleNanos().length; i++) {
                     p.put("cold.delivery_samples_ns." + i, join(cold.deliverySamples()[i]));
                     p.put("cold.inject_samples_ns." + i, join(cold.injectSamples()[i]));
+                    if (cold.secondSamples() != null) {
+                        p.put("cold.second_samples_ns." + i, join(cold.secondSamples()[i]));
+                    }
                 }
             }
         }
@@ -416,6 +459,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             for (int i = 0; i < cold.idleNanos().length; i++) {
                 b.append(i == 0 ? "" : ",").append(cold.idleNanos()[i] / 1_000_000.0).append("ms:+").append(cold.deliveryNanos()[i] / 1000)
                         .append("us/+").append(cold.injectNanos()[i] / 1000).append("us");
+                if (cold.hasSecond()) {
+                    b.append("/+").append(cold.secondNanos()[i] / 1000).append("us");
+                }
             }
             if (cold.spread()) {
                 b.append(" (medians; drawn from the measured samples)");
@@ -454,7 +500,15 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 inject[i] = numbers(p, "cold.inject_samples_ns." + i);
             }
         }
-        return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject);
+        long[] second = p.getProperty("cold.second_ns") == null ? null : numbers(p, "cold.second_ns");
+        long[][] secondSamples = null;
+        if (second != null && delivery != null) {
+            secondSamples = new long[idle.length][];
+            for (int i = 0; i < idle.length; i++) {
+                secondSamples[i] = numbers(p, "cold.second_samples_ns." + i);
+            }
+        }
+        return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject, second, secondSamples);
     }
 
     private static String join(long[] v) {

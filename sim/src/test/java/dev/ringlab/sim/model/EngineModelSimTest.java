@@ -180,6 +180,37 @@ class EngineModelSimTest {
         return at;
     }
 
+    @Test
+    void anExecutorsSecondWorkAfterQuietPaysTheSecondTableAndAnInjectionIsAFirstWork() {
+        // 8-node ring on 2 executors in blocks (nodes 0-3, 4-7), hop 21 us, a cold start whose only penalty is the
+        // second-work table: 50 us after 1 ms of quiet or more, falling linearly below it. The flood is injected
+        // after 5 ms: the request is executor 0's first work, node 1's delivery its second (+50 us); node 4 is
+        // executor 1's first delivery (no penalty), node 5 its second (+50 us). Node 2's delivery comes 21 us after
+        // node 1's arrival, so it pays the table at 21 us: 50 · 21/1000 = 1.05 us.
+        EngineModel.Cold cold = new EngineModel.Cold(new long[] {1 * MS}, new long[] {0}, new long[] {0}, null, null,
+                new long[] {50 * US}, null);
+        long[] at = new long[8];
+        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0,
+                new EngineModel("netty", null, new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true), null, cold, null, Map.of()));
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 8, 1), Flood.PROTOCOL, config)) {
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    at[d.node()] = d.atNanos();
+                }
+            });
+            sim.start();
+            sim.runFor(5 * MS);
+            long t0 = sim.now();
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+            assertEquals(t0 + 21 * US + 50 * US, at[1], "node 1: executor 0's second work");
+            assertEquals(at[1] + 21 * US + 1_050, at[2], "node 2: the table at 21 us of quiet");
+            assertEquals(at[4] + 21 * US + 50 * US, at[5], "node 5: executor 1's second work");
+        }
+        assertFalse(cold.toString().isEmpty());
+        assertTrue(cold.hasSecond() && !new EngineModel.Cold(new long[] {MS}, new long[] {0}, new long[] {0}).hasSecond());
+    }
+
     /** When the last node of an 8-node ring is reached, counted from a flood injected at node 0 after 5 ms idle. */
     private static long lateRingFlood(EngineModel.Cpu cpu, EngineModel.Wake wake) {
         long[] last = {-1};
@@ -286,6 +317,19 @@ class EngineModelSimTest {
         assertEquals(spread.cold(), EngineModel.load(dir).cold());
         assertTrue(EngineModel.load(dir).cold().spread());
         assertTrue(spread.describe().contains("drawn from the measured samples"), spread.describe());
+        // The second-work table, with and without its samples; a file without it has none.
+        EngineModel.Cold s = spreadCold();
+        EngineModel.Cold withSecond = new EngineModel.Cold(s.idleNanos(), s.deliveryNanos(), s.injectNanos(), s.deliverySamples(),
+                s.injectSamples(), new long[] {7 * US, 60 * US}, new long[][] {{1 * US, 7 * US}, {60 * US, 2 * MS}});
+        new EngineModel("netty", null, m.cpu(), null, withSecond, null, Map.of()).save(dir, null, "test");
+        assertEquals(withSecond, EngineModel.load(dir).cold());
+        assertEquals(2 * MS, EngineModel.load(dir).cold().second(250 * MS, 0.99), "the largest sample at the last quiet time");
+        EngineModel.Cold medians = new EngineModel.Cold(s.idleNanos(), s.deliveryNanos(), s.injectNanos(), null, null,
+                new long[] {7 * US, 60 * US}, null);
+        new EngineModel("netty", null, m.cpu(), null, medians, null, Map.of()).save(dir, null, "test");
+        assertEquals(medians, EngineModel.load(dir).cold());
+        assertFalse(back.cold().hasSecond(), "written without it, read without it");
+        assertEquals(0, back.cold().second(250 * MS, 0.5));
     }
 
     /** A cold start with samples: at 1 ms quiet 0, 10, 20 us (request 5 us); at 100 ms 50, 100 and a 3 ms stall (request 40, 60, 2000 us). */
