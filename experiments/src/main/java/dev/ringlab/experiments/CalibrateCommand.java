@@ -80,7 +80,9 @@ import picocli.CommandLine.Spec;
  * and the median excess over the token's median hop into another executor of the hops that are the first
  * delivery on their executor (the
  * model's placement says which), and all those samples, from which the simulator draws each penalty (the
- * spread: now and then a wake-up takes milliseconds); the restart from the runtime's backoff schedule, the measured restart call and
+ * spread: now and then a wake-up takes milliseconds); on netty also each executor's second piece of work after
+ * the quiet spell (the hop into the second node of a loop's block, and on the origin's loop the hop into node 1,
+ * after the injection), its excess over the token's median hop within one loop (the second-work table); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
  * machine (cores, JDK, load average).
  *
@@ -429,14 +431,22 @@ public final class CalibrateCommand implements Callable<Integer> {
         // The first delivery on an executor is a hop into a parked executor: its excess is over such a hop (the
         // model charges that hop's wake-up as wake_send already).
         long hotHop = quantile(tokenHops.cross().length > 0 ? tokenHops.cross() : token, 0.5);
+        // An executor's second piece of work after quiet is slow too (a hop within its loop): over the hot hop within one.
+        long sameHop = tokenHops.same().length > 0 ? quantile(tokenHops.same(), 0.5) : -1;
         for (long gap : COLD_GAPS_NANOS) {
-            coldPoints.add(coldPoint(floodRun(COLD_BROADCASTS, gap), COLD_BROADCASTS / 5, cpu, hotHop));
+            coldPoints.add(coldPoint(floodRun(COLD_BROADCASTS, gap), COLD_BROADCASTS / 5, cpu, hotHop, sameHop));
         }
-        coldPoints.add(coldPoint(idleRing, FLOOD_BROADCASTS / 5, cpu, hotHop));
+        coldPoints.add(coldPoint(idleRing, FLOOD_BROADCASTS / 5, cpu, hotHop, sameHop));
         for (ColdPoint p : coldPoints) {
+            boolean second = p.second().length > 0;
             coldRows.add(List.of(p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3, p.injectSamples(),
                     p.deliverySamples(), quantile(p.inject(), 0.9) / 1e3, p.inject()[p.injectSamples() - 1] / 1e3,
-                    quantile(p.delivery(), 0.9) / 1e3, p.delivery()[p.deliverySamples() - 1] / 1e3));
+                    quantile(p.delivery(), 0.9) / 1e3, p.delivery()[p.deliverySamples() - 1] / 1e3,
+                    second ? p.secondNanos() / 1e3 : "", p.second().length, second ? quantile(p.second(), 0.9) / 1e3 : ""));
+            if (second) {
+                err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: an executor's second delivery +%.1f us over a hop within a loop "
+                        + "(p90 %.1f)%n", p.quietNanos() / 1e6, p.secondNanos() / 1e3, quantile(p.second(), 0.9) / 1e3);
+            }
             err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: injection to the origin %.1f us (max %.1f), first delivery on an "
                     + "executor +%.1f us over the hot hop (p90 %.1f, max %.1f)%n", p.quietNanos() / 1e6, p.injectNanos() / 1e3,
                     p.inject()[p.injectSamples() - 1] / 1e3, p.deliveryNanos() / 1e3, quantile(p.delivery(), 0.9) / 1e3,
@@ -445,7 +455,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         err.flush();
         dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
                 "delivery_samples", "inject_us_p90", "inject_us_max", "first_delivery_excess_us_p90",
-                "first_delivery_excess_us_max"), coldRows);
+                "first_delivery_excess_us_max", "second_work_excess_us_median", "second_work_samples", "second_work_excess_us_p90"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
         // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
         int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
@@ -818,15 +828,27 @@ public final class CalibrateCommand implements Callable<Integer> {
      * over the hot hop of the hops that are the first message delivery on their executor. The model keeps the
      * medians and the samples (its spread, {@link EngineModel.Cold}).
      */
-    record ColdPoint(long quietNanos, long[] inject, long[] delivery) {
+    record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second) {
         ColdPoint {
             if (inject.length == 0 || delivery.length == 0) {
                 throw new IllegalArgumentException("a cold-start point needs samples");
             }
             inject = inject.clone();
             delivery = delivery.clone();
+            second = second.clone();
             Arrays.sort(inject);
             Arrays.sort(delivery);
+            Arrays.sort(second);
+        }
+
+        /** A point without second-work samples. */
+        ColdPoint(long quietNanos, long[] inject, long[] delivery) {
+            this(quietNanos, inject, delivery, new long[0]);
+        }
+
+        /** The median excess of an executor's second piece of work; -1 without samples. */
+        long secondNanos() {
+            return second.length == 0 ? -1 : quantile(second, 0.5);
         }
 
         long injectNanos() {
@@ -847,29 +869,55 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     static ColdPoint coldPoint(FloodRun r, int warm, EngineModel.Cpu cpu, long hotHopNanos) {
+        return coldPoint(r, warm, cpu, hotHopNanos, -1);
+    }
+
+    /**
+     * {@link #coldPoint(FloodRun, int, EngineModel.Cpu, long)} with the second-work samples when {@code sameHopNanos}
+     * (the hot hop within one executor) is not negative: an executor's second piece of work after the quiet spell
+     * is the delivery after its first one (on the origin's executor, after the injection: node 1), its excess over
+     * {@code sameHopNanos}; the origin's executor then has no first-delivery sample (its first work is the request).
+     */
+    static ColdPoint coldPoint(FloodRun r, int warm, EngineModel.Cpu cpu, long hotHopNanos, long sameHopNanos) {
         int n = r.at()[0].length;
+        boolean withSecond = sameHopNanos >= 0;
         // The first node on each executor after the origin, in ring order: its hop is that executor's first delivery.
         List<Integer> first = new ArrayList<>();
+        List<Integer> second = new ArrayList<>();
         java.util.Set<Integer> seen = new java.util.HashSet<>();
+        if (withSecond) {
+            seen.add(cpu.executorOf(0, n));
+            if (n > 1 && cpu.executorOf(1, n) == cpu.executorOf(0, n)) {
+                second.add(1);
+            }
+        }
         for (int v = 1; v < n; v++) {
             if (seen.add(cpu.executorOf(v, n))) {
                 first.add(v);
+                if (withSecond && v + 1 < n && cpu.executorOf(v + 1, n) == cpu.executorOf(v, n)) {
+                    second.add(v + 1);
+                }
             }
         }
         int broadcasts = r.at().length - warm;
         long[] quiet = new long[broadcasts];
         long[] inject = new long[broadcasts];
         long[] delivery = new long[broadcasts * first.size()];
+        long[] secondWork = new long[broadcasts * second.size()];
         int k = 0;
+        int k2 = 0;
         for (int b = warm; b < r.at().length; b++) {
             quiet[b - warm] = r.quietBefore()[b];
             inject[b - warm] = Math.max(0, r.at()[b][0] - r.injectedAt()[b]);
             for (int v : first) {
                 delivery[k++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - hotHopNanos);
             }
+            for (int v : second) {
+                secondWork[k2++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - sameHopNanos);
+            }
         }
         Arrays.sort(quiet);
-        return new ColdPoint(quantile(quiet, 0.5), inject, delivery);
+        return new ColdPoint(quantile(quiet, 0.5), inject, delivery, secondWork);
     }
 
     /**
@@ -885,9 +933,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                 kept.add(p);
             }
         }
+        // The second-work table only when every point has its samples (netty with several nodes per loop).
+        boolean second = kept.stream().allMatch(p -> p.second().length > 0);
         return new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
                 kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray(),
-                kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new));
+                kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new),
+                second ? kept.stream().mapToLong(ColdPoint::secondNanos).toArray() : null,
+                second ? kept.stream().map(ColdPoint::second).toArray(long[][]::new) : null);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.ringlab.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.sim.model.EngineModel;
@@ -79,6 +80,29 @@ class CalibrateColdTest {
         CalibrateCommand.ColdPoint warm = CalibrateCommand.coldPoint(run(), 2, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
         assertEquals(7 * MS, warm.quietNanos());
         assertEquals(90 * US, warm.injectNanos());
+    }
+
+    @Test
+    void withAHopWithinALoopAnExecutorsSecondWorkIsSampledAndTheOriginsFirstWorkIsTheRequest() {
+        // Blocks of 4 on 2 executors, the hop within a loop 40 us: executor 0's first work is the injection, its second
+        // node 1 (excess 100, 200, 300 us); executor 1's first delivery is node 4 (10, 20, 30 us), its second node 5 (0).
+        CalibrateCommand.ColdPoint p = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US, 40 * US);
+        assertArrayEquals(new long[] {10 * US, 20 * US, 30 * US}, p.delivery(), "node 4 only");
+        assertArrayEquals(new long[] {0, 0, 0, 100 * US, 200 * US, 300 * US}, p.second(), "nodes 5 and 1");
+        assertEquals(0, p.secondNanos(), "nearest-rank median of the six");
+        // Without the hop within a loop: no second samples, node 1 counts as executor 0's first delivery, as before.
+        CalibrateCommand.ColdPoint old = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
+        assertEquals(0, old.second().length);
+        assertEquals(-1, old.secondNanos());
+        assertEquals(6, old.deliverySamples());
+        // One executor per node: no executor has a second node on the ring, so no second samples and no table.
+        CalibrateCommand.ColdPoint own = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(0, 2, 0, 0, true), 40 * US, 40 * US);
+        assertEquals(0, own.second().length);
+        assertEquals(7 * 3, own.deliverySamples(), "nodes 1-7, each its executor's first delivery");
+        assertFalse(CalibrateCommand.coldTable(List.of(own)).hasSecond());
+        EngineModel.Cold table = CalibrateCommand.coldTable(List.of(p));
+        assertTrue(table.hasSecond());
+        assertArrayEquals(p.second(), table.secondSamples()[0]);
     }
 
     @Test

@@ -51,7 +51,13 @@ class CalibrateCommandTest {
             assertEquals(Integer.parseInt(row[4]), m.cold().deliverySamples()[i].length, "delivery samples, point " + i);
             long[] d = m.cold().deliverySamples()[i];
             assertEquals(d[d.length - 1] / 1e3, Double.parseDouble(row[8]), 0.001, "cold.csv's max is the largest sample, point " + i);
+            if (m.cold().hasSecond()) {
+                assertEquals(Integer.parseInt(row[10]), m.cold().secondSamples()[i].length, "second-work samples, point " + i);
+                assertEquals(m.cold().secondNanos()[i] / 1e3, Double.parseDouble(row[9]), 0.001, "second-work median, point " + i);
+            }
         }
+        // 8 nodes on netty's loops in blocks (4 loops on 2 cores): each loop has a second node, so there is a second-work table.
+        assertEquals(m.cpu().executorCount(8) < 8, m.cold().hasSecond(), "the second-work table: " + m.cold());
         // The receive/send split: fitted on star floods, written with every candidate (measured row first).
         assertEquals(1 + 1 + 21, Files.readAllLines(dir.resolve("split.csv")).size(), "header, measured, 21 candidates");
         JsonNode fit = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("split_fit");
