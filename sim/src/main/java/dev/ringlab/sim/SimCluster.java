@@ -423,6 +423,12 @@ public final class SimCluster implements Cluster {
                 }
             }
         }
+        long injectedAt = now;
+        if (cpu != null) {
+            // The handler runs when the executor takes the request: what it reads from the clock (the broadcast's
+            // sentAt, its delivery's time) is that instant, as on the real engine, where the node's loop stamps it.
+            now = handlerBase;
+        }
         try {
             nodes[node].onMessage(Env.CLIENT, m);
         } catch (RuntimeException e) {
@@ -431,6 +437,7 @@ public final class SimCluster implements Cluster {
             if (cpu != null) {
                 execFree[handlerExec] = handlerBase + cpu.recvNanos() + handlerSends * cpu.sendNanos() + handlerWakes * wakeSend;
                 handlerExec = -1;
+                now = injectedAt;
             }
         }
     }

@@ -459,11 +459,12 @@ class EngineModelSimTest {
         try (SimCluster sim = new SimCluster(Topologies.build("ring", 3, 1), Flood.PROTOCOL, config)) {
             sim.addObserver(o -> {
                 if (o instanceof Observation.Delivered d) {
-                    at.add(new long[] {d.id(), d.node(), d.atNanos()});
+                    at.add(new long[] {d.id(), d.node(), d.atNanos(), d.sentAtNanos()});
                 }
             });
             sim.start();
             sim.inject(0, new Message.Inject(1, new byte[0]));
+            assertEquals(0, sim.now(), "the clock is back at the injection once the request's handler ran");
             sim.runToQuiescence();
             long second = sim.now();
             sim.inject(0, new Message.Inject(2, new byte[0]));
@@ -471,6 +472,10 @@ class EngineModelSimTest {
             assertEquals(6, at.size(), "two floods on 3 nodes: " + at.size());
             // Flood 1: node 0's handler runs 40..60 us, its send leaves at 60 and arrives at 61; node 1 starts
             // 100 us later, at 161, sends at 181, node 2 gets it at 182 and starts at 282.
+            // The origin's handler runs when its executor takes the request, and stamps the broadcast then (as a
+            // real engine's loop does): node 0 delivers at 40 us, and node 1's latency counts from there.
+            assertEquals(40 * US, at.get(0)[2], "node 0: the request's handler, 40 us late");
+            assertEquals(40 * US, at.get(1)[3], "the broadcast's sentAt: the handler's time, not the injection's");
             assertEquals(161 * US, at.get(1)[2], "node 1: cold delivery");
             assertEquals(282 * US, at.get(2)[2], "node 2: cold delivery");
             // Node 2's copy reaches node 0 at 303 us: executor 0's first message delivery, so it pays 100 us,
@@ -478,6 +483,7 @@ class EngineModelSimTest {
             // injected at 403 us, waits for it (no injection penalty: the executor is busy); node 1's copy
             // arrives at 434 us, 373 us after its last: a small penalty.
             assertEquals(403 * US, second, "quiet after node 0 took flood 1 back");
+            assertEquals(413 * US, at.get(3)[2], "flood 2's origin: its handler waits for the busy executor");
             long arrives = 413 * US + 20 * US + 1 * US;
             long extra = cold.delivery(arrives - 61 * US);
             assertTrue(extra > 0 && extra < 10 * US, "warm penalty " + extra);
