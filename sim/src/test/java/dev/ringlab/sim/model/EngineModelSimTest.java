@@ -32,15 +32,27 @@ class EngineModelSimTest {
 
     /** Delivery time per node of one flood from node 0 on a unidirectional ring. */
     private static long[] ringFlood(int n, EngineModel m) {
-        long[] at = new long[n];
+        return flood(Topologies.build("ring", n, 1), m, 0);
+    }
+
+    /**
+     * Delivery time per node (-1: none) of one flood injected at node 0 of {@code overlay} after {@code quietNanos}
+     * of nothing, links of 1 us.
+     */
+    private static long[] flood(dev.ringlab.topology.Overlay overlay, EngineModel m, long quietNanos) {
+        long[] at = new long[overlay.size()];
+        java.util.Arrays.fill(at, -1);
         SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, m);
-        try (SimCluster sim = new SimCluster(Topologies.build("ring", n, 1), Flood.PROTOCOL, config)) {
+        try (SimCluster sim = new SimCluster(overlay, Flood.PROTOCOL, config)) {
             sim.addObserver(o -> {
                 if (o instanceof Observation.Delivered d) {
                     at[d.node()] = d.atNanos();
                 }
             });
             sim.start();
+            if (quietNanos > 0) {
+                sim.runFor(quietNanos);
+            }
             sim.inject(0, new Message.Inject(1, new byte[0]));
             sim.runToQuiescence();
         }
@@ -164,20 +176,7 @@ class EngineModelSimTest {
 
     /** Delivery time per node of one flood injected at node 0 of the directed overlay {@code adj}, link 1 us. */
     private static long[] deliveries(EngineModel.Cpu cpu, int[][] adj) {
-        long[] at = new long[adj.length];
-        java.util.Arrays.fill(at, -1);
-        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, model(cpu, null, null));
-        try (SimCluster sim = new SimCluster(dev.ringlab.topology.Overlay.fromAdjacency("test", true, adj), Flood.PROTOCOL, config)) {
-            sim.addObserver(o -> {
-                if (o instanceof Observation.Delivered d) {
-                    at[d.node()] = d.atNanos();
-                }
-            });
-            sim.start();
-            sim.inject(0, new Message.Inject(1, new byte[0]));
-            sim.runToQuiescence();
-        }
-        return at;
+        return flood(dev.ringlab.topology.Overlay.fromAdjacency("test", true, adj), model(cpu, null, null), 0);
     }
 
     @Test
@@ -189,24 +188,11 @@ class EngineModelSimTest {
         // node 1's arrival, so it pays the table at 21 us: 50 · 21/1000 = 1.05 us.
         EngineModel.Cold cold = new EngineModel.Cold(new long[] {1 * MS}, new long[] {0}, new long[] {0}, null, null,
                 new long[] {50 * US}, null);
-        long[] at = new long[8];
-        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0,
-                new EngineModel("netty", null, new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true), null, cold, null, Map.of()));
-        try (SimCluster sim = new SimCluster(Topologies.build("ring", 8, 1), Flood.PROTOCOL, config)) {
-            sim.addObserver(o -> {
-                if (o instanceof Observation.Delivered d) {
-                    at[d.node()] = d.atNanos();
-                }
-            });
-            sim.start();
-            sim.runFor(5 * MS);
-            long t0 = sim.now();
-            sim.inject(0, new Message.Inject(1, new byte[0]));
-            sim.runToQuiescence();
-            assertEquals(t0 + 21 * US + 50 * US, at[1], "node 1: executor 0's second work");
-            assertEquals(at[1] + 21 * US + 1_050, at[2], "node 2: the table at 21 us of quiet");
-            assertEquals(at[4] + 21 * US + 50 * US, at[5], "node 5: executor 1's second work");
-        }
+        long[] at = flood(Topologies.build("ring", 8, 1),
+                new EngineModel("netty", null, new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true), null, cold, null, Map.of()), 5 * MS);
+        assertEquals(5 * MS + 21 * US + 50 * US, at[1], "node 1: executor 0's second work");
+        assertEquals(at[1] + 21 * US + 1_050, at[2], "node 2: the table at 21 us of quiet");
+        assertEquals(at[4] + 21 * US + 50 * US, at[5], "node 5: executor 1's second work");
         assertFalse(cold.toString().isEmpty());
         assertTrue(cold.hasSecond() && !new EngineModel.Cold(new long[] {MS}, new long[] {0}, new long[] {0}).hasSecond());
     }
