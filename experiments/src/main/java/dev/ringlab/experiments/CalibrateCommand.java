@@ -825,8 +825,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     /**
      * One point of the cold-start table: after floods separated by a quiet gap, the median quiet time, and,
      * sorted, the times from injection to the origin's delivery (the hand-off to a parked loop) and the excesses
-     * over the hot hop of the hops that are the first message delivery on their executor. The model keeps the
-     * medians and the samples (its spread, {@link EngineModel.Cold}).
+     * over the hot hop of the hops that are the first message delivery on their executor, and (on netty) the
+     * excesses of each executor's second work (see the five-argument {@code coldPoint}; empty otherwise). The model
+     * keeps the medians and the samples (its spread, {@link EngineModel.Cold}).
      */
     record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second) {
         ColdPoint {

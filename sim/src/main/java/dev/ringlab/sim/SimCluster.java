@@ -228,6 +228,7 @@ public final class SimCluster implements Cluster {
     private int handlerExec = -1;
     /** Sends made by the running handler, and the virtual time its work began. */
     private int handlerSends;
+    private long handlerBase;
     /** Sends of the running handler that woke a parked executor (each costs {@link EngineModel.Cpu#wakeSendNanos}). */
     private int handlerWakes;
     /** The model's wake-up cost of a send to a parked executor (0: not modelled). */
@@ -237,7 +238,6 @@ public final class SimCluster implements Cluster {
      * executor with such a message due, or work of its own, is awake; otherwise a send to it wakes it.
      */
     private final long[] arrivalBound;
-    private long handlerBase;
     /** Per node: virtual time of its last crash (restart model). */
     private final long[] crashedAt;
     /** Edge (min, max) to the virtual time it is up again after a restart; only edges of restarted nodes. */
