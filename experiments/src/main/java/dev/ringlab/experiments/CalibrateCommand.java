@@ -283,7 +283,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (realEngine().name().equals("netty")) {
             warmUpFloods(err); // processes: every cluster starts its own JVMs; each flood cluster warms itself (warmUpProcesses)
         }
-        TokenHops tokenHops = tokenHops(err, placement());
+        EngineModel.Cpu placement = placement();
+        TokenHops tokenHops = tokenHops(err, placement);
         long[] token = tokenHops.all();
 
         SimpleRegression fit = new SimpleRegression();
@@ -423,8 +424,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         boolean processes = realEngine().name().equals("processes");
         RuntimeConfig rc = RuntimeConfig.defaults();
-        EngineModel.Cpu cpu = new EngineModel.Cpu(processes ? 0 : nettyDefaultThreads(), Runtime.getRuntime().availableProcessors(),
-                service / 2, service - service / 2, rc.blockPlacement(), wakeSend);
+        EngineModel.Cpu cpu = new EngineModel.Cpu(placement.executors(), placement.cores(), service / 2, service - service / 2,
+                placement.blocks(), wakeSend);
         // Cold start: the same ring floods after shorter quiet gaps, and the idle ring's own (the settle's gap).
         List<ColdPoint> coldPoints = new ArrayList<>();
         List<List<Object>> coldRows = new ArrayList<>();
