@@ -86,7 +86,10 @@ import java.util.random.RandomGenerator;
  *       messages reaching it while it wakes.
  *   <li><b>Cold start:</b> a message reaching an executor whose previous message arrived {@code d} ago, and
  *       a client request reaching an executor free for {@code d}, start later by the penalty
- *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them. With
+ *       {@link EngineModel.Cold} gives for {@code d}; so does whatever that executor does after them. A
+ *       delivery's penalty is paid on a core, at the start of the executor's next turn (a thread that slept works
+ *       through cold caches): executors woken together, as by a broadcast's first sends, share the cores for it.
+ *       A client request's is the hand-off to a parked loop and holds no core. With
  *       the second-work table, the executor's next delivery after such a first one pays the table's penalty for the
  *       first one's quiet time too (and an injection counts as a first one). With
  *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
@@ -211,6 +214,11 @@ public final class SimCluster implements Cluster {
      * (delivery or client request), which its next delivery pays {@link EngineModel.Cold#second} for.
      */
     private final long[] quietBeforeLast;
+    /**
+     * Per executor (cold model only): cold-start penalties drawn for deliveries that reached it and not yet paid.
+     * Its next turn pays them on its core before the handler runs ({@link #run}).
+     */
+    private final long[] coldDue;
     /** Per executor (cold model with spread only): penalties drawn so far, the index of its next draw. */
     private final long[] coldDraws;
     /** The seed of the cold-start draws (a stream of its own: no other draw moves). */
@@ -281,6 +289,7 @@ public final class SimCluster implements Cluster {
                 Arrays.fill(arrivalBound, -QUIET_NANOS);
             }
             this.lastDeliveryAt = cold == null ? null : new long[execs];
+            this.coldDue = cold == null ? null : new long[execs];
             this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
             this.quietBeforeLast = cold == null || !cold.hasSecond() ? null : new long[execs];
             if (cold != null) {
@@ -291,6 +300,7 @@ public final class SimCluster implements Cluster {
             }
         } else {
             this.lastDeliveryAt = null;
+            this.coldDue = null;
             this.coldDraws = null;
             this.quietBeforeLast = null;
             this.execFree = null;
@@ -823,7 +833,9 @@ public final class SimCluster implements Cluster {
         ArrayDeque<Pending> box = inbox[e];
         boolean idle = (box == null || box.isEmpty()) && !execWakePending[e] && execFree[e] <= now;
         if (cold != null) {
-            // The first message after a quiet spell is slow to handle; it and what follows it wait.
+            // The first message after a quiet spell is slow to handle: the executor's next turn pays the penalty on
+            // its core (a thread that slept works through cold caches), so penalties of executors woken together
+            // share the cores; what arrives meanwhile waits behind it.
             long quiet = now - lastDeliveryAt[e];
             long extra = cold.delivery(quiet, coldDraw(e));
             if (quietBeforeLast != null) {
@@ -832,10 +844,7 @@ public final class SimCluster implements Cluster {
                 quietBeforeLast[e] = quiet;
             }
             lastDeliveryAt[e] = now;
-            if (extra > 0) {
-                execFree[e] = Math.max(execFree[e], now) + extra;
-                idle = false;
-            }
+            coldDue[e] += extra;
         }
         if (idle && wake != null && wake.wakeNanos() > 0 && now - execFree[e] >= wake.idleNanos()) {
             // A parked event loop is woken first: this message and whatever arrives meanwhile wait for it.
@@ -906,18 +915,30 @@ public final class SimCluster implements Cluster {
         }
     }
 
-    /** Runs a delivery on executor {@code e} and core {@code c}; both are busy for its service time. */
+    /**
+     * Runs a delivery on executor {@code e} and core {@code c}; both are busy for its service time, after the
+     * cold-start penalties the executor owes ({@link #coldDue}): the handler, and with it the delivery's time and
+     * its sends, begins once they are paid.
+     */
     private void run(int e, int c, int from, int to, Message m) {
         handlerExec = e;
         handlerSends = 0;
         handlerWakes = 0;
-        handlerBase = now;
+        long began = now;
+        if (coldDue != null) {
+            handlerBase = now + coldDue[e];
+            coldDue[e] = 0;
+            now = handlerBase;
+        } else {
+            handlerBase = now;
+        }
         try {
             deliver(from, to, m);
         } finally {
             handlerExec = -1;
+            now = began;
         }
-        long end = now + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
+        long end = handlerBase + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
         execFree[e] = end;
         coreFree[c] = end;
     }

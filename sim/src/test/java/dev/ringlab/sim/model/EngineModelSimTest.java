@@ -197,6 +197,24 @@ class EngineModelSimTest {
         assertTrue(cold.hasSecond() && !new EngineModel.Cold(new long[] {MS}, new long[] {0}, new long[] {0}).hasSecond());
     }
 
+    @Test
+    void coldPenaltiesOfExecutorsWokenTogetherShareTheCores() {
+        // Complete graph of 3, one executor per node, 10 us recv + 10 us send, links of 1 us; the only penalty: a first
+        // delivery after 1 ms of quiet or more costs 100 us. The origin's two sends reach nodes 1 and 2 at once, both cold.
+        EngineModel.Cold cold = new EngineModel.Cold(new long[] {1 * MS}, new long[] {100 * US}, new long[] {0});
+        long[] two = flood(Topologies.build("complete", 3, 1),
+                new EngineModel("netty", null, new EngineModel.Cpu(0, 2, 10 * US, 10 * US), null, cold, null, Map.of()), 5 * MS);
+        long[] one = flood(Topologies.build("complete", 3, 1),
+                new EngineModel("netty", null, new EngineModel.Cpu(0, 1, 10 * US, 10 * US), null, cold, null, Map.of()), 5 * MS);
+        // Two cores: the sends leave at 20 and 30 us, arrive at 21 and 31, and each pays its 100 us on its own core.
+        assertEquals(5 * MS + 121 * US, two[1], "node 1 on two cores");
+        assertEquals(5 * MS + 131 * US, two[2], "node 2 on two cores");
+        // One core: node 1 pays its penalty on the core, so node 2's starts only once node 1's turn has ended (its
+        // receive and its forward to node 2: 20 us), and node 2 delivers after its own 100 us.
+        assertEquals(5 * MS + 121 * US, one[1], "node 1 on one core");
+        assertEquals(one[1] + 20 * US + 100 * US, one[2], "node 2 waits for the core through node 1's penalty, then pays its own");
+    }
+
     /** When the last node of an 8-node ring is reached, counted from a flood injected at node 0 after 5 ms idle. */
     private static long lateRingFlood(EngineModel.Cpu cpu, EngineModel.Wake wake) {
         long[] last = {-1};
@@ -464,11 +482,12 @@ class EngineModelSimTest {
             assertEquals(40 * US, at.get(1)[3], "the broadcast's sentAt: the handler's time, not the injection's");
             assertEquals(161 * US, at.get(1)[2], "node 1: cold delivery");
             assertEquals(282 * US, at.get(2)[2], "node 2: cold delivery");
-            // Node 2's copy reaches node 0 at 303 us: executor 0's first message delivery, so it pays 100 us,
-            // runs at 403 us (the simulator is quiet then) and keeps the executor busy until 413 us. Flood 2,
-            // injected at 403 us, waits for it (no injection penalty: the executor is busy); node 1's copy
-            // arrives at 434 us, 373 us after its last: a small penalty.
-            assertEquals(403 * US, second, "quiet after node 0 took flood 1 back");
+            // Node 2's copy reaches node 0 at 303 us: executor 0's first message delivery, so its turn pays 100 us on
+            // a core before the handler runs at 403 us, and keeps the executor busy until 413 us. No event is left
+            // after the arrival at 303 us: the simulator is quiet then. Flood 2, injected at 303 us, waits for the
+            // executor (no injection penalty: it is busy); node 1's copy arrives at 434 us, 373 us after its last: a
+            // small penalty.
+            assertEquals(303 * US, second, "quiet once node 0's copy of flood 1 arrived");
             assertEquals(413 * US, at.get(3)[2], "flood 2's origin: its handler waits for the busy executor");
             long arrives = 413 * US + 20 * US + 1 * US;
             long extra = cold.delivery(arrives - 61 * US);
