@@ -91,7 +91,8 @@ import java.util.random.RandomGenerator;
  *       through cold caches): executors woken together, as by a broadcast's first sends, share the cores for it.
  *       A client request's is the hand-off to a parked loop and holds no core. With
  *       the second-work table, the executor's next delivery after such a first one pays the table's penalty for the
- *       first one's quiet time too (and an injection counts as a first one). With
+ *       first one's quiet time too (and an injection counts as a first one: after one, the delivery pays the table
+ *       of second work after a request where the calibration has it). With
  *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
  *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
@@ -215,6 +216,11 @@ public final class SimCluster implements Cluster {
      */
     private final long[] quietBeforeLast;
     /**
+     * Per executor (cold model with the second-work table only): its last piece of work was a client request, so its
+     * next delivery pays {@link EngineModel.Cold#secondAfterRequest}.
+     */
+    private final boolean[] lastWasRequest;
+    /**
      * Per executor (cold model only): cold-start penalties drawn for deliveries that reached it and not yet paid.
      * Its next turn pays them on its core before the handler runs ({@link #run}).
      */
@@ -292,6 +298,7 @@ public final class SimCluster implements Cluster {
             this.coldDue = cold == null ? null : new long[execs];
             this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
             this.quietBeforeLast = cold == null || !cold.hasSecond() ? null : new long[execs];
+            this.lastWasRequest = quietBeforeLast == null ? null : new boolean[execs];
             if (cold != null) {
                 // A real engine's measured work begins after its warm-up has settled: QUIET_NANOS with
                 // nothing sent. The modelled executors start that quiet.
@@ -303,6 +310,7 @@ public final class SimCluster implements Cluster {
             this.coldDue = null;
             this.coldDraws = null;
             this.quietBeforeLast = null;
+            this.lastWasRequest = null;
             this.execFree = null;
             this.coreFree = null;
             this.inbox = null;
@@ -430,6 +438,7 @@ public final class SimCluster implements Cluster {
                     // The request is the executor's first work after its quiet spell: the next delivery is its second.
                     quietBeforeLast[e] = now - lastDeliveryAt[e];
                     lastDeliveryAt[e] = now;
+                    lastWasRequest[e] = true;
                 }
             }
         }
@@ -839,9 +848,12 @@ public final class SimCluster implements Cluster {
             long quiet = now - lastDeliveryAt[e];
             long extra = cold.delivery(quiet, coldDraw(e));
             if (quietBeforeLast != null) {
-                // The work after a first one that came after quiet is slow too (see EngineModel.Cold's second table).
-                extra += cold.second(quietBeforeLast[e], coldDraw(e));
+                // The work after a first one that came after quiet is slow too (see EngineModel.Cold's second table),
+                // after a client request by a table of its own where the calibration has one.
+                double u = coldDraw(e);
+                extra += lastWasRequest[e] ? cold.secondAfterRequest(quietBeforeLast[e], u) : cold.second(quietBeforeLast[e], u);
                 quietBeforeLast[e] = quiet;
+                lastWasRequest[e] = false;
             }
             lastDeliveryAt[e] = now;
             coldDue[e] += extra;

@@ -159,9 +159,18 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      *                        about 77 us where a hop within a busy loop takes 12, and the third was back near 17
      * @param secondSamples   per quiet time, the measured second-work penalties, sorted; null: medians only (always
      *                        null without {@code secondNanos})
+     * @param secondRequestNanos  median penalty of the second piece of work when the first was a client request (the
+     *                        origin's loop: the hop into the origin's neighbour on that loop, after the request);
+     *                        null: such work pays {@code secondNanos} (files written before the two were told apart).
+     *                        On the 2-core VM, after 250 ms of quiet, that hop took about 140 us at the median where the
+     *                        hop into a woken loop's second node took 40-80 (calibrate's idle ring floods): pooled, the
+     *                        model put the slow values on every loop's second node instead of on the first hop
+     * @param secondRequestSamples per quiet time, the measured samples of that penalty, sorted; null: medians only
+     *                        (always null without {@code secondRequestNanos})
      */
     public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples,
-                       long[][] injectSamples, long[] secondNanos, long[][] secondSamples) {
+                       long[][] injectSamples, long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos,
+                       long[][] secondRequestSamples) {
         /** The cold start by its medians only. */
         public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
             this(idleNanos, deliveryNanos, injectNanos, null, null);
@@ -170,6 +179,12 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         /** A cold start without the second-work table. */
         public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples) {
             this(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, null, null);
+        }
+
+        /** A cold start whose second work after a client request pays the same table as after a delivery. */
+        public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples,
+                long[] secondNanos, long[][] secondSamples) {
+            this(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, secondNanos, secondSamples, null, null);
         }
 
         public Cold {
@@ -192,6 +207,15 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if (secondSamples != null && (secondNanos == null || deliverySamples == null)) {
                 throw new IllegalArgumentException("cold model: second-work samples need the second-work table and the delivery samples");
             }
+            if (secondRequestNanos != null && (secondNanos == null || secondRequestNanos.length != idleNanos.length
+                    || java.util.Arrays.stream(secondRequestNanos).anyMatch(v -> v < 0))) {
+                throw new IllegalArgumentException("cold model: the second-work table after a request needs the second-work table "
+                        + "and one penalty >= 0 per quiet time; got " + java.util.Arrays.toString(secondRequestNanos));
+            }
+            if (secondRequestSamples != null && (secondRequestNanos == null || secondSamples == null)) {
+                throw new IllegalArgumentException("cold model: second-work samples after a request need that table and the "
+                        + "second-work samples");
+            }
             idleNanos = idleNanos.clone();
             deliveryNanos = deliveryNanos.clone();
             injectNanos = injectNanos.clone();
@@ -199,6 +223,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             injectSamples = samples(injectSamples, idleNanos.length, "inject");
             secondNanos = secondNanos == null ? null : secondNanos.clone();
             secondSamples = samples(secondSamples, idleNanos.length, "second-work");
+            secondRequestNanos = secondRequestNanos == null ? null : secondRequestNanos.clone();
+            secondRequestSamples = samples(secondRequestSamples, idleNanos.length, "second-work-after-request");
         }
 
         private static long[][] samples(long[][] s, int points, String what) {
@@ -262,6 +288,19 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             return secondNanos == null ? 0 : interpolate(secondNanos, secondSamples, u, quietNanos);
         }
 
+        /** Whether the second piece of work after a client request has its own table ({@link #secondAfterRequest}). */
+        public boolean hasSecondAfterRequest() {
+            return secondRequestNanos != null;
+        }
+
+        /**
+         * Penalty of an executor's second piece of work when its first, after {@code quietNanos} of quiet, was a client
+         * request, at draw {@code u}: that table's, or without it {@link #second}'s.
+         */
+        public long secondAfterRequest(long quietNanos, double u) {
+            return secondRequestNanos == null ? second(quietNanos, u) : interpolate(secondRequestNanos, secondRequestSamples, u, quietNanos);
+        }
+
         /** Quiet time i's value: its median, or with samples its sample of rank {@code floor(u · count)}. */
         private static long value(long[] medians, long[][] samples, double u, int i) {
             if (samples == null) {
@@ -298,14 +337,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     && java.util.Arrays.equals(deliveryNanos, c.deliveryNanos) && java.util.Arrays.equals(injectNanos, c.injectNanos)
                     && java.util.Arrays.deepEquals(deliverySamples, c.deliverySamples)
                     && java.util.Arrays.deepEquals(injectSamples, c.injectSamples)
-                    && java.util.Arrays.equals(secondNanos, c.secondNanos) && java.util.Arrays.deepEquals(secondSamples, c.secondSamples);
+                    && java.util.Arrays.equals(secondNanos, c.secondNanos) && java.util.Arrays.deepEquals(secondSamples, c.secondSamples)
+                    && java.util.Arrays.equals(secondRequestNanos, c.secondRequestNanos)
+                    && java.util.Arrays.deepEquals(secondRequestSamples, c.secondRequestSamples);
         }
 
         @Override
         public int hashCode() {
             return 31 * (31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
                     + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples)
-                    + 17 * java.util.Arrays.hashCode(secondNanos);
+                    + 17 * java.util.Arrays.hashCode(secondNanos) + 19 * java.util.Arrays.hashCode(secondRequestNanos);
         }
 
         @Override
@@ -314,7 +355,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     + ", inject=" + java.util.Arrays.toString(injectNanos) + (spread() ? ", spread over "
                     + java.util.Arrays.stream(deliverySamples).mapToInt(a -> a.length).sum() + " delivery and "
                     + java.util.Arrays.stream(injectSamples).mapToInt(a -> a.length).sum() + " request samples" : "")
-                    + (secondNanos == null ? "" : ", second=" + java.util.Arrays.toString(secondNanos)) + "]";
+                    + (secondNanos == null ? "" : ", second=" + java.util.Arrays.toString(secondNanos))
+                    + (secondRequestNanos == null ? "" : ", second after a request=" + java.util.Arrays.toString(secondRequestNanos)) + "]";
         }
     }
 
@@ -415,12 +457,18 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if (cold.hasSecond()) {
                 p.put("cold.second_ns", join(cold.secondNanos()));
             }
+            if (cold.hasSecondAfterRequest()) {
+                p.put("cold.second_request_ns", join(cold.secondRequestNanos()));
+            }
             if (cold.spread()) {
                 for (int i = 0; i < cold.idleNanos().length; i++) {
                     p.put("cold.delivery_samples_ns." + i, join(cold.deliverySamples()[i]));
                     p.put("cold.inject_samples_ns." + i, join(cold.injectSamples()[i]));
                     if (cold.secondSamples() != null) {
                         p.put("cold.second_samples_ns." + i, join(cold.secondSamples()[i]));
+                    }
+                    if (cold.secondRequestSamples() != null) {
+                        p.put("cold.second_request_samples_ns." + i, join(cold.secondRequestSamples()[i]));
                     }
                 }
             }
@@ -461,6 +509,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                         .append("us/+").append(cold.injectNanos()[i] / 1000).append("us");
                 if (cold.hasSecond()) {
                     b.append("/+").append(cold.secondNanos()[i] / 1000).append("us");
+                }
+                if (cold.hasSecondAfterRequest()) {
+                    b.append("/+").append(cold.secondRequestNanos()[i] / 1000).append("us");
                 }
             }
             if (cold.spread()) {
@@ -508,7 +559,17 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 secondSamples[i] = numbers(p, "cold.second_samples_ns." + i);
             }
         }
-        return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject, second, secondSamples);
+        long[] secondRequest = second == null || p.getProperty("cold.second_request_ns") == null ? null
+                : numbers(p, "cold.second_request_ns");
+        long[][] secondRequestSamples = null;
+        if (secondRequest != null && secondSamples != null) {
+            secondRequestSamples = new long[idle.length][];
+            for (int i = 0; i < idle.length; i++) {
+                secondRequestSamples[i] = numbers(p, "cold.second_request_samples_ns." + i);
+            }
+        }
+        return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject, second, secondSamples,
+                secondRequest, secondRequestSamples);
     }
 
     private static String join(long[] v) {

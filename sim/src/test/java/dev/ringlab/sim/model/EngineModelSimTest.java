@@ -195,6 +195,20 @@ class EngineModelSimTest {
         assertEquals(at[4] + 21 * US + 50 * US, at[5], "node 5: executor 1's second work");
         assertFalse(cold.toString().isEmpty());
         assertTrue(cold.hasSecond() && !new EngineModel.Cold(new long[] {MS}, new long[] {0}, new long[] {0}).hasSecond());
+        assertFalse(cold.hasSecondAfterRequest());
+        assertEquals(50 * US, cold.secondAfterRequest(5 * MS, 0.5), "without its own table, the second work's");
+
+        // With a table of its own for the second work after a request (200 us): node 1, after the injection, pays it;
+        // node 5, after executor 1's first delivery, still pays the second-work table's 50 us.
+        EngineModel.Cold split = new EngineModel.Cold(new long[] {1 * MS}, new long[] {0}, new long[] {0}, null, null,
+                new long[] {50 * US}, null, new long[] {200 * US}, null);
+        long[] after = flood(Topologies.build("ring", 8, 1),
+                new EngineModel("netty", null, new EngineModel.Cpu(2, 2, 10 * US, 10 * US, true), null, split, null, Map.of()), 5 * MS);
+        assertEquals(5 * MS + 21 * US + 200 * US, after[1], "node 1: the second work after the request");
+        assertEquals(after[1] + 21 * US + 1_050, after[2], "node 2: its first work (node 1) came 21 us after the request, and after "
+                + "a delivery: the second-work table at 21 us, as above");
+        assertEquals(after[4] + 21 * US + 50 * US, after[5], "node 5: the second work after a delivery");
+        assertTrue(split.toString().contains("second after a request=[200000]"), split.toString());
     }
 
     @Test
@@ -332,6 +346,21 @@ class EngineModelSimTest {
                 new long[] {7 * US, 60 * US}, null);
         new EngineModel("netty", null, m.cpu(), null, medians, null, Map.of()).save(dir, null, "test");
         assertEquals(medians, EngineModel.load(dir).cold());
+        assertFalse(EngineModel.load(dir).cold().hasSecondAfterRequest(), "written without the table after a request");
+        // The second work after a request, with and without its samples.
+        EngineModel.Cold split = new EngineModel.Cold(s.idleNanos(), s.deliveryNanos(), s.injectNanos(), s.deliverySamples(),
+                s.injectSamples(), withSecond.secondNanos(), withSecond.secondSamples(), new long[] {30 * US, 140 * US},
+                new long[][] {{30 * US}, {100 * US, 140 * US, 5 * MS}});
+        EngineModel splitModel = new EngineModel("netty", null, m.cpu(), null, split, null, Map.of());
+        splitModel.save(dir, null, "test");
+        assertEquals(split, EngineModel.load(dir).cold());
+        assertEquals(5 * MS, EngineModel.load(dir).cold().secondAfterRequest(250 * MS, 0.99));
+        assertEquals(60 * US, EngineModel.load(dir).cold().second(250 * MS, 0.0), "the second work after a delivery is its own");
+        assertTrue(splitModel.describe().contains("/+140us"), splitModel.describe());
+        EngineModel.Cold splitMedians = new EngineModel.Cold(s.idleNanos(), s.deliveryNanos(), s.injectNanos(), null, null,
+                new long[] {7 * US, 60 * US}, null, new long[] {30 * US, 140 * US}, null);
+        new EngineModel("netty", null, m.cpu(), null, splitMedians, null, Map.of()).save(dir, null, "test");
+        assertEquals(splitMedians, EngineModel.load(dir).cold());
         assertFalse(back.cold().hasSecond(), "written without it, read without it");
         assertEquals(0, back.cold().second(250 * MS, 0.5));
     }
