@@ -82,7 +82,8 @@ import picocli.CommandLine.Spec;
  * model's placement says which), and all those samples, from which the simulator draws each penalty (the
  * spread: now and then a wake-up takes milliseconds); on netty also each executor's second piece of work after
  * the quiet spell (the hop into the second node of a loop's block, and on the origin's loop the hop into node 1,
- * after the injection), its excess over the token's median hop within one loop (the second-work table); the restart from the runtime's backoff schedule, the measured restart call and
+ * after the injection), its excess over the token's median hop within one loop (the second-work table, and the
+ * origin's loop's apart as the table after a request); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
  * machine (cores, JDK, load average).
  *
@@ -440,13 +441,18 @@ public final class CalibrateCommand implements Callable<Integer> {
         coldPoints.add(coldPoint(idleRing, FLOOD_BROADCASTS / 5, cpu, hotHop, sameHop));
         for (ColdPoint p : coldPoints) {
             boolean second = p.second().length > 0;
+            boolean afterRequest = p.secondAfterRequest().length > 0;
             coldRows.add(List.of(p.quietNanos() / 1e6, p.injectNanos() / 1e3, p.deliveryNanos() / 1e3, p.injectSamples(),
                     p.deliverySamples(), quantile(p.inject(), 0.9) / 1e3, p.inject()[p.injectSamples() - 1] / 1e3,
                     quantile(p.delivery(), 0.9) / 1e3, p.delivery()[p.deliverySamples() - 1] / 1e3,
-                    second ? p.secondNanos() / 1e3 : "", p.second().length, second ? quantile(p.second(), 0.9) / 1e3 : ""));
+                    second ? p.secondNanos() / 1e3 : "", p.second().length, second ? quantile(p.second(), 0.9) / 1e3 : "",
+                    afterRequest ? quantile(p.secondAfterRequest(), 0.5) / 1e3 : "", p.secondAfterRequest().length,
+                    afterRequest ? quantile(p.secondAfterRequest(), 0.9) / 1e3 : ""));
             if (second) {
                 err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: an executor's second delivery +%.1f us over a hop within a loop "
-                        + "(p90 %.1f)%n", p.quietNanos() / 1e6, p.secondNanos() / 1e3, quantile(p.second(), 0.9) / 1e3);
+                        + "(p90 %.1f)%s%n", p.quietNanos() / 1e6, p.secondNanos() / 1e3, quantile(p.second(), 0.9) / 1e3,
+                        afterRequest ? String.format(Locale.ROOT, "; on the origin's loop, after the request, +%.1f us (p90 %.1f)",
+                                quantile(p.secondAfterRequest(), 0.5) / 1e3, quantile(p.secondAfterRequest(), 0.9) / 1e3) : "");
             }
             err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: injection to the origin %.1f us (max %.1f), first delivery on an "
                     + "executor +%.1f us over the hot hop (p90 %.1f, max %.1f)%n", p.quietNanos() / 1e6, p.injectNanos() / 1e3,
@@ -456,7 +462,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         err.flush();
         dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
                 "delivery_samples", "inject_us_p90", "inject_us_max", "first_delivery_excess_us_p90",
-                "first_delivery_excess_us_max", "second_work_excess_us_median", "second_work_samples", "second_work_excess_us_p90"), coldRows);
+                "first_delivery_excess_us_max", "second_work_excess_us_median", "second_work_samples", "second_work_excess_us_p90",
+                "second_after_request_excess_us_median", "second_after_request_samples", "second_after_request_excess_us_p90"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
         // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
         int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
@@ -827,10 +834,11 @@ public final class CalibrateCommand implements Callable<Integer> {
      * One point of the cold-start table: after floods separated by a quiet gap, the median quiet time, and,
      * sorted, the times from injection to the origin's delivery (the hand-off to a parked loop) and the excesses
      * over the hot hop of the hops that are the first message delivery on their executor, and (on netty) the
-     * excesses of each executor's second work (see the five-argument {@code coldPoint}; empty otherwise). The model
-     * keeps the medians and the samples (its spread, {@link EngineModel.Cold}).
+     * excesses of each executor's second work after a first delivery, and of the origin's executor's after the
+     * request (see the five-argument {@code coldPoint}; empty otherwise). The model keeps the medians and the
+     * samples (its spread, {@link EngineModel.Cold}).
      */
-    record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second) {
+    record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second, long[] secondAfterRequest) {
         ColdPoint {
             if (inject.length == 0 || delivery.length == 0) {
                 throw new IllegalArgumentException("a cold-start point needs samples");
@@ -838,14 +846,16 @@ public final class CalibrateCommand implements Callable<Integer> {
             inject = inject.clone();
             delivery = delivery.clone();
             second = second.clone();
+            secondAfterRequest = secondAfterRequest.clone();
             Arrays.sort(inject);
             Arrays.sort(delivery);
             Arrays.sort(second);
+            Arrays.sort(secondAfterRequest);
         }
 
         /** A point without second-work samples. */
         ColdPoint(long quietNanos, long[] inject, long[] delivery) {
-            this(quietNanos, inject, delivery, new long[0]);
+            this(quietNanos, inject, delivery, new long[0], new long[0]);
         }
 
         /** The median excess of an executor's second piece of work; -1 without samples. */
@@ -879,6 +889,8 @@ public final class CalibrateCommand implements Callable<Integer> {
      * (the hot hop within one executor) is not negative: an executor's second piece of work after the quiet spell
      * is the delivery after its first one (on the origin's executor, after the injection: node 1), its excess over
      * {@code sameHopNanos}; the origin's executor then has no first-delivery sample (its first work is the request).
+     * The origin's samples are kept apart ({@link ColdPoint#secondAfterRequest}): on netty that hop, right after the
+     * driver's hand-off, is several times slower than the second hop on a loop another loop woke.
      */
     static ColdPoint coldPoint(FloodRun r, int warm, EngineModel.Cpu cpu, long hotHopNanos, long sameHopNanos) {
         int n = r.at()[0].length;
@@ -886,12 +898,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         // The first node on each executor after the origin, in ring order: its hop is that executor's first delivery.
         List<Integer> first = new ArrayList<>();
         List<Integer> second = new ArrayList<>();
+        boolean originSecond = false;
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         if (withSecond) {
             seen.add(cpu.executorOf(0, n));
-            if (n > 1 && cpu.executorOf(1, n) == cpu.executorOf(0, n)) {
-                second.add(1);
-            }
+            originSecond = n > 1 && cpu.executorOf(1, n) == cpu.executorOf(0, n);
         }
         for (int v = 1; v < n; v++) {
             if (seen.add(cpu.executorOf(v, n))) {
@@ -906,6 +917,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         long[] inject = new long[broadcasts];
         long[] delivery = new long[broadcasts * first.size()];
         long[] secondWork = new long[broadcasts * second.size()];
+        long[] afterRequest = new long[originSecond ? broadcasts : 0];
         int k = 0;
         int k2 = 0;
         for (int b = warm; b < r.at().length; b++) {
@@ -917,9 +929,12 @@ public final class CalibrateCommand implements Callable<Integer> {
             for (int v : second) {
                 secondWork[k2++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - sameHopNanos);
             }
+            if (originSecond) {
+                afterRequest[b - warm] = Math.max(0, r.at()[b][1] - r.at()[b][0] - sameHopNanos);
+            }
         }
         Arrays.sort(quiet);
-        return new ColdPoint(quantile(quiet, 0.5), inject, delivery, secondWork);
+        return new ColdPoint(quantile(quiet, 0.5), inject, delivery, secondWork, afterRequest);
     }
 
     /**
@@ -935,13 +950,16 @@ public final class CalibrateCommand implements Callable<Integer> {
                 kept.add(p);
             }
         }
-        // The second-work table only when every point has its samples (netty with several nodes per loop).
+        // The second-work tables only when every point has their samples (netty with several nodes per loop).
         boolean second = kept.stream().allMatch(p -> p.second().length > 0);
+        boolean afterRequest = second && kept.stream().allMatch(p -> p.secondAfterRequest().length > 0);
         return new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
                 kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray(),
                 kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new),
                 second ? kept.stream().mapToLong(ColdPoint::secondNanos).toArray() : null,
-                second ? kept.stream().map(ColdPoint::second).toArray(long[][]::new) : null);
+                second ? kept.stream().map(ColdPoint::second).toArray(long[][]::new) : null,
+                afterRequest ? kept.stream().mapToLong(p -> quantile(p.secondAfterRequest(), 0.5)).toArray() : null,
+                afterRequest ? kept.stream().map(ColdPoint::secondAfterRequest).toArray(long[][]::new) : null);
     }
 
     /**

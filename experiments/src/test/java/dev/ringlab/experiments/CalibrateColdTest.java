@@ -88,8 +88,10 @@ class CalibrateColdTest {
         // node 1 (excess 100, 200, 300 us); executor 1's first delivery is node 4 (10, 20, 30 us), its second node 5 (0).
         CalibrateCommand.ColdPoint p = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US, 40 * US);
         assertArrayEquals(new long[] {10 * US, 20 * US, 30 * US}, p.delivery(), "node 4 only");
-        assertArrayEquals(new long[] {0, 0, 0, 100 * US, 200 * US, 300 * US}, p.second(), "nodes 5 and 1");
-        assertEquals(0, p.secondNanos(), "nearest-rank median of the six");
+        // The origin's executor's second work came after the request: its samples (node 1) are kept apart from node 5's.
+        assertArrayEquals(new long[] {0, 0, 0}, p.second(), "node 5");
+        assertArrayEquals(new long[] {100 * US, 200 * US, 300 * US}, p.secondAfterRequest(), "node 1");
+        assertEquals(0, p.secondNanos());
         // Without the hop within a loop: no second samples, node 1 counts as executor 0's first delivery, as before.
         CalibrateCommand.ColdPoint old = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, true), 40 * US);
         assertEquals(0, old.second().length);
@@ -98,11 +100,20 @@ class CalibrateColdTest {
         // One executor per node: no executor has a second node on the ring, so no second samples and no table.
         CalibrateCommand.ColdPoint own = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(0, 2, 0, 0, true), 40 * US, 40 * US);
         assertEquals(0, own.second().length);
+        assertEquals(0, own.secondAfterRequest().length);
         assertEquals(7 * 3, own.deliverySamples(), "nodes 1-7, each its executor's first delivery");
         assertFalse(CalibrateCommand.coldTable(List.of(own)).hasSecond());
+        assertFalse(CalibrateCommand.coldTable(List.of(own)).hasSecondAfterRequest());
         EngineModel.Cold table = CalibrateCommand.coldTable(List.of(p));
         assertTrue(table.hasSecond());
         assertArrayEquals(p.second(), table.secondSamples()[0]);
+        assertTrue(table.hasSecondAfterRequest());
+        assertArrayEquals(p.secondAfterRequest(), table.secondRequestSamples()[0]);
+        assertEquals(200 * US, table.secondRequestNanos()[0], "nearest-rank median of node 1's three");
+        // Round robin on 2 executors puts node 1 on the other executor: the origin's has no second work after the request.
+        CalibrateCommand.ColdPoint rr = CalibrateCommand.coldPoint(run(), 0, new EngineModel.Cpu(2, 2, 0, 0, false), 40 * US, 40 * US);
+        assertEquals(0, rr.secondAfterRequest().length);
+        assertFalse(CalibrateCommand.coldTable(List.of(rr)).hasSecondAfterRequest());
     }
 
     @Test

@@ -55,9 +55,15 @@ class CalibrateCommandTest {
                 assertEquals(Integer.parseInt(row[10]), m.cold().secondSamples()[i].length, "second-work samples, point " + i);
                 assertEquals(m.cold().secondNanos()[i] / 1e3, Double.parseDouble(row[9]), 0.001, "second-work median, point " + i);
             }
+            if (m.cold().hasSecondAfterRequest()) {
+                assertEquals(Integer.parseInt(row[13]), m.cold().secondRequestSamples()[i].length, "after-request samples, point " + i);
+                assertEquals(m.cold().secondRequestNanos()[i] / 1e3, Double.parseDouble(row[12]), 0.001, "after-request median, point " + i);
+            }
         }
         // 8 nodes on netty's loops in blocks (4 loops on 2 cores): each loop has a second node, so there is a second-work table.
         assertEquals(m.cpu().executorCount(8) < 8, m.cold().hasSecond(), "the second-work table: " + m.cold());
+        // ... and node 1 shares the origin's loop, so the second work after the request has its own table.
+        assertEquals(m.cpu().executorCount(8) < 8, m.cold().hasSecondAfterRequest(), "the table after a request: " + m.cold());
         // The receive/send split: fitted on star floods, written with every candidate (measured row first).
         assertEquals(1 + 1 + 21, Files.readAllLines(dir.resolve("split.csv")).size(), "header, measured, 21 candidates");
         JsonNode fit = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("split_fit");
