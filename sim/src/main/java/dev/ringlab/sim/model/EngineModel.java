@@ -162,9 +162,10 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * @param secondRequestNanos  median penalty of the second piece of work when the first was a client request (the
      *                        origin's loop: the hop into the origin's neighbour on that loop, after the request);
      *                        null: such work pays {@code secondNanos} (files written before the two were told apart).
-     *                        On the 2-core VM, after 250 ms of quiet, that hop took about 140 us at the median where the
-     *                        hop into a woken loop's second node took 40-80 (calibrate's idle ring floods): pooled, the
-     *                        model put the slow values on every loop's second node instead of on the first hop
+     *                        On the 2-core VM, after 250 ms of quiet, that hop took about 120-140 us at the median
+     *                        where the hop into the second node of a loop another loop woke took 20-80 (calibrate's
+     *                        idle ring floods): pooled, the model put the slow values on every loop's second node
+     *                        instead of on the broadcast's first hop
      * @param secondRequestSamples per quiet time, the measured samples of that penalty, sorted; null: medians only
      *                        (always null without {@code secondRequestNanos})
      */
