@@ -269,6 +269,41 @@ class CacheFailurePathsTest {
     }
 
     @Test
+    void aWriteOvertakenByALaterPutOfTheSameServerIsDoneWhenItsResendIsRefusedNotMadeAgain() {
+        // Put A's write through is lost; put B of the same key, on the same server, is written through and
+        // acknowledged before A's resend, which the replica refuses with B's copy. A came first (a read between the
+        // two returns it), so it is acknowledged with its own version and B's value stays: before, A was made
+        // again on top of B (version 3) and a read after B's acknowledgement returned A's value.
+        CacheHarness h = new CacheHarness(5, SEED).settle();
+        long key = h.keyOf(2, 4);
+        boolean[] dropped = {false};
+        h.drop = s -> {
+            if (!dropped[0] && s.from() == 2 && isSync(s.message(), Message.CacheSyncKind.REPLICATE)) {
+                dropped[0] = true;
+                return true;
+            }
+            return false;
+        };
+        long a = h.put(0, key, value(71));
+        h.cluster.runFor(3 * MS);
+        assertTrue(dropped[0], at(h));
+        Observation.CacheReply between = assertInstanceOf(Observation.CacheReply.class, h.await(h.get(0, key), 100 * MS), at(h));
+        assertEquals(1, between.version(), "the server's copy of A, " + at(h));
+        Observation.CacheAck b = h.putAcked(0, key, value(72));
+        assertEquals(2, b.version(), at(h));
+        assertTrue(h.outcome(a) == null, "A is still waiting for its replica, " + at(h));
+        Observation.CacheAck ackA = assertInstanceOf(Observation.CacheAck.class, h.await(a, 100 * MS), at(h));
+        assertEquals(1, ackA.version(), "A is done with its own version, " + at(h));
+        assertEquals(1, h.sentSince(0, Message.CacheSync.class, c -> c.kind() == Message.CacheSyncKind.REPLICA_REFUSED).size(),
+                at(h));
+        assertEquals(2, h.nodes[2].entry(key).version(), at(h));
+        assertEquals(h.nodes[2].entry(key), h.nodes[3].entry(key), at(h));
+        Observation.CacheReply after = assertInstanceOf(Observation.CacheReply.class, h.await(h.get(1, key), 100 * MS), at(h));
+        assertEquals(2, after.version(), "B's value, not A's again, " + at(h));
+        assertTrue(after.valueDigest() != between.valueDigest(), "B's value is not A's, " + at(h));
+    }
+
+    @Test
     void aServerWhoseReplicaIsNodeZeroAlsoWritesOnTopOfANewerCopy() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(4, 2);
