@@ -137,14 +137,7 @@ class CacheFailurePathsTest {
     void aLostWriteThroughIsResentAndThePutAcknowledgedOnceWithVersionOne() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(4, 1);
-        boolean[] dropped = {false};
-        h.drop = s -> {
-            if (!dropped[0] && s.from() == 4 && isSync(s.message(), Message.CacheSyncKind.REPLICATE)) {
-                dropped[0] = true;
-                return true;
-            }
-            return false;
-        };
+        boolean[] dropped = h.dropFirst(s -> s.from() == 4 && isSync(s.message(), Message.CacheSyncKind.REPLICATE));
         long t0 = h.cluster.now();
         Observation.CacheAck a = h.putAcked(1, key, value(4));
         assertTrue(dropped[0], at(h));
@@ -160,14 +153,7 @@ class CacheFailurePathsTest {
     void aLostReplicaAcknowledgementIsAnsweredAgainWhenTheSameWriteIsResent() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(2, 0);
-        boolean[] dropped = {false};
-        h.drop = s -> {
-            if (!dropped[0] && s.from() == 3 && isSignal(s.message(), Message.CacheSignalKind.REPLICATED)) {
-                dropped[0] = true;
-                return true;
-            }
-            return false;
-        };
+        boolean[] dropped = h.dropFirst(s -> s.from() == 3 && isSignal(s.message(), Message.CacheSignalKind.REPLICATED));
         long t0 = h.cluster.now();
         Observation.CacheAck a = h.putAcked(0, key, value(5));
         assertTrue(dropped[0], at(h));
@@ -181,14 +167,8 @@ class CacheFailurePathsTest {
     void aLostAnswerToTheOriginIsRetriedAndAnsweredWithoutApplyingThePutTwice() {
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(3, 0);
-        boolean[] dropped = {false};
-        h.drop = s -> {
-            if (!dropped[0] && s.message() instanceof Message.CacheResponse r && r.status() == Message.CacheStatus.STORED) {
-                dropped[0] = true;
-                return true;
-            }
-            return false;
-        };
+        boolean[] dropped = h.dropFirst(
+                s -> s.message() instanceof Message.CacheResponse r && r.status() == Message.CacheStatus.STORED);
         long t0 = h.cluster.now();
         Observation.CacheAck a = h.putAcked(0, key, value(6));
         assertTrue(dropped[0], at(h));
@@ -276,14 +256,7 @@ class CacheFailurePathsTest {
         // again on top of B (version 3) and a read after B's acknowledgement returned A's value.
         CacheHarness h = new CacheHarness(5, SEED).settle();
         long key = h.keyOf(2, 4);
-        boolean[] dropped = {false};
-        h.drop = s -> {
-            if (!dropped[0] && s.from() == 2 && isSync(s.message(), Message.CacheSyncKind.REPLICATE)) {
-                dropped[0] = true;
-                return true;
-            }
-            return false;
-        };
+        boolean[] dropped = h.dropFirst(s -> s.from() == 2 && isSync(s.message(), Message.CacheSyncKind.REPLICATE));
         long a = h.put(0, key, value(71));
         h.cluster.runFor(3 * MS);
         assertTrue(dropped[0], at(h));
@@ -410,14 +383,8 @@ class CacheFailurePathsTest {
         }
         h.cluster.crash(2);
         h.awaitDeadInViews(2);
-        boolean[] dropped = {false};
-        h.drop = s -> {
-            if (!dropped[0] && s.from() == 3 && s.to() == 2 && isSync(s.message(), Message.CacheSyncKind.HANDBACK)) {
-                dropped[0] = true;
-                return true;
-            }
-            return false;
-        };
+        boolean[] dropped = h.dropFirst(
+                s -> s.from() == 3 && s.to() == 2 && isSync(s.message(), Message.CacheSyncKind.HANDBACK));
         h.cluster.restart(2);
         long tr = h.cluster.now();
         assertTrue(h.cluster.runUntil(() -> !h.nodes[2].recovering(), 1_000 * MS), at(h));

@@ -38,6 +38,22 @@ final class CacheHarness {
     final List<Sent> sent = new ArrayList<>();
     /** Cache messages for which this is true are sent but never delivered. */
     Predicate<Sent> drop = s -> false;
+
+    /**
+     * Drops only the first cache message that {@code match} accepts (replacing {@link #drop}); the returned flag
+     * turns true once it was dropped.
+     */
+    boolean[] dropFirst(Predicate<Sent> match) {
+        boolean[] dropped = {false};
+        drop = s -> {
+            if (!dropped[0] && match.test(s)) {
+                dropped[0] = true;
+                return true;
+            }
+            return false;
+        };
+        return dropped;
+    }
     private long nextReqId = 1;
     /** The first reply, ack or failure of each request, by request id (ids are unique here). */
     private final java.util.Map<Long, Observation> outcomes = new java.util.HashMap<>();
