@@ -232,6 +232,8 @@ public final class SimCluster implements Cluster {
     private final EngineModel.Restart restartModel;
     /** Per executor: when it is free again (the end of its last handler, or of a wake-up). */
     private final long[] execFree;
+    /** Core time the model has charged so far: every handler's time on its core ({@link #cpuNanos}). */
+    private long coreNanos;
     /** Per core: when it is free again. */
     private final long[] coreFree;
     /** Per executor: messages waiting for it, FIFO by arrival. */
@@ -953,6 +955,7 @@ public final class SimCluster implements Cluster {
         long end = handlerBase + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
         execFree[e] = end;
         coreFree[c] = end;
+        coreNanos += end - began;
     }
 
     /** The core that is free first (lowest index on ties: deterministic). */
@@ -1027,6 +1030,16 @@ public final class SimCluster implements Cluster {
         }
         return new ClusterStats(sent, bytes, delivered, byReason, delivered,
                 sent > 0 ? OptionalLong.of(lastSendNanos) : OptionalLong.empty());
+    }
+
+    /**
+     * With an engine model, the core time it has charged so far: each delivery's handler from the start of its turn
+     * (cold-start penalties paid on the core included) to its end; a client request's sends hold no core and are not
+     * counted. Empty without a model.
+     */
+    @Override
+    public OptionalLong cpuNanos() {
+        return cpu == null ? OptionalLong.empty() : OptionalLong.of(coreNanos);
     }
 
     @Override

@@ -6,9 +6,12 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.topology.Overlay;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -62,6 +65,8 @@ public final class LocalCluster implements Cluster {
     private final PriorityQueue<Action> actions = new PriorityQueue<>();
     private final LinkFaults faults;
     private EventLoopGroup loops;
+    /** The event-loop threads of {@link #loops}, as the group starts them. */
+    private final List<Thread> loopThreads = new CopyOnWriteArrayList<>();
     private NodeHost[] hosts;
     private long actionSeq;
     private boolean started;
@@ -155,7 +160,15 @@ public final class LocalCluster implements Cluster {
         }
         started = true;
         int n = overlay.size();
-        loops = new MultiThreadIoEventLoopGroup(threads, config.transport().ioHandlerFactory());
+        // The group's own thread factory (same names), keeping its threads: cpuNanos() reads their CPU time.
+        loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(MultiThreadIoEventLoopGroup.class) {
+            @Override
+            protected Thread newThread(Runnable r, String name) {
+                Thread t = super.newThread(r, name);
+                loopThreads.add(t);
+                return t;
+            }
+        }, config.transport().ioHandlerFactory());
         List<EventLoop> each = new ArrayList<>();
         loops.forEach(e -> each.add((EventLoop) e));
         hosts = new NodeHost[n];
@@ -349,6 +362,23 @@ public final class LocalCluster implements Cluster {
             }
         }
         return out;
+    }
+
+    /** The measured CPU time of the event-loop threads (see {@link Cluster#cpuNanos}); a thread that ended counts no more. */
+    @Override
+    public OptionalLong cpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadCpuTimeSupported() || !mx.isThreadCpuTimeEnabled()) {
+            return OptionalLong.empty();
+        }
+        long sum = 0;
+        for (Thread t : loopThreads) {
+            long v = mx.getThreadCpuTime(t.threadId());
+            if (v > 0) {
+                sum += v;
+            }
+        }
+        return OptionalLong.of(sum);
     }
 
     @Override

@@ -53,6 +53,30 @@ class LocalClusterTest {
     }
 
     @Test
+    void theCpuTimeIsTheEventLoopsAndGrowsWithTheirWorkWithinTheirWallTime() {
+        int n = 16;
+        Deliveries d = new Deliveries();
+        try (LocalCluster c = new LocalCluster(TestOverlays.biring(n), Flood.PROTOCOL, 1)) {
+            c.addObserver(d::accept);
+            c.start();
+            long before = c.cpuNanos().orElseThrow();
+            long wall = System.nanoTime();
+            for (long id = 1; id <= 50; id++) {
+                c.inject((int) (id % n), new Message.Inject(id, new byte[8]));
+                long b = id;
+                assertTrue(c.runUntil(() -> d.count(b, n) == n, SECONDS_10), "broadcast " + id);
+            }
+            wall = System.nanoTime() - wall;
+            long used = c.cpuNanos().orElseThrow() - before;
+            // 50 floods of 32 messages: the loops handled 1,600 reads and writes; their threads' CPU time is more than
+            // nothing and at most what their threads could run in the wall time.
+            assertTrue(used > 0, "the event loops used no CPU in 50 floods");
+            int loops = Math.min(n, Runtime.getRuntime().availableProcessors() * 2);
+            assertTrue(used <= wall * loops, "CPU " + used + " ns over " + wall + " ns of wall on " + loops + " loops");
+        }
+    }
+
+    @Test
     void crashedNodeMissesBroadcastsAndARestartedOneGetsThemAgain() {
         int n = 6;
         Deliveries d = new Deliveries();

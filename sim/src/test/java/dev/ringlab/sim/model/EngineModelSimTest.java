@@ -93,6 +93,26 @@ class EngineModelSimTest {
     }
 
     @Test
+    void theCpuTimeIsTheCoreTimeTheModelChargedAndAbsentWithoutAModel() {
+        // A flood on a unidirectional ring of 5, an executor per node: nodes 1..4 each receive once and send once
+        // (10 + 10 us), node 0 receives node 4's copy and drops it (10 us); the origin's request holds no core.
+        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0,
+                model(new EngineModel.Cpu(0, 8, 10 * US, 10 * US), null, null));
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 5, 1), Flood.PROTOCOL, config)) {
+            sim.start();
+            assertEquals(0, sim.cpuNanos().getAsLong(), "nothing handled yet");
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+            assertEquals(5, sim.stats().messagesSent());
+            assertEquals(4 * 20 * US + 10 * US, sim.cpuNanos().getAsLong());
+        }
+        SimConfig plain = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, null);
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 5, 1), Flood.PROTOCOL, plain)) {
+            assertTrue(sim.cpuNanos().isEmpty(), "no model, no cores: not measured");
+        }
+    }
+
+    @Test
     void nodesSharingOneExecutorOnOneCoreQueue() {
         // Complete graph of 4 on one executor: the burst of copies is served one at a time, so the last
         // delivery is later than with one executor per node on 4 cores.
