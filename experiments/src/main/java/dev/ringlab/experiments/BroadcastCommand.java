@@ -137,6 +137,7 @@ public final class BroadcastCommand implements Callable<Integer> {
 
             long engineStart = cluster.now();
             long wallStart = System.nanoTime();
+            OptionalLong cpuStart = cluster.cpuNanos();
             plan.applyTo(cluster, engineStart, (kind, node, at, call) -> {});
             if (rate == null) {
                 // Through at(), so that a fault the plan puts at time 0 takes effect first, on every engine.
@@ -156,14 +157,17 @@ public final class BroadcastCommand implements Callable<Integer> {
             }
             Cluster.Settled settled = cluster.settle(r.drainNanos);
             long wallNanos = System.nanoTime() - wallStart;
+            OptionalLong cpuEnd = cluster.cpuNanos();
             BroadcastMetrics.Result res = metrics.result(BroadcastExperiment.since(cluster.stats(), baseline), cluster::alive,
                     wallNanos);
+            cpuUsPerMsg = cpuStart.isPresent() && cpuEnd.isPresent() && res.messages() > 0
+                    ? (cpuEnd.getAsLong() - cpuStart.getAsLong()) / 1e3 / res.messages() : Double.NaN;
             OptionalLong hash = cluster.traceHash();
             long engineNanos = settled.lastActivityNanos() - engineStart;
             OpenConnections open = OpenConnections.sample(cluster); // at the end of the run, before the cluster closes
             if (json) {
                 out.println(predict.decorate(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos, open), spec,
-                        List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean"), List.of()));
+                        List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean", "cpu_us_per_msg"), List.of()));
             } else {
                 table(out, r, overlay, res, hash, settled.quiet(), engineNanos, open);
             }
@@ -171,6 +175,14 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /**
+     * CPU time per message sent over the measured part of the run (after the warm-up, to the end of the settle), in
+     * microseconds: the engine's {@link Cluster#cpuNanos} (netty: its event-loop threads, measured; sim with
+     * {@code --model}: the model's core time) over the messages; NaN (null in JSON) where the engine has no such
+     * figure.
+     */
+    private double cpuUsPerMsg = Double.NaN;
 
     /** The latency a run has, for people: the spec drawn from, or the real links with the added delay if any. */
     private String latencyLabel() {
@@ -360,6 +372,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         number(lat, "mean", res.latencyMsMean());
         o.put("last_delivery_hop", res.lastDeliveryHop());
         number(o, "rmr", res.rmr());
+        number(o, "cpu_us_per_msg", cpuUsPerMsg);
         control(o, res);
         o.put("events", res.events());
         number(o, "wall_ms", res.wallNanos() / 1e6);
@@ -412,6 +425,9 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "messages", res.messages() + " (" + res.bytes() + " bytes, " + res.messagesDropped() + " dropped)");
         out.printf(Locale.ROOT, f, "msgs per op", fmt(res.msgsPerOp()));
         out.printf(Locale.ROOT, f, "rmr", fmt(res.rmr()));
+        out.printf(Locale.ROOT, f, "cpu per message", Double.isFinite(cpuUsPerMsg) ? fmt(cpuUsPerMsg) + " us ("
+                + (run.engine().deterministic() ? "the engine model's core time" : "the event-loop threads' CPU time") + ")"
+                : "- (" + (run.engine().deterministic() ? "no engine model: see --model" : "not measured on " + run.engine().name()) + ")");
         if (res.control() != null) {
             BroadcastMetrics.Control c = res.control();
             out.printf(Locale.ROOT, f, "control", c.ihaves() + " ihave (" + fmt(res.broadcasts() == 0 ? Double.NaN

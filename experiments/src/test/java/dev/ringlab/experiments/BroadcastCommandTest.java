@@ -39,6 +39,7 @@ class BroadcastCommandTest {
         assertTrue(j.has("connections") && j.get("connections").isNull(), "sim has no connections: " + j.get("connections"));
         assertTrue(j.get("open_connections_per_node").get("mean").isNull()
                 && j.get("open_connections_per_node").get("max").isNull(), "not measured on sim: null, not 0");
+        assertTrue(j.has("cpu_us_per_msg") && j.get("cpu_us_per_msg").isNull(), "no engine model, no cores: null, not 0");
         assertEquals(1, j.get("seed").asLong());
         assertEquals("flood", j.get("protocol").asText());
         assertEquals("const:1ms", j.get("latency").asText());

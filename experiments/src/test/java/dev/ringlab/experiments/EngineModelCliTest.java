@@ -94,6 +94,11 @@ class EngineModelCliTest {
             assertTrue(m > 0 && pr > 0, q + ": measured " + m + ", predicted " + pr);
             assertEquals((pr - m) / m, j.get("error").get("latency_ms").get(q).asDouble(), 1e-9, q);
         }
+        // CPU per message: netty's event loops measured, the model's core time predicted.
+        double cpu = j.get("cpu_us_per_msg").asDouble();
+        double cpuPredicted = p.get("cpu_us_per_msg").asDouble();
+        assertTrue(cpu > 0 && cpuPredicted > 0, "cpu_us_per_msg: measured " + j.get("cpu_us_per_msg") + ", predicted " + p);
+        assertEquals((cpuPredicted - cpu) / cpu, j.get("error").get("cpu_us_per_msg").asDouble(), 1e-9);
     }
 
     @Test
