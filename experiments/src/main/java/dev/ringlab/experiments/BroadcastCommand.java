@@ -427,7 +427,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "rmr", fmt(res.rmr()));
         out.printf(Locale.ROOT, f, "cpu per message", Double.isFinite(cpuUsPerMsg) ? fmt(cpuUsPerMsg) + " us ("
                 + (run.engine().deterministic() ? "the engine model's core time" : "the event-loop threads' CPU time") + ")"
-                : "- (" + (run.engine().deterministic() ? "no engine model: see --model" : "not measured on " + run.engine().name()) + ")");
+                : "- (" + (run.engine().deterministic() ? "no cores without the cpu part of an engine model: see --model" : "not measured on " + run.engine().name()) + ")");
         if (res.control() != null) {
             BroadcastMetrics.Control c = res.control();
             out.printf(Locale.ROOT, f, "control", c.ihaves() + " ihave (" + fmt(res.broadcasts() == 0 ? Double.NaN

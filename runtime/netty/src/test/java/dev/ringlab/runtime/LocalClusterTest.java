@@ -68,7 +68,7 @@ class LocalClusterTest {
             }
             wall = System.nanoTime() - wall;
             long used = c.cpuNanos().orElseThrow() - before;
-            // 50 floods of 32 messages: the loops handled 1,600 reads and writes; their threads' CPU time is more than
+            // 50 floods of 17 messages each (the origin sends 2, every other node 1): the loops' CPU time is more than
             // nothing and at most what their threads could run in the wall time.
             assertTrue(used > 0, "the event loops used no CPU in 50 floods");
             int loops = Math.min(n, Runtime.getRuntime().availableProcessors() * 2);
