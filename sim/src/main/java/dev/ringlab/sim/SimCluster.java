@@ -143,7 +143,6 @@ public final class SimCluster implements Cluster {
 
     private static final long NODE_STREAM = 0x6E6F6465L; // "node"
     private static final long NET_STREAM = 0x6E6574L; // "net"
-    private static final long RESTART_STREAM = 0x72737472L; // "rstr"
     private static final long COLD_STREAM = 0x636F6C64L; // "cold"
 
     private final Overlay overlay;
@@ -971,7 +970,8 @@ public final class SimCluster implements Cluster {
 
     /**
      * The restart model: when each edge of restarted {@code v} is up again (see {@link EngineModel.Restart}).
-     * The jitter comes from a stream of (seed, v, incarnation, neighbour), so it shifts no other draw.
+     * The redial jitter is the runtime's own ({@link dev.ringlab.node.spec.Redial}: run seed, dialer, peer,
+     * attempt), so it shifts no other draw and matches a real run with the same seed.
      */
     private void linksAfterRestart(int v) {
         long down = now - crashedAt[v];
@@ -989,9 +989,7 @@ public final class SimCluster implements Cluster {
             if (dialer == v) {
                 delay = restartModel.handshakeNanos();
             } else {
-                SplittableRandom r = new SplittableRandom(mix(config.seed() ^ mix(RESTART_STREAM
-                        ^ mix(((long) v << 32 | u) ^ ((long) incarnation[v] << 52)))));
-                delay = restartModel.neighbourDialDelay(down, r::nextDouble);
+                delay = restartModel.neighbourDialDelay(down, config.seed(), u, v);
             }
             edgeUpAt.put(edgeKey(u, v), now + delay);
         }

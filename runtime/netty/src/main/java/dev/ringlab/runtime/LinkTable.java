@@ -4,6 +4,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Env;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.MessageCodec;
+import dev.ringlab.node.spec.Redial;
 import dev.ringlab.topology.Overlay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -34,7 +35,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * its successor and accepts its predecessor). A message to a neighbour travels on that edge's connection
  * in either direction. The dialer reconnects after a failure or a close with exponential backoff
  * ({@link RuntimeConfig#backoffBaseNanos} doubling up to {@link RuntimeConfig#backoffMaxNanos}) and full
- * jitter in [delay/2, delay]. Every connection first runs the {@link Handshake}; an acceptor takes only the
+ * jitter in [delay/2, delay], drawn from (run seed, this node, the peer, the attempt) by {@link Redial}, so that
+ * the simulator's restart model waits the same delays as a real run with the same seed. Every connection first runs the {@link Handshake}; an acceptor takes only the
  * neighbours it does not dial, and {@link Env#CLIENT} (an engine's control connection, which may inject
  * client requests).
  *
@@ -174,10 +175,13 @@ final class LinkTable {
     private volatile int linksUp;
     /** TCP_QUICKACK on each connection: asked for and the loop is epoll's (nio cannot set it). */
     private final boolean quickAck;
+    /** The run seed: the redial jitter is drawn from it ({@link Redial}). */
+    private final long seed;
 
     LinkTable(int self, Overlay overlay, RuntimeConfig config, Handshake handshake, EventLoop loop, NodeMetrics metrics,
-            Inbound inbound) {
+            Inbound inbound, long seed) {
         this.self = self;
+        this.seed = seed;
         this.config = Objects.requireNonNull(config, "config");
         this.policy = config.connections() == null ? ConnectionPolicy.EAGER : config.connections();
         this.lazy = policy.lazy();
@@ -501,8 +505,7 @@ final class LinkTable {
         dialing[peer] = null;
         dropHeld(peer);
         int attempt = Math.min(attempts[peer]++, 30);
-        long delay = Math.min(config.backoffMaxNanos(), config.backoffBaseNanos() << Math.min(attempt, 20));
-        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        long jittered = Redial.delayNanos(seed, self, peer, attempt, config.backoffBaseNanos(), config.backoffMaxNanos());
         retryAfter[peer] = System.nanoTime() + jittered;
         if (retryAfter[peer] == 0) {
             retryAfter[peer] = 1;
@@ -613,8 +616,7 @@ final class LinkTable {
             return;
         }
         int attempt = Math.min(attempts[peer]++, 30);
-        long delay = Math.min(config.backoffMaxNanos(), config.backoffBaseNanos() << Math.min(attempt, 20));
-        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        long jittered = Redial.delayNanos(seed, self, peer, attempt, config.backoffBaseNanos(), config.backoffMaxNanos());
         redials[peer] = loop.schedule(() -> dial(peer), jittered, TimeUnit.NANOSECONDS);
     }
 

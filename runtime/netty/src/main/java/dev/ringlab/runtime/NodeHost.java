@@ -88,7 +88,7 @@ public final class NodeHost {
         }
         this.metrics = new NodeMetrics(self);
         RuntimeConfig resolved = config.withConnections(ConnectionPolicy.resolve(config.connections(), protocol));
-        this.links = new LinkTable(self, overlay, resolved, new Handshake(secret), loop, metrics, this::receive);
+        this.links = new LinkTable(self, overlay, resolved, new Handshake(secret), loop, metrics, this::receive, seed);
         this.links.receiverDown(faults::isDown);
         this.sendPath = new SendPath(self, links.peerMask(), emulation, faults, metrics, loop, System::nanoTime, seed,
                 config.writeBufferHighBytes(), links::write);

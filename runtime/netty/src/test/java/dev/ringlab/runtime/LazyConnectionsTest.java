@@ -64,7 +64,7 @@ class LazyConnectionsTest {
         metrics.add(m);
         RuntimeConfig config = base.withConnections(ConnectionPolicy.lazy(TimeUnit.MILLISECONDS.toNanos(IDLE_MS)));
         return new LinkTable(self, TestOverlays.biring(2), config, new Handshake(secret), loop, m,
-                (from, msg) -> received.add(from + "->" + self + ":" + ((Message.Inject) msg).id()));
+                (from, msg) -> received.add(from + "->" + self + ":" + ((Message.Inject) msg).id()), 1L);
     }
 
     private static boolean await(BooleanSupplier c, long ms) throws InterruptedException {

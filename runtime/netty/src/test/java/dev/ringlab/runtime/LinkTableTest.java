@@ -37,7 +37,7 @@ class LinkTableTest {
 
     private LinkTable table(int self, EventLoop loop) {
         return new LinkTable(self, TestOverlays.ring(2), RuntimeConfig.defaults(), new Handshake(secret), loop,
-                new NodeMetrics(self), (from, m) -> received.add(from + "->" + self + ":" + ((Message.Inject) m).id()));
+                new NodeMetrics(self), (from, m) -> received.add(from + "->" + self + ":" + ((Message.Inject) m).id()), 1L);
     }
 
     private static boolean await(BooleanSupplier c) throws InterruptedException {

@@ -2,6 +2,7 @@ package dev.ringlab.sim.model;
 
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
+import dev.ringlab.node.spec.Redial;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -366,28 +367,44 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * the lower id when both arcs exist, as the runtime's link table decides). An edge the restarted node
      * dials is up {@code handshakeNanos} after the restart. An edge its neighbour dials is up at the
      * neighbour's first redial after the restart plus {@code handshakeNanos}: the neighbour has redialled
-     * since the crash with exponential backoff (base doubling to the cap, full jitter in [d/2, d], the
-     * runtime's schedule), and the restart call itself took {@code respawnNanos} of those (binding; a new
-     * JVM on processes), which a real run does not count in its rejoin time.
+     * since the crash on the runtime's schedule ({@link Redial}: base doubling to the cap, jitter in [d/2, d]
+     * drawn from the run seed, the dialer, the peer and the attempt, so the same delays as a real run with the
+     * same seed), each attempt {@code dialNanos} later than its delay alone (the refused connect and the event
+     * loop's timer lateness, which add up over the attempts of a long outage), and the restart call itself took
+     * {@code respawnNanos} of those (binding; a new JVM on processes), which a real run does not count in its
+     * rejoin time.
      */
-    public record Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos) {
+    public record Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos, long dialNanos) {
         public Restart {
-            if (backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos || handshakeNanos < 0 || respawnNanos < 0) {
+            if (backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos || handshakeNanos < 0 || respawnNanos < 0
+                    || dialNanos < 0) {
                 throw new IllegalArgumentException("restart model: backoff base > 0, max >= base, times >= 0");
             }
         }
 
+        /** Without a per-attempt lateness. */
+        public Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos) {
+            this(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, 0);
+        }
+
         /**
-         * When the edge a neighbour dials is up again, relative to the restart instant: the neighbour's
-         * redial schedule started at the crash ({@code downNanos} before the restart), jitter drawn from
-         * {@code random} (one value in [0, 1) per attempt).
+         * When the edge {@code dialer} dials to the restarted {@code peer} is up again, relative to the restart
+         * instant: the dialer's redial schedule started at the crash ({@code downNanos} before the restart), its
+         * jitter {@link Redial#delayNanos} of the run's {@code seed}.
          */
-        public long neighbourDialDelay(long downNanos, java.util.function.DoubleSupplier random) {
+        public long neighbourDialDelay(long downNanos, long seed, int dialer, int peer) {
+            return neighbourDialDelay(downNanos, respawnNanos, dialNanos, seed, dialer, peer);
+        }
+
+        /**
+         * {@link #neighbourDialDelay(long, long, int, int)} with the restart call's duration and the per-attempt
+         * lateness given (calibrate fits the lateness with it).
+         */
+        public long neighbourDialDelay(long downNanos, long respawnNanos, long dialNanos, long seed, int dialer, int peer) {
             long target = downNanos + respawnNanos; // real time from crash to the restart call's return
             long t = 0;
             for (int attempt = 0; ; attempt++) {
-                long d = Math.min(backoffMaxNanos, backoffBaseNanos << Math.min(attempt, 20));
-                t += d / 2 + (long) (random.getAsDouble() * (d / 2 + 1));
+                t += Redial.delayNanos(seed, dialer, peer, attempt, backoffBaseNanos, backoffMaxNanos) + dialNanos;
                 if (t >= target) {
                     return t - target + handshakeNanos;
                 }
@@ -417,7 +434,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 throw new IllegalArgumentException("cold.* needs the cpu.* part (the penalties are paid on executors)");
             }
             Restart restart = p.getProperty("restart.handshake_ns") == null ? null : new Restart(number(p, "restart.backoff_base_ns"),
-                    number(p, "restart.backoff_max_ns"), number(p, "restart.handshake_ns"), number(p, "restart.respawn_ns"));
+                    number(p, "restart.backoff_max_ns"), number(p, "restart.handshake_ns"), number(p, "restart.respawn_ns"),
+                    p.getProperty("restart.dial_ns") == null ? 0 : number(p, "restart.dial_ns"));
             Map<String, String> machine = new TreeMap<>();
             for (String k : p.stringPropertyNames()) {
                 if (k.startsWith("machine.")) {
@@ -479,6 +497,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("restart.backoff_max_ns", String.valueOf(restart.backoffMaxNanos()));
             p.put("restart.handshake_ns", String.valueOf(restart.handshakeNanos()));
             p.put("restart.respawn_ns", String.valueOf(restart.respawnNanos()));
+            p.put("restart.dial_ns", String.valueOf(restart.dialNanos()));
         }
         machine.forEach((k, v) -> p.put("machine." + k, v));
         StringBuilder b = new StringBuilder("# ringlab engine model: ").append(comment).append('\n');
@@ -522,6 +541,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         if (restart != null) {
             b.append(" backoff=").append(restart.backoffBaseNanos()).append("..").append(restart.backoffMaxNanos())
                     .append("ns handshake=").append(restart.handshakeNanos()).append("ns respawn=").append(restart.respawnNanos()).append("ns");
+            if (restart.dialNanos() > 0) {
+                b.append(" dial=").append(restart.dialNanos()).append("ns");
+            }
         }
         return b.append(')').toString();
     }

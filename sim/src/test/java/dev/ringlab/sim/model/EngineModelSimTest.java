@@ -2,6 +2,7 @@ package dev.ringlab.sim.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.node.spec.Redial;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.sim.SimCluster;
 import dev.ringlab.sim.SimConfig;
@@ -286,14 +288,28 @@ class EngineModelSimTest {
     }
 
     @Test
-    void theNeighboursRedialFollowsTheBackoffSchedule() {
-        // Jitter at the middle: attempts at 7.5, 22.5, 52.5, 112.5, 232.5, 382.5 ms after the crash.
+    void theNeighboursRedialFollowsTheRuntimesSeededBackoffSchedule() {
         EngineModel.Restart r = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 0);
-        long d = r.neighbourDialDelay(300 * MS, () -> 0.5);
-        assertEquals(82.5 * MS + 1 * MS, d, 10_000, "next redial after 300 ms down, plus the handshake");
-        // The restart call's own duration counts as time down.
         EngineModel.Restart slow = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 100 * MS);
-        assertEquals(112.5 * MS - 100 * MS + 1 * MS, slow.neighbourDialDelay(0, () -> 0.5), 10_000);
+        for (long seed = 1; seed <= 50; seed++) {
+            // The attempts of dialer 4 to peer 5, at the runtime's delays for this seed.
+            List<Long> at = new ArrayList<>();
+            long t = 0;
+            for (int k = 0; t < 2_000 * MS; k++) {
+                t += Redial.delayNanos(seed, 4, 5, k, 10 * MS, 200 * MS);
+                at.add(t);
+            }
+            for (long down : new long[] {0, 1, 50 * MS, 300 * MS, 1_000 * MS}) {
+                long next = at.stream().filter(a -> a >= down).findFirst().orElseThrow();
+                assertEquals(next - down + 1 * MS, r.neighbourDialDelay(down, seed, 4, 5),
+                        "seed " + seed + ", down " + down + ": the first redial at or after the restart, plus the handshake");
+                // The restart call's own duration counts as time down.
+                long nextSlow = at.stream().filter(a -> a >= down + 100 * MS).findFirst().orElseThrow();
+                assertEquals(nextSlow - down - 100 * MS + 1 * MS, slow.neighbourDialDelay(down, seed, 4, 5), "seed " + seed);
+            }
+            // Another dialer of the same peer waits its own delays.
+            assertNotEquals(r.neighbourDialDelay(300 * MS, seed, 4, 5), r.neighbourDialDelay(300 * MS, seed, 6, 5), "seed " + seed);
+        }
     }
 
     @Test
