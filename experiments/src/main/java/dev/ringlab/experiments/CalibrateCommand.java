@@ -377,6 +377,33 @@ public final class CalibrateCommand implements Callable<Integer> {
         Arrays.sort(handshake);
         err.printf(Locale.ROOT, "calibrate: respawn call median %.1f ms, redial-free link up %.2f ms after it%n",
                 quantile(respawnCall, 0.5) / 1e6, quantile(handshake, 0.5) / 1e6);
+        // The neighbour's redials: outages of 200..1,500 ms (from the seed), each round its own run seed and so its
+        // own jitter; the per-attempt lateness is fitted on top of the seeded schedule.
+        RuntimeConfig rcRedial = RuntimeConfig.defaults();
+        EngineModel.Restart schedule = new EngineModel.Restart(rcRedial.backoffBaseNanos(), rcRedial.backoffMaxNanos(),
+                quantile(handshake, 0.5), quantile(respawnCall, 0.5));
+        List<Redialed> redials = new ArrayList<>();
+        java.util.SplittableRandom outages = new java.util.SplittableRandom(seed ^ 0x72656469616cL);
+        ArrayNode redialJson = run.putArray("redial_rounds");
+        for (int r = 0; r < 2 * respawns; r++) {
+            long down = TimeUnit.MILLISECONDS.toNanos(200 + outages.nextLong(1_301));
+            Redialed x = redial(seed + 1 + r, down, quantile(token, 0.5));
+            redials.add(x);
+            ObjectNode j = redialJson.addObject();
+            j.put("seed", x.seed());
+            j.put("down_ms", x.downNanos() / 1e6);
+            j.put("restart_call_ms", x.callNanos() / 1e6);
+            j.put("up_ms", x.upNanos() / 1e6);
+            j.put("schedule_ms", schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), 0, x.seed(), 0, 1) / 1e6);
+        }
+        long dialNanos = fitDialNanos(schedule, redials);
+        for (int r = 0; r < redials.size(); r++) {
+            Redialed x = redials.get(r);
+            ((ObjectNode) redialJson.get(r)).put("model_ms",
+                    schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), dialNanos, x.seed(), 0, 1) / 1e6);
+        }
+        err.printf(Locale.ROOT, "calibrate: a neighbour's redial attempt %.2f ms later than its backoff alone (%d outages of "
+                + "200..1,500 ms)%n", dialNanos / 1e6, redials.size());
         // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
         // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
         // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
@@ -517,7 +544,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
-                        quantile(respawnCall, 0.5)),
+                        quantile(respawnCall, 0.5), dialNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
         selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians());
@@ -526,6 +553,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         mj.put("describe", model.describe());
         mj.put("respawn_call_ms_p50", quantile(respawnCall, 0.5) / 1e6);
         mj.put("respawn_handshake_ms_p50", quantile(handshake, 0.5) / 1e6);
+        mj.put("redial_late_ms", dialNanos / 1e6);
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
@@ -1093,6 +1121,69 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
             return new Respawn(returned - before, Math.max(0, firstAt.get() - returned - hopNanos));
         }
+    }
+
+    /**
+     * One redial round: how long a neighbour's redial takes to reach a restarted node after an outage.
+     *
+     * @param downNanos    from the crash call's return to the restart call's start
+     * @param callNanos    the restart call
+     * @param upNanos      from the restart call's return to the first broadcast over the neighbour's edge, less one hop
+     */
+    record Redialed(long seed, long downNanos, long callNanos, long upNanos) {}
+
+    /**
+     * Crash node 1 of a 3-node unidirectional ring (Flood, run seed {@code runSeed}), restart it {@code downNanos}
+     * later, then inject at node 0 every 0.5 ms until a broadcast reaches node 1 over the edge node 0 redials.
+     */
+    private Redialed redial(long runSeed, long downNanos, long hopNanos) {
+        AtomicLong firstAt = new AtomicLong(-1);
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", 3, runSeed), Flood.PROTOCOL, runSeed))) {
+            c.addObserver(o -> {
+                if (o instanceof Observation.Delivered d && d.node() == 1 && d.origin() == 0 && d.id() >= 1_000_000) {
+                    firstAt.compareAndSet(-1, d.atNanos());
+                }
+            });
+            c.start();
+            c.crash(1);
+            long crashed = c.now();
+            c.runFor(downNanos);
+            long before = c.now();
+            c.restart(1);
+            long returned = c.now();
+            long id = 1_000_000;
+            long deadline = returned + TimeUnit.SECONDS.toNanos(20);
+            while (firstAt.get() < 0 && c.now() < deadline) {
+                c.inject(0, new Message.Inject(id++, new byte[16]));
+                c.runUntil(() -> firstAt.get() >= 0, TimeUnit.MICROSECONDS.toNanos(500));
+            }
+            if (firstAt.get() < 0) {
+                throw new IllegalStateException("a neighbour's redial did not reach a respawned node in 20 s");
+            }
+            return new Redialed(runSeed, before - crashed, returned - before, Math.max(0, firstAt.get() - returned - hopNanos));
+        }
+    }
+
+    /**
+     * The per-attempt lateness of the runtime's redials ({@link EngineModel.Restart#dialNanos}): the value in 0..5 ms
+     * (50 us steps) whose predictions of the rounds' {@code upNanos}, from their own seed, outage and restart
+     * call, are closest in absolute error summed (a round whose restart fell next to an attempt may be off by a
+     * whole backoff either way; the absolute error keeps it from pulling the fit).
+     */
+    static long fitDialNanos(EngineModel.Restart restart, List<Redialed> rounds) {
+        long best = 0;
+        double bestError = Double.POSITIVE_INFINITY;
+        for (long c = 0; c <= 5_000_000; c += 50_000) {
+            double error = 0;
+            for (Redialed r : rounds) {
+                error += Math.abs(restart.neighbourDialDelay(r.downNanos(), r.callNanos(), c, r.seed(), 0, 1) - r.upNanos());
+            }
+            if (error < bestError - 1e-9) {
+                bestError = error;
+                best = c;
+            }
+        }
+        return best;
     }
 
     /** Load average over the last minute, or null where /proc/loadavg cannot be read. */
