@@ -1166,19 +1166,27 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /**
      * The per-attempt lateness of the runtime's redials ({@link EngineModel.Restart#dialNanos}): the value in 0..5 ms
-     * (50 us steps) whose predictions of the rounds' {@code upNanos}, from their own seed, outage and restart
-     * call, are closest in absolute error summed (a round whose restart fell next to an attempt may be off by a
-     * whole backoff either way; the absolute error keeps it from pulling the fit).
+     * (50 us steps) that predicts the most rounds' {@code upNanos} within 2 ms, from their own seed, outage and
+     * restart call; among those, the one with the least absolute error over the rounds it predicts. A round whose
+     * restart fell next to an attempt is measured a whole backoff away from the model; a sum over all rounds
+     * would move the lateness to explain it, a count of the rounds predicted leaves it out.
      */
     static long fitDialNanos(EngineModel.Restart restart, List<Redialed> rounds) {
         long best = 0;
+        int bestHits = -1;
         double bestError = Double.POSITIVE_INFINITY;
         for (long c = 0; c <= 5_000_000; c += 50_000) {
+            int hits = 0;
             double error = 0;
             for (Redialed r : rounds) {
-                error += Math.abs(restart.neighbourDialDelay(r.downNanos(), r.callNanos(), c, r.seed(), 0, 1) - r.upNanos());
+                long e = Math.abs(restart.neighbourDialDelay(r.downNanos(), r.callNanos(), c, r.seed(), 0, 1) - r.upNanos());
+                if (e <= 2_000_000) {
+                    hits++;
+                    error += e;
+                }
             }
-            if (error < bestError - 1e-9) {
+            if (hits > bestHits || (hits == bestHits && error < bestError - 1e-9)) {
+                bestHits = hits;
                 bestError = error;
                 best = c;
             }

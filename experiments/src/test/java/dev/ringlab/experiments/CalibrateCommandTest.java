@@ -105,10 +105,45 @@ class CalibrateCommandTest {
         JsonNode warning = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("self_check_warning");
         assertNotNull(warning, "run.json has self_check_warning");
         assertEquals(!warning.isNull(), r.err().contains("calibrate: warning: the model is more than 50 % slower"), r.err());
+        // The redial rounds: two per --respawns, each measured next to the bare seeded schedule and the fitted model.
+        JsonNode redials = runJson.get("redial_rounds");
+        assertEquals(2, redials.size(), runJson.toString());
+        for (JsonNode x : redials) {
+            assertTrue(x.get("down_ms").asDouble() >= 200 && x.get("up_ms").asDouble() > 0 && x.get("restart_call_ms").asDouble() > 0, x.toString());
+            assertTrue(x.get("model_ms").asDouble() >= x.get("schedule_ms").asDouble(), "the lateness only delays: " + x);
+        }
+        assertNotNull(m.restart(), "restart part");
+        assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
+        assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
         assertEquals(0, sim.exit(), sim.err());
+    }
+
+    @Test
+    void theRedialLatenessFitRecoversAKnownLatenessDespiteARoundOffByAWholeBackoff() {
+        long ms = 1_000_000;
+        java.util.SplittableRandom master = new java.util.SplittableRandom(38);
+        for (int c = 0; c < 20; c++) {
+            long caseSeed = master.nextLong();
+            java.util.SplittableRandom r = new java.util.SplittableRandom(caseSeed);
+            long late = 50_000 * r.nextLong(41); // 0..2 ms, on the fit's grid
+            dev.ringlab.sim.model.EngineModel.Restart restart = new dev.ringlab.sim.model.EngineModel.Restart(10 * ms, 200 * ms,
+                    ms, ms / 2);
+            List<CalibrateCommand.Redialed> rounds = new java.util.ArrayList<>();
+            for (int k = 0; k < 10; k++) {
+                long seed = r.nextLong();
+                long down = 200 * ms + r.nextLong(1_300 * ms);
+                long call = ms / 4 + r.nextLong(ms);
+                long up = restart.neighbourDialDelay(down, call, late, seed, 0, 1) + r.nextLong(-500_000, 500_001);
+                rounds.add(new CalibrateCommand.Redialed(seed, down, call, Math.max(0, up)));
+            }
+            // One round whose restart fell next to an attempt: measured a whole backoff later than the model says.
+            CalibrateCommand.Redialed first = rounds.get(0);
+            rounds.set(0, new CalibrateCommand.Redialed(first.seed(), first.downNanos(), first.callNanos(), first.upNanos() + 150 * ms));
+            assertEquals(late, CalibrateCommand.fitDialNanos(restart, rounds), 150_000, "case seed " + caseSeed);
+        }
     }
 
     @Test
