@@ -394,16 +394,21 @@ public final class CalibrateCommand implements Callable<Integer> {
             j.put("down_ms", x.downNanos() / 1e6);
             j.put("restart_call_ms", x.callNanos() / 1e6);
             j.put("up_ms", x.upNanos() / 1e6);
-            j.put("schedule_ms", schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), 0, x.seed(), 0, 1) / 1e6);
+            j.put("schedule_ms", schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), 0, 0, x.seed(), 0, 1) / 1e6);
         }
-        long dialNanos = fitDialNanos(schedule, redials);
+        RedialFit redialFit = fitRedial(schedule, redials);
+        long dialNanos = redialFit.dialNanos();
+        long acceptNanos = redialFit.acceptNanos();
         for (int r = 0; r < redials.size(); r++) {
             Redialed x = redials.get(r);
             ((ObjectNode) redialJson.get(r)).put("model_ms",
-                    schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), dialNanos, x.seed(), 0, 1) / 1e6);
+                    schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), dialNanos, acceptNanos, x.seed(), 0, 1) / 1e6);
         }
-        err.printf(Locale.ROOT, "calibrate: a neighbour's redial attempt %.2f ms later than its backoff alone (%d outages of "
-                + "200..1,500 ms)%n", dialNanos / 1e6, redials.size());
+        err.printf(Locale.ROOT, "calibrate: a neighbour's redial attempt %.2f ms later than its backoff alone, a respawned node taking "
+                + "connections %.0f ms before its restart call returns (%d of %d outages of 200..1,500 ms predicted within %.1f ms)%n",
+                dialNanos / 1e6, acceptNanos / 1e6, redialFit.predicted(), redialFit.rounds(),
+                Math.max(2_000_000, schedule.handshakeNanos() / 2) / 1e6);
+
         // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
         // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
         // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
@@ -544,7 +549,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
-                        quantile(respawnCall, 0.5), dialNanos),
+                        quantile(respawnCall, 0.5), dialNanos, acceptNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
         selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians());
@@ -554,6 +559,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         mj.put("respawn_call_ms_p50", quantile(respawnCall, 0.5) / 1e6);
         mj.put("respawn_handshake_ms_p50", quantile(handshake, 0.5) / 1e6);
         mj.put("redial_late_ms", dialNanos / 1e6);
+        mj.put("accept_before_return_ms", acceptNanos / 1e6);
+        mj.put("redial_rounds_predicted", redialFit.predicted());
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
@@ -1164,31 +1171,40 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
     }
 
+    /** What {@link #fitRedial} fits: {@link EngineModel.Restart#dialNanos} and {@link EngineModel.Restart#acceptNanos}. */
+    record RedialFit(long dialNanos, long acceptNanos, int predicted, int rounds) {}
+
     /**
-     * The per-attempt lateness of the runtime's redials ({@link EngineModel.Restart#dialNanos}): the value in 0..5 ms
-     * (50 us steps) that predicts the most rounds' {@code upNanos} within 2 ms, from their own seed, outage and
-     * restart call; among those, the one with the least absolute error over the rounds it predicts. A round whose
-     * restart fell next to an attempt is measured a whole backoff away from the model; a sum over all rounds
-     * would move the lateness to explain it, a count of the rounds predicted leaves it out.
+     * The per-attempt lateness of the runtime's redials ({@link EngineModel.Restart#dialNanos}, 0..5 ms in 50 us
+     * steps) and how long before its restart call returns a new incarnation takes connections
+     * ({@link EngineModel.Restart#acceptNanos}, 0 up to the slowest round's restart call, in 5 ms steps): the pair
+     * that predicts the most rounds' {@code upNanos}, from their own seed, outage and restart call, within
+     * {@code max(2 ms, handshake / 2)} (the time after the call is the new incarnation's first message, as noisy
+     * as the handshake it is measured with); among those, the one with the least absolute error over the rounds
+     * it predicts, then the smallest. A round whose restart fell next to an attempt is measured a whole backoff
+     * away from the model; a sum over all rounds would move the fit to explain it, a count of the rounds
+     * predicted leaves it out.
      */
-    static long fitDialNanos(EngineModel.Restart restart, List<Redialed> rounds) {
-        long best = 0;
-        int bestHits = -1;
+    static RedialFit fitRedial(EngineModel.Restart restart, List<Redialed> rounds) {
+        long tolerance = Math.max(2_000_000, restart.handshakeNanos() / 2);
+        long longestCall = rounds.stream().mapToLong(Redialed::callNanos).max().orElse(0);
+        RedialFit best = null;
         double bestError = Double.POSITIVE_INFINITY;
-        for (long c = 0; c <= 5_000_000; c += 50_000) {
-            int hits = 0;
-            double error = 0;
-            for (Redialed r : rounds) {
-                long e = Math.abs(restart.neighbourDialDelay(r.downNanos(), r.callNanos(), c, r.seed(), 0, 1) - r.upNanos());
-                if (e <= 2_000_000) {
-                    hits++;
-                    error += e;
+        for (long accept = 0; accept <= longestCall + 5_000_000; accept += 5_000_000) {
+            for (long c = 0; c <= 5_000_000; c += 50_000) {
+                int hits = 0;
+                double error = 0;
+                for (Redialed r : rounds) {
+                    long e = Math.abs(restart.neighbourDialDelay(r.downNanos(), r.callNanos(), c, accept, r.seed(), 0, 1) - r.upNanos());
+                    if (e <= tolerance) {
+                        hits++;
+                        error += e;
+                    }
                 }
-            }
-            if (hits > bestHits || (hits == bestHits && error < bestError - 1e-9)) {
-                bestHits = hits;
-                bestError = error;
-                best = c;
+                if (best == null || hits > best.predicted() || (hits == best.predicted() && error < bestError - 1e-9)) {
+                    best = new RedialFit(c, accept, hits, rounds.size());
+                    bestError = error;
+                }
             }
         }
         return best;

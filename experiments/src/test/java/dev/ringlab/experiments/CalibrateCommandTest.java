@@ -115,6 +115,7 @@ class CalibrateCommandTest {
         assertNotNull(m.restart(), "restart part");
         assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
         assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
+        assertEquals(Math.round(runJson.get("model").get("accept_before_return_ms").asDouble() * 1e6), m.restart().acceptNanos());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
@@ -122,28 +123,44 @@ class CalibrateCommandTest {
     }
 
     @Test
-    void theRedialLatenessFitRecoversAKnownLatenessDespiteARoundOffByAWholeBackoff() {
+    void theRedialFitRecoversAKnownLatenessAndAcceptingWindowDespiteARoundOffByAWholeBackoff() {
         long ms = 1_000_000;
         java.util.SplittableRandom master = new java.util.SplittableRandom(38);
+        int cases = 0;
         for (int c = 0; c < 20; c++) {
             long caseSeed = master.nextLong();
             java.util.SplittableRandom r = new java.util.SplittableRandom(caseSeed);
+            // Even cases like netty (a sub-ms call, no window, a 1 ms handshake), odd ones like processes (a 1 s call,
+            // connections taken 100-300 ms before it returns, a 29 ms first message, noisier).
+            boolean processes = c % 2 == 1;
             long late = 50_000 * r.nextLong(41); // 0..2 ms, on the fit's grid
+            long accept = processes ? 5 * ms * (20 + r.nextLong(41)) : 0;
+            long handshake = processes ? 29 * ms : ms;
+            long noise = processes ? 8 * ms : ms / 2;
             dev.ringlab.sim.model.EngineModel.Restart restart = new dev.ringlab.sim.model.EngineModel.Restart(10 * ms, 200 * ms,
-                    ms, ms / 2);
+                    handshake, processes ? 1_000 * ms : ms / 2);
             List<CalibrateCommand.Redialed> rounds = new java.util.ArrayList<>();
             for (int k = 0; k < 10; k++) {
                 long seed = r.nextLong();
                 long down = 200 * ms + r.nextLong(1_300 * ms);
-                long call = ms / 4 + r.nextLong(ms);
-                long up = restart.neighbourDialDelay(down, call, late, seed, 0, 1) + r.nextLong(-500_000, 500_001);
+                long call = processes ? 950 * ms + r.nextLong(200 * ms) : ms / 4 + r.nextLong(ms);
+                long up = restart.neighbourDialDelay(down, call, late, accept, seed, 0, 1) + r.nextLong(-noise, noise + 1);
                 rounds.add(new CalibrateCommand.Redialed(seed, down, call, Math.max(0, up)));
             }
             // One round whose restart fell next to an attempt: measured a whole backoff later than the model says.
             CalibrateCommand.Redialed first = rounds.get(0);
             rounds.set(0, new CalibrateCommand.Redialed(first.seed(), first.downNanos(), first.callNanos(), first.upNanos() + 150 * ms));
-            assertEquals(late, CalibrateCommand.fitDialNanos(restart, rounds), 150_000, "case seed " + caseSeed);
+            CalibrateCommand.RedialFit fit = CalibrateCommand.fitRedial(restart, rounds);
+            assertTrue(fit.predicted() >= 9, "case seed " + caseSeed + ": every round but the odd one predicted: " + fit);
+            if (processes) {
+                assertTrue(fit.acceptNanos() > 0, "case seed " + caseSeed + ": a window: " + fit);
+            } else {
+                assertEquals(late, fit.dialNanos(), 150_000, "case seed " + caseSeed + ": " + fit);
+                assertEquals(0, fit.acceptNanos(), "case seed " + caseSeed + ": " + fit);
+            }
+            cases++;
         }
+        assertEquals(20, cases);
     }
 
     @Test

@@ -366,25 +366,29 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * The runtime's reconnection after a restart. Each overlay edge has one dialling side (the arc's source,
      * the lower id when both arcs exist, as the runtime's link table decides). An edge the restarted node
      * dials is up {@code handshakeNanos} after the restart. An edge its neighbour dials is up at the
-     * neighbour's first redial after the restart plus {@code handshakeNanos}: the neighbour has redialled
-     * since the crash on the runtime's schedule ({@link Redial}: base doubling to the cap, jitter in [d/2, d]
-     * drawn from the run seed, the dialer, the peer and the attempt, so the same delays as a real run with the
-     * same seed), each attempt {@code dialNanos} later than its delay alone (the refused connect and the event
-     * loop's timer lateness, which add up over the attempts of a long outage), and the restart call itself took
-     * {@code respawnNanos} of those (binding; a new JVM on processes), which a real run does not count in its
-     * rejoin time.
+     * neighbour's first redial that the new incarnation takes, plus {@code handshakeNanos}: the neighbour has
+     * redialled since the crash on the runtime's schedule ({@link Redial}: base doubling to the cap, jitter in
+     * [d/2, d] drawn from the run seed, the dialer, the peer and the attempt, so the same delays as a real run
+     * with the same seed), each attempt {@code dialNanos} later than its delay alone (the refused connect and
+     * the event loop's timer lateness, which add up over the attempts of a long outage). The restart call itself
+     * took {@code respawnNanos} (binding; a new JVM on processes), which a real run does not count in its rejoin
+     * time, and the new incarnation takes connections from {@code acceptNanos} before the call returns (0 on
+     * netty, whose table opens as the call ends; on processes the child serves once bound, while the parent
+     * still tells the others and starts it): an attempt in that window is up {@code handshakeNanos} after the
+     * call.
      */
-    public record Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos, long dialNanos) {
+    public record Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos, long dialNanos,
+            long acceptNanos) {
         public Restart {
             if (backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos || handshakeNanos < 0 || respawnNanos < 0
-                    || dialNanos < 0) {
+                    || dialNanos < 0 || acceptNanos < 0) {
                 throw new IllegalArgumentException("restart model: backoff base > 0, max >= base, times >= 0");
             }
         }
 
-        /** Without a per-attempt lateness. */
+        /** Without a per-attempt lateness, taking connections as the call returns. */
         public Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos) {
-            this(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, 0);
+            this(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, 0, 0);
         }
 
         /**
@@ -393,20 +397,22 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
          * jitter {@link Redial#delayNanos} of the run's {@code seed}.
          */
         public long neighbourDialDelay(long downNanos, long seed, int dialer, int peer) {
-            return neighbourDialDelay(downNanos, respawnNanos, dialNanos, seed, dialer, peer);
+            return neighbourDialDelay(downNanos, respawnNanos, dialNanos, acceptNanos, seed, dialer, peer);
         }
 
         /**
-         * {@link #neighbourDialDelay(long, long, int, int)} with the restart call's duration and the per-attempt
-         * lateness given (calibrate fits the lateness with it).
+         * {@link #neighbourDialDelay(long, long, int, int)} with the restart call's duration, the per-attempt
+         * lateness and the accepting window given (calibrate fits the last two with it).
          */
-        public long neighbourDialDelay(long downNanos, long respawnNanos, long dialNanos, long seed, int dialer, int peer) {
+        public long neighbourDialDelay(long downNanos, long respawnNanos, long dialNanos, long acceptNanos, long seed, int dialer,
+                int peer) {
             long target = downNanos + respawnNanos; // real time from crash to the restart call's return
+            long accepting = target - Math.min(acceptNanos, respawnNanos);
             long t = 0;
             for (int attempt = 0; ; attempt++) {
                 t += Redial.delayNanos(seed, dialer, peer, attempt, backoffBaseNanos, backoffMaxNanos) + dialNanos;
-                if (t >= target) {
-                    return t - target + handshakeNanos;
+                if (t >= accepting) {
+                    return Math.max(0, t - target) + handshakeNanos;
                 }
             }
         }
@@ -435,7 +441,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
             Restart restart = p.getProperty("restart.handshake_ns") == null ? null : new Restart(number(p, "restart.backoff_base_ns"),
                     number(p, "restart.backoff_max_ns"), number(p, "restart.handshake_ns"), number(p, "restart.respawn_ns"),
-                    p.getProperty("restart.dial_ns") == null ? 0 : number(p, "restart.dial_ns"));
+                    p.getProperty("restart.dial_ns") == null ? 0 : number(p, "restart.dial_ns"),
+                    p.getProperty("restart.accept_ns") == null ? 0 : number(p, "restart.accept_ns"));
             Map<String, String> machine = new TreeMap<>();
             for (String k : p.stringPropertyNames()) {
                 if (k.startsWith("machine.")) {
@@ -498,6 +505,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("restart.handshake_ns", String.valueOf(restart.handshakeNanos()));
             p.put("restart.respawn_ns", String.valueOf(restart.respawnNanos()));
             p.put("restart.dial_ns", String.valueOf(restart.dialNanos()));
+            p.put("restart.accept_ns", String.valueOf(restart.acceptNanos()));
         }
         machine.forEach((k, v) -> p.put("machine." + k, v));
         StringBuilder b = new StringBuilder("# ringlab engine model: ").append(comment).append('\n');
@@ -543,6 +551,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     .append("ns handshake=").append(restart.handshakeNanos()).append("ns respawn=").append(restart.respawnNanos()).append("ns");
             if (restart.dialNanos() > 0) {
                 b.append(" dial=").append(restart.dialNanos()).append("ns");
+            }
+            if (restart.acceptNanos() > 0) {
+                b.append(" accept=").append(restart.acceptNanos()).append("ns");
             }
         }
         return b.append(')').toString();

@@ -291,11 +291,13 @@ class EngineModelSimTest {
     void theNeighboursRedialFollowsTheRuntimesSeededBackoffSchedule() {
         EngineModel.Restart r = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 0);
         EngineModel.Restart slow = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 100 * MS);
+        EngineModel.Restart window = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 1_000 * MS, 0, 300 * MS);
+        EngineModel.Restart late = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 0, 2 * MS, 0);
         for (long seed = 1; seed <= 50; seed++) {
             // The attempts of dialer 4 to peer 5, at the runtime's delays for this seed.
             List<Long> at = new ArrayList<>();
             long t = 0;
-            for (int k = 0; t < 2_000 * MS; k++) {
+            for (int k = 0; t < 3_000 * MS; k++) {
                 t += Redial.delayNanos(seed, 4, 5, k, 10 * MS, 200 * MS);
                 at.add(t);
             }
@@ -306,6 +308,17 @@ class EngineModelSimTest {
                 // The restart call's own duration counts as time down.
                 long nextSlow = at.stream().filter(a -> a >= down + 100 * MS).findFirst().orElseThrow();
                 assertEquals(nextSlow - down - 100 * MS + 1 * MS, slow.neighbourDialDelay(down, seed, 4, 5), "seed " + seed);
+                // A 1 s restart call whose node takes connections 300 ms before it returns: an attempt in that window
+                // is up a handshake after the call, a later one a handshake after itself.
+                long nextOpen = at.stream().filter(a -> a >= down + 700 * MS).findFirst().orElseThrow();
+                assertEquals(Math.max(0, nextOpen - down - 1_000 * MS) + 1 * MS, window.neighbourDialDelay(down, seed, 4, 5), "seed " + seed);
+                // Each attempt's lateness adds up over the attempts.
+                List<Long> lateAt = new ArrayList<>();
+                for (int k = 0; k < at.size(); k++) {
+                    lateAt.add(at.get(k) + (k + 1) * 2 * MS);
+                }
+                long nextLate = lateAt.stream().filter(a -> a >= down).findFirst().orElseThrow();
+                assertEquals(nextLate - down + 1 * MS, late.neighbourDialDelay(down, seed, 4, 5), "seed " + seed);
             }
             // Another dialer of the same peer waits its own delays.
             assertNotEquals(r.neighbourDialDelay(300 * MS, seed, 4, 5), r.neighbourDialDelay(300 * MS, seed, 6, 5), "seed " + seed);
@@ -354,7 +367,7 @@ class EngineModelSimTest {
         Files.writeString(dir.resolve("hot.txt"), "1000\n2000\n");
         EngineModel m = new EngineModel("processes", null, new EngineModel.Cpu(4, 2, 3000, 4000, true, 12_000), new EngineModel.Wake(MS, 20 * US),
                 new EngineModel.Cold(new long[] {2 * MS, 250 * MS}, new long[] {0, 90 * US}, new long[] {20 * US, 130 * US}),
-                new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 400 * MS), Map.of("cores", "2"));
+                new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 400 * MS, 700 * US, 150 * MS), Map.of("cores", "2"));
         m.save(dir, "hot.txt", "test");
         EngineModel back = EngineModel.load(dir);
         assertEquals(m.cpu(), back.cpu());
@@ -363,6 +376,10 @@ class EngineModelSimTest {
         assertEquals(m.restart(), back.restart());
         assertEquals(m.machine(), back.machine());
         assertEquals("processes", back.engine());
+        // A file of an older build, without the redial lateness and the accepting window, loads with both 0.
+        Path file = dir.resolve(EngineModel.FILE);
+        Files.write(file, Files.readAllLines(file).stream().filter(l -> !l.startsWith("restart.dial_ns") && !l.startsWith("restart.accept_ns")).toList());
+        assertEquals(new EngineModel.Restart(10 * MS, 200 * MS, 2 * MS, 400 * MS), EngineModel.load(dir).restart());
         assertTrue(back.hotLink() != null && back.hotLink().maxNanos() >= 2000);
         assertFalse(back.cold().spread(), "no samples written, none read");
         // With the samples (the spread): written and read back, and a file of an older build (medians only) still loads.
