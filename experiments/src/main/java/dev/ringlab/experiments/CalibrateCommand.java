@@ -84,7 +84,10 @@ import picocli.CommandLine.Spec;
  * the quiet spell (the hop into the second node of a loop's block, and on the origin's loop the hop into node 1,
  * after the injection), its excess over the token's median hop within one loop (the second-work table, and the
  * origin's loop's apart as the table after a request); the restart from the runtime's backoff schedule, the measured restart call and
- * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians); and the
+ * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians), and, from
+ * 2 x {@code --respawns} outages of 200 to 1,500 ms each with its own run seed, how late each of a neighbour's
+ * redials comes after its seeded backoff and how long before the restart call returns the new incarnation takes
+ * connections ({@link #fitRedial}); and the
  * machine (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
@@ -133,7 +136,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     String engine;
 
     @Option(names = "--respawns", defaultValue = "5", paramLabel = "R",
-            description = "Crash-and-respawn rounds that measure the restart model (default: ${DEFAULT-VALUE}).")
+            description = "Crash-and-respawn rounds that measure the restart model: R for the restart call and the "
+                    + "respawned node's own dial, 2R outages of 200..1,500 ms for the neighbours' redials "
+                    + "(default: ${DEFAULT-VALUE}).")
     int respawns;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
