@@ -99,6 +99,51 @@ class LocalClusterTest {
     }
 
     @Test
+    void aNeighboursRedialReachesARestartedNodeOnTheSeededSchedule() {
+        long ms = 1_000_000;
+        RuntimeConfig rc = RuntimeConfig.defaults();
+        int checked = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            // Node 0 dials node 1 on a directed 3-ring; its redials after node 1's crash wait these delays.
+            long[] at = new long[12];
+            long t = 0;
+            for (int k = 0; k < at.length; k++) {
+                t += dev.ringlab.node.spec.Redial.delayNanos(seed, 0, 1, k, rc.backoffBaseNanos(), rc.backoffMaxNanos());
+                at[k] = t;
+            }
+            // Restart 40 ms after attempt 5 (each real attempt comes a little late: 0.7 ms on an idle machine), so
+            // attempt 6, 50-160 ms later, is the first the new incarnation takes.
+            long down = at[5] + 40 * ms;
+            AtomicLong firstAt = new AtomicLong(-1);
+            try (LocalCluster c = new LocalCluster(TestOverlays.ring(3), Flood.PROTOCOL, seed)) {
+                c.addObserver(o -> {
+                    if (o instanceof Observation.Delivered d && d.node() == 1 && d.origin() == 0 && d.id() >= 1_000) {
+                        firstAt.compareAndSet(-1, d.atNanos());
+                    }
+                });
+                c.start();
+                c.crash(1);
+                c.runFor(down);
+                c.restart(1);
+                long returned = c.now();
+                long id = 1_000;
+                while (firstAt.get() < 0 && c.now() - returned < 2_000 * ms) {
+                    c.inject(0, new Message.Inject(id++, new byte[0]));
+                    c.runUntil(() -> firstAt.get() >= 0, ms / 2);
+                }
+                assertTrue(firstAt.get() >= 0, "seed " + seed + ": node 1 never reached after its restart");
+                long up = firstAt.get() - returned;
+                long scheduled = at[6] - down;
+                // An unseeded jitter would put the redial anywhere in 0..200 ms after the restart.
+                assertTrue(up >= scheduled - 3 * ms && up <= scheduled + 30 * ms, "seed " + seed + ": reached " + up / 1e6
+                        + " ms after the restart, the seeded schedule says " + scheduled / 1e6 + " ms (attempt 6)");
+                checked++;
+            }
+        }
+        assertEquals(3, checked);
+    }
+
+    @Test
     void partitionDropsCrossGroupMessagesUntilHealed() {
         int n = 6;
         Deliveries d = new Deliveries();
