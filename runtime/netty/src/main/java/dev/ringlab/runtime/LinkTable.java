@@ -49,9 +49,9 @@ import java.util.concurrent.TimeUnit;
  * in either direction. The dialer reconnects after a failure or a close with exponential backoff
  * ({@link RuntimeConfig#backoffBaseNanos} doubling up to {@link RuntimeConfig#backoffMaxNanos}) and full
  * jitter in [delay/2, delay], drawn from (run seed, this node, the peer, the attempt) by {@link Redial}, so that
- * the simulator's restart model waits the same delays as a real run with the same seed. Every connection first runs the {@link Handshake}; an acceptor takes only the
- * neighbours it does not dial, and {@link Env#CLIENT} (an engine's control connection, which may inject
- * client requests).
+ * the simulator's restart model waits the same delays as a real run with the same seed. Every connection first
+ * runs the {@link Handshake}; an acceptor takes only the neighbours it does not dial, and {@link Env#CLIENT} (an
+ * engine's control connection, which may inject client requests).
  *
  * <p>The above is the {@link ConnectionPolicy#EAGER eager} policy. The {@link ConnectionPolicy} of the
  * {@link RuntimeConfig} (null: eager) may make the table lazy instead; see "Lazy connections".
@@ -504,7 +504,7 @@ final class LinkTable {
         }
         dialing[peer] = null;
         dropHeld(peer);
-        int attempt = Math.min(attempts[peer]++, 30);
+        int attempt = Math.min(attempts[peer]++, Redial.MAX_ATTEMPT);
         long jittered = Redial.delayNanos(seed, self, peer, attempt, config.backoffBaseNanos(), config.backoffMaxNanos());
         retryAfter[peer] = System.nanoTime() + jittered;
         if (retryAfter[peer] == 0) {
@@ -615,7 +615,7 @@ final class LinkTable {
         if (!open || gen != generation || (links[peer] != null && links[peer].isActive()) || redials[peer] != null) {
             return;
         }
-        int attempt = Math.min(attempts[peer]++, 30);
+        int attempt = Math.min(attempts[peer]++, Redial.MAX_ATTEMPT);
         long jittered = Redial.delayNanos(seed, self, peer, attempt, config.backoffBaseNanos(), config.backoffMaxNanos());
         redials[peer] = loop.schedule(() -> dial(peer), jittered, TimeUnit.NANOSECONDS);
     }

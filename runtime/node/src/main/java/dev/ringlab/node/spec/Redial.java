@@ -16,17 +16,25 @@ import dev.ringlab.node.SplitMix;
 public final class Redial {
     private static final long STREAM = 0x72656469616cL; // "redial"
 
+    /**
+     * Attempts past this one wait its delay again (the link table counts no further), so an outage longer than
+     * about 30 attempts redials at one fixed interval.
+     */
+    public static final int MAX_ATTEMPT = 30;
+
     private Redial() {}
 
     /**
      * The delay before attempt {@code attempt} of {@code dialer}'s redial of {@code peer}, in
-     * {@code [d/2, d]} with {@code d = min(maxNanos, baseNanos << min(attempt, 20))}.
+     * {@code [d/2, d]} with {@code d = min(maxNanos, baseNanos << min(attempt, 20))}; attempts past
+     * {@link #MAX_ATTEMPT} are that attempt.
      */
     public static long delayNanos(long seed, int dialer, int peer, int attempt, long baseNanos, long maxNanos) {
-        long d = Math.min(maxNanos, baseNanos << Math.min(Math.max(attempt, 0), 20));
+        int a = Math.min(Math.max(attempt, 0), MAX_ATTEMPT);
+        long d = Math.min(maxNanos, baseNanos << Math.min(a, 20));
         long half = d / 2;
         long h = SplitMix.mix64(seed ^ STREAM ^ SplitMix.mix64(((long) dialer << 32 | (peer & 0xffffffffL))
-                ^ SplitMix.mix64(attempt + 1L)));
+                ^ SplitMix.mix64(a + 1L)));
         double unit = (h >>> 11) * 0x1.0p-53;
         return half + (long) (unit * (half + 1));
     }

@@ -22,11 +22,15 @@ class RedialTest {
             int attempt = master.nextInt(40);
             long base = 1 + master.nextLong(50 * MS);
             long max = base + master.nextLong(500 * MS);
-            long d = Math.min(max, base << Math.min(attempt, 20));
+            long d = Math.min(max, base << Math.min(Math.min(attempt, Redial.MAX_ATTEMPT), 20));
             long delay = Redial.delayNanos(seed, dialer, peer, attempt, base, max);
             assertTrue(delay >= d / 2 && delay <= d, "seed " + seed + " attempt " + attempt + ": " + delay + " not in [" + d / 2
                     + ", " + d + "]");
             assertEquals(delay, Redial.delayNanos(seed, dialer, peer, attempt, base, max), "seed " + seed + ": the same inputs, the same delay");
+            if (attempt >= Redial.MAX_ATTEMPT) {
+                assertEquals(Redial.delayNanos(seed, dialer, peer, Redial.MAX_ATTEMPT, base, max), delay,
+                        "seed " + seed + ": attempts past the last counted one wait its delay, as the link table does");
+            }
             cases++;
         }
         assertEquals(2_000, cases);
