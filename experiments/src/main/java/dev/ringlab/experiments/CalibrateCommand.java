@@ -1122,16 +1122,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             long before = c.now();
             c.restart(1);
             long returned = c.now();
-            long id = 1_000_000;
-            long deadline = returned + TimeUnit.SECONDS.toNanos(20);
-            while (firstAt.get() < 0 && c.now() < deadline) {
-                c.inject(1, new Message.Inject(id++, new byte[16]));
-                c.runUntil(() -> firstAt.get() >= 0, TimeUnit.MICROSECONDS.toNanos(500));
-            }
-            if (firstAt.get() < 0) {
-                throw new IllegalStateException("a respawned node's broadcast did not reach its successor in 20 s");
-            }
-            return new Respawn(returned - before, Math.max(0, firstAt.get() - returned - hopNanos));
+            long first = injectUntilDelivered(c, 1, firstAt, "a respawned node's broadcast did not reach its successor");
+            return new Respawn(returned - before, Math.max(0, first - returned - hopNanos));
         }
     }
 
@@ -1163,17 +1155,28 @@ public final class CalibrateCommand implements Callable<Integer> {
             long before = c.now();
             c.restart(1);
             long returned = c.now();
-            long id = 1_000_000;
-            long deadline = returned + TimeUnit.SECONDS.toNanos(20);
-            while (firstAt.get() < 0 && c.now() < deadline) {
-                c.inject(0, new Message.Inject(id++, new byte[16]));
-                c.runUntil(() -> firstAt.get() >= 0, TimeUnit.MICROSECONDS.toNanos(500));
-            }
-            if (firstAt.get() < 0) {
-                throw new IllegalStateException("a neighbour's redial did not reach a respawned node in 20 s");
-            }
-            return new Redialed(runSeed, before - crashed, returned - before, Math.max(0, firstAt.get() - returned - hopNanos));
+            long first = injectUntilDelivered(c, 0, firstAt, "a neighbour's redial did not reach a respawned node");
+            return new Redialed(runSeed, before - crashed, returned - before, Math.max(0, first - returned - hopNanos));
         }
+    }
+
+    /**
+     * Injects a broadcast (ids from 1,000,000) at {@code origin} every 0.5 ms until {@code firstAt} is set by the
+     * caller's observer, for at most 20 s; returns it.
+     *
+     * @throws IllegalStateException {@code failure} and "in 20 s" if it never is
+     */
+    private static long injectUntilDelivered(Cluster c, int origin, AtomicLong firstAt, String failure) {
+        long id = 1_000_000;
+        long deadline = c.now() + TimeUnit.SECONDS.toNanos(20);
+        while (firstAt.get() < 0 && c.now() < deadline) {
+            c.inject(origin, new Message.Inject(id++, new byte[16]));
+            c.runUntil(() -> firstAt.get() >= 0, TimeUnit.MICROSECONDS.toNanos(500));
+        }
+        if (firstAt.get() < 0) {
+            throw new IllegalStateException(failure + " in 20 s");
+        }
+        return firstAt.get();
     }
 
     /** What {@link #fitRedial} fits: {@link EngineModel.Restart#dialNanos} and {@link EngineModel.Restart#acceptNanos}. */
