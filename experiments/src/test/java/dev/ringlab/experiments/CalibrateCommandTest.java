@@ -108,11 +108,13 @@ class CalibrateCommandTest {
         // The redial rounds: two per --respawns, each measured next to the bare seeded schedule and the fitted model.
         JsonNode redials = runJson.get("redial_rounds");
         assertEquals(2, redials.size(), runJson.toString());
+        assertNotNull(m.restart(), "restart part");
         for (JsonNode x : redials) {
             assertTrue(x.get("down_ms").asDouble() >= 200 && x.get("up_ms").asDouble() > 0 && x.get("restart_call_ms").asDouble() > 0, x.toString());
-            assertTrue(x.get("model_ms").asDouble() >= x.get("schedule_ms").asDouble(), "the lateness only delays: " + x);
+            if (m.restart().acceptNanos() == 0) {
+                assertTrue(x.get("model_ms").asDouble() >= x.get("schedule_ms").asDouble(), "without a window the lateness only delays: " + x);
+            }
         }
-        assertNotNull(m.restart(), "restart part");
         assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
         assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
         assertEquals(Math.round(runJson.get("model").get("accept_before_return_ms").asDouble() * 1e6), m.restart().acceptNanos());

@@ -112,7 +112,7 @@ class LocalClusterTest {
                 at[k] = t;
             }
             // Restart 40 ms after attempt 5 (each real attempt comes a little late: 0.7 ms on an idle machine), so
-            // attempt 6, 50-160 ms later, is the first the new incarnation takes.
+            // attempt 6, 60-160 ms after the restart (its delay is 100-200 ms), is the first the new incarnation takes.
             long down = at[5] + 40 * ms;
             AtomicLong firstAt = new AtomicLong(-1);
             try (LocalCluster c = new LocalCluster(TestOverlays.ring(3), Flood.PROTOCOL, seed)) {
