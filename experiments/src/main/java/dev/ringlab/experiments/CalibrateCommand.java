@@ -384,8 +384,8 @@ public final class CalibrateCommand implements Callable<Integer> {
                 quantile(respawnCall, 0.5) / 1e6, quantile(handshake, 0.5) / 1e6);
         // The neighbour's redials: outages of 200..1,500 ms (from the seed), each round its own run seed and so its
         // own jitter; the per-attempt lateness is fitted on top of the seeded schedule.
-        RuntimeConfig rcRedial = RuntimeConfig.defaults();
-        EngineModel.Restart schedule = new EngineModel.Restart(rcRedial.backoffBaseNanos(), rcRedial.backoffMaxNanos(),
+        RuntimeConfig rc = RuntimeConfig.defaults();
+        EngineModel.Restart schedule = new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(),
                 quantile(handshake, 0.5), quantile(respawnCall, 0.5));
         List<Redialed> redials = new ArrayList<>();
         java.util.SplittableRandom outages = new java.util.SplittableRandom(seed ^ 0x72656469616cL);
@@ -461,7 +461,6 @@ public final class CalibrateCommand implements Callable<Integer> {
                     quantile(tokenHops.cross(), 0.5) / 1e3, wakeSend / 1e3);
         }
         boolean processes = realEngine().name().equals("processes");
-        RuntimeConfig rc = RuntimeConfig.defaults();
         EngineModel.Cpu cpu = new EngineModel.Cpu(placement.executors(), placement.cores(), service / 2, service - service / 2,
                 placement.blocks(), wakeSend);
         // Cold start: the same ring floods after shorter quiet gaps, and the idle ring's own (the settle's gap).
@@ -553,8 +552,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             sp.add(best.modelMedians()[i] / 1e3);
         }
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
-                new EngineModel.Restart(rc.backoffBaseNanos(), rc.backoffMaxNanos(), quantile(handshake, 0.5),
-                        quantile(respawnCall, 0.5), dialNanos, acceptNanos),
+                new EngineModel.Restart(schedule.backoffBaseNanos(), schedule.backoffMaxNanos(), schedule.handshakeNanos(),
+                        schedule.respawnNanos(), dialNanos, acceptNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
         selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians());
