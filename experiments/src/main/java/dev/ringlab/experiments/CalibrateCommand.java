@@ -68,8 +68,8 @@ import picocli.CommandLine.Spec;
  * <p><b>The engine model</b> ({@code model.properties}, for {@code --model calibrated:DIR} and {@code --predict DIR};
  * see {@link EngineModel}), on the engine {@code --engine} names: executors and cores from the engine's own
  * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
- * the per-message service time from flood completion on complete graphs (unbatched messages, the slope
- * times the cores), split into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
+ * the per-message service time from flood completion on complete graphs (unbatched messages, the Theil-Sen slope
+ * through every flood's completion against its message count, times the cores; {@code fanout-samples.csv}), split into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
  * {@link #fitSplit}, {@code split.csv}: the complete graphs cannot tell the two apart); the wake send (what a
  * send into a parked executor costs its handler more, {@link EngineModel.Cpu#wakeSendNanos}: the token's median
  * hop into another event loop less its median hop within one; 0 on processes, where every hop enters another
@@ -125,7 +125,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     List<Integer> bursts;
 
     @Option(names = "--reps", defaultValue = "7", paramLabel = "R",
-            description = "Bursts per size; the median is fitted (default: ${DEFAULT-VALUE}).")
+            description = "Bursts per size, whose median is fitted; 2R+1 floods on each complete graph and star "
+                    + "(default: ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = RunOptions.SEED_HELP)
@@ -417,26 +418,33 @@ public final class CalibrateCommand implements Callable<Integer> {
         // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
         // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
         // share the cores, so the work of M messages takes M·s/cores and s = cores · slope.
-        SimpleRegression fan = new SimpleRegression();
+        List<double[]> fanPoints = new ArrayList<>();
         List<List<Object>> fanRows = new ArrayList<>();
+        List<List<Object>> fanSamples = new ArrayList<>();
         long[] fanMedians = new long[FANOUT_SIZES.length];
         for (int i = 0; i < FANOUT_SIZES.length; i++) {
             int k = FANOUT_SIZES[i];
             long[] t = fanout(k);
+            for (int r = 0; r < t.length; r++) {
+                fanSamples.add(List.of(k, r, t[r] / 1e3));
+                fanPoints.add(new double[] {(double) k * (k - 1), t[r]});
+            }
             Arrays.sort(t);
             long median = t[t.length / 2];
             fanMedians[i] = median;
-            fan.addData((double) k * (k - 1), median);
             fanRows.add(List.of(k, k * (k - 1), median / 1e3, t[0] / 1e3, t[t.length - 1] / 1e3));
             err.printf(Locale.ROOT, "calibrate: flood on complete:%d (%d messages): median completion %.1f us%n", k, k * (k - 1),
                     median / 1e3);
             err.flush();
         }
         dir.writeCsv("fanout.csv", List.of("k", "messages", "completion_us_median", "completion_us_min", "completion_us_max"), fanRows);
+        dir.writeCsv("fanout-samples.csv", List.of("k", "rep", "completion_us"), fanSamples);
         int cores = Runtime.getRuntime().availableProcessors();
-        long service = Math.max(0, Math.round(fan.getSlope() * cores));
-        run.put("fanout_slope_ns_per_message", fan.getSlope());
-        run.put("fanout_fit_r2", fan.getRSquare());
+        double fanSlope = theilSenSlope(fanPoints);
+        long service = Math.max(0, Math.round(fanSlope * cores));
+        run.put("fanout_slope_ns_per_message", fanSlope);
+        run.put("fanout_fit", "theil-sen");
+        run.put("fanout_floods_per_size", floodReps());
         run.put("service_ns", service);
         // A hop on a hot ring is link + the receiver's recv + its one send: the hot link is the rest. The
         // complete graphs measure recv + send and cannot split them; the star floods below do (fitSplit).
@@ -506,7 +514,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         long[] starMedians = new long[leaves.length];
         for (int i = 0; i < leaves.length; i++) {
             try (Cluster c = realEngine().build(RunSpec.of(star(leaves[i]), Flood.PROTOCOL, seed))) {
-                long[] t = floodCompletions(c, reps, this::warmUpProcesses);
+                long[] t = floodCompletions(c, floodReps(), this::warmUpProcesses);
                 Arrays.sort(t);
                 starMedians[i] = t[t.length / 2];
             }
@@ -515,7 +523,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             err.flush();
         }
         List<SplitFit> fits = fitSplit(service, starMedians, leaves, cpu,
-                dev.ringlab.node.spec.LinkModels.empirical("hot", hot), cold, seed, reps);
+                dev.ringlab.node.spec.LinkModels.empirical("hot", hot), cold, seed, floodReps());
         SplitFit best = fits.get(0);
         List<List<Object>> splitRows = new ArrayList<>();
         List<Object> measuredRow = new ArrayList<>(List.of("measured", "", ""));
@@ -568,7 +576,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
-                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("cold.csv").add("split.csv").add("self-check.csv");
+                .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("fanout-samples.csv").add("cold.csv").add("split.csv").add("self-check.csv");
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
@@ -603,7 +611,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, model.hotLink(), 0, 0, model);
                 try (Cluster sim = new dev.ringlab.sim.SimCluster(Topologies.build("complete", FANOUT_SIZES[i], seed), Flood.PROTOCOL,
                         config)) {
-                    long[] t = floodCompletions(sim, reps);
+                    long[] t = floodCompletions(sim, floodReps());
                     Arrays.sort(t);
                     predicted = t[t.length / 2];
                 }
@@ -674,13 +682,49 @@ public final class CalibrateCommand implements Callable<Integer> {
     static final int[] FANOUT_SIZES = {4, 8, 12, 16};
 
     /**
-     * Flood completion times on {@code complete:k}: 3 warm-up floods, then {@code reps} measured ones, each
+     * Measured floods per complete graph and per star: 2 x {@code --reps} + 1 (15 by default). A flood's completion
+     * after quiet is bimodal on this 2-core VM: most floods finish at the cost of their messages, a sixth to two
+     * fifths of them 1.2-2 ms later (a parked thread that wakes late), and a median of 7 fell in either mode. Drawn
+     * 300 times from 30 floods per size (2026-12-06, netty), the fitted service spread over 10.1-20.2 us
+     * (5th-95th percentile) from 7 floods and a median line, and 11.4-13.8 us from 15 floods and the Theil-Sen line.
+     */
+    int floodReps() {
+        return 2 * reps + 1;
+    }
+
+    /**
+     * Flood completion times on {@code complete:k}: 3 warm-up floods, then {@link #floodReps()} measured ones, each
      * from node 0 after the previous one went quiet; completion is the last delivery less the injection.
      */
     private long[] fanout(int k) {
         try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("complete", k, seed), Flood.PROTOCOL, seed))) {
-            return floodCompletions(c, reps, this::warmUpProcesses);
+            return floodCompletions(c, floodReps(), this::warmUpProcesses);
         }
+    }
+
+    /**
+     * The Theil-Sen slope of {@code points} ({x, y} pairs): the median of the slopes of all pairs with distinct x
+     * (the lower median of an even count). Half the points can sit in a slow mode before it moves far, where a
+     * least-squares line through per-size medians moves as soon as one size's median changes mode. Commons Math has
+     * no Theil-Sen estimator; with 60 points this is 1,350 slopes.
+     */
+    static double theilSenSlope(List<double[]> points) {
+        int n = points.size();
+        double[] slopes = new double[n * (n - 1) / 2];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                double dx = points.get(j)[0] - points.get(i)[0];
+                if (dx != 0) {
+                    slopes[m++] = (points.get(j)[1] - points.get(i)[1]) / dx;
+                }
+            }
+        }
+        if (m == 0) {
+            throw new IllegalArgumentException("a Theil-Sen slope needs two points with different x, got " + n + " points");
+        }
+        Arrays.sort(slopes, 0, m);
+        return slopes[(m - 1) / 2];
     }
 
     /**
