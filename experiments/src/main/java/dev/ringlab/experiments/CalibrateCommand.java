@@ -564,7 +564,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                         schedule.respawnNanos(), dialNanos, acceptNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
-        selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians());
+        selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians(), idleRing);
         ObjectNode mj = run.putObject("model");
         mj.put("file", EngineModel.FILE);
         mj.put("describe", model.describe());
@@ -589,25 +589,37 @@ public final class CalibrateCommand implements Callable<Integer> {
     static final int FLOOD_BROADCASTS = 40;
 
     /**
-     * The model on the calibration's own flood workloads: the complete graphs (whose slope gave the service time)
-     * and the stars (which split it), each run on the simulator with the saved model as they ran on the engine
-     * (same warm-up floods, settles, origin and medians), next to the measured medians. A model that misses its
+     * The model on the calibration's own flood workloads: the complete graphs (whose slope gave the service time),
+     * the stars (which split it) and the idle ring (whose floods gave latency.txt and the cold table's point after the
+     * settle; row {@code ring:N}), each run on the simulator with the saved model as they ran on the engine (same
+     * settles, origin and medians; the ring's floods on the simulator follow 3 warm-up floods, as the others do, not
+     * the engine's 8 discarded ones), next to the measured medians. A model that misses its
      * own calibration workloads will miss the topologies fidelity validates on in the same direction: this is
      * the first place to look when it does. Writes {@code self-check.csv} and run.json's {@code self_check}, prints
      * one line.
      */
     private void selfCheck(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, long[] fanMedians, int[] leaves,
-            long[] starMedians, long[] starModel) {
+            long[] starMedians, long[] starModel, FloodRun idleRing) {
         List<List<Object>> rows = new ArrayList<>();
         ArrayNode json = run.putArray("self_check");
         StringBuilder line = new StringBuilder("calibrate: the model on these workloads (flood completion, model vs measured):");
-        double[] errors = new double[FANOUT_SIZES.length + leaves.length];
-        for (int i = 0; i < FANOUT_SIZES.length + leaves.length; i++) {
+        double[] errors = new double[FANOUT_SIZES.length + leaves.length + 1];
+        for (int i = 0; i < errors.length; i++) {
             boolean complete = i < FANOUT_SIZES.length;
-            String workload = complete ? "complete:" + FANOUT_SIZES[i] : "star:" + leaves[i - FANOUT_SIZES.length];
-            long measured = complete ? fanMedians[i] : starMedians[i - FANOUT_SIZES.length];
+            boolean ring = i == errors.length - 1;
+            String workload = ring ? "ring:" + nodes : complete ? "complete:" + FANOUT_SIZES[i] : "star:" + leaves[i - FANOUT_SIZES.length];
+            long measured = ring ? idleRingCompletion(idleRing, FLOOD_BROADCASTS / 5)
+                    : complete ? fanMedians[i] : starMedians[i - FANOUT_SIZES.length];
             long predicted;
-            if (complete) {
+            if (ring) {
+                // The idle ring's floods (latency.txt and the cold table's settle point come from them), on the model.
+                dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, model.hotLink(), 0, 0, model);
+                try (Cluster sim = new dev.ringlab.sim.SimCluster(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, config)) {
+                    long[] t = floodCompletions(sim, FLOOD_BROADCASTS - FLOOD_BROADCASTS / 5);
+                    Arrays.sort(t);
+                    predicted = t[t.length / 2];
+                }
+            } else if (complete) {
                 dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, model.hotLink(), 0, 0, model);
                 try (Cluster sim = new dev.ringlab.sim.SimCluster(Topologies.build("complete", FANOUT_SIZES[i], seed), Flood.PROTOCOL,
                         config)) {
@@ -678,15 +690,29 @@ public final class CalibrateCommand implements Callable<Integer> {
                 + "Calibrate again on a quiet machine.").toString();
     }
 
+    /**
+     * The median completion (last delivery less the injection) of the idle ring's floods after the first {@code warm}:
+     * the self-check's measured ring row.
+     */
+    static long idleRingCompletion(FloodRun r, int warm) {
+        long[] t = new long[r.at().length - warm];
+        for (int b = warm; b < r.at().length; b++) {
+            t[b - warm] = Arrays.stream(r.at()[b]).max().orElseThrow() - r.injectedAt()[b];
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
     /** Complete-graph sizes of the unbatched per-message cost fit (none is a topology fidelity validates on). */
     static final int[] FANOUT_SIZES = {4, 8, 12, 16};
 
     /**
      * Measured floods per complete graph and per star: 2 x {@code --reps} + 1 (15 by default). A flood's completion
      * after quiet is bimodal on this 2-core VM: most floods finish at the cost of their messages, a sixth to two
-     * fifths of them 1.2-2 ms later (a parked thread that wakes late), and a median of 7 fell in either mode. Drawn
-     * 300 times from 30 floods per size (2026-12-06, netty), the fitted service spread over 10.1-20.2 us
-     * (5th-95th percentile) from 7 floods and a median line, and 11.4-13.8 us from 15 floods and the Theil-Sen line.
+     * fifths of them 1.2-2 ms later (not examined; likely a parked thread waking late), and a median of 7 fell in
+     * either mode. Drawn 300 times from 30 floods per size (2026-12-06, netty), the fitted service spread over
+     * 10.1-20.2 us (5th-95th percentile) from 7 floods and a median line, and 11.4-13.8 us from 15 floods and the
+     * Theil-Sen line.
      */
     int floodReps() {
         return 2 * reps + 1;

@@ -106,8 +106,9 @@ class CalibrateCommandTest {
                 Files.readAllLines(dir.resolve("hot-latency.txt")).get(1));
         // The model on its own workloads: complete graphs and stars, measured next to the simulator with the model.
         List<String> check = Files.readAllLines(dir.resolve("self-check.csv"));
-        assertEquals(1 + CalibrateCommand.FANOUT_SIZES.length + CalibrateCommand.STAR_LEAVES.length, check.size(), String.join("\n", check));
-        assertTrue(check.get(1).startsWith("complete:4,") && check.get(check.size() - 1).startsWith("star:48,"), String.join("\n", check));
+        assertEquals(1 + CalibrateCommand.FANOUT_SIZES.length + CalibrateCommand.STAR_LEAVES.length + 1, check.size(), String.join("\n", check));
+        assertTrue(check.get(1).startsWith("complete:4,") && check.get(check.size() - 2).startsWith("star:48,"), String.join("\n", check));
+        assertTrue(check.get(check.size() - 1).startsWith("ring:8,"), "the idle ring's floods last: " + String.join("\n", check));
         JsonNode self = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("self_check");
         assertEquals(check.size() - 1, self.size());
         for (JsonNode row : self) {
