@@ -69,7 +69,8 @@ import picocli.CommandLine.Spec;
  * see {@link EngineModel}), on the engine {@code --engine} names: executors and cores from the engine's own
  * configuration (netty: its event-loop group's default threads; processes: one per node) and the machine;
  * the per-message service time from flood completion on complete graphs (unbatched messages, the Theil-Sen slope
- * through every flood's completion against its message count, times the cores; {@code fanout-samples.csv}), split into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
+ * through every flood's completion against its message count, times the cores; {@code fanout-samples.csv}), split
+ * into receive and send by floods on stars of 8 to 48 leaves (4 to 16 on processes;
  * {@link #fitSplit}, {@code split.csv}: the complete graphs cannot tell the two apart); the wake send (what a
  * send into a parked executor costs its handler more, {@link EngineModel.Cpu#wakeSendNanos}: the token's median
  * hop into another event loop less its median hop within one; 0 on processes, where every hop enters another

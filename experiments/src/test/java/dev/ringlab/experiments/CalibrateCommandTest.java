@@ -104,7 +104,7 @@ class CalibrateCommandTest {
         assertTrue(Files.readAllLines(dir.resolve("hot-latency.txt")).get(1).endsWith("(netty, loopback TCP, token hops on a ring "
                 + (m.cpu().wakeSendNanos() > 0 ? "within one event loop " : "") + "less the service time: the model's hot links)"),
                 Files.readAllLines(dir.resolve("hot-latency.txt")).get(1));
-        // The model on its own workloads: complete graphs and stars, measured next to the simulator with the model.
+        // The model on its own workloads: complete graphs, stars and the idle ring, measured next to the simulator with the model.
         List<String> check = Files.readAllLines(dir.resolve("self-check.csv"));
         assertEquals(1 + CalibrateCommand.FANOUT_SIZES.length + CalibrateCommand.STAR_LEAVES.length + 1, check.size(), String.join("\n", check));
         assertTrue(check.get(1).startsWith("complete:4,") && check.get(check.size() - 2).startsWith("star:48,"), String.join("\n", check));
