@@ -95,6 +95,10 @@ import java.util.random.RandomGenerator;
  *       of second work after a request where the calibration has it). With
  *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
  *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
+ *   <li><b>Load:</b> with {@link EngineModel.Load}, a handler's receive, send and wake-send times and a delivery's
+ *       cold-start penalties are the cpu and cold parts' times the load factor of its executor's recent rate (messages
+ *       and client requests per second, decaying over the load window): a busy event loop spends less per message
+ *       than one woken for each.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
  *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
@@ -253,6 +257,19 @@ public final class SimCluster implements Cluster {
      * executor with such a message due, or work of its own, is awake; otherwise a send to it wakes it.
      */
     private final long[] arrivalBound;
+    /** The model's load part (null: every handler costs the cpu part's times). */
+    private final EngineModel.Load load;
+    /** Per executor (load model only): its rate estimate in messages per second, as of {@link #loadAt}. */
+    private final double[] loadRate;
+    private final long[] loadAt;
+    /**
+     * The running handler's receive, send and wake-send times and the factor on its cold-start penalties: the cpu
+     * part's, scaled by the load model's factor (1 without one).
+     */
+    private long handlerRecv;
+    private long handlerSend;
+    private long handlerWakeSend;
+    private double handlerFactor = 1;
     /** Per node: virtual time of its last crash (restart model). */
     private final long[] crashedAt;
     /** Edge (min, max) to the virtual time it is up again after a restart; only edges of restarted nodes. */
@@ -280,6 +297,7 @@ public final class SimCluster implements Cluster {
         this.wake = cpu == null ? null : model.wake();
         this.cold = cpu == null ? null : model.cold();
         this.restartModel = model == null ? null : model.restart();
+        this.load = cpu == null ? null : model.load();
         // The model's CPU part replaces the flat per-node processing time.
         this.busyUntil = config.processingNanosPerMsg() > 0 && cpu == null ? new long[n] : null;
         if (cpu != null) {
@@ -295,6 +313,8 @@ public final class SimCluster implements Cluster {
             if (arrivalBound != null) {
                 Arrays.fill(arrivalBound, -QUIET_NANOS);
             }
+            this.loadRate = load == null ? null : new double[execs];
+            this.loadAt = load == null ? null : new long[execs];
             this.lastDeliveryAt = cold == null ? null : new long[execs];
             this.coldDue = cold == null ? null : new long[execs];
             this.coldDraws = cold == null || !cold.spread() ? null : new long[execs];
@@ -307,6 +327,8 @@ public final class SimCluster implements Cluster {
                 Arrays.fill(execFree, -QUIET_NANOS);
             }
         } else {
+            this.loadRate = null;
+            this.loadAt = null;
             this.lastDeliveryAt = null;
             this.coldDue = null;
             this.coldDraws = null;
@@ -433,6 +455,7 @@ public final class SimCluster implements Cluster {
             handlerSends = 0;
             handlerWakes = 0;
             handlerBase = Math.max(now, execFree[e]);
+            handlerTimes(e, handlerBase);
             if (cold != null) {
                 handlerBase += cold.inject(now - execFree[e], coldDraw(e)); // a parked loop takes the request late
                 if (quietBeforeLast != null) {
@@ -455,7 +478,7 @@ public final class SimCluster implements Cluster {
             throw failure(node, "a client request", e);
         } finally {
             if (cpu != null) {
-                execFree[handlerExec] = handlerBase + cpu.recvNanos() + handlerSends * cpu.sendNanos() + handlerWakes * wakeSend;
+                execFree[handlerExec] = handlerBase + handlerRecv + handlerSends * handlerSend + handlerWakes * handlerWakeSend;
                 handlerExec = -1;
                 now = injectedAt;
             }
@@ -783,7 +806,7 @@ public final class SimCluster implements Cluster {
         lastSendNanos = now;
         long departs = now;
         if (handlerExec >= 0) {
-            departs = handlerBase + cpu.recvNanos() + (long) ++handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
+            departs = handlerBase + handlerRecv + (long) ++handlerSends * handlerSend + (long) handlerWakes * handlerWakeSend;
         }
         if (!hasArc(from, to) && !hasArc(to, from)) {
             drops[DROP_NO_EDGE]++;
@@ -830,7 +853,7 @@ public final class SimCluster implements Cluster {
                     && departs >= arrivalBound[e] + cpu.recvNanos();
             if (parked) {
                 handlerWakes++;
-                departs += wakeSend;
+                departs += handlerWakeSend;
             }
         }
         arrivalBound[e] = Math.max(arrivalBound[e], departs + latency);
@@ -938,8 +961,9 @@ public final class SimCluster implements Cluster {
         handlerSends = 0;
         handlerWakes = 0;
         long began = now;
+        handlerTimes(e, began);
         if (coldDue != null) {
-            handlerBase = now + coldDue[e];
+            handlerBase = now + (handlerFactor == 1 ? coldDue[e] : Math.round(coldDue[e] * handlerFactor));
             coldDue[e] = 0;
             now = handlerBase;
         } else {
@@ -951,10 +975,41 @@ public final class SimCluster implements Cluster {
             handlerExec = -1;
             now = began;
         }
-        long end = handlerBase + cpu.recvNanos() + (long) handlerSends * cpu.sendNanos() + (long) handlerWakes * wakeSend;
+        long end = handlerBase + handlerRecv + (long) handlerSends * handlerSend + (long) handlerWakes * handlerWakeSend;
         execFree[e] = end;
         coreFree[c] = end;
         coreNanos += end - began;
+    }
+
+    /**
+     * Sets the running handler's receive, send and wake-send times: the cpu part's, or with the load model those
+     * times the factor of executor {@code e}'s rate estimate before this handler, which then counts it (see
+     * {@link EngineModel.Load}, with the messages waiting in its inbox counted as handled in the window); a delivery's
+     * cold-start penalties are scaled by the same factor. The estimate decays with {@link StrictMath#exp}, the same in every JVM.
+     */
+    private void handlerTimes(int e, long at) {
+        if (load == null) {
+            handlerRecv = cpu.recvNanos();
+            handlerSend = cpu.sendNanos();
+            handlerWakeSend = wakeSend;
+            return;
+        }
+        long window = load.windowNanos();
+        double rate = loadRate[e];
+        if (at > loadAt[e]) {
+            rate *= StrictMath.exp(-(double) (at - loadAt[e]) / window);
+            loadAt[e] = at;
+        }
+        // The messages already waiting count too: a loop with a backlog never parks, however slowly it got through the
+        // window so far (counted alone, a backlogged executor's rate can settle where its cost keeps it slow).
+        ArrayDeque<Pending> box = inbox[e];
+        double waiting = box == null ? 0 : box.size() * (1e9 / window);
+        double f = load.factor(rate + waiting);
+        handlerFactor = f;
+        handlerRecv = Math.round(cpu.recvNanos() * f);
+        handlerSend = Math.round(cpu.sendNanos() * f);
+        handlerWakeSend = Math.round(wakeSend * f);
+        loadRate[e] = rate + 1e9 / window;
     }
 
     /** The core that is free first (lowest index on ties: deterministic). */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ringlab.node.ClusterStats;
@@ -416,6 +417,99 @@ class EngineModelSimTest {
         assertEquals(splitMedians, EngineModel.load(dir).cold());
         assertFalse(back.cold().hasSecond(), "written without it, read without it");
         assertEquals(0, back.cold().second(250 * MS, 0.5));
+    }
+
+    @Test
+    void theLoadFactorIsOneAtRestLinearBetweenItsRatesAndTheLastOneBeyond() {
+        EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {10_000, 50_000}, new double[] {1.0, 0.2});
+        assertEquals(1.0, l.factor(0));
+        assertEquals(1.0, l.factor(5_000), 1e-12);
+        assertEquals(0.6, l.factor(30_000), 1e-12);
+        assertEquals(0.2, l.factor(50_000), 1e-12);
+        assertEquals(0.2, l.factor(1e7), 1e-12);
+        assertEquals(0.75, new EngineModel.Load(MS, new double[] {10_000}, new double[] {0.5}).factor(5_000), 1e-12,
+                "from 1 at rest to the first point");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Load(MS, new double[] {2, 1}, new double[] {1, 1}));
+        assertTrue(e.getMessage().contains("ascending"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Load(MS, new double[] {1}, new double[] {0}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Load(0, new double[] {1}, new double[] {1}));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel("netty", null, null, null, null, null, Map.of(), null, l));
+        assertTrue(e.getMessage().contains("needs the cpu"), e.getMessage());
+    }
+
+    @Test
+    void theLoadPartRoundTripsAndAFileWithoutItHasNone(@TempDir Path dir) throws Exception {
+        EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {12_487.5, 56_362.5}, new double[] {1.0, 0.30079879311236535});
+        EngineModel m = new EngineModel("netty", null, new EngineModel.Cpu(4, 2, 3000, 4000, true, 12_000), null, null, null, Map.of())
+                .withLoad(l);
+        m.save(dir, null, "test");
+        assertEquals(l, EngineModel.load(dir).load());
+        assertTrue(m.describe().contains("load=12488/s:x1.00,56363/s:x0.30 over 10.0ms"), m.describe());
+        Path file = dir.resolve(EngineModel.FILE);
+        Files.write(file, Files.readAllLines(file).stream().filter(x -> !x.startsWith("load.")).toList());
+        assertEquals(null, EngineModel.load(dir).load(), "a file of an older build");
+    }
+
+    /**
+     * A Poisson-like stream of {@code count} floods on complete:8 (4 executors, 2 cores, the wake-send and a cold start
+     * modelled), one every {@code gapNanos} from node i mod 8: {trace hash, core time, messages, last delivery}.
+     */
+    private static long[] stream(EngineModel m, int count, long gapNanos) {
+        SimConfig config = new SimConfig(7, LinkModels.parse("const:20us"), 0, 0, m);
+        long[] last = new long[1];
+        try (SimCluster sim = new SimCluster(Topologies.build("complete", 8, 1), Flood.PROTOCOL, config)) {
+            sim.addObserver(o -> {
+                if (o instanceof Observation.Delivered d) {
+                    last[0] = Math.max(last[0], d.atNanos());
+                }
+            });
+            sim.start();
+            for (int i = 0; i < count; i++) {
+                int origin = i % 8;
+                long id = i;
+                sim.at(i * gapNanos, () -> sim.inject(origin, new Message.Inject(id, new byte[16])));
+            }
+            sim.runToQuiescence();
+            return new long[] {sim.traceHash().getAsLong(), sim.cpuNanos().getAsLong(), sim.stats().messagesSent(), last[0]};
+        }
+    }
+
+    private static EngineModel busyModel() {
+        return new EngineModel("netty", null, new EngineModel.Cpu(4, 2, 4 * US, 3 * US, true, 5 * US), null,
+                new EngineModel.Cold(new long[] {1 * MS, 100 * MS}, new long[] {10 * US, 50 * US}, new long[] {5 * US, 20 * US}), null,
+                Map.of());
+    }
+
+    @Test
+    void aLoadFactorOfOneChangesNothingAndAFactorOfAHalfHalvesTheCoreTimeOfABusyStream() {
+        EngineModel m = busyModel();
+        long[] plain = stream(m, 300, 100 * US);
+        assertTrue(plain[2] == 300 * 49, "49 messages per flood on complete:8: " + plain[2]);
+        long[] one = stream(m.withLoad(new EngineModel.Load(10 * MS, new double[] {1_000, 100_000}, new double[] {1, 1})), 300, 100 * US);
+        assertArrayEquals(plain, one, "factor 1 everywhere: the same run, trace hash and core time");
+        long[] half = stream(m.withLoad(new EngineModel.Load(10 * MS, new double[] {1}, new double[] {0.5})), 300, 100 * US);
+        assertEquals(plain[2], half[2]);
+        double ratio = (double) half[1] / plain[1];
+        // Every handler after its executor's first pays half; only the few at rate 0 pay in full.
+        assertTrue(ratio > 0.49 && ratio < 0.52, "core time with factor 0.5 over without: " + ratio);
+    }
+
+    @Test
+    void aBacklogCountsTowardsTheRateSoAStreamTheFactorMakesAffordableDoesNotStayStuckInTheSlowCost() {
+        // 49 messages every 40 us on complete:8: 1.2 M messages/s, 300,000/s per executor. Unscaled (7-10 us a
+        // handler) that needs 4-6 cores of the 2; at a tenth of the cost, half a core.
+        EngineModel m = busyModel();
+        EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {50_000, 200_000}, new double[] {1, 0.1});
+        long[] plain = stream(m, 2_000, 40 * US);
+        long[] loaded = stream(m.withLoad(l), 2_000, 40 * US);
+        long injections = 2_000 * 40 * US;
+        assertTrue(plain[3] > 2 * injections, "the unscaled model saturates: last delivery at " + plain[3] + " ns");
+        // Counting only what it handled, a backlogged executor's rate stays where its unscaled cost keeps it and the
+        // factor never falls (without the backlog term the last delivery came 52.7 ms after the last injection).
+        assertTrue(loaded[3] < injections + 2 * MS, "the loaded model keeps up: last delivery at " + loaded[3] + " ns, injections end at "
+                + injections);
     }
 
     /** A cold start with samples: at 1 ms quiet 0, 10, 20 us (request 5 us); at 100 ms 50, 100 and a 3 ms stall (request 40, 60, 2000 us). */
