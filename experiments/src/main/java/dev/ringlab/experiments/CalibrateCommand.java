@@ -88,13 +88,15 @@ import picocli.CommandLine.Spec;
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians), and, from
  * 2 x {@code --respawns} outages of 200 to 1,500 ms each with its own run seed, how late each of a neighbour's
  * redials comes after its seeded backoff and how long before the restart call returns the new incarnation takes
- * connections ({@link #fitRedial}); and the
- * machine (cores, JDK, load average).
+ * connections ({@link #fitRedial}); the load part ({@link EngineModel.Load}, {@code load.csv}): Poisson streams of
+ * {@code --load-rates} broadcasts per second on complete:16, each on the engine and on the model, the model's factor
+ * on its service times bisected until its CPU per message equals the event loops' (netty only, {@link #loadFit}); and
+ * the machine (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
- * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv} and {@code split.csv} (the
- * model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was fitted on,
+ * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv} and
+ * {@code load.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was fitted on,
  * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
  */
@@ -105,7 +107,8 @@ import picocli.CommandLine.Spec;
                     + "(use: --processing), and the engine model model.properties (use: --model calibrated:DIR on sim, "
                     + "--predict DIR on real runs, fidelity --calibration DIR). self-check.csv (and the last line before the "
                     + "summary) shows the model on the complete-graph and star floods it was fitted on, against their measured "
-                    + "completions.",
+                    + "completions. On netty the model's load part (a busy loop's lower CPU per message) is fitted on streams "
+                    + "on complete:16 (--load-rates; load.csv).",
             "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
@@ -142,6 +145,15 @@ public final class CalibrateCommand implements Callable<Integer> {
                     + "respawned node's own dial, 2R outages of 200..1,500 ms for the neighbours' redials "
                     + "(default: ${DEFAULT-VALUE}).")
     int respawns;
+
+    /** {@code --load-rates}'s default. */
+    static final String DEFAULT_LOAD_RATES = "200,1000,2500";
+
+    @Option(names = "--load-rates", defaultValue = DEFAULT_LOAD_RATES, split = ",", paramLabel = "R",
+            description = "Broadcasts per second of the streams on complete:16 that fit the load part (a busy loop's lower "
+                    + "cost per message): ascending, the first is where the model's service times hold; 'none' leaves the "
+                    + "part out. netty only: processes has no CPU figure (default: ${DEFAULT-VALUE}).")
+    List<String> loadRates;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -182,6 +194,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (respawns < 1) {
             throw new UsageException("--respawns", "must be >= 1, got " + respawns);
         }
+        loadRates();
         if (passes != null && (passes < 1 || passes > MAX_PASSES)) {
             throw new UsageException("--passes", "must be 1 to " + MAX_PASSES + ", got " + passes);
         }
@@ -218,6 +231,32 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         stdout.flush();
         return 0;
+    }
+
+    /** {@code --load-rates} parsed: empty for {@code none}; at least two ascending rates > 0 otherwise. */
+    List<Double> loadRates() {
+        if (loadRates.size() == 1 && loadRates.get(0).trim().equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        List<Double> out = new ArrayList<>();
+        for (String r : loadRates) {
+            double v;
+            try {
+                v = Double.parseDouble(r.trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--load-rates", "broadcasts per second, ascending, comma-separated, or none; got " + r);
+            }
+            if (!(v > 0) || !Double.isFinite(v) || (!out.isEmpty() && v <= out.get(out.size() - 1))) {
+                throw new UsageException("--load-rates", "broadcasts per second must be > 0 and ascending, or none; got "
+                        + String.join(",", loadRates));
+            }
+            out.add(v);
+        }
+        if (out.size() < 2) {
+            throw new UsageException("--load-rates", "need at least two rates (the first anchors the model's service times), "
+                    + "or none; got " + String.join(",", loadRates));
+        }
+        return out;
     }
 
     /** Most passes {@code --passes} takes. */
@@ -565,6 +604,11 @@ public final class CalibrateCommand implements Callable<Integer> {
                         schedule.respawnNanos(), dialNanos, acceptNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
+        EngineModel.Load load = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
+        if (load != null) {
+            model = model.withLoad(load);
+            model.save(dir.path(), "hot-latency.txt", command);
+        }
         selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians(), idleRing);
         ObjectNode mj = run.putObject("model");
         mj.put("file", EngineModel.FILE);
@@ -578,9 +622,152 @@ public final class CalibrateCommand implements Callable<Integer> {
         model.machine().forEach(mm::put);
         run.putArray("files").add("latency.txt").add("hop-latency.csv").add("burst.csv").add("processing.png")
                 .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("fanout-samples.csv").add("cold.csv").add("split.csv").add("self-check.csv");
+        if (load != null) {
+            run.withArray("files").add("load.csv");
+        }
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
                 fit.getIntercept(), fit.getRSquare());
+    }
+
+    /** Nodes of the complete graph the load streams run on (a size {@code fanout} also floods). */
+    static final int LOAD_NODES = 16;
+    /** Seconds of each load stream. */
+    static final int LOAD_SECONDS = 1;
+    /** Time constant of the model's per-executor rate estimate: long next to one isolated flood, short next to a stream. */
+    static final long LOAD_WINDOW_NANOS = 10_000_000L;
+
+    /**
+     * The load part ({@link EngineModel.Load}): Poisson streams of {@code --load-rates} broadcasts per second on
+     * complete:{@value #LOAD_NODES}, each run by the {@code broadcast} command itself, as {@code fidelity} runs its
+     * streams, once on the engine (its event loops' CPU per message) and then on the simulator with {@code model}.
+     * The first rate anchors the table (factor 1 there: the model's service times, fitted on isolated floods, hold);
+     * for each further rate, in turn, the factor is bisected until the model's CPU per message on the same stream
+     * (same seed, the factors before it fixed) equals the engine's. A point's rate is the executor's: the messages
+     * the engine sent per second of the stream over the executors. Writes {@code load.csv} and run.json's
+     * {@code load_fit}, prints one line; null (no load part) with {@code --load-rates none} or when the engine has no
+     * CPU figure (processes).
+     */
+    private EngineModel.Load loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
+        List<Double> rates = loadRates();
+        if (rates.isEmpty()) {
+            return null;
+        }
+        if (realEngine().name().equals("processes")) {
+            // Its nodes are other JVMs: Cluster.cpuNanos has nothing to read, and a stream would only show that.
+            err.println("calibrate: load: processes has no CPU figure, so the model has no load part");
+            err.flush();
+            run.putNull("load_fit");
+            return null;
+        }
+        int executors = model.cpu().executorCount(LOAD_NODES);
+        double seconds = LOAD_SECONDS;
+        double[] measuredCpu = new double[rates.size()];
+        double[] measuredP50 = new double[rates.size()];
+        double[] execRate = new double[rates.size()];
+        for (int i = 0; i < rates.size(); i++) {
+            JsonStream m = stream(rates.get(i), realEngine().name(), null);
+            if (m.cpuUsPerMsg() == null) {
+                err.println("calibrate: load: " + realEngine().name() + " has no CPU figure, so the model has no load part");
+                err.flush();
+                run.putNull("load_fit");
+                return null;
+            }
+            measuredCpu[i] = m.cpuUsPerMsg();
+            measuredP50[i] = m.p50Ms();
+            execRate[i] = m.messages() / seconds / executors;
+            err.printf(Locale.ROOT, "calibrate: load stream %s/s on complete:%d: %.1f us of CPU per message, %.0f messages/s per loop%n",
+                    fmtRate(rates.get(i)), LOAD_NODES, measuredCpu[i], execRate[i]);
+            err.flush();
+        }
+        for (int i = 1; i < execRate.length; i++) {
+            if (!(execRate[i] > execRate[i - 1])) {
+                err.printf(Locale.ROOT, "calibrate: load: the streams' message rates did not rise with their broadcast rates (%s), so "
+                        + "the model has no load part%n", Arrays.toString(execRate));
+                err.flush();
+                run.putNull("load_fit");
+                return null;
+            }
+        }
+        double[] factor = new double[rates.size()];
+        double[] modelCpu = new double[rates.size()];
+        double[] modelP50 = new double[rates.size()];
+        factor[0] = 1;
+        Path tmp;
+        try {
+            tmp = Files.createTempDirectory("ringlab-calibrate-load");
+            Files.copy(dir.path().resolve("hot-latency.txt"), tmp.resolve("hot-latency.txt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the load fit's model directory: " + e.getMessage(), e);
+        }
+        try {
+            for (int i = 0; i < rates.size(); i++) {
+                double lo = 0.02;
+                double hi = 2.0;
+                JsonStream last = null;
+                for (int it = 0; it < (i == 0 ? 1 : LOAD_BISECTIONS); it++) {
+                    if (i > 0) {
+                        factor[i] = Math.sqrt(lo * hi); // bisection in log factor
+                    }
+                    EngineModel.Load candidate = new EngineModel.Load(LOAD_WINDOW_NANOS, Arrays.copyOf(execRate, i + 1),
+                            Arrays.copyOf(factor, i + 1));
+                    model.withLoad(candidate).save(tmp, "hot-latency.txt", command + " (load fit)");
+                    last = stream(rates.get(i), "sim", tmp);
+                    if (last.cpuUsPerMsg() > measuredCpu[i]) {
+                        hi = factor[i];
+                    } else {
+                        lo = factor[i];
+                    }
+                }
+                modelCpu[i] = last.cpuUsPerMsg();
+                modelP50[i] = last.p50Ms();
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        ArrayNode json = run.putObject("load_fit").put("window_ms", LOAD_WINDOW_NANOS / 1e6).put("nodes", LOAD_NODES)
+                .put("duration_s", seconds).putArray("streams");
+        StringBuilder line = new StringBuilder("calibrate: load: CPU per message, engine vs model (factor):");
+        for (int i = 0; i < rates.size(); i++) {
+            rows.add(List.of(rates.get(i), execRate[i], measuredCpu[i], modelCpu[i], factor[i], measuredP50[i], modelP50[i]));
+            json.addObject().put("broadcasts_per_s", rates.get(i)).put("executor_messages_per_s", execRate[i])
+                    .put("measured_cpu_us_per_msg", measuredCpu[i]).put("model_cpu_us_per_msg", modelCpu[i]).put("factor", factor[i])
+                    .put("measured_latency_ms_p50", measuredP50[i]).put("model_latency_ms_p50", modelP50[i]);
+            line.append(String.format(Locale.ROOT, " %s/s %.1f vs %.1f us (x%.2f)", fmtRate(rates.get(i)), measuredCpu[i], modelCpu[i],
+                    factor[i]));
+        }
+        dir.writeCsv("load.csv", List.of("broadcasts_per_s", "executor_messages_per_s", "measured_cpu_us_per_msg",
+                "model_cpu_us_per_msg", "factor", "measured_latency_ms_p50", "model_latency_ms_p50"), rows);
+        err.println(line);
+        err.flush();
+        return new EngineModel.Load(LOAD_WINDOW_NANOS, execRate, factor);
+    }
+
+    /** Bisection steps per load factor: the interval [0.02, 2] shrinks to a factor of 1.01. */
+    static final int LOAD_BISECTIONS = 12;
+
+    /** What {@link #stream} returns: the broadcast command's CPU per message (null: none), latency p50 and messages. */
+    record JsonStream(Double cpuUsPerMsg, double p50Ms, long messages) {}
+
+    /** One load stream through the {@code broadcast} command: on {@code engine}, with the model in {@code modelDir} on sim. */
+    private JsonStream stream(double rate, String engineName, Path modelDir) {
+        List<String> args = new ArrayList<>(List.of("--topology", "complete", "-n", String.valueOf(LOAD_NODES), "--rate", fmtRate(rate),
+                "--duration", LOAD_SECONDS + "s", "--seed", String.valueOf(seed), "--engine", engineName));
+        if (modelDir != null) {
+            args.addAll(List.of("--model", "calibrated:" + modelDir));
+        }
+        RecoverRuns.Outcome o = RecoverRuns.run("broadcast", args);
+        if (o.exit() != 0 || o.json() == null) {
+            throw new IllegalStateException("the load stream at " + fmtRate(rate) + "/s on " + engineName + " failed: " + o.errTail());
+        }
+        com.fasterxml.jackson.databind.JsonNode cpu = o.json().get("cpu_us_per_msg");
+        return new JsonStream(cpu != null && cpu.isNumber() ? cpu.asDouble() : null, o.json().path("latency_ms").path("p50").asDouble(),
+                o.json().path("messages").asLong());
+    }
+
+    private static String fmtRate(double r) {
+        return r == Math.rint(r) ? String.valueOf((long) r) : String.valueOf(r);
     }
 
     static long quantile(long[] sorted, double p) {

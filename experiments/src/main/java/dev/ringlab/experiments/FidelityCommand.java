@@ -239,6 +239,7 @@ public final class FidelityCommand implements Callable<Integer> {
             c.seed = seed;
             c.engine = real.name();
             c.respawns = 5;
+            c.loadRates = List.of(CalibrateCommand.DEFAULT_LOAD_RATES.split(","));
             CalibrateCommand.Calibration r = c.calibrate(dir.sub("calibration"), err, command + " (calibration)");
             latencyFile = r.latencyFile().toAbsolutePath();
             processingNanos = Math.max(0, Math.round(r.processingNanos()));

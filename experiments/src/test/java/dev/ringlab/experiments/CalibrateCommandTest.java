@@ -23,7 +23,7 @@ class CalibrateCommandTest {
     @Test
     void aShortNettyCalibrationWritesALoadableModelWithPlacementAndTheColdStartTable(@TempDir Path tmp) throws Exception {
         TopologyCommandTest.Result r = TopologyCommandTest.run("calibrate", "--out", tmp.toString(), "-n", "8", "--rotations", "20",
-                "--bursts", "1,4", "--reps", "3", "--respawns", "1", "--passes", "1", "--json");
+                "--bursts", "1,4", "--reps", "3", "--respawns", "1", "--passes", "1", "--load-rates", "200,1500", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode run = new ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         Path dir = Path.of(run.get("results_dir").asText());
@@ -39,6 +39,20 @@ class CalibrateCommandTest {
         assertNotNull(m.cpu(), "cpu part");
         assertTrue(m.cpu().blocks(), "netty places nodes in blocks, and so does the model");
         assertNotNull(m.cold(), "cold-start part");
+        // The load part: two streams, the first the anchor (factor 1), the second fitted until the model's CPU per message
+        // on the same stream is the engine's.
+        assertNotNull(m.load(), "load part");
+        List<String> load = Files.readAllLines(dir.resolve("load.csv"));
+        assertEquals(3, load.size(), "header and two streams: " + load);
+        assertEquals(1.0, m.load().factor()[0]);
+        assertEquals(2, m.load().ratePerS().length);
+        String[] fitted = load.get(2).split(",");
+        double measuredCpu = Double.parseDouble(fitted[2]);
+        double modelCpu = Double.parseDouble(fitted[3]);
+        assertTrue(measuredCpu > 0 && Math.abs(modelCpu - measuredCpu) / measuredCpu < 0.05,
+                "the model's CPU per message at 1500/s, " + modelCpu + " us, is the engine's " + measuredCpu + " us: " + load);
+        assertEquals(Double.parseDouble(fitted[4]), m.load().factor()[1], 1e-9, "load.csv's factor is the model's");
+        assertEquals(Double.parseDouble(fitted[1]), m.load().ratePerS()[1], 1e-6, "load.csv's executor rate is the model's");
         assertEquals(4, m.cold().idleNanos().length, "1, 10, 100 and 250 ms gaps: " + m.cold());
         assertTrue(m.cold().idleNanos()[3] >= 250_000_000L, "the settle's quiet gap: " + m.cold());
         List<String> cold = Files.readAllLines(dir.resolve("cold.csv"));
@@ -244,6 +258,18 @@ class CalibrateCommandTest {
             assertTrue(r.err().contains("--passes") && r.err().contains("must be 1 to 3, got " + bad), r.err());
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         }
+    }
+
+    @Test
+    void loadRatesMustBeTwoOrMoreAscendingRatesOrNoneAndABadListIsRefusedWithTheFlagNamed(@TempDir Path tmp) {
+        for (String bad : List.of("1000,200", "200", "0,100", "x,100")) {
+            TopologyCommandTest.Result r = TopologyCommandTest.run("calibrate", "--out", tmp.toString(), "--load-rates", bad);
+            assertEquals(2, r.exit(), bad + ": " + r.err());
+            assertTrue(r.err().contains("--load-rates"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
+        assertEquals(List.of(), parsed("--load-rates", "none").loadRates());
+        assertEquals(List.of(200.0, 1000.0, 2500.0), parsed().loadRates());
     }
 
     @Test
