@@ -604,12 +604,14 @@ public final class CalibrateCommand implements Callable<Integer> {
                         schedule.respawnNanos(), dialNanos, acceptNanos),
                 machine());
         model.save(dir.path(), "hot-latency.txt", command);
-        EngineModel.Load load = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
-        if (load != null) {
-            model = model.withLoad(load);
+        LoadFit fitted = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
+        EngineModel.Load load = fitted == null ? null : fitted.load();
+        if (fitted != null) {
+            cpu = fitted.cpu();
+            model = new EngineModel(model.engine(), null, cpu, null, cold, model.restart(), model.machine()).withLoad(load);
             model.save(dir.path(), "hot-latency.txt", command);
         }
-        selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, best.modelMedians(), idleRing);
+        selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, idleRing);
         ObjectNode mj = run.putObject("model");
         mj.put("file", EngineModel.FILE);
         mj.put("describe", model.describe());
@@ -641,14 +643,17 @@ public final class CalibrateCommand implements Callable<Integer> {
      * The load part ({@link EngineModel.Load}): Poisson streams of {@code --load-rates} broadcasts per second on
      * complete:{@value #LOAD_NODES}, each run by the {@code broadcast} command itself, as {@code fidelity} runs its
      * streams, once on the engine (its event loops' CPU per message) and then on the simulator with {@code model}.
-     * The first rate anchors the table (factor 1 there: the model's service times, fitted on isolated floods, hold);
-     * for each further rate, in turn, the factor is bisected until the model's CPU per message on the same stream
+     * The first rate anchors the table: its factor is 1, and the model's receive and send times are scaled together
+     * (bisected) until its CPU per message on that stream is the engine's. That CPU figure is steadier than the flood
+     * slope the service came from (13.7-16.7 us in five netty calibrations on 2026-12-06, where the slope's service
+     * was 9.4-20.5 us), and each of two calibrations whose service was too low underpredicted every broadcast; the
+     * hot links stay as the token ring and the unscaled service made them. For each further rate, in turn, the factor is bisected until the model's CPU per message on the same stream
      * (same seed, the factors before it fixed) equals the engine's. A point's rate is the executor's: the messages
      * the engine sent per second of the stream over the executors. Writes {@code load.csv} and run.json's
-     * {@code load_fit}, prints one line; null (no load part) with {@code --load-rates none} or when the engine has no
+     * {@code load_fit} (with {@code service_scale}), prints two lines; null (no load part, no scaling) with {@code --load-rates none} or when the engine has no
      * CPU figure (processes).
      */
-    private EngineModel.Load loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
+    private LoadFit loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
         List<Double> rates = loadRates();
         if (rates.isEmpty()) {
             return null;
@@ -700,7 +705,29 @@ public final class CalibrateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the load fit's model directory: " + e.getMessage(), e);
         }
+        EngineModel.Cpu unscaled = model.cpu();
+        double scale = 1;
         try {
+            // The anchor: the service (receive and send) scaled until the model's CPU per message on the first stream is
+            // the loops' (bisection in log scale over [1/4, 4]).
+            double scaleLo = 0.25;
+            double scaleHi = 4;
+            for (int it = 0; it < LOAD_BISECTIONS; it++) {
+                scale = Math.sqrt(scaleLo * scaleHi);
+                withCpu(model, scaledCpu(unscaled, scale)).save(tmp, "hot-latency.txt", command + " (load fit)");
+                if (stream(rates.get(0), "sim", tmp).cpuUsPerMsg() > measuredCpu[0]) {
+                    scaleHi = scale;
+                } else {
+                    scaleLo = scale;
+                }
+            }
+            withCpu(model, unscaled).save(tmp, "hot-latency.txt", command + " (load fit)");
+            double unscaledCpu = stream(rates.get(0), "sim", tmp).cpuUsPerMsg();
+            model = withCpu(model, scaledCpu(unscaled, scale));
+            err.printf(Locale.ROOT, "calibrate: load: service x%.2f (%.1f -> %.1f us) so that the model's CPU per message on the %s/s "
+                    + "stream, %.1f us unscaled, is the loops' %.1f us%n", scale, (unscaled.recvNanos() + unscaled.sendNanos()) / 1e3,
+                    (model.cpu().recvNanos() + model.cpu().sendNanos()) / 1e3, fmtRate(rates.get(0)), unscaledCpu, measuredCpu[0]);
+            err.flush();
             for (int i = 0; i < rates.size(); i++) {
                 double lo = 0.02;
                 double hi = 2.0;
@@ -726,8 +753,10 @@ public final class CalibrateCommand implements Callable<Integer> {
             deleteTree(tmp);
         }
         List<List<Object>> rows = new ArrayList<>();
-        ArrayNode json = run.putObject("load_fit").put("window_ms", LOAD_WINDOW_NANOS / 1e6).put("nodes", LOAD_NODES)
-                .put("duration_s", seconds).putArray("streams");
+        ObjectNode fitJson = run.putObject("load_fit").put("window_ms", LOAD_WINDOW_NANOS / 1e6).put("nodes", LOAD_NODES)
+                .put("duration_s", seconds).put("service_scale", scale).put("service_before_ns", unscaled.recvNanos() + unscaled.sendNanos())
+                .put("service_ns", model.cpu().recvNanos() + model.cpu().sendNanos());
+        ArrayNode json = fitJson.putArray("streams");
         StringBuilder line = new StringBuilder("calibrate: load: CPU per message, engine vs model (factor):");
         for (int i = 0; i < rates.size(); i++) {
             rows.add(List.of(rates.get(i), execRate[i], measuredCpu[i], modelCpu[i], factor[i], measuredP50[i], modelP50[i]));
@@ -741,7 +770,19 @@ public final class CalibrateCommand implements Callable<Integer> {
                 "model_cpu_us_per_msg", "factor", "measured_latency_ms_p50", "model_latency_ms_p50"), rows);
         err.println(line);
         err.flush();
-        return new EngineModel.Load(LOAD_WINDOW_NANOS, execRate, factor);
+        return new LoadFit(model.cpu(), new EngineModel.Load(LOAD_WINDOW_NANOS, execRate, factor));
+    }
+
+    /** What {@link #loadFit} fitted: the service scaled to the first stream's CPU, and the load part. */
+    record LoadFit(EngineModel.Cpu cpu, EngineModel.Load load) {}
+
+    private static EngineModel.Cpu scaledCpu(EngineModel.Cpu c, double scale) {
+        return new EngineModel.Cpu(c.executors(), c.cores(), Math.round(c.recvNanos() * scale), Math.round(c.sendNanos() * scale), c.blocks(),
+                c.wakeSendNanos());
+    }
+
+    private static EngineModel withCpu(EngineModel m, EngineModel.Cpu cpu) {
+        return new EngineModel(m.engine(), m.hotLink(), cpu, m.wake(), m.cold(), m.restart(), m.machine());
     }
 
     /** Bisection steps per load factor: the interval [0.02, 2] shrinks to a factor of 1.01. */
@@ -787,7 +828,7 @@ public final class CalibrateCommand implements Callable<Integer> {
      * one line.
      */
     private void selfCheck(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, long[] fanMedians, int[] leaves,
-            long[] starMedians, long[] starModel, FloodRun idleRing) {
+            long[] starMedians, FloodRun idleRing) {
         List<List<Object>> rows = new ArrayList<>();
         ArrayNode json = run.putArray("self_check");
         StringBuilder line = new StringBuilder("calibrate: the model on these workloads (flood completion, model vs measured):");
@@ -816,7 +857,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                     predicted = t[t.length / 2];
                 }
             } else {
-                predicted = starModel[i - FANOUT_SIZES.length]; // the fitted split's own run of the same floods
+                // The same star floods the split was fitted on, on the saved model (its service scaled by the load fit).
+                dev.ringlab.sim.SimConfig config = new dev.ringlab.sim.SimConfig(seed, model.hotLink(), 0, 0, model);
+                try (Cluster sim = new dev.ringlab.sim.SimCluster(star(leaves[i - FANOUT_SIZES.length]), Flood.PROTOCOL, config)) {
+                    long[] t = floodCompletions(sim, floodReps());
+                    Arrays.sort(t);
+                    predicted = t[t.length / 2];
+                }
             }
             double error = measured > 0 ? (double) (predicted - measured) / measured : Double.NaN;
             errors[i] = error;

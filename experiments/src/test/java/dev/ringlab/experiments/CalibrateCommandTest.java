@@ -46,6 +46,12 @@ class CalibrateCommandTest {
         assertEquals(3, load.size(), "header and two streams: " + load);
         assertEquals(1.0, m.load().factor()[0]);
         assertEquals(2, m.load().ratePerS().length);
+        // The anchor: the scaled model's CPU per message on the first stream is the engine's (the bisection's precision,
+        // and the stream's own rounding of the scaled times).
+        String[] anchor = load.get(1).split(",");
+        assertEquals(1.0, Double.parseDouble(anchor[4]));
+        assertEquals(Double.parseDouble(anchor[2]), Double.parseDouble(anchor[3]), 0.05 * Double.parseDouble(anchor[2]),
+                "the model's CPU per message at 200/s is the engine's: " + load);
         String[] fitted = load.get(2).split(",");
         double measuredCpu = Double.parseDouble(fitted[2]);
         double modelCpu = Double.parseDouble(fitted[3]);
@@ -81,8 +87,11 @@ class CalibrateCommandTest {
         // The receive/send split: fitted on star floods, written with every candidate (measured row first).
         assertEquals(1 + 1 + 21, Files.readAllLines(dir.resolve("split.csv")).size(), "header, measured, 21 candidates");
         JsonNode fit = new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("split_fit");
-        assertEquals(m.cpu().recvNanos(), fit.get("recv_ns").asLong());
-        assertEquals(m.cpu().sendNanos(), fit.get("send_ns").asLong());
+        // The model's receive and send are the split's, both scaled by the load fit's anchor (rounded apart).
+        double scale = runJson(dir).get("load_fit").get("service_scale").asDouble();
+        assertTrue(scale >= 0.25 && scale <= 4, "the anchor's scale within its bisection's bounds: " + scale);
+        assertEquals(Math.round(fit.get("recv_ns").asLong() * scale), m.cpu().recvNanos());
+        assertEquals(Math.round(fit.get("send_ns").asLong() * scale), m.cpu().sendNanos());
         assertEquals(CalibrateCommand.STAR_LEAVES.length, fit.get("star_measured_us").size());
         for (JsonNode t : fit.get("star_measured_us")) {
             assertTrue(t.asDouble() > 0, "a measured star completion: " + fit);
@@ -101,7 +110,10 @@ class CalibrateCommandTest {
         assertEquals(CalibrateCommand.theilSenSlope(points), runJson(dir).get("fanout_slope_ns_per_message").asDouble(), 0.01);
         assertEquals(Math.max(0, Math.round(CalibrateCommand.theilSenSlope(points) * Runtime.getRuntime().availableProcessors())),
                 runJson(dir).get("service_ns").asLong(), 1.0);
-        assertEquals(runJson(dir).get("service_ns").asLong(), m.cpu().recvNanos() + m.cpu().sendNanos(), 1.0, "the split keeps the sum");
+        assertEquals(runJson(dir).get("service_ns").asLong(), fit.get("recv_ns").asLong() + fit.get("send_ns").asLong(), 1.0,
+                "the split keeps the sum");
+        assertEquals(runJson(dir).get("service_ns").asLong(), runJson(dir).get("load_fit").get("service_before_ns").asLong());
+        assertEquals(m.cpu().recvNanos() + m.cpu().sendNanos(), runJson(dir).get("load_fit").get("service_ns").asLong());
         // Each latency file says what its samples are.
         assertTrue(Files.readAllLines(dir.resolve("latency.txt")).get(1).endsWith("(netty, loopback TCP, flood hops on a ring, idle "
                 + "between broadcasts)"), Files.readAllLines(dir.resolve("latency.txt")).get(1));
