@@ -645,13 +645,14 @@ public final class CalibrateCommand implements Callable<Integer> {
      * streams, once on the engine (its event loops' CPU per message) and then on the simulator with {@code model}.
      * The first rate anchors the table: its factor is 1, and the model's receive and send times are scaled together
      * (bisected) until its CPU per message on that stream is the engine's. That CPU figure is steadier than the flood
-     * slope the service came from (13.7-16.7 us in five netty calibrations on 2026-12-06, where the slope's service
-     * was 9.4-20.5 us), and each of two calibrations whose service was too low underpredicted every broadcast; the
-     * hot links stay as the token ring and the unscaled service made them. For each further rate, in turn, the factor is bisected until the model's CPU per message on the same stream
-     * (same seed, the factors before it fixed) equals the engine's. A point's rate is the executor's: the messages
-     * the engine sent per second of the stream over the executors. Writes {@code load.csv} and run.json's
-     * {@code load_fit} (with {@code service_scale}), prints two lines; null (no load part, no scaling) with {@code --load-rates none} or when the engine has no
-     * CPU figure (processes).
+     * slope the service came from (11.1-16.7 us in nine netty calibrations on 2026-12-06, where the slope's service
+     * was 7.7-20.5 us), and calibrations whose service came out low underpredicted every broadcast; the hot links
+     * stay as the token ring and the unscaled service made them. For each further rate, in turn, the factor is
+     * bisected until the model's CPU per message on the same stream (same seed, the factors before it fixed) equals
+     * the engine's. A point's rate is the executor's: the messages the engine sent per second of the stream over the
+     * executors. Writes {@code load.csv} and run.json's {@code load_fit} (with {@code service_scale}), prints two
+     * lines; null (no load part, no scaling) with {@code --load-rates none} or when the engine has no CPU figure
+     * (processes).
      */
     private LoadFit loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
         List<Double> rates = loadRates();
@@ -754,7 +755,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         List<List<Object>> rows = new ArrayList<>();
         ObjectNode fitJson = run.putObject("load_fit").put("window_ms", LOAD_WINDOW_NANOS / 1e6).put("nodes", LOAD_NODES)
-                .put("duration_s", seconds).put("service_scale", scale).put("service_before_ns", unscaled.recvNanos() + unscaled.sendNanos())
+                .put("duration_s", seconds).put("service_scale", scale)
+                .put("service_before_ns", unscaled.recvNanos() + unscaled.sendNanos())
                 .put("service_ns", model.cpu().recvNanos() + model.cpu().sendNanos());
         ArrayNode json = fitJson.putArray("streams");
         StringBuilder line = new StringBuilder("calibrate: load: CPU per message, engine vs model (factor):");
@@ -777,8 +779,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     record LoadFit(EngineModel.Cpu cpu, EngineModel.Load load) {}
 
     private static EngineModel.Cpu scaledCpu(EngineModel.Cpu c, double scale) {
-        return new EngineModel.Cpu(c.executors(), c.cores(), Math.round(c.recvNanos() * scale), Math.round(c.sendNanos() * scale), c.blocks(),
-                c.wakeSendNanos());
+        return new EngineModel.Cpu(c.executors(), c.cores(), Math.round(c.recvNanos() * scale), Math.round(c.sendNanos() * scale),
+                c.blocks(), c.wakeSendNanos());
     }
 
     private static EngineModel withCpu(EngineModel m, EngineModel.Cpu cpu) {

@@ -655,7 +655,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             double[] r = load.ratePerS();
             double[] f = load.factor();
             for (int i = 0; i < r.length; i++) {
-                b.append(i == 0 ? "" : ",").append(Math.round(r[i])).append("/s:x").append(String.format(java.util.Locale.ROOT, "%.2f", f[i]));
+                b.append(i == 0 ? "" : ",").append(Math.round(r[i])).append("/s:x")
+                        .append(String.format(java.util.Locale.ROOT, "%.2f", f[i]));
             }
             b.append(" over ").append(load.windowNanos() / 1_000_000.0).append("ms");
         }
