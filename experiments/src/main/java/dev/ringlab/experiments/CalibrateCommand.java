@@ -89,14 +89,15 @@ import picocli.CommandLine.Spec;
  * 2 x {@code --respawns} outages of 200 to 1,500 ms each with its own run seed, how late each of a neighbour's
  * redials comes after its seeded backoff and how long before the restart call returns the new incarnation takes
  * connections ({@link #fitRedial}); the load part ({@link EngineModel.Load}, {@code load.csv}): Poisson streams of
- * {@code --load-rates} broadcasts per second on complete:16, each on the engine and on the model, the model's factor
- * on its service times bisected until its CPU per message equals the event loops' (netty only, {@link #loadFit}); and
- * the machine (cores, JDK, load average).
+ * {@code --load-rates} broadcasts per second on complete:16, each on the engine and on the model: the service scaled
+ * until the model's CPU per message on the first equals the event loops', then the factor at each further one
+ * bisected the same way (netty only, {@link #loadFit}); and the machine (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv} and
- * {@code load.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was fitted on,
+ * {@code load.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was
+ * fitted on,
  * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
  */
@@ -107,8 +108,9 @@ import picocli.CommandLine.Spec;
                     + "(use: --processing), and the engine model model.properties (use: --model calibrated:DIR on sim, "
                     + "--predict DIR on real runs, fidelity --calibration DIR). self-check.csv (and the last line before the "
                     + "summary) shows the model on the complete-graph and star floods it was fitted on, against their measured "
-                    + "completions. On netty the model's load part (a busy loop's lower CPU per message) is fitted on streams "
-                    + "on complete:16 (--load-rates; load.csv).",
+                    + "completions. On netty the model's service is scaled to the loops' CPU per message on a stream on "
+                    + "complete:16, and its load part (a busy loop's lower CPU per message) fitted on faster ones "
+                    + "(--load-rates; load.csv).",
             "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
@@ -151,8 +153,8 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--load-rates", defaultValue = DEFAULT_LOAD_RATES, split = ",", paramLabel = "R",
             description = "Broadcasts per second of the streams on complete:16 that fit the load part (a busy loop's lower "
-                    + "cost per message): ascending, the first is where the model's service times hold; 'none' leaves the "
-                    + "part out. netty only: processes has no CPU figure (default: ${DEFAULT-VALUE}).")
+                    + "cost per message): ascending; on the first the model's service is scaled to the loops' CPU per "
+                    + "message; 'none' leaves both out. netty only: processes has no CPU figure (default: ${DEFAULT-VALUE}).")
     List<String> loadRates;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
@@ -787,7 +789,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         return new EngineModel(m.engine(), m.hotLink(), cpu, m.wake(), m.cold(), m.restart(), m.machine());
     }
 
-    /** Bisection steps per load factor: the interval [0.02, 2] shrinks to a factor of 1.01. */
+    /** Bisection steps (in log) per factor: [0.02, 2] and the scale's [1/4, 4] shrink to a ratio of about 1.001. */
     static final int LOAD_BISECTIONS = 12;
 
     /** What {@link #stream} returns: the broadcast command's CPU per message (null: none), latency p50 and messages. */

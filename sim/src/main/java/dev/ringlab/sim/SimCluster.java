@@ -97,8 +97,8 @@ import java.util.random.RandomGenerator;
  *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
  *   <li><b>Load:</b> with {@link EngineModel.Load}, a handler's receive, send and wake-send times and a delivery's
  *       cold-start penalties are the cpu and cold parts' times the load factor of its executor's recent rate (messages
- *       and client requests per second, decaying over the load window): a busy event loop spends less per message
- *       than one woken for each.
+ *       and client requests per second, decaying over the load window, plus the messages waiting in its inbox): a
+ *       busy event loop spends less per message than one woken for each.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
  *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
@@ -985,7 +985,8 @@ public final class SimCluster implements Cluster {
      * Sets the running handler's receive, send and wake-send times: the cpu part's, or with the load model those
      * times the factor of executor {@code e}'s rate estimate before this handler, which then counts it (see
      * {@link EngineModel.Load}, with the messages waiting in its inbox counted as handled in the window); a delivery's
-     * cold-start penalties are scaled by the same factor. The estimate decays with {@link StrictMath#exp}, the same in every JVM.
+     * cold-start penalties are scaled by the same factor. The estimate decays with {@link StrictMath#exp}, the same in
+     * every JVM.
      */
     private void handlerTimes(int e, long at) {
         if (load == null) {

@@ -78,9 +78,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * (either at 2,000-3,000/s): the same curve on both topologies. {@code cpu}'s times come from isolated floods, the
      * left end of it. Why it falls is not measured here; fewer parked-thread wake-ups and warm caches are the likely
      * part. The model keeps, per executor, a rate estimate (an exponentially decaying count of the messages and
-     * client requests it handled, time constant {@code windowNanos}, plus those waiting in its inbox) and multiplies a handler's receive, send and
-     * wake-send times, and a delivery's cold-start penalties, by {@link #factor} of the rate before it: all of the CPU
-     * the model charges per message.
+     * client requests it handled, time constant {@code windowNanos}, plus those waiting in its inbox) and multiplies a
+     * handler's receive, send and wake-send times, and a delivery's cold-start penalties, by {@link #factor} of the
+     * rate before it: all of the CPU the model charges per message.
      *
      * @param windowNanos time constant of each executor's rate estimate, > 0
      * @param ratePerS    executor rates (messages per second), ascending, all > 0
@@ -737,37 +737,42 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
     }
 
     private static double[] doubles(Properties p, String key) {
-        String v = p.getProperty(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + key);
-        }
-        String[] parts = v.split(",");
+        String[] parts = list(p, key);
         double[] out = new double[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
                 out[i] = Double.parseDouble(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " is not a comma-separated list of numbers: " + v);
+                throw notNumbers(p, key);
             }
         }
         return out;
     }
 
     private static long[] numbers(Properties p, String key) {
-        String v = p.getProperty(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + key);
-        }
-        String[] parts = v.split(",");
+        String[] parts = list(p, key);
         long[] out = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
                 out[i] = Long.parseLong(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " is not a comma-separated list of numbers: " + v);
+                throw notNumbers(p, key);
             }
         }
         return out;
+    }
+
+    /** The comma-separated values of {@code key}; refused when it is missing. */
+    private static String[] list(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new IllegalArgumentException("missing " + key);
+        }
+        return v.split(",");
+    }
+
+    private static IllegalArgumentException notNumbers(Properties p, String key) {
+        return new IllegalArgumentException(key + " is not a comma-separated list of numbers: " + p.getProperty(key));
     }
 
     private static long number(Properties p, String key) {
