@@ -115,8 +115,8 @@ class LazyHyParViewNettyTest {
 
     /**
      * A lazy node that crashes: its neighbours' sends to it are held, their dial is refused, and they count as
-     * receiver_down (as an eager node's refused writes do), never no_connection; once it restarts, the next send
-     * dials it again and is delivered.
+     * receiver_down (as an eager node's refused writes do), never no_connection; once it restarts and the failed
+     * dials' backoff is over, the next send dials it again and is delivered.
      */
     @Test
     void sendsToACrashedLazyNodeCountAsReceiverDownAndReachItAfterItsRestart() {
@@ -147,6 +147,11 @@ class LazyHyParViewNettyTest {
             // before the socket closed fails only when it does): the restart is tested once none is.
             assertTrue(c.runUntil(() -> !dialling(c, 1, 0) && !dialling(c, 2, 0), TimeUnit.SECONDS.toNanos(10)),
                     c.host(1).links() + " " + c.host(2).links());
+            // And once the failed dials' backoff is over: a send within it is refused at once (no_connection), as
+            // documented. A backoff never exceeds the configured maximum (jitter takes it down, never up); a CI run
+            // whose restart came within the 10 ms of the first backoff dropped both sends.
+            long backoffOver = System.nanoTime() + config.backoffMaxNanos();
+            assertTrue(c.runUntil(() -> System.nanoTime() - backoffOver >= 0, TimeUnit.SECONDS.toNanos(5)));
             c.restart(0);
             c.inject(2, new Message.Inject(3, new byte[8]));
             assertTrue(c.runUntil(() -> reached(deliveries, 3, n) == n, TimeUnit.SECONDS.toNanos(10)),
