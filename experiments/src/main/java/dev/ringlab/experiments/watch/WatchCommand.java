@@ -116,8 +116,8 @@ public final class WatchCommand implements Callable<Integer> {
     @Option(names = "--refresh", paramLabel = "D",
             description = "How often the server pushes the live state to each connected page, 10ms..10s (default: 250ms "
                     + "on sim, where the page's CPU changes nothing in the run; 1s on netty and processes, where a browser "
-                    + "on the same machine takes CPU from the nodes: 250ms slowed a 64-node flood's p50 by about 13% on "
-                    + "2 cores, 1s by about 3%).")
+                    + "on the same machine takes CPU from the nodes: 250ms slowed a 64-node flood's p50 by about 13%% on "
+                    + "2 cores, 1s by about 3%%).")
     String refresh; // null: the engine's default
 
     @Option(names = "--open", description = "Open the page in a browser (xdg-open, chromium) if there is one.")
