@@ -154,7 +154,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--load-rates", defaultValue = DEFAULT_LOAD_RATES, split = ",", paramLabel = "R",
             description = "Broadcasts per second of the streams on complete:16 that fit the load part (a busy loop's lower "
                     + "cost per message): ascending; on the first the model's service is scaled to the loops' CPU per "
-                    + "message; 'none' leaves both out. netty only: processes has no CPU figure (default: ${DEFAULT-VALUE}).")
+                    + "message; 'none' leaves both out. netty only: not fitted on processes (default: ${DEFAULT-VALUE}).")
     List<String> loadRates;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
@@ -653,8 +653,8 @@ public final class CalibrateCommand implements Callable<Integer> {
      * bisected until the model's CPU per message on the same stream (same seed, the factors before it fixed) equals
      * the engine's. A point's rate is the executor's: the messages the engine sent per second of the stream over the
      * executors. Writes {@code load.csv} and run.json's {@code load_fit} (with {@code service_scale}), prints two
-     * lines; null (no load part, no scaling) with {@code --load-rates none} or when the engine has no CPU figure
-     * (processes).
+     * lines; null (no load part, no scaling) with {@code --load-rates none}, on processes (not tried there: its
+     * JVMs' CPU per message is several times its floods' service), or when the engine gave no CPU figure.
      */
     private LoadFit loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
         List<Double> rates = loadRates();
@@ -662,8 +662,11 @@ public final class CalibrateCommand implements Callable<Integer> {
             return null;
         }
         if (realEngine().name().equals("processes")) {
-            // Its nodes are other JVMs: Cluster.cpuNanos has nothing to read, and a stream would only show that.
-            err.println("calibrate: load: processes has no CPU figure, so the model has no load part");
+            // Not tried on processes: its CPU figure (the node JVMs', every thread) on complete:16 was 131 us per
+            // message at 20 broadcasts/s, three times its floods' service, and 200/s saturated the 16 JVMs (2026-12-06):
+            // neither the anchor nor netty's default rates carry over.
+            err.println("calibrate: load: not fitted on processes (its JVMs' CPU per message is not the floods' service, "
+                    + "and netty's rates saturate it), so the model has no load part and keeps the slope's service");
             err.flush();
             run.putNull("load_fit");
             return null;

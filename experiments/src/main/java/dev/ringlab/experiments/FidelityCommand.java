@@ -157,8 +157,9 @@ public final class FidelityCommand implements Callable<Integer> {
 
     /**
      * The stream rows' metrics: latency p50 and p99, and the engine's CPU time per message ({@code broadcast}'s
-     * {@code cpu_us_per_msg}: netty's event-loop threads measured, the model's core time predicted; the baseline has
-     * none), which shows whether the model's cores are as busy as the engine's under load.
+     * {@code cpu_us_per_msg}: netty's event-loop threads or the processes engine's node JVMs measured, the model's
+     * core time predicted; the baseline has none), which shows whether the model's cores are as busy as the engine's
+     * under load.
      */
     static final String[] STREAM_METRICS = {"latency_ms_p50", "latency_ms_p99", "cpu_us_per_msg"};
 
@@ -432,7 +433,7 @@ public final class FidelityCommand implements Callable<Integer> {
                 }
                 for (int k = 0; k < 3; k++) {
                     if (k == 2 && values.get(0).get(k).isEmpty()) {
-                        continue; // the real engine has no CPU figure (processes): no row
+                        continue; // no CPU figure from the real engine (a node JVM ended during the stream): no row
                     }
                     ConfidenceInterval m = ci(values.get(0).get(k));
                     ConfidenceInterval b = ci(values.get(1).get(k));

@@ -38,6 +38,8 @@ class RealEnginesEmulationTest {
         assertEquals(1, j.get("last_delivery_hop").asInt());
         assertTrue(j.get("latency_ms").get("p50").asDouble() >= 2.0, j.toString());
         assertTrue(j.get("latency_ms").get("mean").asDouble() >= 2.0, j.toString());
+        // The child JVMs' CPU, read from the kernel in clock ticks: a number (0 only if no tick fell in the run).
+        assertTrue(j.get("cpu_us_per_msg").isNumber() && j.get("cpu_us_per_msg").asDouble() >= 0, j.toString());
 
         JsonNode lost = json("broadcast", "--engine", "processes", "--topology", "ring", "-n", "2", "--loss", "1",
                 "--seed", "4", "--drain", "2s", "--json");

@@ -19,9 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -933,6 +935,31 @@ public final class ProcessCluster implements Cluster {
     /** How many processes node {@code v} has had (1 + its restarts), 0 before start. */
     public int incarnations(int v) {
         return incarnations.get(v).size();
+    }
+
+    /**
+     * The measured CPU time (user and system) of the node JVMs so far (see {@link Cluster#cpuNanos}), summed over
+     * every thread of each: the handlers, reads and writes, the observation lines on stdout, and the JIT compiler and
+     * collector, which share the cores with them. The kernel's figure, read through {@link ProcessHandle.Info}; so a
+     * node's exec prefix must run the JVM in place (see {@link NodeHosts}), as it must for a crash's SIGKILL.
+     * Empty before the start and once any node JVM has ended (a crash, a restart or an exit of its own): the CPU
+     * a JVM spent is not readable once it has gone, so a sum over the rest would not be the cluster's.
+     */
+    @Override
+    public OptionalLong cpuNanos() {
+        long sum = 0;
+        for (int v = 0; v < n; v++) {
+            Process p = procs[v];
+            if (p == null || incarnations.get(v).size() != 1 || !p.isAlive()) {
+                return OptionalLong.empty();
+            }
+            Optional<Duration> cpu = p.info().totalCpuDuration();
+            if (cpu.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            sum += cpu.get().toNanos();
+        }
+        return OptionalLong.of(sum);
     }
 
     @Override

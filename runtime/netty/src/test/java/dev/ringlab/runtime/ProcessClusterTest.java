@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The processes engine on real child JVMs ({@link NodeMain} launched by {@link ProcessCluster#selfLauncher}):
- * faults over the stdin channel, counters streamed on stdout and summed over incarnations.
+ * faults over the stdin channel, counters streamed on stdout and summed over incarnations, the JVMs' CPU.
  */
 class ProcessClusterTest {
     private static final long MS = 1_000_000L;
@@ -54,9 +54,13 @@ class ProcessClusterTest {
                     got.put(d.id() + ":" + d.node(), d);
                 }
             });
+            assertTrue(c.cpuNanos().isEmpty(), "no CPU figure before the JVMs exist");
             c.start();
             flood(c, 1, got);
             assertTrue(c.runUntil(() -> c.stats().messagesDelivered() == 4, SECONDS_20), c.stats()::toString);
+            // The three JVMs' CPU as the kernel counts it: their start alone takes well over a millisecond each.
+            long cpuAfterStart = c.cpuNanos().orElseThrow();
+            assertTrue(cpuAfterStart > 3 * MS, "CPU of three node JVMs after their start: " + cpuAfterStart + " ns");
 
             c.lossBurst(1.0);
             c.inject(0, new Message.Inject(2, new byte[0]));
@@ -75,7 +79,10 @@ class ProcessClusterTest {
             assertTrue(c.runUntil(() -> c.stats().messagesDelivered() == 12 && c.stats().messagesSent() == 14, SECONDS_20),
                     c.stats()::toString);
 
+            long cpuBeforeCrash = c.cpuNanos().orElseThrow();
+            assertTrue(cpuBeforeCrash >= cpuAfterStart, cpuBeforeCrash + " ns after " + cpuAfterStart + " ns");
             c.crash(1);
+            assertTrue(c.cpuNanos().isEmpty(), "a killed JVM's CPU cannot be read: no figure rather than a partial one");
             assertEquals(137, c.exitCode(1).getAsLong(), "SIGKILL is exit 128 + 9");
             assertEquals(14, c.stats().messagesSent(), "the killed incarnation keeps its counts");
             HttpClient http = HttpClient.newHttpClient();
@@ -87,6 +94,7 @@ class ProcessClusterTest {
 
             c.restart(1);
             assertEquals(2, c.incarnations(1));
+            assertTrue(c.cpuNanos().isEmpty(), "after a restart the cluster's CPU is still not readable whole");
             // restart returns once the new incarnation started, not once every neighbour redialled it (the
             // redial runs on the neighbours' backoff); a flood before that loses a send as no_connection.
             assertTrue(c.runUntil(() -> linksUp(http, c, 0) == 2 && linksUp(http, c, 1) == 2 && linksUp(http, c, 2) == 2,

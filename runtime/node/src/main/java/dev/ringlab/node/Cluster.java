@@ -183,9 +183,10 @@ public interface Cluster extends AutoCloseable {
      * CPU time the engine has spent running the nodes so far, in nanoseconds: on the in-process netty engine, the
      * measured CPU time (user and system) of its event-loop threads, which run the nodes' handlers, their sends and
      * reads, and the observers; on the simulator with an engine model ({@code --model}), the core time the model
-     * charged (handlers, sends, cold-start penalties paid on a core). Empty where nothing measures it: the processes
-     * engine (the nodes run in other JVMs) and the simulator without a model. Take differences: the value counts from
-     * the engine's start.
+     * charged (handlers, sends, cold-start penalties paid on a core); on the processes engine, the measured CPU time
+     * of the node JVMs (every thread, the JIT compiler and collector too), empty once any of them has ended. Empty
+     * where nothing measures it: the simulator without a model. Take differences: the value counts from the
+     * engine's start.
      */
     default OptionalLong cpuNanos() {
         return OptionalLong.empty();
