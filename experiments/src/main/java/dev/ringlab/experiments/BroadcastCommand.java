@@ -426,8 +426,12 @@ public final class BroadcastCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "msgs per op", fmt(res.msgsPerOp()));
         out.printf(Locale.ROOT, f, "rmr", fmt(res.rmr()));
         out.printf(Locale.ROOT, f, "cpu per message", Double.isFinite(cpuUsPerMsg) ? fmt(cpuUsPerMsg) + " us ("
-                + (run.engine().deterministic() ? "the engine model's core time" : "the event-loop threads' CPU time") + ")"
-                : "- (" + (run.engine().deterministic() ? "no cores without the cpu part of an engine model: see --model" : "not measured on " + run.engine().name()) + ")");
+                + (run.engine().deterministic() ? "the engine model's core time"
+                        : run.engine().name().equals("processes") ? "the node JVMs' CPU time, every thread"
+                        : "the event-loop threads' CPU time") + ")"
+                : "- (" + (run.engine().deterministic() ? "no cores without the cpu part of an engine model: see --model"
+                        : run.engine().name().equals("processes") ? "not readable: a node JVM ended during the run"
+                        : "not measured on " + run.engine().name()) + ")");
         if (res.control() != null) {
             BroadcastMetrics.Control c = res.control();
             out.printf(Locale.ROOT, f, "control", c.ihaves() + " ihave (" + fmt(res.broadcasts() == 0 ? Double.NaN

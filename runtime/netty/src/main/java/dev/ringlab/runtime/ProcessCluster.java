@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -123,6 +124,13 @@ public final class ProcessCluster implements Cluster {
         return c != 0 ? c : Long.compare((Long) a[1], (Long) b[1]);
     });
     private final int n;
+    /** The node JVMs' class-data archive ({@link NodeCds}), or null: none for this launcher. */
+    private final Path cdsArchive;
+    /** Where node 0's first JVM writes the archive as it exits, and that JVM; null when this cluster makes none. */
+    private Path cdsPending;
+    private Process cdsDumper;
+    /** One cluster of this driver at a time makes the archive. */
+    private static final java.util.concurrent.atomic.AtomicBoolean CDS_DUMPING = new java.util.concurrent.atomic.AtomicBoolean();
     private final Process[] procs;
     private final OutputStream[] stdins;
     /** The current incarnation of each node. */
@@ -219,6 +227,8 @@ public final class ProcessCluster implements Cluster {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.seed = seed;
         this.launcher = List.copyOf(launcher);
+        this.cdsArchive = !launcher.isEmpty() && Collections.indexOfSubList(launcher, NodeCds.LOG_TO_STDERR) >= 0
+                ? NodeCds.archive(launcher.get(0), System.getProperty("java.class.path")) : null;
         this.n = overlay.size();
         this.procs = new Process[n];
         this.stdins = new OutputStream[n];
@@ -283,13 +293,26 @@ public final class ProcessCluster implements Cluster {
      * launcher's own {@code -cp} takes precedence over it). A command line over 4 KB, as a build's long test
      * classpath makes, is one that {@link ProcessHandle.Info#arguments()} no longer returns on Linux, and
      * {@code ringlab soak} and the tests find a node's process by its {@code --id} there.
+     *
+     * <p>With the default options and a class path of jars (the CLI), the nodes share a class-data archive
+     * ({@link NodeCds}): once one exists it is on the command line, and a cluster started without it has node 0 make
+     * it.
      */
     public static List<String> selfLauncher() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
-        cmd.addAll(nodeJavaOptions(System.getenv(NODE_JAVA_OPTS_ENV)));
+        String env = System.getenv(NODE_JAVA_OPTS_ENV);
+        cmd.addAll(nodeJavaOptions(env));
+        Path archive = env == null || env.isBlank() ? NodeCds.archive(java, System.getProperty("java.class.path")) : null;
+        if (archive != null) {
+            // The class-data archive (NodeCds): the JVM's log on stderr, and the archive once a cluster has made it.
+            cmd.addAll(NodeCds.LOG_TO_STDERR);
+            if (Files.isRegularFile(archive)) {
+                cmd.add("-XX:SharedArchiveFile=" + archive);
+            }
+        }
         // The children use this JVM's transport (issue 19): --transport applies to every node, not only here.
         cmd.add("-D" + Transport.PROPERTY + "=" + Transport.fromProperty().cliName());
         cmd.add(NodeMain.class.getName());
@@ -368,23 +391,26 @@ public final class ProcessCluster implements Cluster {
             clusterFile = dir.resolve("cluster.json");
             file.write(clusterFile);
             installShutdownHook();
+            StartProgress progress = new StartProgress();
             for (int v = 0; v < n; v++) {
                 spawn(v);
             }
-            awaitAll(c -> c.ready, "bind its ports");
+            awaitAll(c -> c.ready, "bind its ports", progress);
             // A cold start lets every edge come up first, so the run begins on a whole overlay, but only for a
             // bounded time: a child that cannot reach a peer must not stall the driver (it keeps dialling).
             long linkDeadline = System.nanoTime() + COLD_LINK_WAIT_NANOS;
             for (int v = 0; v < n; v++) {
                 while (!children[v].linked && System.nanoTime() - linkDeadline < 0) {
                     requireAlive(v, "connect its edges");
+                    progress.tick(c -> c.linked, "connected their edges");
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                 }
             }
             for (int v = 0; v < n; v++) {
                 command(v, "start");
             }
-            awaitAll(c -> c.started, "start");
+            awaitAll(c -> c.started, "start", progress);
+            progress.done();
             control = new ControlClient(secret, file.addresses(), TimeUnit.SECONDS.toNanos(2));
             for (int v = 0; v < n; v++) {
                 control.open(v); // now, not at the first inject in the middle of a run
@@ -448,12 +474,32 @@ public final class ProcessCluster implements Cluster {
         if (hosts != null) {
             cmd.addAll(hosts.node(v).exec());
         }
+        int javaAt = cmd.size();
         cmd.addAll(launcher);
+        Path pending = null;
+        if (v == 0 && cdsArchive != null && incarnations.get(0).isEmpty() && !Files.exists(cdsArchive)
+                && CDS_DUMPING.compareAndSet(false, true)) {
+            // This cluster makes the archive the next ones map (NodeCds): node 0 writes it as it exits.
+            pending = NodeCds.pendingFile(cdsArchive);
+            cmd.add(javaAt + 1, "-XX:ArchiveClassesAtExit=" + pending);
+        }
         cmd.addAll(List.of("--id", Integer.toString(v), "--cluster", clusterFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + v + ".log").toFile()));
         pb.environment().put("CLASSPATH", System.getProperty("java.class.path")); // see selfLauncher
-        Process p = pb.start();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException | RuntimeException e) {
+            if (pending != null) {
+                CDS_DUMPING.set(false);
+            }
+            throw e;
+        }
+        if (pending != null) {
+            cdsPending = pending;
+            cdsDumper = p;
+        }
         Child c = new Child();
         c.alive = true;
         c.clientBase = control == null ? 0 : control.sent(v);
@@ -618,18 +664,79 @@ public final class ProcessCluster implements Cluster {
         boolean test(Child c);
     }
 
-    private void awaitAll(ChildState s, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    private void awaitAll(ChildState s, String what, StartProgress progress) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startWaitSeconds(n));
         for (int v = 0; v < n; v++) {
-            await(v, s, what, deadline);
+            while (!s.test(children[v])) {
+                progress.tick(s, what.equals("start") ? "started" : "bound their ports");
+                await(v, s, what, startWaitSeconds(n), deadline, TimeUnit.MILLISECONDS.toNanos(100));
+            }
         }
     }
 
+    /**
+     * How long a cold start waits for all {@code n} node JVMs to bind, and then to start: 60 s, or 2 s per node
+     * beyond 30. The JVMs start together and share the cores fairly, so none binds until nearly all could: 48 of
+     * them on 2 cores bound their ports 35-60 s after they were spawned (2026-12-06, load 23 at the start), which a
+     * flat 60 s nearly cut off.
+     */
+    static long startWaitSeconds(int n) {
+        return Math.max(60, 2L * n);
+    }
+
+    /**
+     * Progress of a start that takes a while, on stderr: 48 JVMs on 2 cores take about a minute to start. Silent
+     * for the first {@value #START_QUIET_SECONDS} s (a small cluster starts within it), then a line every
+     * {@value #START_EVERY_SECONDS} s with how many node JVMs have reached the step waited for, and one when all
+     * have started.
+     */
+    private final class StartProgress {
+        private final long began = System.nanoTime();
+        private long nextAt = began + TimeUnit.SECONDS.toNanos(START_QUIET_SECONDS);
+        private boolean printed;
+
+        void tick(ChildState s, String step) {
+            long now = System.nanoTime();
+            if (now - nextAt < 0) {
+                return;
+            }
+            nextAt = now + TimeUnit.SECONDS.toNanos(START_EVERY_SECONDS);
+            int k = 0;
+            for (int v = 0; v < n; v++) {
+                k += s.test(children[v]) ? 1 : 0;
+            }
+            printed = true;
+            System.err.printf(java.util.Locale.ROOT, "ringlab: processes: %d of %d node JVMs %s (%.0f s)%n", k, n, step,
+                    (now - began) / 1e9);
+        }
+
+        void done() {
+            if (printed) {
+                System.err.printf(java.util.Locale.ROOT, "ringlab: processes: all %d node JVMs started in %.0f s%n", n,
+                        (System.nanoTime() - began) / 1e9);
+            }
+        }
+    }
+
+    /** Seconds of a start before {@link StartProgress} says anything, and between its lines. */
+    private static final int START_QUIET_SECONDS = 5;
+    private static final int START_EVERY_SECONDS = 5;
+
     private void await(int v, ChildState s, String what, long deadline) {
-        while (!s.test(children[v])) {
+        await(v, s, what, 60, deadline, Long.MAX_VALUE);
+    }
+
+    /**
+     * Waits until node {@code v}'s child is in state {@code s}, or at most {@code forNanos} (then returns); fails
+     * naming the {@code seconds} it had once {@code deadline} passes.
+     */
+    private void await(int v, ChildState s, String what, long seconds, long deadline, long forNanos) {
+        long until = System.nanoTime() + Math.min(forNanos, Long.MAX_VALUE / 4);
+        while (!s.test(children[v]) && System.nanoTime() - until < 0) {
             requireAlive(v, what);
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("node " + v + " did not " + what + " within 60 s" + loadHint() + logHint(v));
+                throw new IllegalStateException("node " + v + " did not " + what + " within " + seconds + " s" + loadHint()
+                        + logHint(v));
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
@@ -1002,6 +1109,20 @@ public final class ProcessCluster implements Cluster {
         }
         if (control != null) {
             control.close();
+        }
+        if (cdsPending != null) {
+            // Installed only if the JVM that wrote it ended by itself with status 0: a killed one wrote nothing whole.
+            if (!cdsDumper.isAlive() && cdsDumper.exitValue() == 0) {
+                NodeCds.install(cdsPending, cdsArchive);
+            } else {
+                try {
+                    Files.deleteIfExists(cdsPending);
+                } catch (IOException e) {
+                    // left in the temporary directory
+                }
+            }
+            cdsPending = null;
+            CDS_DUMPING.set(false);
         }
         removeRunDirectory();
         if (shutdownHook != null) {

@@ -128,6 +128,16 @@ class ProcessClusterTest {
         }
     }
 
+    /** A cold start of many JVMs gets 2 s per node beyond 30 (48 JVMs on 2 cores took up to 60 s to bind). */
+    @Test
+    void aColdStartWaitsSixtySecondsOrTwoPerNodeBeyondThirty() {
+        assertEquals(60, ProcessCluster.startWaitSeconds(3));
+        assertEquals(60, ProcessCluster.startWaitSeconds(30));
+        assertEquals(62, ProcessCluster.startWaitSeconds(31));
+        assertEquals(96, ProcessCluster.startWaitSeconds(48));
+        assertEquals(200, ProcessCluster.startWaitSeconds(100));
+    }
+
     @Test
     void aProtocolTheRegistryCannotRebuildIsRefusedBeforeAnyProcessStarts() {
         Protocol custom = new Protocol() {

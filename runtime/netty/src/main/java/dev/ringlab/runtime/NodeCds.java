@@ -1,0 +1,123 @@
+package dev.ringlab.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A class-data-sharing archive for the node JVMs (the JDK's dynamic AppCDS archive: the classes a node loads,
+ * parsed and verified once, mapped by every later node JVM instead of loaded again). Starting many node JVMs at
+ * once on a few cores is CPU-bound: 48 of them on 2 cores bound their ports 35-60 s after they were spawned. With
+ * the archive a 32-node {@code broadcast --engine processes} took 33 and 39 s against 48 and 51 s without
+ * (2026-12-06, alternating, load 10-30); a respawned node starts faster too.
+ *
+ * <p>The JDK's own {@code -XX:+AutoCreateSharedArchive} would have every node JVM of a cluster write the same
+ * file as it exits; here one node JVM of a cluster (node 0's first incarnation) writes the archive to a file of
+ * its own ({@code -XX:ArchiveClassesAtExit}), and only once it has exited with status 0 is that file moved into
+ * place, atomically, so no JVM ever maps a half-written archive. Until then the nodes run without one.
+ *
+ * <p>Only for a class path of jar files (the CLI's jar: CDS does not archive classes from directories, as a
+ * build's {@code target/classes}) and only with the default node JVM options ({@link ProcessCluster#NODE_JAVA_OPTS_ENV}
+ * unset). The archive's name hashes the java binary, its version and every jar's path, size and modification
+ * time, so a new build or JDK gets a new archive; archives of other builds are deleted when one is installed.
+ * The JVM's own log output goes to stderr (the node's log file): an archive the JVM cannot map is reported there,
+ * never on stdout, which is the node's channel to the driver.
+ */
+final class NodeCds {
+    /** Options that route the node JVM's unified logging to stderr, warnings and errors only. */
+    static final List<String> LOG_TO_STDERR = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
+
+    private static final String PREFIX = "node-";
+    private static final String SUFFIX = ".jsa";
+
+    private NodeCds() {}
+
+    /**
+     * The archive for {@code java} and {@code classPath}, or null when CDS does not apply (an entry that is not a
+     * jar file, or one that cannot be read).
+     */
+    static Path archive(String java, String classPath) {
+        if (classPath == null || classPath.isBlank()) {
+            return null;
+        }
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update((java + "\n" + System.getProperty("java.vm.version") + "\n").getBytes(StandardCharsets.UTF_8));
+            int jars = 0;
+            for (String e : classPath.split(File.pathSeparator)) {
+                if (e.isEmpty()) {
+                    continue;
+                }
+                Path p = Path.of(e).toAbsolutePath();
+                if (!p.getFileName().toString().endsWith(".jar") || !Files.isRegularFile(p)) {
+                    return null;
+                }
+                d.update((p + "\n" + Files.size(p) + "\n" + Files.getLastModifiedTime(p).toMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                jars++;
+            }
+            if (jars == 0) {
+                return null;
+            }
+            String name = PREFIX + HexFormat.of().formatHex(d.digest(), 0, 8) + SUFFIX;
+            return directory().resolve(name);
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Where the archives live: a directory of this user's under the temporary directory. */
+    static Path directory() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "ringlab-cds-" + System.getProperty("user.name", "user"));
+    }
+
+    /** The file one node JVM writes the archive to before it is moved into place: unique to this driver and call. */
+    static Path pendingFile(Path archive) throws IOException {
+        Files.createDirectories(archive.getParent());
+        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+    }
+
+    /**
+     * Moves {@code pending} (written by a node JVM that exited with status 0) into place as {@code archive}, and
+     * deletes the archives of other builds. Any failure leaves things as they were: the nodes then run without an
+     * archive, as before.
+     */
+    static void install(Path pending, Path archive) {
+        try {
+            if (!Files.isRegularFile(pending) || Files.size(pending) == 0) {
+                return;
+            }
+            Files.move(pending, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            List<Path> others = new ArrayList<>();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(archive.getParent(), PREFIX + "*")) {
+                for (Path p : s) {
+                    String f = p.getFileName().toString();
+                    if (!p.equals(archive) && f.endsWith(SUFFIX)) {
+                        others.add(p); // another build's: a JVM that has it mapped keeps it until it exits
+                    }
+                }
+            }
+            for (Path p : others) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // no archive this time
+        } finally {
+            try {
+                Files.deleteIfExists(pending);
+            } catch (IOException e) {
+                // left in the temporary directory
+            }
+        }
+    }
+}

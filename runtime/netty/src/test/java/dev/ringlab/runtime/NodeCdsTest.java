@@ -1,0 +1,90 @@
+package dev.ringlab.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link NodeCds}: which class paths get an archive, what its name depends on, and that an archive is only ever
+ * moved into place whole. (The archive itself is the JDK's; {@code .ci/run} checks that the CLI's processes runs make
+ * and map one.)
+ */
+class NodeCdsTest {
+    @Test
+    void onlyAClassPathOfJarsGetsAnArchiveNamedAfterTheJavaBinaryAndEveryJar(@TempDir Path tmp) throws Exception {
+        Path a = Files.write(tmp.resolve("a.jar"), new byte[] {1, 2, 3});
+        Path b = Files.write(tmp.resolve("b.jar"), new byte[] {4});
+        String cp = a + File.pathSeparator + b;
+        Path archive = NodeCds.archive("/jdk/bin/java", cp);
+        assertNotNull(archive, cp);
+        assertEquals(NodeCds.directory(), archive.getParent());
+        assertTrue(archive.getFileName().toString().matches("node-[0-9a-f]{16}\\.jsa"), archive.toString());
+        assertEquals(archive, NodeCds.archive("/jdk/bin/java", cp), "the same inputs, the same archive");
+        assertEquals(archive, NodeCds.archive("/jdk/bin/java", cp + File.pathSeparator), "an empty entry adds nothing");
+        assertNotEquals(archive, NodeCds.archive("/other/bin/java", cp), "another java binary");
+        assertNotEquals(archive, NodeCds.archive("/jdk/bin/java", a.toString()), "another class path");
+
+        Files.setLastModifiedTime(b, FileTime.fromMillis(Files.getLastModifiedTime(b).toMillis() - 60_000));
+        Path rebuilt = NodeCds.archive("/jdk/bin/java", cp);
+        assertNotEquals(archive, rebuilt, "a jar rebuilt (another modification time)");
+        Files.write(b, new byte[] {4, 5});
+        assertNotEquals(rebuilt, NodeCds.archive("/jdk/bin/java", cp), "a jar of another size");
+
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        assertNull(NodeCds.archive("/jdk/bin/java", cp + File.pathSeparator + classes), "a directory: CDS cannot archive it");
+        assertNull(NodeCds.archive("/jdk/bin/java", tmp.resolve("missing.jar").toString()), "a jar that is not there");
+        assertNull(NodeCds.archive("/jdk/bin/java", ""), "no class path");
+    }
+
+    @Test
+    void anArchiveIsMovedIntoPlaceWholeAndOtherBuildsArchivesGo(@TempDir Path tmp) throws Exception {
+        Path archive = tmp.resolve("node-00000000000000aa.jsa");
+        Path older = Files.write(tmp.resolve("node-00000000000000bb.jsa"), new byte[] {9});
+        Path unrelated = Files.write(tmp.resolve("notes.txt"), new byte[] {1});
+
+        Path empty = Files.write(tmp.resolve("node-00000000000000aa.jsa.1.2.tmp"), new byte[0]);
+        NodeCds.install(empty, archive);
+        assertFalse(Files.exists(archive), "an empty file (a JVM that wrote nothing) is not installed");
+        assertFalse(Files.exists(empty), "and is removed");
+        NodeCds.install(tmp.resolve("node-00000000000000aa.jsa.3.4.tmp"), archive);
+        assertFalse(Files.exists(archive), "nor a missing one");
+        assertTrue(Files.exists(older), "nothing else changes when nothing is installed");
+
+        Path pending = Files.write(tmp.resolve("node-00000000000000aa.jsa.5.6.tmp"), new byte[] {7, 7, 7});
+        NodeCds.install(pending, archive);
+        assertEquals(List.of((byte) 7, (byte) 7, (byte) 7), List.of(toBoxed(Files.readAllBytes(archive))));
+        assertFalse(Files.exists(pending), "moved, not copied");
+        assertFalse(Files.exists(older), "another build's archive is deleted");
+        assertTrue(Files.exists(unrelated), "files that are not archives stay");
+    }
+
+    @Test
+    void theFileANodeWritesIsNextToTheArchiveAndUniqueToTheCall(@TempDir Path tmp) throws Exception {
+        Path archive = tmp.resolve("sub").resolve("node-00000000000000aa.jsa");
+        Path p1 = NodeCds.pendingFile(archive);
+        Path p2 = NodeCds.pendingFile(archive);
+        assertEquals(archive.getParent(), p1.getParent());
+        assertTrue(Files.isDirectory(archive.getParent()), "the directory is made");
+        assertTrue(p1.getFileName().toString().startsWith(archive.getFileName() + "."), p1.toString());
+        assertNotEquals(p1, p2);
+    }
+
+    private static Byte[] toBoxed(byte[] b) {
+        Byte[] out = new Byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i];
+        }
+        return out;
+    }
+}
