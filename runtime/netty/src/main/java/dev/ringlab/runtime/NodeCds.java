@@ -5,13 +5,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A class-data-sharing archive for the node JVMs (the JDK's dynamic AppCDS archive: the classes a node loads,
@@ -30,7 +34,8 @@ import java.util.List;
  * unset). The archive's name hashes the java binary, its version and every jar's path, size and modification
  * time, so a new build or JDK gets a new archive; archives of other builds are deleted when one is installed.
  * The JVM's own log output goes to stderr (the node's log file): an archive the JVM cannot map is reported there,
- * never on stdout, which is the node's channel to the driver.
+ * never on stdout, which is the node's channel to the driver. The directory is made mode 0700, and one that is not
+ * this user's alone (another owner, a link, writable by group or others) is not used: no archive then.
  */
 final class NodeCds {
     /** Options that route the node JVM's unified logging to stderr, warnings and errors only. */
@@ -69,7 +74,8 @@ final class NodeCds {
                 return null;
             }
             String name = PREFIX + HexFormat.of().formatHex(d.digest(), 0, 8) + SUFFIX;
-            return directory().resolve(name);
+            Path dir = directory();
+            return Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !private_(dir) ? null : dir.resolve(name);
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
             return null;
         }
@@ -80,9 +86,40 @@ final class NodeCds {
         return Path.of(System.getProperty("java.io.tmpdir"), "ringlab-cds-" + System.getProperty("user.name", "user"));
     }
 
+    /**
+     * Whether {@code dir} is a directory (not a link) of this user's that no one else may write to. The node JVMs
+     * run the classes an archive holds, so one in a directory another user could write to is not used: the
+     * directory's name under the shared temporary directory is predictable, and another user could make it first.
+     */
+    static boolean private_(Path dir) {
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            String me = System.getProperty("user.name");
+            if (!Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
+                return false;
+            }
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+            return !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
     /** The file one node JVM writes the archive to before it is moved into place: unique to this driver and call. */
     static Path pendingFile(Path archive) throws IOException {
-        Files.createDirectories(archive.getParent());
+        Path dir = archive.getParent();
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another driver made it: checked below like any other
+            }
+        }
+        if (!private_(dir)) {
+            throw new IOException(dir + " is not a directory of " + System.getProperty("user.name") + "'s alone");
+        }
         return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + System.nanoTime() + ".tmp");
     }

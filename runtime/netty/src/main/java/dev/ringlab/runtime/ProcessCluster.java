@@ -480,8 +480,12 @@ public final class ProcessCluster implements Cluster {
         if (v == 0 && cdsArchive != null && incarnations.get(0).isEmpty() && !Files.exists(cdsArchive)
                 && CDS_DUMPING.compareAndSet(false, true)) {
             // This cluster makes the archive the next ones map (NodeCds): node 0 writes it as it exits.
-            pending = NodeCds.pendingFile(cdsArchive);
-            cmd.add(javaAt + 1, "-XX:ArchiveClassesAtExit=" + pending);
+            try {
+                pending = NodeCds.pendingFile(cdsArchive);
+                cmd.add(javaAt + 1, "-XX:ArchiveClassesAtExit=" + pending);
+            } catch (IOException e) {
+                CDS_DUMPING.set(false); // no archive this time; the run goes on without one
+            }
         }
         cmd.addAll(List.of("--id", Integer.toString(v), "--cluster", clusterFile.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -78,6 +79,27 @@ class NodeCdsTest {
         assertTrue(Files.isDirectory(archive.getParent()), "the directory is made");
         assertTrue(p1.getFileName().toString().startsWith(archive.getFileName() + "."), p1.toString());
         assertNotEquals(p1, p2);
+    }
+
+    /** The node JVMs run what an archive holds: a directory another user could write to is not used. */
+    @Test
+    void aDirectoryOthersCanWriteToOrALinkIsNotUsedAndANewOneIsMadeForThisUserAlone(@TempDir Path tmp) throws Exception {
+        Path archive = tmp.resolve("cds").resolve("node-00000000000000aa.jsa");
+        Path pending = NodeCds.pendingFile(archive);
+        assertTrue(NodeCds.private_(pending.getParent()), "made mode 0700");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(pending.getParent())));
+
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertFalse(NodeCds.private_(shared), "writable by others");
+        assertThrows(java.io.IOException.class, () -> NodeCds.pendingFile(shared.resolve("node-00000000000000aa.jsa")));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
+        assertFalse(NodeCds.private_(shared), "writable by the group");
+
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), pending.getParent());
+        assertFalse(NodeCds.private_(link), "a link, even to a private directory");
+        assertFalse(NodeCds.private_(tmp.resolve("missing")), "not there");
     }
 
     private static Byte[] toBoxed(byte[] b) {
