@@ -310,4 +310,67 @@ class SimClusterTest {
         assertEquals(64, seen.stream().filter(o -> o instanceof Observation.Delivered).count(),
                 "the second flood, observed: one record per node (the origin's own included)");
     }
+
+    /** A flood whose {@link dev.ringlab.node.Node#mightAct} hint is {@code hint}, whatever the node then does. */
+    private static dev.ringlab.node.Protocol floodHinting(boolean hint) {
+        return new dev.ringlab.node.Protocol() {
+            @Override
+            public String spec() {
+                return "flood";
+            }
+
+            @Override
+            public dev.ringlab.node.Node create(int id, Overlay o) {
+                dev.ringlab.node.Node flood = Flood.PROTOCOL.create(id, o);
+                return new dev.ringlab.node.Node() {
+                    @Override
+                    public void start(dev.ringlab.node.Env e) {
+                        flood.start(e);
+                    }
+
+                    @Override
+                    public void onMessage(int from, Message m) {
+                        flood.onMessage(from, m);
+                    }
+
+                    @Override
+                    public boolean mightAct(int from, Message m) {
+                        return hint;
+                    }
+                };
+            }
+        };
+    }
+
+    private static long floodHash(dev.ringlab.node.Protocol protocol, boolean withInvariant) {
+        Overlay overlay = TestNodes.cycles(2_000, 6, 5);
+        try (SimCluster sim = new SimCluster(overlay, protocol, new SimConfig(3, LinkModels.parse("const:1ms"), 0, 0))) {
+            if (withInvariant) {
+                sim.addInvariant(() -> { });
+            }
+            sim.start();
+            sim.inject(0, new Message.Inject(1, new byte[0]));
+            sim.runToQuiescence();
+            sim.inject(9, new Message.Inject(2, new byte[0]));
+            sim.runToQuiescence();
+            return sim.traceHash().orElseThrow();
+        }
+    }
+
+    /**
+     * The prefetch's hint ({@link dev.ringlab.node.Node#mightAct}) changes no run: a flood that always says false
+     * and one that always says true fold the trace hash of the plain flood. With invariants on (as in
+     * {@code ringlab check}) the always-false one fails on its first relay, naming the hint; the flood's own
+     * hint passes.
+     */
+    @Test
+    void theMightActHintChangesNoRunAndAWrongOneFailsAnInvariantRun() {
+        long plain = floodHash(Flood.PROTOCOL, false);
+        assertEquals(plain, floodHash(floodHinting(false), false), "a node that always hints false");
+        assertEquals(plain, floodHash(floodHinting(true), false), "a node that always hints true");
+        assertEquals(plain, floodHash(Flood.PROTOCOL, true), "the flood with the hint checked");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> floodHash(floodHinting(false), true));
+        assertTrue(e.getMessage().contains("mightAct hint said it would do neither"), e.getMessage());
+    }
 }

@@ -26,6 +26,18 @@ public interface Node {
      */
     void onMessage(int from, Message m);
 
+    /**
+     * A hint for engines that fetch a node's memory ahead of its messages (the simulator, where at 10^6 nodes a
+     * delivery's node state is rarely in the cache): false only if {@link #onMessage onMessage(from, m)}, called
+     * now, would certainly send nothing and schedule nothing, as for a copy of a broadcast the node has already
+     * seen. It must not change the node's state. Engines may call it any number of times or never; a true where
+     * false was possible costs only speed. The simulator's invariant checks ({@code ringlab check}) fail a run in
+     * which a node acted on a message after its hint said false. The default says true.
+     */
+    default boolean mightAct(int from, Message m) {
+        return true;
+    }
+
     /** Graceful shutdown: cancel timers, say goodbye if the protocol wants. Not called on a crash. */
     default void stop() {}
 }

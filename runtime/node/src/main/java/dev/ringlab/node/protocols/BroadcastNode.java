@@ -48,6 +48,20 @@ abstract class BroadcastNode implements Node {
         }
     }
 
+    /**
+     * False for a broadcast this node has seen (its first two ids, kept in the node's fields): a later copy is
+     * dropped. True for anything else, also for an id in the set of a node that has seen more than two (the set
+     * is another object, which the hint does not read).
+     */
+    @Override
+    public final boolean mightAct(int from, Message m) {
+        if (m instanceof Message.Broadcast b) {
+            long id = b.id();
+            return id != seen0 && id != seen1;
+        }
+        return true;
+    }
+
     private void receive(int from, Message.Broadcast b) {
         if (!markSeen(b.id())) {
             return;
