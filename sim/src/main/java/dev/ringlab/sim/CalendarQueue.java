@@ -359,6 +359,32 @@ final class CalendarQueue extends EventQueue {
 
     @Override
     void pop() {
+        // The common case, small enough for the JIT to inline into the simulator's loop: no overflow heap, and the
+        // current bucket's head is not its tail nor the last slot of its chunk.
+        if (heapSize == 0) {
+            int h = head[cur];
+            int next = h + 1;
+            if (h != NIL && h != tail[cur] && (next & CHUNK_MASK) != 0) {
+                int[] in = ints[h >>> PAGE_BITS];
+                int o = (h & PAGE_MASK) * 3;
+                long t = curStart + ((in[o] - curStart) & spanMask);
+                topTime = t;
+                topA = in[o + 1];
+                topB = in[o + 2];
+                Object[] r = refs[h >>> PAGE_BITS];
+                topRef = r[h & PAGE_MASK];
+                r[h & PAGE_MASK] = null;
+                head[cur] = next;
+                calendarCount--;
+                lastPopNanos = t;
+                size--;
+                return;
+            }
+        }
+        popSlow();
+    }
+
+    private void popSlow() {
         int c = heapSize == 0 && calendarCount != 0 ? head[cur] : NIL;
         if (c == NIL) {
             c = calendarHead();
