@@ -710,15 +710,23 @@ public final class ProcessCluster implements Cluster {
                 k += s.test(children[v]) ? 1 : 0;
             }
             printed = true;
-            System.err.printf(java.util.Locale.ROOT, "ringlab: processes: %d of %d node JVMs %s (%.0f s)%n", k, n, step,
-                    (now - began) / 1e9);
+            line(String.format(java.util.Locale.ROOT, "ringlab: processes: %d of %d node JVMs %s (%.0f s)", k, n, step,
+                    (now - began) / 1e9));
         }
 
         void done() {
             if (printed) {
-                System.err.printf(java.util.Locale.ROOT, "ringlab: processes: all %d node JVMs started in %.0f s%n", n,
-                        (System.nanoTime() - began) / 1e9);
+                line(String.format(java.util.Locale.ROOT, "ringlab: processes: all %d node JVMs started in %.0f s", n,
+                        (System.nanoTime() - began) / 1e9));
             }
+        }
+
+        /**
+         * One line on stderr. On a terminal it first clears the line the cursor is on: a sweep's progress bar
+         * (redrawn in place, with no newline) may be there, and the line would otherwise be appended to it.
+         */
+        private static void line(String text) {
+            System.err.println(System.console() != null ? "\r\u001b[K" + text : text);
         }
     }
 
