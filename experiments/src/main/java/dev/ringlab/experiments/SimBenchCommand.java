@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
  * otherwise).
  *
  * <p>Order: a warm-up of both kinds on a small overlay (so neither measured run pays for compiling the
- * shared node logic), then the fast run, then the baseline. Each measured run builds and starts its nodes,
+ * shared node logic) and one untimed flood at the measured size on the fast queue (and of the limit), so the
+ * measured runs do not pay for touching the heap's pages first; then the fast run, then the baseline. Each measured run builds and starts its nodes,
  * collects garbage, then times inject-to-quiescence on the wall clock and on this thread's CPU clock
  * ({@code speedup_cpu} is the ratio of the latter: less sensitive to other processes on a shared host, but
  * blind to GC threads). {@code *_bytes_per_node} is the heap retained by started nodes (simulator arrays
@@ -97,6 +98,14 @@ public final class SimBenchCommand implements Callable<Integer> {
                     + "(default: on; --no-limit skips it; off with --memory-probe).")
     boolean limit = true;
 
+    @Option(names = "--repeat", paramLabel = "K",
+            description = "Measure the simulator's flood (and the limit's, unless --no-limit) K times in this JVM, "
+                    + "alternating, and also report each run's speeds and their medians (fast_deliveries_per_s_each, "
+                    + "limit_deliveries_per_s_each, fast_to_limit_each, *_median). The ratio of two floods measured "
+                    + "back to back in one JVM moves less than either speed on a shared host. 1 to 50 (default: "
+                    + "${DEFAULT-VALUE}); not with --memory-probe.")
+    int repeat = 1;
+
     @Override
     public Integer call() throws Exception {
         if (n < 3) {
@@ -110,6 +119,12 @@ public final class SimBenchCommand implements Callable<Integer> {
             link = LinkModels.parse(latency);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--latency", e.getMessage());
+        }
+        if (repeat < 1 || repeat > 50) {
+            throw new UsageException("--repeat", "need 1 to 50 runs, got " + repeat);
+        }
+        if (repeat > 1 && memoryProbe) {
+            throw new UsageException("--repeat", "not with --memory-probe, whose runs are stepped and not timed");
         }
         QueueKind baselineKind = null;
         if (!baseline.equalsIgnoreCase("none")) {
@@ -140,16 +155,30 @@ public final class SimBenchCommand implements Callable<Integer> {
                 Limit.measure(small, config, flood(small, config, QueueKind.CALENDAR, false, null), null);
             }
         }
+        if (!memoryProbe) {
+            // One untimed flood at the measured size too: the first run at full size was the slowest in every JVM
+            // (in one, 5.89 M/s against 8.9-9.2 for the seven after it, and the limit's first 9.8 against 14.0-14.7),
+            // paying for the heap pages it was the first to touch and for the code it compiled.
+            flood(overlay, config, QueueKind.CALENDAR, false, null);
+            if (runLimit) {
+                System.gc();
+                new PrimitiveFlood(overlay, config).run();
+            }
+        }
         err.println("simbench: warmed up");
 
         Run fast = flood(overlay, config, QueueKind.CALENDAR, memoryProbe, err);
         Run slow = baselineKind == null ? null : flood(overlay, config, baselineKind, memoryProbe, err);
         Limit lim = runLimit ? Limit.measure(overlay, config, fast, err) : null;
+        Repeats reps = repeat > 1 ? Repeats.measure(repeat, overlay, config, fast, lim, err) : null;
 
         // Like JMH, do not report a speed from a run too short to time: at 0.58 ms a timer tick, one JIT
         // compilation or one GC pause is the figure (a 5.65x "speed-up" was printed from such a run).
         double shortestMs = Math.min(Math.min(fast.wallNanos, slow == null ? Long.MAX_VALUE : slow.wallNanos),
                 lim == null ? Long.MAX_VALUE : Math.min(lim.limit.wallNanos(), lim.queue.wallNanos())) / 1e6;
+        if (reps != null) {
+            shortestMs = Math.min(shortestMs, reps.shortestNanos() / 1e6);
+        }
         boolean tooShort = !memoryProbe && shortestMs < MIN_MEASURED_MS;
         if (tooShort) {
             long suggest = Math.min(Integer.MAX_VALUE, (long) Math.ceil(n * MIN_MEASURED_MS / Math.max(shortestMs, 1e-3) / 10_000) * 10_000);
@@ -165,8 +194,12 @@ public final class SimBenchCommand implements Callable<Integer> {
         out.put("topology", "random-regular:" + degree);
         out.put("protocol", "flood");
         out.put("latency", link.spec());
-        out.put("order", "warm-up (both kinds, n=" + small.size() + ", twice), then fast, then baseline; each measured"
-                + " run: build and start nodes, GC, then time inject to quiescence");
+        out.put("order", "warm-up (both kinds, n=" + small.size() + ", twice"
+                + (memoryProbe ? "" : "; then one untimed flood at n=" + n + " on the calendar queue"
+                        + (runLimit ? " and one of the limit" : ""))
+                + "), then fast, then baseline" + (runLimit ? ", then the limit" : "")
+                + (repeat > 1 ? ", then " + (repeat - 1) + " more of fast" + (runLimit ? " and limit" : "") : "")
+                + "; each measured run: build and start nodes, GC, then time inject to quiescence");
         out.put("graph_build_ms", buildMs);
         out.put("deliveries", fast.stats.messagesDelivered());
         out.put("messages_sent", fast.stats.messagesSent());
@@ -205,9 +238,13 @@ public final class SimBenchCommand implements Callable<Integer> {
         if (lim != null) {
             lim.report(out, fast, tooShort);
         }
+        if (reps != null) {
+            reps.report(out, tooShort);
+        }
         out.put("trace_hash", hex(fast.traceHash));
         boolean same = (slow == null || slow.traceHash == fast.traceHash)
-                && (lim == null || lim.limit.traceHash() == fast.traceHash);
+                && (lim == null || lim.limit.traceHash() == fast.traceHash)
+                && (reps == null || reps.allFold(fast.traceHash));
         if (slow != null) {
             out.put("trace_hash_naive", hex(slow.traceHash));
         }
@@ -284,6 +321,78 @@ public final class SimBenchCommand implements Callable<Integer> {
             ns.put("gc", b.gcNanos() / per);
             ns.put("total", fast.wallNanos / per);
             out.put("cost_ns_per_delivery", tooShort ? null : ns);
+        }
+    }
+
+    /**
+     * {@code --repeat K}: the first measured runs and K - 1 more pairs, the simulator's flood then the limit's
+     * (timed only, no breakdown), each on its own fresh cluster after a GC.
+     */
+    record Repeats(double[] fast, double[] limit, long[] hashes, long shortestNanos) {
+        static Repeats measure(int k, Overlay overlay, SimConfig config, Run first, Limit firstLimit, PrintWriter err) {
+            double[] fast = new double[k];
+            double[] lim = firstLimit == null ? null : new double[k];
+            long[] hashes = new long[2 * k];
+            fast[0] = first.deliveriesPerSecond();
+            hashes[0] = first.traceHash;
+            long shortest = first.wallNanos;
+            if (firstLimit != null) {
+                lim[0] = firstLimit.limit.deliveriesPerSecond();
+                hashes[1] = firstLimit.limit.traceHash();
+                shortest = Math.min(shortest, firstLimit.limit.wallNanos());
+            } else {
+                hashes[1] = first.traceHash;
+            }
+            for (int i = 1; i < k; i++) {
+                Run r = flood(overlay, config, QueueKind.CALENDAR, false, null);
+                fast[i] = r.deliveriesPerSecond();
+                hashes[2 * i] = r.traceHash;
+                shortest = Math.min(shortest, r.wallNanos);
+                String limitText = "";
+                if (lim != null) {
+                    System.gc();
+                    PrimitiveFlood.Run l = new PrimitiveFlood(overlay, config).run();
+                    lim[i] = l.deliveriesPerSecond();
+                    hashes[2 * i + 1] = l.traceHash();
+                    shortest = Math.min(shortest, l.wallNanos());
+                    limitText = String.format(Locale.ROOT, ", limit %.2f M/s, ratio %.3f", lim[i] / 1e6, fast[i] / lim[i]);
+                } else {
+                    hashes[2 * i + 1] = r.traceHash;
+                }
+                err.printf(Locale.ROOT, "simbench: repeat %d of %d: calendar %.2f M/s%s%n", i + 1, k, fast[i] / 1e6,
+                        limitText);
+                err.flush();
+            }
+            return new Repeats(fast, lim, hashes, shortest);
+        }
+
+        boolean allFold(long hash) {
+            for (long h : hashes) {
+                if (h != hash) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void report(Map<String, Object> out, boolean tooShort) {
+            out.put("repeats", fast.length);
+            out.put("fast_deliveries_per_s_each", tooShort ? null : fast);
+            out.put("fast_deliveries_per_s_median", tooShort ? null : median(fast));
+            if (limit != null) {
+                double[] ratio = new double[fast.length];
+                for (int i = 0; i < ratio.length; i++) {
+                    ratio[i] = fast[i] / limit[i];
+                }
+                out.put("limit_deliveries_per_s_each", tooShort ? null : limit);
+                out.put("limit_deliveries_per_s_median", tooShort ? null : median(limit));
+                out.put("fast_to_limit_each", tooShort ? null : ratio);
+                out.put("fast_to_limit_median", tooShort ? null : median(ratio));
+            }
+        }
+
+        private static double median(double[] xs) {
+            return new org.apache.commons.math3.stat.descriptive.rank.Median().evaluate(xs);
         }
     }
 

@@ -12,13 +12,15 @@ class SimBenchCommandTest {
 
     @Test
     void theLimitFoldsTheSimulatorsTraceHashAndTheBreakdownAddsUpToTheRun() throws Exception {
-        TopologyCommandTest.Result r = TopologyCommandTest.run("simbench", "-n", "200000", "--baseline", "none",
+        // 500,000 nodes: at 200,000 one measured run took 67 ms on the 2-core machine (2026-12-06), under the
+        // 100 ms below which no figure is reported, and the test checked none of them.
+        TopologyCommandTest.Result r = TopologyCommandTest.run("simbench", "-n", "500000", "--baseline", "none",
                 "--latency", "uniform:1ms,10ms", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
         assertTrue(j.get("trace_hashes_equal").asBoolean(), r.out());
         assertEquals(j.get("trace_hash").asText(), j.get("trace_hash_limit").asText());
-        assertTrue(r.err().contains("simbench: limit: 1400001 deliveries"), r.err());
+        assertTrue(r.err().contains("simbench: limit: 3500001 deliveries"), r.err());
         if (j.get("measurement_too_short").asBoolean()) {
             assertTrue(j.get("limit_deliveries_per_s").isNull() && j.get("cost_ns_per_delivery").isNull(), r.out());
             return; // a very fast machine: the figures are rightly withheld
@@ -54,5 +56,49 @@ class SimBenchCommandTest {
         assertEquals(0, off.exit(), off.err());
         assertFalse(off.json().has("limit_deliveries_per_s"), off.out());
         assertFalse(off.json().has("trace_hash_limit"), off.out());
+    }
+
+    @Test
+    void repeatMeasuresEachPairAgainAndReportsEveryRunWithMedians() throws Exception {
+        TopologyCommandTest.Result r = TopologyCommandTest.run("simbench", "-n", "500000", "--baseline", "none",
+                "--latency", "uniform:1ms,10ms", "--repeat", "3", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("trace_hashes_equal").asBoolean(), r.out());
+        assertEquals(3, j.get("repeats").asInt(), r.out());
+        assertTrue(r.err().contains("simbench: repeat 2 of 3: calendar") && r.err().contains("simbench: repeat 3 of 3"),
+                r.err());
+        if (j.get("measurement_too_short").asBoolean()) {
+            assertTrue(j.get("fast_to_limit_each").isNull() && j.get("fast_to_limit_median").isNull(), r.out());
+            return; // a very fast machine: the figures are rightly withheld
+        }
+        JsonNode fast = j.get("fast_deliveries_per_s_each");
+        JsonNode limit = j.get("limit_deliveries_per_s_each");
+        JsonNode ratio = j.get("fast_to_limit_each");
+        assertEquals(3, fast.size(), r.out());
+        assertEquals(3, limit.size(), r.out());
+        assertEquals(3, ratio.size(), r.out());
+        // The first entries are the run the other fields report.
+        assertEquals(j.get("fast_deliveries_per_s").asDouble(), fast.get(0).asDouble(), 1e-6);
+        assertEquals(j.get("fast_to_limit").asDouble(), ratio.get(0).asDouble(), 1e-9);
+        double[] rs = new double[3];
+        for (int i = 0; i < 3; i++) {
+            assertTrue(fast.get(i).asDouble() > 0 && limit.get(i).asDouble() > 0, r.out());
+            assertEquals(fast.get(i).asDouble() / limit.get(i).asDouble(), ratio.get(i).asDouble(), 1e-9);
+            rs[i] = ratio.get(i).asDouble();
+        }
+        java.util.Arrays.sort(rs);
+        assertEquals(rs[1], j.get("fast_to_limit_median").asDouble(), 1e-12);
+    }
+
+    @Test
+    void repeatIsRefusedOutOfRangeAndWithTheMemoryProbe() throws Exception {
+        TopologyCommandTest.Result zero = TopologyCommandTest.run("simbench", "-n", "2000", "--repeat", "0");
+        assertEquals(2, zero.exit(), zero.err());
+        assertTrue(zero.err().contains("--repeat") && zero.err().contains("need 1 to 50 runs, got 0"), zero.err());
+        TopologyCommandTest.Result probe = TopologyCommandTest.run("simbench", "-n", "2000", "--repeat", "2",
+                "--memory-probe");
+        assertEquals(2, probe.exit(), probe.err());
+        assertTrue(probe.err().contains("--repeat") && probe.err().contains("not with --memory-probe"), probe.err());
     }
 }
