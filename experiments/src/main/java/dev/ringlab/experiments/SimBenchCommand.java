@@ -37,9 +37,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Order: a warm-up of both kinds on a small overlay (so neither measured run pays for compiling the
  * shared node logic) and one untimed flood at the measured size on the fast queue (and of the limit), so the
- * measured runs do not pay for touching the heap's pages first; then the fast run, then the baseline. Each measured run builds and starts its nodes,
- * collects garbage, then times inject-to-quiescence on the wall clock and on this thread's CPU clock
- * ({@code speedup_cpu} is the ratio of the latter: less sensitive to other processes on a shared host, but
+ * measured runs do not pay for touching the heap's pages first; then the fast run, then the baseline. Each
+ * measured run builds and starts its nodes, collects garbage, then times inject-to-quiescence on the wall
+ * clock and on this thread's CPU clock ({@code speedup_cpu} is the ratio of the latter: less sensitive to other processes on a shared host, but
  * blind to GC threads). {@code *_bytes_per_node} is the heap retained by started nodes (simulator arrays
  * plus the protocol's node objects), measured after a GC. With
  * {@code --memory-probe}, each run is instead stepped one link latency at a time and, whenever the number
@@ -355,7 +355,8 @@ public final class SimBenchCommand implements Callable<Integer> {
                     lim[i] = l.deliveriesPerSecond();
                     hashes[2 * i + 1] = l.traceHash();
                     shortest = Math.min(shortest, l.wallNanos());
-                    limitText = String.format(Locale.ROOT, ", limit %.2f M/s, ratio %.3f", lim[i] / 1e6, fast[i] / lim[i]);
+                    limitText = String.format(Locale.ROOT, ", limit %.2f M/s, ratio %.3f", lim[i] / 1e6,
+                            fast[i] / lim[i]);
                 } else {
                     hashes[2 * i + 1] = r.traceHash;
                 }
@@ -377,18 +378,23 @@ public final class SimBenchCommand implements Callable<Integer> {
 
         void report(Map<String, Object> out, boolean tooShort) {
             out.put("repeats", fast.length);
-            out.put("fast_deliveries_per_s_each", tooShort ? null : fast);
+            out.put("fast_deliveries_per_s_each", tooShort ? null : list(fast));
             out.put("fast_deliveries_per_s_median", tooShort ? null : median(fast));
             if (limit != null) {
                 double[] ratio = new double[fast.length];
                 for (int i = 0; i < ratio.length; i++) {
                     ratio[i] = fast[i] / limit[i];
                 }
-                out.put("limit_deliveries_per_s_each", tooShort ? null : limit);
+                out.put("limit_deliveries_per_s_each", tooShort ? null : list(limit));
                 out.put("limit_deliveries_per_s_median", tooShort ? null : median(limit));
-                out.put("fast_to_limit_each", tooShort ? null : ratio);
+                out.put("fast_to_limit_each", tooShort ? null : list(ratio));
                 out.put("fast_to_limit_median", tooShort ? null : median(ratio));
             }
+        }
+
+        /** A list, so the text output prints the values (an array would print as its identity). */
+        private static java.util.List<Double> list(double[] xs) {
+            return java.util.Arrays.stream(xs).boxed().toList();
         }
 
         private static double median(double[] xs) {

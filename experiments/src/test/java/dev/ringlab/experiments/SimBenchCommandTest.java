@@ -66,8 +66,8 @@ class SimBenchCommandTest {
         JsonNode j = r.json();
         assertTrue(j.get("trace_hashes_equal").asBoolean(), r.out());
         assertEquals(3, j.get("repeats").asInt(), r.out());
-        assertTrue(r.err().contains("simbench: repeat 2 of 3: calendar") && r.err().contains("simbench: repeat 3 of 3"),
-                r.err());
+        assertTrue(r.err().contains("simbench: repeat 2 of 3: calendar")
+                && r.err().contains("simbench: repeat 3 of 3"), r.err());
         if (j.get("measurement_too_short").asBoolean()) {
             assertTrue(j.get("fast_to_limit_each").isNull() && j.get("fast_to_limit_median").isNull(), r.out());
             return; // a very fast machine: the figures are rightly withheld
@@ -100,5 +100,18 @@ class SimBenchCommandTest {
                 "--memory-probe");
         assertEquals(2, probe.exit(), probe.err());
         assertTrue(probe.err().contains("--repeat") && probe.err().contains("not with --memory-probe"), probe.err());
+    }
+
+    @Test
+    void theRepeatsAreReportedAsListsSoTheTextOutputPrintsTheirValues() {
+        var reps = new SimBenchCommand.Repeats(new double[] {2e6, 4e6, 3e6}, new double[] {4e6, 5e6, 6e6},
+                new long[6], 200_000_000L);
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        reps.report(out, false);
+        assertEquals(java.util.List.of(2e6, 4e6, 3e6), out.get("fast_deliveries_per_s_each"));
+        assertEquals(java.util.List.of(0.5, 0.8, 0.5), out.get("fast_to_limit_each"));
+        assertEquals(3e6, (double) out.get("fast_deliveries_per_s_median"), 0);
+        assertEquals(0.5, (double) out.get("fast_to_limit_median"), 0);
+        assertEquals(5e6, (double) out.get("limit_deliveries_per_s_median"), 0);
     }
 }
