@@ -258,32 +258,21 @@ class SimClusterTest {
     void nodesKnowWhetherAnyoneObservesAndTheFloodIsTheSameEitherWay() {
         Overlay overlay = TestNodes.cycles(64, 4, 3);
         List<Boolean> told = new ArrayList<>();
-        dev.ringlab.node.Protocol probe = new dev.ringlab.node.Protocol() {
+        dev.ringlab.node.Protocol probe = floodWrapped(flood -> new dev.ringlab.node.Node() {
+            private dev.ringlab.node.Env env;
+
             @Override
-            public String spec() {
-                return "flood";
+            public void start(dev.ringlab.node.Env e) {
+                env = e;
+                flood.start(e);
             }
 
             @Override
-            public dev.ringlab.node.Node create(int id, Overlay o) {
-                dev.ringlab.node.Node flood = Flood.PROTOCOL.create(id, o);
-                return new dev.ringlab.node.Node() {
-                    private dev.ringlab.node.Env env;
-
-                    @Override
-                    public void start(dev.ringlab.node.Env e) {
-                        env = e;
-                        flood.start(e);
-                    }
-
-                    @Override
-                    public void onMessage(int from, Message m) {
-                        told.add(env.hasObservers());
-                        flood.onMessage(from, m);
-                    }
-                };
+            public void onMessage(int from, Message m) {
+                told.add(env.hasObservers());
+                flood.onMessage(from, m);
             }
-        };
+        });
         long[] hash = new long[2];
         List<Observation> seen = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
@@ -311,8 +300,9 @@ class SimClusterTest {
                 "the second flood, observed: one record per node (the origin's own included)");
     }
 
-    /** A flood whose {@link dev.ringlab.node.Node#mightAct} hint is {@code hint}, whatever the node then does. */
-    private static dev.ringlab.node.Protocol floodHinting(boolean hint) {
+    /** The protocol {@code flood} with each node wrapped by {@code wrap} (given the flood node). */
+    private static dev.ringlab.node.Protocol floodWrapped(
+            java.util.function.UnaryOperator<dev.ringlab.node.Node> wrap) {
         return new dev.ringlab.node.Protocol() {
             @Override
             public String spec() {
@@ -321,25 +311,29 @@ class SimClusterTest {
 
             @Override
             public dev.ringlab.node.Node create(int id, Overlay o) {
-                dev.ringlab.node.Node flood = Flood.PROTOCOL.create(id, o);
-                return new dev.ringlab.node.Node() {
-                    @Override
-                    public void start(dev.ringlab.node.Env e) {
-                        flood.start(e);
-                    }
-
-                    @Override
-                    public void onMessage(int from, Message m) {
-                        flood.onMessage(from, m);
-                    }
-
-                    @Override
-                    public boolean mightAct(int from, Message m) {
-                        return hint;
-                    }
-                };
+                return wrap.apply(Flood.PROTOCOL.create(id, o));
             }
         };
+    }
+
+    /** A flood whose {@link dev.ringlab.node.Node#mightAct} hint is {@code hint}, whatever the node then does. */
+    private static dev.ringlab.node.Protocol floodHinting(boolean hint) {
+        return floodWrapped(flood -> new dev.ringlab.node.Node() {
+            @Override
+            public void start(dev.ringlab.node.Env e) {
+                flood.start(e);
+            }
+
+            @Override
+            public void onMessage(int from, Message m) {
+                flood.onMessage(from, m);
+            }
+
+            @Override
+            public boolean mightAct(int from, Message m) {
+                return hint;
+            }
+        });
     }
 
     private static long floodHash(dev.ringlab.node.Protocol protocol, boolean withInvariant) {

@@ -37,18 +37,31 @@ class BroadcastNodeSeenTest {
         return Overlay.fromAdjacency("complete", false, adj);
     }
 
-    @Test
-    void eachIdIsDeliveredOnceInAnyOrderOfIdsDuplicatesAndBatches() {
-        SplittableRandom master = new SplittableRandom(0xB0AD_0001L);
-        Overlay overlay = complete(5);
-        int deliveries = 0;
-        for (int c = 0; c < 200; c++) {
+    /** One seeded case: node 2 of the overlay, of a protocol drawn from {@link #SPECS}, started on a recording env. */
+    private record Case(long seed, SplittableRandom random, String spec, RecordingEnv env, Node node) {
+        static Case next(SplittableRandom master, Overlay overlay) {
             long seed = master.nextLong();
             SplittableRandom r = new SplittableRandom(seed);
             String spec = SPECS.get(r.nextInt(SPECS.size()));
             RecordingEnv env = new RecordingEnv(2, 5, seed);
             Node node = Protocols.parse(spec).create(2, overlay);
             node.start(env);
+            return new Case(seed, r, spec, env, node);
+        }
+    }
+
+    @Test
+    void eachIdIsDeliveredOnceInAnyOrderOfIdsDuplicatesAndBatches() {
+        SplittableRandom master = new SplittableRandom(0xB0AD_0001L);
+        Overlay overlay = complete(5);
+        int deliveries = 0;
+        for (int c = 0; c < 200; c++) {
+            Case k0 = Case.next(master, overlay);
+            long seed = k0.seed();
+            SplittableRandom r = k0.random();
+            String spec = k0.spec();
+            RecordingEnv env = k0.env();
+            Node node = k0.node();
             // A few small ids (0 among them) sent many times, alone or batched, in a random order.
             int distinct = 1 + r.nextInt(6);
             Map<Long, Integer> firstHop = new HashMap<>();
@@ -95,12 +108,12 @@ class BroadcastNodeSeenTest {
         int falseHints = 0;
         int trueHintsOnSeenIds = 0;
         for (int c = 0; c < 200; c++) {
-            long seed = master.nextLong();
-            SplittableRandom r = new SplittableRandom(seed);
-            String spec = SPECS.get(r.nextInt(SPECS.size()));
-            RecordingEnv env = new RecordingEnv(2, 5, seed);
-            Node node = Protocols.parse(spec).create(2, overlay);
-            node.start(env);
+            Case k0 = Case.next(master, overlay);
+            long seed = k0.seed();
+            SplittableRandom r = k0.random();
+            String spec = k0.spec();
+            RecordingEnv env = k0.env();
+            Node node = k0.node();
             int distinct = 1 + r.nextInt(5);
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (int k = 0; k < 16; k++) {
