@@ -206,6 +206,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         err.println("calibrate: engine=" + realEngine().name() + " nodes=" + nodes + " rotations=" + rotations + " bursts=" + bursts + " reps=" + reps + " passes=" + passes()
                 + " cores=" + Runtime.getRuntime().availableProcessors());
         err.flush();
+        ResultsDir.requireWritableRoot(out);
         ResultsDir dir = ResultsDir.create(out, "calibrate");
         Calibration c = calibrate(dir, err, "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (json) {

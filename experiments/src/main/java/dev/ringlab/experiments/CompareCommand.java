@@ -122,6 +122,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ResultsDir.requireWritableRoot(out);
         if (protocols == null) {
             return callOne();
         }

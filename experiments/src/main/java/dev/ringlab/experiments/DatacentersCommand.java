@@ -130,6 +130,7 @@ public final class DatacentersCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ResultsDir.requireWritableRoot(out);
         Setup s = validate();
         String placementBase = "dcs=" + dcs + ",per-dc=" + perDc + ",order=";
         List<String> common = List.of("--engine", s.engine.name(), "--seed", String.valueOf(seed), "--latency", latency);

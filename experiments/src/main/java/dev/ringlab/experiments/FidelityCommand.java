@@ -206,6 +206,7 @@ public final class FidelityCommand implements Callable<Integer> {
             seedList.add(seed + i);
         }
         Instant started = Instant.now();
+        ResultsDir.requireWritableRoot(out);
         ResultsDir dir = ResultsDir.create(out, "fidelity");
         String command = "ringlab " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 

@@ -76,6 +76,7 @@ public final class RecoverSweepCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         run.validate();
+        ResultsDir.requireWritableRoot(out);
         if (run.placementText() != null) { // a sweep over sizes cannot keep one dcs*per-dc
             throw new UsageException("--placement", "recover-sweep sweeps node counts and does not place nodes; use ringlab datacenters, or a single-run command (broadcast, token, recover, config)");
         }

@@ -66,8 +66,64 @@ public final class ResultsDir {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a results directory under " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create a results directory under " + root + " (" + reason(e)
+                    + "): choose another --out", e);
         }
+    }
+
+    /**
+     * Before a command's long work: checks that results root {@code root} can be created (if missing) and written
+     * into, so a bad {@code --out} fails at once (exit 2, naming the flag) instead of after an hour's sweep. The
+     * directories it had to create for the check are removed again: a run that then fails on another flag leaves
+     * nothing behind.
+     */
+    public static void requireWritableRoot(Path root) {
+        java.util.ArrayDeque<Path> made = new java.util.ArrayDeque<>();
+        try {
+            java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+            for (Path p = root.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+                missing.push(p);
+            }
+            while (!missing.isEmpty()) {
+                Path p = missing.pop();
+                try {
+                    made.push(Files.createDirectory(p));
+                } catch (IOException e) {
+                    throw new UsageException("--out", "cannot create the results root " + root + " (" + reason(e)
+                            + "): choose a directory you can write to");
+                }
+            }
+            if (!Files.isDirectory(root) || !Files.isWritable(root)) {
+                throw new UsageException("--out", "cannot write into the results root " + root + " ("
+                        + (Files.isDirectory(root) ? "permission denied" : "not a directory")
+                        + "): choose a directory you can write to");
+            }
+        } finally {
+            while (!made.isEmpty()) {
+                try {
+                    Files.deleteIfExists(made.pop());
+                } catch (IOException e) {
+                    // left behind: an empty directory, created by this check
+                }
+            }
+        }
+    }
+
+    /** What went wrong with a file operation, in words (a {@code FileSystemException}'s message is only its path). */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name exists";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** Opens an existing results directory (for replay, fidelity reading a calibration). */

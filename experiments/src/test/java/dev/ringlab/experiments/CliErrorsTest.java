@@ -151,4 +151,34 @@ class CliErrorsTest {
         HelpText.reflow(fixed);
         assertEquals(List.of(), ragged(help(fixed, 80), 80), help(fixed, 80));
     }
+
+    /**
+     * A results root that cannot be made or written fails before the work, exit 2 naming --out, on every command
+     * that writes a results directory; the check itself leaves no directory behind.
+     */
+    @Test
+    void anUnwritableOutFailsBeforeTheWorkAndTheCheckLeavesNothing(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("a-file"), "x");
+        String under = file.resolve("results").toString();
+        List<String[]> commands = List.of(
+                new String[] {"compare", "-n", "16", "--seeds", "1", "--out", under},
+                new String[] {"recover-sweep", "-n", "8", "--out", under},
+                new String[] {"datacenters", "--out", under},
+                new String[] {"calibrate", "--engine", "netty", "--out", under},
+                new String[] {"fidelity", "--out", under},
+                new String[] {"compare", "-n", "16", "--out", file.toString()});
+        for (String[] args : commands) {
+            TopologyCommandTest.Result r = run(args);
+            String why = String.join(" ", args) + ": " + r.err();
+            assertEquals(2, r.exit(), why);
+            assertOneLine(r);
+            assertTrue(r.err().contains("--out: cannot ") && r.err().contains("choose a directory you can write to"),
+                    why);
+            assertFalse(r.err().contains("results in") || r.err().contains("replay:"), "no work before: " + why);
+        }
+        java.nio.file.Path fresh = tmp.resolve("new").resolve("deeper");
+        ResultsDir.requireWritableRoot(fresh);
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("new")), "the check removes what it made");
+    }
 }
