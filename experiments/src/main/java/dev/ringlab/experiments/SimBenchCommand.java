@@ -39,9 +39,9 @@ import picocli.CommandLine.Spec;
  * shared node logic) and one untimed flood at the measured size on the fast queue (and of the limit), so the
  * measured runs do not pay for touching the heap's pages first; then the fast run, then the baseline. Each
  * measured run builds and starts its nodes, collects garbage, then times inject-to-quiescence on the wall
- * clock and on this thread's CPU clock ({@code speedup_cpu} is the ratio of the latter: less sensitive to other processes on a shared host, but
- * blind to GC threads). {@code *_bytes_per_node} is the heap retained by started nodes (simulator arrays
- * plus the protocol's node objects), measured after a GC. With
+ * clock and on this thread's CPU clock ({@code speedup_cpu} is the ratio of the latter: less sensitive to
+ * other processes on a shared host, but blind to GC threads). {@code *_bytes_per_node} is the heap retained
+ * by started nodes (simulator arrays plus the protocol's node objects), measured after a GC. With
  * {@code --memory-probe}, each run is instead stepped one link latency at a time and, whenever the number
  * of pending events reaches a new high, the heap is measured after a GC: that gives retained bytes per node
  * and per in-flight event (and slower wall times, which are then not reported as speeds).

@@ -338,7 +338,8 @@ class SimClusterTest {
 
     private static long floodHash(dev.ringlab.node.Protocol protocol, boolean withInvariant) {
         Overlay overlay = TestNodes.cycles(2_000, 6, 5);
-        try (SimCluster sim = new SimCluster(overlay, protocol, new SimConfig(3, LinkModels.parse("const:1ms"), 0, 0))) {
+        SimConfig config = new SimConfig(3, LinkModels.parse("const:1ms"), 0, 0);
+        try (SimCluster sim = new SimCluster(overlay, protocol, config)) {
             if (withInvariant) {
                 sim.addInvariant(() -> { });
             }
