@@ -118,7 +118,7 @@ public final class Main implements Runnable {
     static String outOfMemory(Throwable e) {
         long maxMb = Runtime.getRuntime().maxMemory() >> 20;
         return "out of memory (" + e.getMessage() + ", heap limit " + maxMb + " MB): give the JVM more heap, e.g. "
-                + "RINGLAB_JAVA_OPTS='-Xmx" + Math.max(2, 2 * ((maxMb + 1023) / 1024)) + "g -XX:+UseParallelGC' ./ringlab ..., "
+                + "RINGLAB_JAVA_OPTS='" + MemoryBudget.javaOpts(Math.max(2, 2 * ((maxMb + 1023) / 1024))) + "' ./ringlab ..., "
                 + "or use a smaller -n";
     }
 

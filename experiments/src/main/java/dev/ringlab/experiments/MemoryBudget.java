@@ -53,9 +53,20 @@ final class MemoryBudget {
             long gb = (long) Math.ceil(worst * 1.5 / (1L << 30));
             throw new UsageException("--nodes", String.format(Locale.ROOT,
                     "%s on n = %d needs at least %s of heap, this JVM has %s; use a smaller n or give the JVM more, "
-                            + "e.g. RINGLAB_JAVA_OPTS='-Xmx%dg -XX:+UseParallelGC' ./ringlab %s ...",
-                    worstTopology == null ? command : "topology " + worstTopology, n, size(worst), size(max), gb, command));
+                            + "e.g. RINGLAB_JAVA_OPTS='%s' ./ringlab %s ...",
+                    worstTopology == null ? command : "topology " + worstTopology, n, size(worst), size(max), javaOpts(gb), command));
         }
+    }
+
+    /**
+     * The JVM flags to suggest for a heap of {@code gb} GB: the launcher's defaults with that heap, and transparent huge
+     * pages where this JVM runs with them (the launcher adds them where the kernel offers them; RINGLAB_JAVA_OPTS
+     * replaces all of its flags, so a suggestion without them would lose them).
+     */
+    static String javaOpts(long gb) {
+        boolean thp = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:+UseTransparentHugePages");
+        return "-Xmx" + gb + "g -XX:+UseParallelGC" + (thp ? " -XX:+UseTransparentHugePages" : "");
     }
 
     /** Lower bound of the heap {@code command} needs on {@code topology} with {@code n} nodes, in bytes. */

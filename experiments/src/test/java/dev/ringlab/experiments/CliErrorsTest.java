@@ -65,6 +65,15 @@ class CliErrorsTest {
     }
 
     @Test
+    void theSuggestedJavaOptionsKeepThisJvmsHugePages() {
+        boolean thp = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:+UseTransparentHugePages");
+        String opts = MemoryBudget.javaOpts(8);
+        assertTrue(opts.startsWith("-Xmx8g -XX:+UseParallelGC"), opts);
+        assertEquals(thp, opts.contains("-XX:+UseTransparentHugePages"), opts);
+    }
+
+    @Test
     void recoverRefusesACrashTheHealingRingCannotSurvive() {
         TopologyCommandTest.Result r = run("recover", "-n", "2", "--crash", "1");
         assertEquals(2, r.exit(), r.err());
