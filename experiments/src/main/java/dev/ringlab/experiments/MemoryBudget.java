@@ -64,8 +64,12 @@ final class MemoryBudget {
      * replaces all of its flags, so a suggestion without them would lose them).
      */
     static String javaOpts(long gb) {
-        boolean thp = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .contains("-XX:+UseTransparentHugePages");
+        return javaOpts(gb, java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+
+    /** {@link #javaOpts(long)} for a JVM started with {@code jvmArgs}. */
+    static String javaOpts(long gb, List<String> jvmArgs) {
+        boolean thp = jvmArgs.contains("-XX:+UseTransparentHugePages");
         return "-Xmx" + gb + "g -XX:+UseParallelGC" + (thp ? " -XX:+UseTransparentHugePages" : "");
     }
 

@@ -65,12 +65,13 @@ class CliErrorsTest {
     }
 
     @Test
-    void theSuggestedJavaOptionsKeepThisJvmsHugePages() {
+    void theSuggestedJavaOptionsKeepTheLaunchersHugePages() {
+        assertEquals("-Xmx8g -XX:+UseParallelGC -XX:+UseTransparentHugePages",
+                MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages")));
+        assertEquals("-Xmx8g -XX:+UseParallelGC", MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC")));
         boolean thp = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
                 .contains("-XX:+UseTransparentHugePages");
-        String opts = MemoryBudget.javaOpts(8);
-        assertTrue(opts.startsWith("-Xmx8g -XX:+UseParallelGC"), opts);
-        assertEquals(thp, opts.contains("-XX:+UseTransparentHugePages"), opts);
+        assertEquals(thp, Main.outOfMemory(new OutOfMemoryError("Java heap space")).contains("UseTransparentHugePages"));
     }
 
     @Test
