@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
                 + "the engine warms up first (rounds of 4 broadcasts until 8000 messages were delivered or 2 s passed, "
                 + "then up to " + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 1 s, then a settle: the JIT compiles the delivery "
                 + "path and the idle threads' wake-up) and no figure counts it (warmup_broadcasts, "
-                + "warmup_deliveries and warmup_paced_broadcasts: what it ran; 0 on sim). "
+                + "warmup_deliveries and warmup_paced_broadcasts: what it ran; 0 on sim). On netty the JVM first runs "
+                + "that warm-up on " + Defaults.JVM_WARMUP_CLUSTERS + " throwaway 16-node rings, once per JVM (warmup_jvm_clusters). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
                 + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
@@ -130,6 +131,7 @@ public final class BroadcastCommand implements Callable<Integer> {
             }
             cluster.addObserver(BroadcastExperiment.measured(metrics));
             cluster.addObserver(new Progress(err));
+            BroadcastExperiment.JvmWarmUp jvmWarmup = BroadcastExperiment.warmUpJvm(engine, err);
             cluster.start();
             byte[] payload = new byte[payloadBytes];
             BroadcastExperiment.WarmUp warmup = BroadcastExperiment.warmUp(cluster, engine, payload, r.drainNanos);
@@ -166,7 +168,7 @@ public final class BroadcastCommand implements Callable<Integer> {
             long engineNanos = settled.lastActivityNanos() - engineStart;
             OpenConnections open = OpenConnections.sample(cluster); // at the end of the run, before the cluster closes
             if (json) {
-                out.println(predict.decorate(json(r, overlay, plan, warmup, res, hash, settled.quiet(), engineNanos, open), spec,
+                out.println(predict.decorate(json(r, overlay, plan, warmup, jvmWarmup, res, hash, settled.quiet(), engineNanos, open), spec,
                         List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean", "cpu_us_per_msg"), List.of()));
             } else {
                 table(out, r, overlay, res, hash, settled.quiet(), engineNanos, open);
@@ -313,7 +315,8 @@ public final class BroadcastCommand implements Callable<Integer> {
         }
     }
 
-    private String json(Run r, Overlay overlay, FaultPlan plan, BroadcastExperiment.WarmUp warmup, BroadcastMetrics.Result res,
+    private String json(Run r, Overlay overlay, FaultPlan plan, BroadcastExperiment.WarmUp warmup,
+            BroadcastExperiment.JvmWarmUp jvmWarmup, BroadcastMetrics.Result res,
             OptionalLong hash, boolean settled, long engineNanos, OpenConnections open) throws Exception {
         ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
@@ -351,6 +354,7 @@ public final class BroadcastCommand implements Callable<Integer> {
         o.put("warmup_broadcasts", warmup.broadcasts());
         o.put("warmup_deliveries", warmup.deliveries());
         o.put("warmup_paced_broadcasts", warmup.paced());
+        o.put("warmup_jvm_clusters", jvmWarmup.clusters());
         if (hash.isPresent()) {
             o.put("trace_hash", String.format("%016x", hash.getAsLong()));
         } else {

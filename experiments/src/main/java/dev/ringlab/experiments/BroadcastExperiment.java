@@ -113,6 +113,7 @@ public final class BroadcastExperiment {
         o.put("broadcasts_per_seed", p.broadcasts());
         o.put("warmup_min_broadcasts", Defaults.warmupBroadcasts(p.engine()));
         o.put("warmup_target_deliveries", Defaults.warmupDeliveries(p.engine()));
+        o.put("warmup_jvm_clusters", Defaults.jvmWarmupClusters(p.engine()));
         o.put("drain_ns", p.drainNanos());
         o.put("payload_bytes", p.payloadBytes());
     }
@@ -195,6 +196,58 @@ public final class BroadcastExperiment {
         return new WarmUp(after, injected, after.messagesDelivered() - start, paced);
     }
 
+    /** Guards {@link #jvmWarm}. */
+    private static final Object JVM_WARMUP_LOCK = new Object();
+
+    /** Whether this JVM ran (or began) its one-time warm-up ({@link #warmUpJvm}); guarded by the lock. */
+    private static boolean jvmWarm;
+
+    /** What {@link #warmUpJvm} ran: throwaway clusters (0 when the JVM was warm already, or for no engine) and wall time. */
+    record JvmWarmUp(int clusters, long wallNanos) {}
+
+    /**
+     * Once per JVM, before the first cluster it measures on {@code engine}: {@link Defaults#jvmWarmupClusters}
+     * throwaway 16-node ring floods, each started, warmed up as {@link #warmUp} warms a measured cluster, and
+     * closed (on netty: the JIT compiles the engine's paths in this JVM; each measured cluster's own warm-up then
+     * finds them compiled). Call it before the measured cluster starts (after it is built, so that an engine's
+     * refusal of a flag comes first), so no measured cluster runs beside the throwaway ones. A later call, or one for an engine with none, does nothing.
+     *
+     * @param err where a progress line goes while it runs, or null
+     */
+    static JvmWarmUp warmUpJvm(ClusterEngine engine, java.io.PrintWriter err) {
+        int k = Defaults.jvmWarmupClusters(engine);
+        if (k == 0) {
+            return new JvmWarmUp(0, 0);
+        }
+        synchronized (JVM_WARMUP_LOCK) {
+            if (jvmWarm) {
+                return new JvmWarmUp(0, 0);
+            }
+            jvmWarm = true; // also after a failure: the command reports it, and no later cluster repeats it
+            if (err != null) {
+                err.println("ringlab: warming up this JVM's " + engine.name() + " engine once: " + k
+                        + " throwaway 16-node ring floods (about 2 s each)");
+                err.flush();
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < k; i++) {
+                try (Cluster c = engine.build(RunSpec.of(Topologies.build("ring", 16, 1),
+                        dev.ringlab.node.protocols.Flood.PROTOCOL, 1))) {
+                    c.start();
+                    warmUp(c, engine, new byte[16], Cluster.QUIET_NANOS * 8);
+                }
+            }
+            return new JvmWarmUp(k, System.nanoTime() - t0);
+        }
+    }
+
+    /** Makes the next {@link #warmUpJvm} run again, as in a fresh JVM (tests). */
+    static void forgetJvmWarmUp() {
+        synchronized (JVM_WARMUP_LOCK) {
+            jvmWarm = false;
+        }
+    }
+
     /** Longest a warm-up round waits for its deliveries before the next round is injected anyway. */
     static final long WARMUP_ROUND_WAIT_NANOS = 100_000_000L;
 
@@ -256,6 +309,7 @@ public final class BroadcastExperiment {
         Protocol protocol = Protocols.parse(p.protocol());
         RunSpec spec = new RunSpec(overlay, protocol, p.latency(), p.loss(), p.faults(), p.processingNanos(), seed, placement);
         try (Cluster cluster = RunOptions.build(p.engine(), spec)) {
+            warmUpJvm(p.engine(), null); // built, not started: no thread yet; a sweep ran it already, with its line
             BroadcastMetrics metrics = new BroadcastMetrics(n);
             if (dev.ringlab.node.protocols.Plumtree.is(protocol)) {
                 metrics.countControl(); // grafts, prunes, announcements; and rmr counts payload only, as in the paper

@@ -77,6 +77,9 @@ public final class BroadcastSweep {
                 }
             }
         }
+        if (!cells.isEmpty()) {
+            BroadcastExperiment.warmUpJvm(plan.params().engine(), err); // before the bar: it prints a line of its own
+        }
         ProgressBar bar = new ProgressBar(err, label, cells.size());
         long start = System.nanoTime();
         List<BroadcastExperiment.SeedRun> runs = ParallelCells.map(cells, threads, c -> {

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
                     + "each seed's cluster first warms up (rounds of " + Defaults.REAL_WARMUP_BROADCASTS + " broadcasts until "
                     + Defaults.REAL_WARMUP_DELIVERIES + " messages were delivered or 2 s passed, then up to "
                     + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 1 s, then a settle) and no figure "
-                    + "counts it (run.json: warmup_min_broadcasts, warmup_target_deliveries).",
+                    + "counts it (run.json: warmup_min_broadcasts, warmup_target_deliveries). On netty the JVM first runs that "
+                    + "warm-up on " + Defaults.JVM_WARMUP_CLUSTERS + " throwaway 16-node rings, once (warmup_jvm_clusters).",
             "Without --latency, sim links are const:1ms, so on a vertex-transitive overlay (ring, biring, chordal) "
                     + "every seed gives the same figures; --latency lognormal:1ms,0.5 gives links with spread."
         })
@@ -270,6 +271,7 @@ public final class CompareCommand implements Callable<Integer> {
             j.put("faults", p.faults().isEmpty() ? null : p.faults().toString());
             j.put("warmup_min_broadcasts", Defaults.warmupBroadcasts(p.engine()));
             j.put("warmup_target_deliveries", Defaults.warmupDeliveries(p.engine()));
+            j.put("warmup_jvm_clusters", Defaults.jvmWarmupClusters(p.engine()));
             BroadcastSweep.rowsJson(j.putArray("rows"), o.rows());
             BroadcastSweep.skipped(j.putArray("skipped"), o.skipped());
             stdout.println(predict.decorate(j.toString(), spec, List.of("rows[].latency_ms_p50", "rows[].latency_ms_p99",

@@ -86,10 +86,31 @@ public final class Defaults {
 
     /** The warm-up rule in words, for options lines: "none" on a deterministic engine. */
     public static String warmupRule(ClusterEngine engine) {
+        int jvm = jvmWarmupClusters(engine);
         return engine.deterministic() ? "none" : "rounds-of-" + REAL_WARMUP_BROADCASTS + "-broadcasts-to-"
                 + REAL_WARMUP_DELIVERIES + "-deliveries-or-" + (REAL_WARMUP_MAX_NANOS / 1_000_000_000L) + "s-then-"
-                + REAL_WARMUP_PACED + "-paced-or-" + (REAL_WARMUP_PACED_MAX_NANOS / 1_000_000_000L) + "s";
+                + REAL_WARMUP_PACED + "-paced-or-" + (REAL_WARMUP_PACED_MAX_NANOS / 1_000_000_000L) + "s"
+                + (jvm == 0 ? "" : "-after-" + jvm + "-jvm-warmup-clusters");
     }
+
+    /**
+     * Throwaway clusters whose warm-up ({@link BroadcastExperiment#warmUp}, on a 16-node ring flood) a JVM runs
+     * once, before the first cluster it measures on {@code engine} ({@link BroadcastExperiment#warmUpJvm}): 3 on
+     * netty, whose nodes run in this JVM; none on the simulator (nothing warms up) and on processes (each cluster
+     * starts JVMs of its own, which its own warm-up warms). Each cluster's own warm-up did not make the JVM's
+     * first cluster as fast as the later ones: measured on netty, ring n = 16, 16 broadcasts with random origins,
+     * p50 per cluster, each cluster after its own warm-up (a probe outside the repository, 2026-12-06, load
+     * 0.2-0.6), the first cluster of a fresh JVM measured 0.79, 0.79 and 0.88 ms where the five after it
+     * measured 0.43-0.65; with one throwaway cluster first, 0.92, 0.63, 0.73, 0.68, 0.52 and 0.52 ms; with three,
+     * 0.56, 0.52 and 0.62 ms. In 15 of the 19 kept {@code fidelity} runs of 2026-12-05/06, seed 1 of the first
+     * netty cell (ring, n = 16) was the slowest of its three seeds. Three clusters take about 5 s.
+     */
+    public static int jvmWarmupClusters(ClusterEngine engine) {
+        return engine.name().equals("netty") ? JVM_WARMUP_CLUSTERS : 0;
+    }
+
+    /** Throwaway warm-up clusters a JVM runs once before it first measures on netty ({@link #jvmWarmupClusters}). */
+    public static final int JVM_WARMUP_CLUSTERS = 3;
 
     /**
      * Single broadcasts a real engine's warm-up injects after its rounds, one at a time with

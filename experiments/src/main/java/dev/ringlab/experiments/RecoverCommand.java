@@ -87,7 +87,8 @@ import picocli.CommandLine.Spec;
             "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
             "measured). Expander: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
             "faults, crashed, respawn_after_ms, warmup_broadcasts, warmup_deliveries, warmup_paced_broadcasts (what the",
-            "real engines' warm-up ran),",
+            "real engines' warm-up ran), warmup_jvm_clusters (throwaway clusters the JVM warmed up on first: netty,",
+            "once per JVM),",
             "broadcasts, live_nodes (alive at the end),",
             "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
             "dropped, trace_hash, engine_time_ms, wall_ms.",
@@ -490,6 +491,7 @@ public final class RecoverCommand implements Callable<Integer> {
                     }
                 }
             }));
+            BroadcastExperiment.JvmWarmUp jvmWarmup = BroadcastExperiment.warmUpJvm(engine, err);
             cluster.start();
             byte[] payload = new byte[8];
             BroadcastExperiment.WarmUp warmup = BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);
@@ -546,6 +548,7 @@ public final class RecoverCommand implements Callable<Integer> {
             o.put("warmup_broadcasts", warmup.broadcasts());
             o.put("warmup_deliveries", warmup.deliveries());
             o.put("warmup_paced_broadcasts", warmup.paced());
+            o.put("warmup_jvm_clusters", jvmWarmup.clusters());
             o.put("broadcasts", aliveAtInject.size());
             o.put("live_nodes", liveAtEnd);
             o.put("deliveries_live", got);

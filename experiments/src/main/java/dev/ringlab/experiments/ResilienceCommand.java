@@ -348,6 +348,7 @@ public final class ResilienceCommand implements Callable<Integer> {
                     }
                 }
             }));
+            BroadcastExperiment.warmUpJvm(engine, null);
             cluster.start();
             byte[] payload = new byte[8];
             BroadcastExperiment.warmUp(cluster, engine, payload, 2_000 * MS);

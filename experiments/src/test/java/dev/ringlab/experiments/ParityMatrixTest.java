@@ -141,6 +141,10 @@ class ParityMatrixTest {
                 assertTrue(paced >= 1 && paced <= Defaults.REAL_WARMUP_PACED && paced < j.get("warmup_broadcasts").asInt(),
                         paced + " paced: " + r.why());
             }
+            // The JVM's own warm-up: netty only, once per JVM (this test's JVM may have run it for an earlier test).
+            int jvm = j.get("warmup_jvm_clusters").asInt(-1);
+            assertTrue(r.engine().equals("netty") ? jvm == 0 || jvm == Defaults.JVM_WARMUP_CLUSTERS : jvm == 0,
+                    jvm + " JVM warm-up clusters: " + r.why());
         });
     }
 

@@ -49,6 +49,32 @@ class WarmUpTest {
     }
 
     @Test
+    @Timeout(120)
+    void nettyWarmsTheJvmUpOnceOnThrowawayClustersAndSimAndProcessesNever() {
+        BroadcastExperiment.forgetJvmWarmUp();
+        java.io.StringWriter log = new java.io.StringWriter();
+        java.io.PrintWriter err = new java.io.PrintWriter(log);
+        assertEquals(0, BroadcastExperiment.warmUpJvm(Engines.byName("sim"), err).clusters());
+        assertEquals(0, BroadcastExperiment.warmUpJvm(Engines.byName("processes"), err).clusters());
+        assertEquals("", log.toString(), "no line where nothing runs");
+        ClusterEngine netty = Engines.byName("netty");
+        BroadcastExperiment.JvmWarmUp first = BroadcastExperiment.warmUpJvm(netty, err);
+        assertEquals(Defaults.JVM_WARMUP_CLUSTERS, first.clusters());
+        // Each throwaway cluster runs a whole warm-up: its paced part alone waits 1 ms per broadcast.
+        assertTrue(first.wallNanos() >= Defaults.JVM_WARMUP_CLUSTERS * Defaults.REAL_WARMUP_PACED_GAP_NANOS,
+                "took " + first.wallNanos() / 1e6 + " ms");
+        assertTrue(log.toString().contains("warming up this JVM's netty engine once: " + Defaults.JVM_WARMUP_CLUSTERS
+                + " throwaway"), log.toString());
+        BroadcastExperiment.JvmWarmUp again = BroadcastExperiment.warmUpJvm(netty, err);
+        assertEquals(0, again.clusters(), "once per JVM");
+        assertEquals(0, again.wallNanos());
+        assertEquals(1, log.toString().lines().count(), log.toString());
+        assertTrue(Defaults.warmupRule(netty).endsWith("-after-" + Defaults.JVM_WARMUP_CLUSTERS + "-jvm-warmup-clusters"),
+                Defaults.warmupRule(netty));
+        assertEquals("none", Defaults.warmupRule(Engines.byName("sim")));
+    }
+
+    @Test
     void simHasNoWarmUpAndItsClockDoesNotMove() {
         ClusterEngine sim = Engines.byName("sim");
         try (Cluster c = sim.build(RunSpec.of(Topologies.build("ring", N, 1), Flood.PROTOCOL, 1))) {
