@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
                 + "then up to " + Defaults.REAL_WARMUP_PACED + " single broadcasts 1 ms apart or 1 s, then a settle: the JIT compiles the delivery "
                 + "path and the idle threads' wake-up) and no figure counts it (warmup_broadcasts, "
                 + "warmup_deliveries and warmup_paced_broadcasts: what it ran; 0 on sim). On netty the JVM first runs "
-                + "that warm-up on " + Defaults.JVM_WARMUP_CLUSTERS + " throwaway 16-node rings, once per JVM (warmup_jvm_clusters). "
+                + "that warm-up on " + Defaults.JVM_WARMUP_CLUSTERS + " throwaway 16-node rings, once per JVM "
+                + "(warmup_jvm_clusters). "
                 + "engine_time_ms runs from the first measured injection to the last message sent (the quiet wait "
                 + "that ends a real engine's run is not in it); dropped counts messages the engine dropped (crash, "
                 + "partition, loss, a send along a non-edge). On netty and processes open_connections_per_node "
@@ -168,7 +169,8 @@ public final class BroadcastCommand implements Callable<Integer> {
             long engineNanos = settled.lastActivityNanos() - engineStart;
             OpenConnections open = OpenConnections.sample(cluster); // at the end of the run, before the cluster closes
             if (json) {
-                out.println(predict.decorate(json(r, overlay, plan, warmup, jvmWarmup, res, hash, settled.quiet(), engineNanos, open), spec,
+                out.println(predict.decorate(json(r, overlay, plan, warmup, jvmWarmup, res, hash, settled.quiet(), engineNanos,
+                        open), spec,
                         List.of("latency_ms.p50", "latency_ms.p99", "latency_ms.max", "latency_ms.mean", "cpu_us_per_msg"), List.of()));
             } else {
                 table(out, r, overlay, res, hash, settled.quiet(), engineNanos, open);

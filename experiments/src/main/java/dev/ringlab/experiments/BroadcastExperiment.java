@@ -210,7 +210,8 @@ public final class BroadcastExperiment {
      * throwaway 16-node ring floods, each started, warmed up as {@link #warmUp} warms a measured cluster, and
      * closed (on netty: the JIT compiles the engine's paths in this JVM; each measured cluster's own warm-up then
      * finds them compiled). Call it before the measured cluster starts (after it is built, so that an engine's
-     * refusal of a flag comes first), so no measured cluster runs beside the throwaway ones. A later call, or one for an engine with none, does nothing.
+     * refusal of a flag comes first), so no measured cluster runs beside the throwaway ones. A later call, or one
+     * for an engine with none, does nothing.
      *
      * @param err where a progress line goes while it runs, or null
      */
