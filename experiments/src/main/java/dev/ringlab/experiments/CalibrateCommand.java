@@ -50,7 +50,9 @@ import picocli.CommandLine.Spec;
  *       {@link dev.ringlab.node.Cluster#QUIET_NANOS} between them, as {@code compare} and {@code fidelity} run them. Node h
  *       delivers at hop h, so the differences between consecutive deliveries (node 1's from the origin's
  *       timestamp) are the individual hop latencies: encode, the loopback socket, decode, and the wake-up
- *       of an event loop that was idle. The first fifth of the broadcasts is warm-up and discarded. These
+ *       of an event loop that was idle. On netty the floods run on 4 fresh clusters in turn, a quarter on each
+ *       ({@link #floodClusters}: one cluster's threads share the cores in their own way). The first fifth of the
+ *       broadcasts (each cluster's first ones) is warm-up and discarded. These
  *       samples go to {@code latency.txt}, one value in ns per line: the simulator's empirical format.
  *   <li><b>Hop latency of a hot ring</b>, for comparison only: a token circles the same ring
  *       ({@link TokenRing}) without pause and every {@link Observation.TokenArrived#hopNanos} is a sample
@@ -404,6 +406,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         run.put("reps", reps);
         run.put("hop_samples", hops.length);
         run.put("flood_broadcasts", FLOOD_BROADCASTS);
+        run.put("flood_clusters", floodClusters());
         run.put("token_hop_samples", token.length);
         run.put("token_hop_latency_us_p50", quantile(token, 0.5) / 1e3);
         run.put("hop_latency_us_p50", quantile(sorted, 0.5) / 1e3);
@@ -1095,43 +1098,78 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /**
      * Floods on a ring of {@link #nodes}, from node 0, one at a time, {@code gapNanos} of quiet after each has
-     * reached every node.
+     * reached every node, on {@link #floodClusters} clusters in turn: each runs its share of the first fifth (the
+     * warm-up the callers discard) and then its share of the rest. The arrays hold every cluster's warm-up floods
+     * first, then every cluster's measured ones, so a caller that skips the first fifth skips all the warm-up.
      *
      * @param at          per broadcast, per node: when it delivered (on the unidirectional ring node v is hop v)
      * @param sentAt      per broadcast: the origin's send time the deliveries carry
      * @param injectedAt  per broadcast: engine time right before the driver injected it
-     * @param quietBefore per broadcast: injection less the previous broadcast's last delivery (0 for the first)
+     * @param quietBefore per broadcast: injection less the last delivery of the cluster's broadcast before it (0 for a
+     *                    cluster's first)
      */
     record FloodRun(long[][] at, long[] sentAt, long[] injectedAt, long[] quietBefore) {}
 
+    /**
+     * Clusters the flood runs ({@link #floodRun}) are spread over: 4 on netty, 1 on processes (each cluster there
+     * is a set of JVMs that starts and warms up for seconds). On netty a cluster's event-loop threads are new, and
+     * how they share the cores is the cluster's: one JVM, eight fresh 16-node ring clusters one after another, 32
+     * idle floods each after 8 discarded (a probe outside the repository, 2026-12-06 13:23, load 0.2), measured a
+     * median hop-8 latency of 500-724 us, one cluster to the next; three calibrations that day, each on one
+     * cluster, measured 422, 580 and 735 us, and the experiments' 16-node ring after each 0.61-0.65 ms.
+     */
+    int floodClusters() {
+        return realEngine().name().equals("processes") ? 1 : FLOOD_CLUSTERS;
+    }
+
+    /** Clusters of each netty flood run ({@link #floodClusters}). */
+    static final int FLOOD_CLUSTERS = 4;
+
     private FloodRun floodRun(int broadcasts, long gapNanos) {
+        int clusters = floodClusters();
+        int warm = broadcasts / 5;
+        if (warm % clusters != 0 || (broadcasts - warm) % clusters != 0) {
+            throw new IllegalStateException(broadcasts + " floods do not split evenly over " + clusters + " clusters");
+        }
+        int warmEach = warm / clusters;
+        int measuredEach = (broadcasts - warm) / clusters;
         long[][] at = new long[broadcasts][nodes];
         long[] sentAt = new long[broadcasts];
         long[] injectedAt = new long[broadcasts];
         long[] quietBefore = new long[broadcasts];
-        AtomicInteger delivered = new AtomicInteger();
-        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed))) {
-            c.addObserver(o -> {
-                if (o instanceof Observation.Delivered d && d.id() < broadcasts) {
-                    at[(int) d.id()][d.node()] = d.atNanos();
-                    sentAt[(int) d.id()] = d.sentAtNanos();
-                    delivered.incrementAndGet();
+        for (int k = 0; k < clusters; k++) {
+            int[] order = new int[warmEach + measuredEach]; // this cluster's slots, in the order it floods them
+            for (int j = 0; j < warmEach; j++) {
+                order[j] = k * warmEach + j;
+            }
+            for (int j = 0; j < measuredEach; j++) {
+                order[warmEach + j] = warm + k * measuredEach + j;
+            }
+            AtomicInteger delivered = new AtomicInteger();
+            try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("ring", nodes, seed), Flood.PROTOCOL, seed))) {
+                c.addObserver(o -> {
+                    if (o instanceof Observation.Delivered d && d.id() < broadcasts) {
+                        at[(int) d.id()][d.node()] = d.atNanos(); // the id is the slot
+                        sentAt[(int) d.id()] = d.sentAtNanos();
+                        delivered.incrementAndGet();
+                    }
+                });
+                c.start();
+                warmUpProcesses(c); // its broadcasts' ids are above the measured ones, which the observer keeps
+                for (int i = 0; i < order.length; i++) {
+                    int b = order[i];
+                    int want = (i + 1) * nodes;
+                    injectedAt[b] = c.now();
+                    if (i > 0) {
+                        quietBefore[b] = injectedAt[b] - Arrays.stream(at[order[i - 1]]).max().orElseThrow();
+                    }
+                    c.inject(0, new Message.Inject(b, new byte[16]));
+                    if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
+                        throw new IllegalStateException("broadcast " + b + " reached " + (delivered.get() - i * nodes) + " of "
+                                + nodes + " nodes in 30 s");
+                    }
+                    c.runFor(gapNanos);
                 }
-            });
-            c.start();
-            warmUpProcesses(c); // its broadcasts' ids are above the measured ones, which the observer keeps
-            for (int b = 0; b < broadcasts; b++) {
-                int want = (b + 1) * nodes;
-                injectedAt[b] = c.now();
-                if (b > 0) {
-                    quietBefore[b] = injectedAt[b] - Arrays.stream(at[b - 1]).max().orElseThrow();
-                }
-                c.inject(0, new Message.Inject(b, new byte[16]));
-                if (!c.runUntil(() -> delivered.get() >= want, TimeUnit.SECONDS.toNanos(30))) {
-                    throw new IllegalStateException("broadcast " + b + " reached " + (delivered.get() - b * nodes) + " of "
-                            + nodes + " nodes in 30 s");
-                }
-                c.runFor(gapNanos);
             }
         }
         return new FloodRun(at, sentAt, injectedAt, quietBefore);

@@ -35,6 +35,8 @@ class CalibrateCommandTest {
                     .filter(f -> !f.equals("latest")).toList());
         }
         assertEquals(1, new ObjectMapper().readTree(dir.resolve("run.json").toFile()).get("passes").asInt());
+        assertEquals(CalibrateCommand.FLOOD_CLUSTERS, new ObjectMapper().readTree(dir.resolve("run.json").toFile())
+                .get("flood_clusters").asInt());
         EngineModel m = EngineModel.load(dir);
         assertNotNull(m.cpu(), "cpu part");
         assertTrue(m.cpu().blocks(), "netty places nodes in blocks, and so does the model");
@@ -61,6 +63,10 @@ class CalibrateCommandTest {
         assertEquals(Double.parseDouble(fitted[1]), m.load().ratePerS()[1], 1e-6, "load.csv's executor rate is the model's");
         assertEquals(4, m.cold().idleNanos().length, "1, 10, 100 and 250 ms gaps: " + m.cold());
         assertTrue(m.cold().idleNanos()[3] >= 250_000_000L, "the settle's quiet gap: " + m.cold());
+        for (int i = 0; i < CalibrateCommand.COLD_GAPS_NANOS.length; i++) {
+            // Each measured flood's quiet time runs from its own cluster's flood before it: at least the gap.
+            assertTrue(m.cold().idleNanos()[i] >= CalibrateCommand.COLD_GAPS_NANOS[i], "gap " + i + ": " + m.cold());
+        }
         List<String> cold = Files.readAllLines(dir.resolve("cold.csv"));
         assertEquals(5, cold.size(), "header and four points");
         // The spread: every measured penalty is in the model, as many per point as cold.csv counts.
@@ -291,6 +297,18 @@ class CalibrateCommandTest {
         assertEquals(1, parsed("--engine", "processes").passes());
         assertEquals(3, parsed("--passes", "3").passes());
         assertEquals(1, parsed("--engine", "netty", "--passes", "1").passes());
+    }
+
+    @Test
+    void theIdleRingFloodsSpreadOverFourClustersOnNettyAndOneOnProcesses() {
+        assertEquals(CalibrateCommand.FLOOD_CLUSTERS, parsed().floodClusters());
+        assertEquals(4, parsed("--engine", "netty").floodClusters());
+        assertEquals(1, parsed("--engine", "processes").floodClusters());
+        // Each cluster's share of the warm-up fifth and of the measured rest is whole, for both flood runs.
+        for (int broadcasts : new int[] {CalibrateCommand.FLOOD_BROADCASTS, CalibrateCommand.COLD_BROADCASTS}) {
+            assertEquals(0, broadcasts / 5 % CalibrateCommand.FLOOD_CLUSTERS, broadcasts + " floods");
+            assertEquals(0, (broadcasts - broadcasts / 5) % CalibrateCommand.FLOOD_CLUSTERS, broadcasts + " floods");
+        }
     }
 
     private static CalibrateCommand parsed(String... args) {
