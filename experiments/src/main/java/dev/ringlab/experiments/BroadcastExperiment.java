@@ -227,7 +227,7 @@ public final class BroadcastExperiment {
             jvmWarm = true; // also after a failure: the command reports it, and no later cluster repeats it
             if (err != null) {
                 err.println("ringlab: warming up this JVM's " + engine.name() + " engine once: " + k
-                        + " throwaway 16-node ring floods (about 2 s each)");
+                        + " throwaway 16-node ring floods (a few seconds)");
                 err.flush();
             }
             long t0 = System.nanoTime();
