@@ -216,7 +216,11 @@ public final class BroadcastExperiment {
      * @param err where a progress line goes while it runs, or null
      */
     static JvmWarmUp warmUpJvm(ClusterEngine engine, java.io.PrintWriter err) {
-        int k = Defaults.jvmWarmupClusters(engine);
+        return warmUpJvm(engine, err, Defaults.jvmWarmupClusters(engine));
+    }
+
+    /** {@link #warmUpJvm(ClusterEngine, java.io.PrintWriter)} on {@code k} throwaway clusters (0: none). */
+    static JvmWarmUp warmUpJvm(ClusterEngine engine, java.io.PrintWriter err, int k) {
         if (k == 0) {
             return new JvmWarmUp(0, 0);
         }
