@@ -284,8 +284,8 @@ public final class ProcessCluster implements Cluster {
      * warm-up and 5-6.5 ms after 10 s (a probe outside the repository, load 6-35: the JVMs load the machine).
      */
     public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xss512k", "-Xms96m", "-Xmx96m",
-            "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:CompileThresholdScaling=0.05", "--enable-native-access=ALL-UNNAMED");
+            "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "--enable-native-access=ALL-UNNAMED");
 
     /** Environment variable whose whitespace-separated words replace {@link #DEFAULT_NODE_JAVA_OPTS}. */
     public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
