@@ -258,6 +258,9 @@ public final class ProcessCluster implements Cluster {
         }
     }
 
+    /** Where Linux says whether it offers transparent huge pages ({@code always [madvise] never}: the mode chosen). */
+    static final Path THP_MODE_FILE = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+
     /**
      * The node JVMs' options when {@value #NODE_JAVA_OPTS_ENV} is not set. A node's live heap is a few MB (about
      * 7 MB after a full GC in a soak), but without a cap the JVM commits 1/64 of the machine's memory (384 MB on
@@ -265,9 +268,10 @@ public final class ProcessCluster implements Cluster {
      * collection, so a node's RSS crept up by first touching that heap (+11 % over a 30-minute soak) although
      * nothing leaked; with {@code -Xmx128m} alone it still crept (+5 % in the second quarter-hour of a soak) while
      * the old generation was touched page by page. So the heap is fixed at 96 MB and touched at start
-     * ({@code AlwaysPreTouch}) in transparent huge pages ({@code UseTransparentHugePages}; the JVM asks for them
-     * with {@code madvise}, Debian's default, and runs on small pages, with a warning in the node's log, where the
-     * OS has them off). Touched in 4 KB pages, the 96 MB took 0.43-0.44 s of a node JVM's start on this 2-core VM
+     * ({@code AlwaysPreTouch}) in transparent huge pages ({@code UseTransparentHugePages}, only where the kernel
+     * offers them to a program that asks, mode {@code madvise} or {@code always}, as the {@code ringlab} launcher
+     * adds it to its own JVM: {@link #hugePagesOffered}; the flag does not exist off Linux, and where the mode is
+     * {@code never} the JVM would only warn). Touched in 4 KB pages, the 96 MB took 0.43-0.44 s of a node JVM's start on this 2-core VM
      * ({@code java -version} with these options, against 0.08-0.25 s in huge pages and 0.10 s untouched), and four
      * test classes that start processes clusters ran in 67-74 s against 85-86 s (2026-12-06, alternating). A
      * node's RSS is flat from its first instant, a page fault never
@@ -283,9 +287,31 @@ public final class ProcessCluster implements Cluster {
      * 16-21 ms, and 7.4-7.6 ms only after about 70 s more of floods. With this option it was 5.4-11.8 ms after the
      * warm-up and 5-6.5 ms after 10 s (a probe outside the repository, load 6-35: the JVMs load the machine).
      */
-    public static final List<String> DEFAULT_NODE_JAVA_OPTS = List.of("-Xss512k", "-Xms96m", "-Xmx96m",
-            "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05", "--enable-native-access=ALL-UNNAMED");
+    public static final List<String> DEFAULT_NODE_JAVA_OPTS = defaultNodeJavaOptions(hugePagesOffered(THP_MODE_FILE));
+
+    /** The default node JVM options, with {@code -XX:+UseTransparentHugePages} after the pre-touch if {@code hugePages}. */
+    static List<String> defaultNodeJavaOptions(boolean hugePages) {
+        List<String> opts = new ArrayList<>(List.of("-Xss512k", "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch"));
+        if (hugePages) {
+            opts.add("-XX:+UseTransparentHugePages");
+        }
+        opts.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:CompileThresholdScaling=0.05", "--enable-native-access=ALL-UNNAMED"));
+        return List.copyOf(opts);
+    }
+
+    /**
+     * Whether {@code modeFile} (Linux's {@link #THP_MODE_FILE}) has {@code always} or {@code madvise} chosen: the
+     * kernel gives a program that asks huge pages. False where it cannot be read (another OS).
+     */
+    static boolean hugePagesOffered(Path modeFile) {
+        try {
+            String mode = Files.readString(modeFile);
+            return mode.contains("[always]") || mode.contains("[madvise]");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     /** Environment variable whose whitespace-separated words replace {@link #DEFAULT_NODE_JAVA_OPTS}. */
     public static final String NODE_JAVA_OPTS_ENV = "RINGLAB_NODE_JAVA_OPTS";
@@ -312,8 +338,8 @@ public final class ProcessCluster implements Cluster {
         cmd.addAll(nodeJavaOptions(env));
         boolean defaults = env == null || env.isBlank();
         if (defaults) {
-            // The JVM's own log on stderr (the node's log file), never on stdout, the node's channel to the driver:
-            // a class-data archive it cannot map, or transparent huge pages the OS does not offer.
+            // The JVM's own log on stderr (the node's log file), never on stdout, the node's channel to the driver
+            // (a class-data archive it cannot map, say), also where no archive applies.
             cmd.addAll(NodeCds.LOG_TO_STDERR);
         }
         Path archive = defaults ? NodeCds.archive(java, System.getProperty("java.class.path")) : null;
