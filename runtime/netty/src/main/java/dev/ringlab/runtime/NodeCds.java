@@ -33,13 +33,18 @@ import java.util.Set;
  * build's {@code target/classes}) and only with the default node JVM options ({@link ProcessCluster#NODE_JAVA_OPTS_ENV}
  * unset). The archive's name hashes the java binary, its version and every jar's path, size and modification
  * time, so a new build or JDK gets a new archive; archives of other builds are deleted when one is installed.
- * The JVM's own log output goes to stderr (the node's log file): an archive the JVM cannot map is reported there,
- * never on stdout, which is the node's channel to the driver. The directory is made mode 0700, and one that is not
+ * The JVM's own warnings go to stderr (the node's log file), never on stdout, which is the node's channel to the
+ * driver, and its class-data messages are off ({@link #LOG_TO_STDERR}): with the node's
+ * {@code --enable-native-access}, which the JDK's own base archive was dumped without, JDK 25 logged three
+ * {@code [error][cds]} lines ("Disabling optimized module handling") at every node's start although the node's
+ * classes were shared, and in the log tail that a node's failed start reports they read as its cause. An archive
+ * the JVM cannot map only makes the node start slower. The directory is made mode 0700, and one that is not
  * this user's alone (another owner, a link, writable by group or others) is not used: no archive then.
  */
 final class NodeCds {
-    /** Options that route the node JVM's unified logging to stderr, warnings and errors only. */
-    static final List<String> LOG_TO_STDERR = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
+    /** Options that route the node JVM's unified logging to stderr, warnings and errors only, class-data sharing's off. */
+    static final List<String> LOG_TO_STDERR = List.of("-Xlog:disable", "-Xlog:all=warning:stderr",
+            "-Xlog:cds*=off:stderr");
 
     private static final String PREFIX = "node-";
     private static final String SUFFIX = ".jsa";

@@ -22,6 +22,59 @@ import org.junit.jupiter.api.io.TempDir;
  * and map one.)
  */
 class NodeCdsTest {
+    /**
+     * A JVM started with the node's default options and {@link NodeCds#LOG_TO_STDERR} on an archive dumped with the
+     * same options (as node 0 dumps one) prints only its program's output on stdout and no class-data message on
+     * stderr. JDK 25 logged three {@code [error][cds]} lines on every such start ("Disabling optimized module
+     * handling": the node's {@code --enable-native-access}, without which the JDK's own archive was dumped).
+     */
+    @Test
+    void aNodeJvmOnAnArchiveKeepsStdoutForItsProgramAndLogsNoClassDataMessage(@TempDir Path tmp) throws Exception {
+        Path src = Files.writeString(tmp.resolve("Hello.java"),
+                "public class Hello { public static void main(String[] a) { System.out.println(\"hello\"); } }");
+        Path classes = Files.createDirectory(tmp.resolve("classes"));
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        assertNotNull(javac, "a JDK runs the tests");
+        assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.toString()));
+        Path jar = tmp.resolve("hello.jar");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry("Hello.class"));
+            out.write(Files.readAllBytes(classes.resolve("Hello.class")));
+            out.closeEntry();
+        }
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> base = new java.util.ArrayList<>(List.of(java));
+        base.addAll(ProcessCluster.DEFAULT_NODE_JAVA_OPTS);
+        base.addAll(NodeCds.LOG_TO_STDERR);
+        base.addAll(List.of("-cp", jar.toString()));
+        Path archive = tmp.resolve("hello.jsa");
+
+        List<String> dump = new java.util.ArrayList<>(base);
+        dump.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "Hello"));
+        String[] dumped = run(dump, tmp);
+        assertEquals("hello\n", dumped[0], "stdout of the dumping JVM; its stderr: " + dumped[1]);
+        assertTrue(Files.size(archive) > 0, "the archive was written; stderr: " + dumped[1]);
+
+        List<String> mapped = new java.util.ArrayList<>(base);
+        mapped.addAll(List.of("-XX:SharedArchiveFile=" + archive, "Hello"));
+        String[] started = run(mapped, tmp);
+        assertEquals("hello\n", started[0], "stdout of a JVM on the archive; its stderr: " + started[1]);
+        assertFalse(started[1].contains("[cds"), started[1]);
+    }
+
+    /** Runs {@code cmd} in {@code dir}: its stdout and stderr; fails unless it exits 0 within 60 s. */
+    private static String[] run(List<String> cmd, Path dir) throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "exited within 60 s: " + cmd);
+        String[] r = {Files.readString(out), Files.readString(err)};
+        assertEquals(0, p.exitValue(), cmd + ": " + r[1]);
+        return r;
+    }
+
     @Test
     void onlyAClassPathOfJarsGetsAnArchiveNamedAfterTheJavaBinaryAndEveryJar(@TempDir Path tmp) throws Exception {
         Path a = Files.write(tmp.resolve("a.jar"), new byte[] {1, 2, 3});
