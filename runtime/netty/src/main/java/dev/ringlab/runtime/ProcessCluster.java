@@ -271,10 +271,10 @@ public final class ProcessCluster implements Cluster {
      * ({@code AlwaysPreTouch}) in transparent huge pages ({@code UseTransparentHugePages}, only where the kernel
      * offers them to a program that asks, mode {@code madvise} or {@code always}, as the {@code ringlab} launcher
      * adds it to its own JVM: {@link #hugePagesOffered}; the flag does not exist off Linux, and where the mode is
-     * {@code never} the JVM would only warn). Touched in 4 KB pages, the 96 MB took 0.43-0.44 s of a node JVM's start on this 2-core VM
-     * ({@code java -version} with these options, against 0.08-0.25 s in huge pages and 0.10 s untouched), and four
-     * test classes that start processes clusters ran in 67-74 s against 85-86 s (2026-12-06, alternating). A
-     * node's RSS is flat from its first instant, a page fault never
+     * {@code never} the JVM would only warn). Touched in 4 KB pages, the 96 MB took 0.43-0.44 s of a node JVM's
+     * start on this 2-core VM ({@code java -version} with these options, against 0.08-0.25 s in huge pages and
+     * 0.10 s untouched), and four test classes that start processes clusters ran in 67-74 s against 85-86 s
+     * (2026-12-06, alternating). A node's RSS is flat from its first instant, a page fault never
      * lands inside a measured hop, growth of RSS can only be native memory, and a heap leak shows as the node
      * running out: it exits at once ({@code ExitOnOutOfMemoryError}; the exit is reported with its last log
      * lines) rather than limping on. {@code --enable-native-access}: the epoll transport loads Netty's native
@@ -289,7 +289,7 @@ public final class ProcessCluster implements Cluster {
      */
     public static final List<String> DEFAULT_NODE_JAVA_OPTS = defaultNodeJavaOptions(hugePagesOffered(THP_MODE_FILE));
 
-    /** The default node JVM options, with {@code -XX:+UseTransparentHugePages} after the pre-touch if {@code hugePages}. */
+    /** The default node JVM options, with {@code -XX:+UseTransparentHugePages} after the pre-touch if asked. */
     static List<String> defaultNodeJavaOptions(boolean hugePages) {
         List<String> opts = new ArrayList<>(List.of("-Xss512k", "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch"));
         if (hugePages) {
@@ -338,8 +338,8 @@ public final class ProcessCluster implements Cluster {
         cmd.addAll(nodeJavaOptions(env));
         boolean defaults = env == null || env.isBlank();
         if (defaults) {
-            // The JVM's own log on stderr (the node's log file), never on stdout, the node's channel to the driver
-            // (a class-data archive it cannot map, say), also where no archive applies.
+            // The JVM's own warnings on stderr (the node's log file), never on stdout, the node's channel to the
+            // driver, also where no archive applies; the class-data messages off (NodeCds).
             cmd.addAll(NodeCds.LOG_TO_STDERR);
         }
         Path archive = defaults ? NodeCds.archive(java, System.getProperty("java.class.path")) : null;
