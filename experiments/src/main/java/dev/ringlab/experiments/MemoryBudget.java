@@ -60,8 +60,9 @@ final class MemoryBudget {
 
     /**
      * The JVM flags to suggest for a heap of {@code gb} GB: the launcher's defaults with that heap, and transparent huge
-     * pages where this JVM runs with them (the launcher adds them where the kernel offers them; RINGLAB_JAVA_OPTS
-     * replaces all of its flags, so a suggestion without them would lose them).
+     * pages and compact object headers where this JVM runs with them (the launcher adds them where the kernel offers
+     * huge pages and where the JDK is 25 or later; RINGLAB_JAVA_OPTS replaces all of its flags, so a suggestion
+     * without them would lose them).
      */
     static String javaOpts(long gb) {
         return javaOpts(gb, java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -70,7 +71,9 @@ final class MemoryBudget {
     /** {@link #javaOpts(long)} for a JVM started with {@code jvmArgs}. */
     static String javaOpts(long gb, List<String> jvmArgs) {
         boolean thp = jvmArgs.contains("-XX:+UseTransparentHugePages");
-        return "-Xmx" + gb + "g -XX:+UseParallelGC" + (thp ? " -XX:+UseTransparentHugePages" : "");
+        boolean compact = jvmArgs.contains("-XX:+UseCompactObjectHeaders");
+        return "-Xmx" + gb + "g -XX:+UseParallelGC" + (thp ? " -XX:+UseTransparentHugePages" : "")
+                + (compact ? " -XX:+UseCompactObjectHeaders" : "");
     }
 
     /** Lower bound of the heap {@code command} needs on {@code topology} with {@code n} nodes, in bytes. */

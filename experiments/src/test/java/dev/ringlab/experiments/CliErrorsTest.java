@@ -65,10 +65,15 @@ class CliErrorsTest {
     }
 
     @Test
-    void theSuggestedJavaOptionsKeepTheLaunchersHugePages() {
+    void theSuggestedJavaOptionsKeepTheLaunchersHugePagesAndCompactHeaders() {
         assertEquals("-Xmx8g -XX:+UseParallelGC -XX:+UseTransparentHugePages",
                 MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages")));
         assertEquals("-Xmx8g -XX:+UseParallelGC", MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC")));
+        assertEquals("-Xmx8g -XX:+UseParallelGC -XX:+UseTransparentHugePages -XX:+UseCompactObjectHeaders",
+                MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages",
+                        "-XX:+UseCompactObjectHeaders")));
+        assertEquals("-Xmx8g -XX:+UseParallelGC -XX:+UseCompactObjectHeaders",
+                MemoryBudget.javaOpts(8, List.of("-Xmx3g", "-XX:+UseParallelGC", "-XX:+UseCompactObjectHeaders")));
         boolean thp = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
                 .contains("-XX:+UseTransparentHugePages");
         assertEquals(thp, Main.outOfMemory(new OutOfMemoryError("Java heap space")).contains("UseTransparentHugePages"));
