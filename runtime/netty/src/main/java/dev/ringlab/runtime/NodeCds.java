@@ -42,7 +42,10 @@ import java.util.Set;
  * this user's alone (another owner, a link, writable by group or others) is not used: no archive then.
  */
 final class NodeCds {
-    /** Options that route the node JVM's unified logging to stderr, warnings and errors only, class-data sharing's off. */
+    /**
+     * Options that route the node JVM's unified logging to stderr, warnings and errors only, and silence its class-data
+     * messages (class-data sharing itself stays on).
+     */
     static final List<String> LOG_TO_STDERR = List.of("-Xlog:disable", "-Xlog:all=warning:stderr",
             "-Xlog:cds*=off:stderr");
 
