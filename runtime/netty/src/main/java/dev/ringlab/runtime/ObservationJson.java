@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Observation;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +37,43 @@ public final class ObservationJson {
         @Override
         protected String computeValue(Class<?> c) {
             return customFormProblem(c);
+        }
+    };
+
+    /**
+     * Per record class, its components' names, types and accessors and its canonical constructor, looked up once:
+     * looking them up per observation (a fresh copy of the components and a reflective call each) made a node's
+     * stdout writer the bottleneck of a fast token ring on processes (80,000 hops a second on loopback, 2 cores):
+     * its queue grew to most of the node's heap and the driver read the token seconds late.
+     */
+    private record Shape(String[] names, Class<?>[] types, Method[] accessors, Constructor<?> constructor) {}
+
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> c) {
+            RecordComponent[] rcs = c.getRecordComponents();
+            String[] names = new String[rcs.length];
+            Class<?>[] types = new Class<?>[rcs.length];
+            Method[] accessors = new Method[rcs.length];
+            for (int i = 0; i < rcs.length; i++) {
+                names[i] = rcs[i].getName();
+                types[i] = rcs[i].getType();
+                accessors[i] = rcs[i].getAccessor();
+            }
+            Constructor<?> k;
+            try {
+                k = c.getDeclaredConstructor(types);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalArgumentException("record " + c.getName() + " has no canonical constructor", e);
+            }
+            if (!Modifier.isPublic(c.getModifiers()) || Observation.Custom.class.isAssignableFrom(c)) {
+                // A custom record need not be public.
+                for (Method m : accessors) {
+                    m.setAccessible(true);
+                }
+                k.setAccessible(true);
+            }
+            return new Shape(names, types, accessors, k);
         }
     };
 
@@ -90,21 +129,20 @@ public final class ObservationJson {
         } else {
             n.put("kind", o.getClass().getSimpleName());
         }
-        boolean custom = o instanceof Observation.Custom;
+        Shape shape = SHAPES.get(o.getClass());
         try {
-            for (RecordComponent rc : o.getClass().getRecordComponents()) {
-                if (custom) {
-                    rc.getAccessor().setAccessible(true); // a custom record need not be public
-                }
-                Object v = rc.getAccessor().invoke(o);
+            for (int i = 0; i < shape.names.length; i++) {
+                String name = shape.names[i];
+                Object v = shape.accessors[i].invoke(o);
                 switch (v) {
-                    case Integer i -> n.put(rc.getName(), i);
-                    case Long l -> n.put(rc.getName(), l);
-                    case Double d -> n.put(rc.getName(), d);
-                    case Boolean b -> n.put(rc.getName(), b);
-                    case String s -> n.put(rc.getName(), s);
-                    case null -> n.putNull(rc.getName());
-                    default -> throw new IllegalArgumentException("cannot encode " + rc + " of " + o);
+                    case Integer x -> n.put(name, x);
+                    case Long l -> n.put(name, l);
+                    case Double d -> n.put(name, d);
+                    case Boolean b -> n.put(name, b);
+                    case String x -> n.put(name, x);
+                    case null -> n.putNull(name);
+                    default -> throw new IllegalArgumentException("cannot encode " + shape.types[i].getName() + " "
+                            + name + " of " + o);
                 }
             }
         } catch (ReflectiveOperationException e) {
@@ -125,14 +163,13 @@ public final class ObservationJson {
         if (c == null) {
             throw new IllegalArgumentException("unknown observation kind in " + n);
         }
-        RecordComponent[] rcs = c.getRecordComponents();
-        Class<?>[] types = new Class<?>[rcs.length];
-        Object[] args = new Object[rcs.length];
-        for (int i = 0; i < rcs.length; i++) {
-            types[i] = rcs[i].getType();
-            JsonNode v = n.get(rcs[i].getName());
+        Shape shape = SHAPES.get(c);
+        Class<?>[] types = shape.types;
+        Object[] args = new Object[types.length];
+        for (int i = 0; i < types.length; i++) {
+            JsonNode v = n.get(shape.names[i]);
             if (v == null) {
-                throw new IllegalArgumentException("missing " + rcs[i].getName() + " in " + n);
+                throw new IllegalArgumentException("missing " + shape.names[i] + " in " + n);
             }
             args[i] = types[i] == int.class ? v.asInt()
                     : types[i] == long.class ? v.asLong()
@@ -141,9 +178,7 @@ public final class ObservationJson {
                     : v.isNull() ? null : v.asText();
         }
         try {
-            Constructor<?> k = c.getDeclaredConstructor(types);
-            k.setAccessible(true); // a custom record need not be public
-            return (Observation) k.newInstance(args);
+            return (Observation) shape.constructor.newInstance(args);
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("cannot build " + c.getSimpleName() + " from " + n, e);
         }
