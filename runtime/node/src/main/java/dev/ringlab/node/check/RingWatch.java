@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +31,19 @@ import java.util.function.Consumer;
  * arrival anywhere), so a fault-free ring reports one hop latency. An epoch is circulating from its creation
  * to its last sighting (arrival, pass or drop); {@link #maxConcurrentEpochsAfter} is the largest number of
  * epochs circulating at one instant after a time.
+ *
+ * <h2>Streams out of order</h2>
+ * Without the custody check (real engines) observations may reach the watch out of time order: a processes
+ * cluster reads each child's stream on a thread of its own, and under load the streams fall behind by
+ * different amounts (seen on 2 cores: a 4-node ring on loopback passes its token about 80,000 times a
+ * second, and one child's stream was read 0.8 s late while another's was 1.9 s late). Rotations and gaps are
+ * only meaningful in time order, so there token creations and arrivals wait in a buffer and are taken in time
+ * order once every node the control side believes up has been observed at or after them (each stream is in
+ * order), or, beyond {@link #MAX_WAITING} of them, oldest first (a stream that stays silent while the others
+race on must not hold them all in memory). Before, an arrival read
+ * before its pass (from another stream) was dropped, and so were rotations whose arrivals were read
+ * interleaved: a 4-node ring could rotate for 20 s after a crash without the watch seeing a full rotation.
+ * Custody itself is then kept as far as the stream allows (first and last sighting of each epoch).
  *
  * <p>Thread-safe (real engines call observers from their own threads, the control side from another).
  */
@@ -89,6 +103,27 @@ public final class RingWatch implements Consumer<Observation> {
 
     private final boolean custody;
 
+    /**
+     * How many sightings may wait for a stream that is behind (see the class doc): about 13 s of a token that
+     * passes 80,000 times a second, where one stream was seen 5.4 s behind another.
+     */
+    public static final int MAX_WAITING = 1 << 20;
+
+    /** A token creation or arrival waiting for the other streams (custody off). */
+    private record Sighting(long atNanos, long seq, Observation o) {}
+
+    private final PriorityQueue<Sighting> waiting = new PriorityQueue<>((a, b) -> a.atNanos != b.atNanos
+            ? Long.compare(a.atNanos, b.atNanos) : Long.compare(a.seq, b.seq));
+    private long sightingSeq;
+    /**
+     * The latest arrivals taken from {@link #waiting}, in time order (custody off), so that {@link #markRotations}
+     * counts those at or after its mark that were taken before it was called: the control side marks after its
+     * crash or restart call returns, and the streams may have passed that instant by then.
+     */
+    private final java.util.ArrayDeque<Observation.TokenArrived> taken = new java.util.ArrayDeque<>();
+    /** How many taken arrivals are kept for {@link #markRotations}. */
+    static final int MAX_TAKEN = 1 << 16;
+
     /** A watch that checks custody (observations arrive in causal order: the simulator, netty). */
     public RingWatch(int n) {
         this(n, true);
@@ -142,6 +177,7 @@ public final class RingWatch implements Consumer<Observation> {
             downIntervals.get(node).add(new long[] {atNanos - callNanos, Long.MAX_VALUE});
             resetChain();
         }
+        release();
     }
 
     /** The control side restarted {@code node}. */
@@ -168,6 +204,7 @@ public final class RingWatch implements Consumer<Observation> {
             l.get(l.size() - 1)[1] = atNanos;
             resetChain();
         }
+        release();
     }
 
     public synchronized boolean down(int node) {
@@ -182,6 +219,10 @@ public final class RingWatch implements Consumer<Observation> {
             lastObservedBeforeCrash[who] = Math.max(lastObservedBeforeCrash[who], ts);
         }
         lastObservedAt[who] = Math.max(lastObservedAt[who], ts);
+        if (!custody) {
+            acceptUnordered(o);
+            return;
+        }
         switch (o) {
             case Observation.TokenCreated c -> {
                 Custody k = epochs.get(c.epoch());
@@ -245,6 +286,72 @@ public final class RingWatch implements Consumer<Observation> {
                 viewDigest[v.node()] = v.digest();
             }
             default -> {}
+        }
+    }
+
+    /** Custody off: observations may arrive out of time order (see "Streams out of order" in the class doc). */
+    private void acceptUnordered(Observation o) {
+        switch (o) {
+            case Observation.TokenCreated c -> {
+                sightingOf(c.epoch(), c.atNanos());
+                waiting.add(new Sighting(c.atNanos(), sightingSeq++, c));
+            }
+            case Observation.TokenPassed p -> sightingOf(p.epoch(), p.departedAtNanos());
+            case Observation.TokenArrived a -> {
+                sightingOf(a.epoch(), a.arrivedAtNanos());
+                waiting.add(new Sighting(a.arrivedAtNanos(), sightingSeq++, a));
+            }
+            case Observation.TokenDropped d -> sightingOf(d.epoch(), d.atNanos());
+            case Observation.Suspected x -> allSuspicions.add(x);
+            case Observation.ViewChanged v -> {
+                viewDead[v.node()] = v.dead();
+                viewDigest[v.node()] = v.digest();
+            }
+            default -> {}
+        }
+        release();
+    }
+
+    /** Widens {@code epoch}'s sighting interval to {@code atNanos}, first seen here if new (custody off). */
+    private void sightingOf(long epoch, long atNanos) {
+        Custody k = epochs.get(epoch);
+        if (k == null) {
+            k = new Custody();
+            k.firstNanos = atNanos;
+            k.lastNanos = atNanos;
+            epochs.put(epoch, k);
+            epochOrder.add(epoch);
+        }
+        k.firstNanos = Math.min(k.firstNanos, atNanos);
+        k.lastNanos = Math.max(k.lastNanos, atNanos);
+    }
+
+    /**
+     * Takes the waiting sightings, in time order, that the stream of every node believed up has passed, and the
+     * oldest beyond {@link #MAX_WAITING}.
+     */
+    private void release() {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        long passed = Long.MAX_VALUE;
+        for (int v = 0; v < n; v++) {
+            if (!down[v]) {
+                passed = Math.min(passed, lastObservedAt[v]);
+            }
+        }
+        while (!waiting.isEmpty() && (waiting.peek().atNanos <= passed || waiting.size() > MAX_WAITING)) {
+            Observation o = waiting.poll().o;
+            if (o instanceof Observation.TokenArrived a) {
+                sighting(a.arrivedAtNanos());
+                chain(a);
+                taken.addLast(a);
+                if (taken.size() > MAX_TAKEN) {
+                    taken.removeFirst();
+                }
+            } else {
+                sighting(((Observation.TokenCreated) o).atNanos());
+            }
         }
     }
 
@@ -467,6 +574,9 @@ public final class RingWatch implements Consumer<Observation> {
         fullRotationAt = -1;
         fullRotations = 0;
         resetChain();
+        for (Observation.TokenArrived a : taken) { // custody off: arrivals after the mark taken before it
+            chain(a);
+        }
     }
 
     /** When the first full rotation of the live ring after the mark completed, or -1. */
@@ -523,6 +633,8 @@ public final class RingWatch implements Consumer<Observation> {
             Custody k = epochs.get(e);
             out.add(new long[] {e & ((1L << 20) - 1), e, k.firstNanos});
         }
+        // Custody off, an epoch may be read first from a node it reached, after a later creation elsewhere.
+        out.sort((a, b) -> Long.compare(a[2], b[2]));
         return out;
     }
 
