@@ -40,10 +40,10 @@ import java.util.function.Consumer;
  * only meaningful in time order, so there token creations and arrivals wait in a buffer and are taken in time
  * order once every node the control side believes up has been observed at or after them (each stream is in
  * order), or, beyond {@link #MAX_WAITING} of them, oldest first (a stream that stays silent while the others
-race on must not hold them all in memory). Before, an arrival read
- * before its pass (from another stream) was dropped, and so were rotations whose arrivals were read
- * interleaved: a 4-node ring could rotate for 20 s after a crash without the watch seeing a full rotation.
- * Custody itself is then kept as far as the stream allows (first and last sighting of each epoch).
+ * race on must not hold them all in memory). Before, an arrival read before its pass (from another stream)
+ * was dropped, and so were rotations whose arrivals were read interleaved: a 4-node ring could rotate for
+ * 20 s after a crash without the watch seeing a full rotation. Custody itself is then kept as far as the
+ * streams allow: each epoch's first and last sighting.
  *
  * <p>Thread-safe (real engines call observers from their own threads, the control side from another).
  */
