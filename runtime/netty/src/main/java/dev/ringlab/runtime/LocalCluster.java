@@ -5,6 +5,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -350,6 +351,20 @@ public final class LocalCluster implements Cluster {
             }
         }
         return NodeMetrics.Counters.sum(parts);
+    }
+
+    /** How late the nodes' timers ran, summed over the hosts (each counts every incarnation of its node). */
+    @Override
+    public TimerLateness timerLateness() {
+        TimerLateness sum = new TimerLateness();
+        if (hosts != null) {
+            for (NodeHost h : hosts) {
+                if (h != null) {
+                    sum.add(h.metrics().timerLateness());
+                }
+            }
+        }
+        return sum;
     }
 
     /** Each node's open peer connections now ({@link NodeHost#openConnections}; 0 for a crashed node). */

@@ -4,6 +4,7 @@ import dev.ringlab.node.ClusterStats;
 import dev.ringlab.node.MessageType;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.ProtocolRegistry;
+import dev.ringlab.node.TimerLateness;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,8 @@ public final class NodeMetrics {
     private final Map<String, LongAdder> dropped = new ConcurrentSkipListMap<>();
     private final LongAdder connectionsOpened = new LongAdder();
     private final LongAdder idleCloses = new LongAdder();
+    /** How late the node's timers ran. */
+    private final TimerLateness timers = new TimerLateness();
     /** The link table's count of open peer connections; none until a table registers it. */
     private volatile java.util.function.IntSupplier openConnections = () -> 0;
     private volatile long lastSendNanos;
@@ -135,6 +138,18 @@ public final class NodeMetrics {
         bytesSent.add(bytes);
         lastSendNanos = nowNanos;
         anySent = true;
+    }
+
+    /** A timer of the node ran {@code lateNanos} after it was due, at incarnation age {@code ageNanos} (node's thread). */
+    void timerFired(long ageNanos, long lateNanos) {
+        timers.record(ageNanos, lateNanos);
+    }
+
+    /** How late this host's timers ran so far, every incarnation (a copy; see {@link TimerLateness}). */
+    public TimerLateness timerLateness() {
+        TimerLateness copy = new TimerLateness();
+        copy.add(timers);
+        return copy;
     }
 
     void deliveredOne() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -131,7 +132,8 @@ public final class NodeProcess {
                             // socket before this line is read) is handled and counted before the answer, and a
                             // SIGKILL sent after the answer cannot overtake an earlier inject.
                             host.loop().submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS);
-                            lines.emit(counters(host.metrics().counters(), host.openConnections(), Long.parseLong(w[1])));
+                            lines.emit(counters(host.metrics().counters(), host.openConnections(), Long.parseLong(w[1]))
+                                    .put("timer_late", host.metrics().timerLateness().encode()));
                         }
                         case "stop" -> {
                             return stop(host, lines, reporter);
@@ -161,7 +163,8 @@ public final class NodeProcess {
             Thread.currentThread().interrupt();
         }
         host.close();
-        lines.emit(counters(host.metrics().counters(), host.openConnections(), 0));
+        lines.emit(counters(host.metrics().counters(), host.openConnections(), 0)
+                .put("timer_late", host.metrics().timerLateness().encode()));
         return 0;
     }
 
@@ -172,15 +175,19 @@ public final class NodeProcess {
     private static void report(NodeHost host, StdoutLines lines) {
         NodeMetrics.Counters last = NodeMetrics.Counters.ZERO;
         int lastOpen = 0;
+        long lastTimers = 0;
         boolean failed = false;
         while (!Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(COUNTERS_PERIOD_NANOS);
             NodeMetrics.Counters now = host.metrics().counters();
             int open = host.openConnections();
-            if (!now.equals(last) || open != lastOpen) {
-                lines.emit(counters(now, open, 0));
+            TimerLateness timers = host.metrics().timerLateness();
+            long timersNow = timers.count();
+            if (!now.equals(last) || open != lastOpen || timersNow != lastTimers) {
+                lines.emit(counters(now, open, 0).put("timer_late", timers.encode()));
                 last = now;
                 lastOpen = open;
+                lastTimers = timersNow;
             }
             if (!failed && host.failure() != null) {
                 failed = true;

@@ -8,6 +8,7 @@ import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.Timer;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -166,8 +167,12 @@ final class NodeRunner {
         private final int inc;
         private final SplittableRandom random;
 
+        /** When this incarnation began ({@link #clock}): a timer's age class is counted from here. */
+        private final long bornNanos;
+
         RunnerEnv(int inc) {
             this.inc = inc;
+            this.bornNanos = clock.getAsLong();
             this.random = new SplittableRandom(NodeHost.mix(seed ^ NodeHost.mix(((long) self << 20) ^ inc)));
         }
 
@@ -194,8 +199,13 @@ final class NodeRunner {
                 throw new IllegalArgumentException("timer delay must be >= 0, got " + delayNanos);
             }
             Objects.requireNonNull(task, "task");
+            // How late it runs, for timers long enough to be the node's own (see TimerLateness).
+            long due = delayNanos >= TimerLateness.MIN_DELAY_NANOS ? clock.getAsLong() + delayNanos : Long.MIN_VALUE;
             ScheduledFuture<?> f = executor.schedule(() -> {
                 if (inc == incarnation) {
+                    if (due != Long.MIN_VALUE) {
+                        metrics.timerFired(due - bornNanos, clock.getAsLong() - due);
+                    }
                     try {
                         task.run();
                     } catch (RuntimeException e) {

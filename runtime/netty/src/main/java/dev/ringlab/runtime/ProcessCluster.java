@@ -7,6 +7,7 @@ import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.ProtocolRegistry;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -175,6 +176,8 @@ public final class ProcessCluster implements Cluster {
         volatile NodeMetrics.Counters counters = NodeMetrics.Counters.ZERO;
         /** Its open peer connections, as its last counters line said. */
         volatile int openConnections;
+        /** How late its timers ran, as its last counters line said (empty before one said). */
+        volatile TimerLateness timers = new TimerLateness();
         /** The highest {@code counters S} request answered. */
         volatile long answered;
         /** {@link ControlClient#sent} to this node when this incarnation was spawned. */
@@ -600,6 +603,9 @@ public final class ProcessCluster implements Cluster {
                     case "counters" -> {
                         c.counters = NodeProcess.parseCounters(j);
                         c.openConnections = j.path("open_connections").asInt(0);
+                        if (j.has("timer_late")) {
+                            c.timers = TimerLateness.decode(j.path("timer_late").asText());
+                        }
                         long seq = j.path("seq").asLong();
                         if (seq > c.answered) {
                             c.answered = seq;
@@ -1083,6 +1089,25 @@ public final class ProcessCluster implements Cluster {
             out[v] = c != null && c.alive ? c.openConnections : 0;
         }
         return out;
+    }
+
+    /**
+     * How late the nodes' timers ran: every incarnation's, as its latest counters line said (streamed every
+     * {@link NodeProcess#COUNTERS_PERIOD_NANOS} while they change, and in every answer to a counters request; a
+     * killed incarnation's as of the crash's counters request). Null before start.
+     */
+    @Override
+    public TimerLateness timerLateness() {
+        if (!started) {
+            return null;
+        }
+        TimerLateness sum = new TimerLateness();
+        for (int v = 0; v < n; v++) {
+            for (Child c : incarnations.get(v)) {
+                sum.add(c.timers);
+            }
+        }
+        return sum;
     }
 
     /** How many processes node {@code v} has had (1 + its restarts), 0 before start. */

@@ -193,6 +193,16 @@ public interface Cluster extends AutoCloseable {
     }
 
     /**
+     * How late the nodes' timers have fired so far ({@link TimerLateness}: every incarnation of every node, by the
+     * incarnation's age), on the real engines, where it is measured; on the simulator with an engine model that has a
+     * timer part ({@code --model}), the lateness the model drew; null where nothing measures or draws it (the
+     * simulator without a timer model).
+     */
+    default TimerLateness timerLateness() {
+        return null;
+    }
+
+    /**
      * A hash over every delivery so far (time, from, to, message type), if this engine is deterministic
      * (the simulator); empty on real engines.
      */
