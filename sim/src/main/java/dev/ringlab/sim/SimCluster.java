@@ -10,6 +10,7 @@ import dev.ringlab.node.Node;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
 import dev.ringlab.node.Timer;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import dev.ringlab.sim.model.EngineModel;
 import java.util.ArrayDeque;
@@ -148,6 +149,7 @@ public final class SimCluster implements Cluster {
     private static final long NODE_STREAM = 0x6E6F6465L; // "node"
     private static final long NET_STREAM = 0x6E6574L; // "net"
     private static final long COLD_STREAM = 0x636F6C64L; // "cold"
+    private static final long TIMER_STREAM = 0x74696D65L; // "time"
 
     private final Overlay overlay;
     private final Protocol protocol;
@@ -236,6 +238,14 @@ public final class SimCluster implements Cluster {
     private final long[] coldDraws;
     /** The seed of the cold-start draws (a stream of its own: no other draw moves). */
     private final long coldSeed;
+    /** The engine model's timer part, or null: timers fire on time. */
+    private final EngineModel.Timers timerModel;
+    /** Timer model only: per node, when its current incarnation booted, and how many lateness draws it made. */
+    private final long[] bornAt;
+    private final long[] timerDraws;
+    /** Timer model only: the lateness drawn so far (what {@link #timerLateness} reports). */
+    private final TimerLateness drawnLateness;
+    private final long timerSeed;
     private final EngineModel.Restart restartModel;
     /** Per executor: when it is free again (the end of its last handler, or of a wake-up). */
     private final long[] execFree;
@@ -352,6 +362,11 @@ public final class SimCluster implements Cluster {
         this.queue = EventQueue.create(queueKind, config.link().maxNanos(), n);
         this.netSeed = netSeed(config.seed());
         this.coldSeed = mix(config.seed() ^ mix(COLD_STREAM));
+        this.timerModel = model == null ? null : model.timers();
+        this.bornAt = timerModel == null ? null : new long[n];
+        this.timerDraws = timerModel == null ? null : new long[n];
+        this.drawnLateness = timerModel == null ? null : new TimerLateness();
+        this.timerSeed = mix(config.seed() ^ mix(TIMER_STREAM));
         protocol.checkOverlay(overlay);
         this.sortedRows = sortedLongRows(overlay);
     }
@@ -430,6 +445,9 @@ public final class SimCluster implements Cluster {
 
     private void boot(int v) {
         aliveBits[v >>> 6] |= 1L << v;
+        if (bornAt != null) {
+            bornAt[v] = now;
+        }
         SimEnv env = new SimEnv(v, incarnation[v]);
         Node node = protocol.create(v, overlay);
         nodes[v] = node;
@@ -963,6 +981,29 @@ public final class SimCluster implements Cluster {
         return (z >>> 11) * 0x1.0p-53;
     }
 
+    /**
+     * The next timer-lateness draw of node {@code v}, in [0, 1): from (seed, node, its draw count), so no other draw
+     * moves and a run draws the same lateness in any JVM.
+     */
+    private double timerDraw(int v) {
+        long z = mix(timerSeed ^ mix(((long) v << 40) ^ timerDraws[v]++));
+        return (z >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * With a timer model, the lateness drawn so far (a copy), counted as each timer was scheduled (those still pending
+     * too); null without one (timers fire on time).
+     */
+    @Override
+    public TimerLateness timerLateness() {
+        if (drawnLateness == null) {
+            return null;
+        }
+        TimerLateness copy = new TimerLateness();
+        copy.add(drawnLateness);
+        return copy;
+    }
+
     private void scheduleExec(int e, long at) {
         if (!execWakePending[e]) {
             execWakePending[e] = true;
@@ -1215,7 +1256,13 @@ public final class SimCluster implements Cluster {
             }
             SimTimer t = new SimTimer(self, incarnation, Objects.requireNonNull(task, "task"));
             timersScheduled++;
-            queue.push(now + delayNanos, TIMER, self, t);
+            long late = 0;
+            if (timerModel != null && delayNanos >= TimerLateness.MIN_DELAY_NANOS) {
+                long age = now + delayNanos - bornAt[self];
+                late = timerModel.lateNanos(age, timerDraw(self));
+                drawnLateness.record(age, late);
+            }
+            queue.push(now + delayNanos + late, TIMER, self, t);
             return t;
         }
 

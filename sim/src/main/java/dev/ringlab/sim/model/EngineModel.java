@@ -1,5 +1,6 @@
 package dev.ringlab.sim.model;
 
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.node.spec.LinkModel;
 import dev.ringlab.node.spec.LinkModels;
 import dev.ringlab.node.spec.Redial;
@@ -35,9 +36,16 @@ import java.util.TreeMap;
  * @param machine where the calibration was made (cores, java, load average), for the "different machine"
  *                warning; never read by the simulator
  * @param dir     the calibration directory it was loaded from (null: built in code), so a run records it
+ * @param timers  how late the nodes' timers fire, by the age of their incarnation; null: on time
  */
 public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Cold cold, Restart restart,
-        Map<String, String> machine, Path dir, Load load) {
+        Map<String, String> machine, Path dir, Load load, Timers timers) {
+    /** A model without the timer part. */
+    public EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Cold cold, Restart restart,
+            Map<String, String> machine, Path dir, Load load) {
+        this(engine, hotLink, cpu, wake, cold, restart, machine, dir, load, null);
+    }
+
     /** A model without the load part, loaded from {@code dir}. */
     public EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, Cold cold, Restart restart, Map<String, String> machine,
             Path dir) {
@@ -67,7 +75,105 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
 
     /** This model with {@code load} as its load part. */
     public EngineModel withLoad(Load load) {
-        return new EngineModel(engine, hotLink, cpu, wake, cold, restart, machine, dir, load);
+        return new EngineModel(engine, hotLink, cpu, wake, cold, restart, machine, dir, load, timers);
+    }
+
+    /** This model with {@code timers} as its timer part. */
+    public EngineModel withTimers(Timers timers) {
+        return new EngineModel(engine, hotLink, cpu, wake, cold, restart, machine, dir, load, timers);
+    }
+
+    /**
+     * Timers: a real node's timer runs late by as long as its thread is busy or descheduled when the timer is due, and
+     * far more in its JVM's first seconds (class loading, compilation) than later. Measured on this 2-core VM
+     * (processes, 16 JVMs on a healing ring, 2026-12-06): heartbeat timers came 2 ms late at the median and up to 65 ms
+     * in each JVM's first 2 s, 0.16 ms at the median and 3 ms at p99 after it. A late tick matters beyond its own
+     * delay: the healing ring widens its suspicion limit by twice its own recent stalls (remembered for 10 s), so a
+     * node that stalled 40 ms while starting suspects a crashed successor a heartbeat later seconds afterwards, and
+     * the ring's nodes drift out of step. The model draws each timer's lateness (timers of at least
+     * {@link TimerLateness#MIN_DELAY_NANOS}) from the quantiles measured for its incarnation's age class, from a
+     * stream of its own per node: nothing else moves.
+     *
+     * @param ageBoundsNanos upper bounds of the age classes but the last, ascending ({@link TimerLateness#AGE_BOUNDS_NANOS})
+     * @param lateNanos      per age class, the lateness at the quantiles 0, 1/(k-1), ..., 1 (k >= 2 values, ascending)
+     */
+    public record Timers(long[] ageBoundsNanos, long[][] lateNanos) {
+        public Timers {
+            if (lateNanos.length != ageBoundsNanos.length + 1) {
+                throw new IllegalArgumentException("timer model: " + (ageBoundsNanos.length + 1) + " age classes need as many "
+                        + "quantile lists, got " + lateNanos.length);
+            }
+            for (int i = 0; i < ageBoundsNanos.length; i++) {
+                if (ageBoundsNanos[i] <= 0 || (i > 0 && ageBoundsNanos[i] <= ageBoundsNanos[i - 1])) {
+                    throw new IllegalArgumentException("timer model: age bounds must be > 0 and ascending, got "
+                            + java.util.Arrays.toString(ageBoundsNanos));
+                }
+            }
+            long[][] copy = new long[lateNanos.length][];
+            for (int a = 0; a < lateNanos.length; a++) {
+                long[] q = lateNanos[a];
+                if (q == null || q.length < 2) {
+                    throw new IllegalArgumentException("timer model: age class " + a + " needs at least 2 quantiles");
+                }
+                for (int i = 0; i < q.length; i++) {
+                    if (q[i] < 0 || (i > 0 && q[i] < q[i - 1])) {
+                        throw new IllegalArgumentException("timer model: age class " + a + "'s lateness must be >= 0 and "
+                                + "ascending, got " + java.util.Arrays.toString(q));
+                    }
+                }
+                copy[a] = q.clone();
+            }
+            ageBoundsNanos = ageBoundsNanos.clone();
+            lateNanos = copy;
+        }
+
+        /** The lateness of a timer due at incarnation age {@code ageNanos}, for a draw {@code u} in [0, 1). */
+        public long lateNanos(long ageNanos, double u) {
+            int a = 0;
+            while (a < ageBoundsNanos.length && ageNanos >= ageBoundsNanos[a]) {
+                a++;
+            }
+            long[] q = lateNanos[a];
+            double x = u * (q.length - 1);
+            int i = Math.min((int) x, q.length - 2);
+            double w = x - i;
+            return Math.round(q[i] + w * (q[i + 1] - q[i]));
+        }
+
+        /** The median lateness of age class {@code a}. */
+        public long medianNanos(int a) {
+            return lateNanos(a == 0 ? 0 : ageBoundsNanos[a - 1], 0.5);
+        }
+
+        @Override
+        public long[] ageBoundsNanos() {
+            return ageBoundsNanos.clone();
+        }
+
+        @Override
+        public long[][] lateNanos() {
+            long[][] out = new long[lateNanos.length][];
+            for (int a = 0; a < out.length; a++) {
+                out[a] = lateNanos[a].clone();
+            }
+            return out;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Timers t && java.util.Arrays.equals(ageBoundsNanos, t.ageBoundsNanos)
+                    && java.util.Arrays.deepEquals(lateNanos, t.lateNanos);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Arrays.hashCode(ageBoundsNanos) + java.util.Arrays.deepHashCode(lateNanos);
+        }
+
+        @Override
+        public String toString() {
+            return "Timers[ages=" + java.util.Arrays.toString(ageBoundsNanos) + ", late=" + java.util.Arrays.deepToString(lateNanos) + "]";
+        }
     }
 
     /**
@@ -548,7 +654,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
             Load load = p.getProperty("load.window_ns") == null ? null
                     : new Load(number(p, "load.window_ns"), doubles(p, "load.rate_per_s"), doubles(p, "load.factor"));
-            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, cold, restart, machine, dir, load);
+            Timers timers = null;
+            if (p.getProperty("timer.age_bounds_ns") != null) {
+                long[] bounds = numbers(p, "timer.age_bounds_ns");
+                long[][] late = new long[bounds.length + 1][];
+                for (int a = 0; a < late.length; a++) {
+                    late[a] = numbers(p, "timer.late_ns." + a);
+                }
+                timers = new Timers(bounds, late);
+            }
+            return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, cold, restart, machine, dir, load, timers);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -611,6 +726,13 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("load.rate_per_s", joinDoubles(load.ratePerS()));
             p.put("load.factor", joinDoubles(load.factor()));
         }
+        if (timers != null) {
+            p.put("timer.age_bounds_ns", join(timers.ageBoundsNanos()));
+            long[][] late = timers.lateNanos();
+            for (int a = 0; a < late.length; a++) {
+                p.put("timer.late_ns." + a, join(late[a]));
+            }
+        }
         machine.forEach((k, v) -> p.put("machine." + k, v));
         StringBuilder b = new StringBuilder("# ringlab engine model: ").append(comment).append('\n');
         p.forEach((k, v) -> b.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
@@ -659,6 +781,13 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                         .append(String.format(java.util.Locale.ROOT, "%.2f", f[i]));
             }
             b.append(" over ").append(load.windowNanos() / 1_000_000.0).append("ms");
+        }
+        if (timers != null) {
+            b.append(" timers_late_p50=");
+            for (int a = 0; a < timers.lateNanos().length; a++) {
+                b.append(a == 0 ? "" : ",").append(TimerLateness.ageLabel(a)).append(':')
+                        .append(String.format(java.util.Locale.ROOT, "%.2f", timers.medianNanos(a) / 1e6)).append("ms");
+            }
         }
         if (restart != null) {
             b.append(" backoff=").append(restart.backoffBaseNanos()).append("..").append(restart.backoffMaxNanos())

@@ -363,6 +363,109 @@ class EngineModelSimTest {
         }
     }
 
+    /** A node that ticks every 10 ms and logs when (node, virtual time) its ticks ran, and a 0-delay timer once. */
+    private static dev.ringlab.node.Protocol ticker(List<long[]> log) {
+        return new dev.ringlab.node.Protocol() {
+            @Override
+            public String spec() {
+                return "ticker";
+            }
+
+            @Override
+            public dev.ringlab.node.Node create(int id, dev.ringlab.topology.Overlay overlay) {
+                return new dev.ringlab.node.Node() {
+                    private dev.ringlab.node.Env env;
+
+                    @Override
+                    public void start(dev.ringlab.node.Env e) {
+                        env = e;
+                        env.schedule(0, () -> log.add(new long[] {id, env.now(), 0}));
+                        env.schedule(10 * MS, this::tick);
+                    }
+
+                    private void tick() {
+                        log.add(new long[] {id, env.now(), 1});
+                        env.schedule(10 * MS, this::tick);
+                    }
+
+                    @Override
+                    public void onMessage(int from, Message m) {}
+                };
+            }
+        };
+    }
+
+    /** Every tick of a run of two tickers for {@code nanos}, with {@code m} and seed {@code seed}. */
+    private static List<long[]> ticks(EngineModel m, long seed, long nanos, dev.ringlab.node.TimerLateness[] drawn) {
+        List<long[]> log = new ArrayList<>();
+        try (SimCluster sim = new SimCluster(Topologies.build("ring", 2, 1), ticker(log),
+                new SimConfig(seed, LinkModels.parse("const:1us"), 0, 0, m))) {
+            sim.start();
+            sim.runFor(nanos);
+            drawn[0] = sim.timerLateness();
+        }
+        return log;
+    }
+
+    @Test
+    void timersFireAsLateAsTheTimerPartDrawsByTheirIncarnationsAgeAndNoOtherDrawMoves() {
+        // Age class 0 (before 0.5 s): always 3 ms late; later classes: 0..1 ms, spread.
+        long[][] late = new long[dev.ringlab.node.TimerLateness.AGES][];
+        late[0] = new long[] {3 * MS, 3 * MS};
+        for (int a = 1; a < late.length; a++) {
+            late[a] = new long[] {0, MS};
+        }
+        EngineModel.Timers timers = new EngineModel.Timers(dev.ringlab.node.TimerLateness.AGE_BOUNDS_NANOS, late);
+        EngineModel m = new EngineModel("processes", null, null, null, null, null, Map.of()).withTimers(timers);
+        dev.ringlab.node.TimerLateness[] drawn = new dev.ringlab.node.TimerLateness[1];
+        List<long[]> log = ticks(m, 7, 1_000 * MS, drawn);
+        List<long[]> node0 = log.stream().filter(t -> t[0] == 0 && t[2] == 1).toList();
+        assertFalse(node0.isEmpty(), "node 0 ticked");
+        // Each tick is scheduled 10 ms after the last one ran, so before 0.5 s they come every 13 ms.
+        assertEquals(13 * MS, node0.get(0)[1]);
+        assertEquals(26 * MS, node0.get(1)[1]);
+        long lastYoung = -1;
+        for (int i = 1; i < node0.size(); i++) {
+            long gap = node0.get(i)[1] - node0.get(i - 1)[1];
+            long due = node0.get(i - 1)[1] + 10 * MS;
+            if (due < 500 * MS) {
+                assertEquals(13 * MS, gap, "tick " + i + " due at " + due);
+                lastYoung = i;
+            } else {
+                assertTrue(gap >= 10 * MS && gap <= 11 * MS, "tick " + i + " due at " + due + " came after " + gap + " ns");
+            }
+        }
+        assertTrue(lastYoung > 0 && lastYoung < node0.size() - 1, "ticks on both sides of 0.5 s");
+        assertTrue(log.stream().anyMatch(t -> t[2] == 0 && t[1] == 0), "a 0-delay timer is not one the model delays");
+        // What the model drew is what the run reports, by age class.
+        assertEquals(log.stream().filter(t -> t[2] == 1).count() + 2, drawn[0].count(),
+                "every tick drawn and counted as it was scheduled: those that ran, and each node's next one");
+        assertEquals(3 * MS, drawn[0].quantile(0, 0.5), 3 * MS / 16.0);
+        assertTrue(drawn[0].quantile(4, 0.99) <= MS + MS / 16, drawn[0].toString());
+        // The same seed draws the same; another seed other lateness; no timer part: on time, nothing reported.
+        assertEquals(log.stream().map(java.util.Arrays::toString).toList(),
+                ticks(m, 7, 1_000 * MS, drawn).stream().map(java.util.Arrays::toString).toList());
+        assertNotEquals(log.stream().map(java.util.Arrays::toString).toList(),
+                ticks(m, 8, 1_000 * MS, drawn).stream().map(java.util.Arrays::toString).toList());
+        List<long[]> exact = ticks(new EngineModel("processes", null, null, null, null, null, Map.of()), 7, 100 * MS, drawn);
+        assertEquals(null, drawn[0], "no timer part: nothing drawn, nothing reported");
+        assertEquals(10 * MS, exact.stream().filter(t -> t[0] == 0 && t[2] == 1).findFirst().orElseThrow()[1]);
+    }
+
+    @Test
+    void theTimerPartInterpolatesItsQuantilesAndRefusesWhatIsNotOne() {
+        EngineModel.Timers t = new EngineModel.Timers(new long[] {MS}, new long[][] {{0, 10, 30}, {100, 100}});
+        assertEquals(0, t.lateNanos(0, 0));
+        assertEquals(10, t.lateNanos(0, 0.5));
+        assertEquals(20, t.lateNanos(0, 0.75));
+        assertEquals(30, t.lateNanos(999_999, 0.9999999));
+        assertEquals(100, t.lateNanos(MS, 0.3), "from 1 ms of age: the second class");
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {MS}, new long[][] {{0, 1}}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {}, new long[][] {{5, 1}}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {}, new long[][] {{5}}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {2, 1}, new long[][] {{0, 1}, {0, 1}, {0, 1}}));
+    }
+
     @Test
     void loadsWhatSaveWrote(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("hot.txt"), "1000\n2000\n");
@@ -377,6 +480,12 @@ class EngineModelSimTest {
         assertEquals(m.restart(), back.restart());
         assertEquals(m.machine(), back.machine());
         assertEquals("processes", back.engine());
+        assertEquals(null, back.timers(), "no timer part written, none read");
+        EngineModel.Timers timers = new EngineModel.Timers(new long[] {MS}, new long[][] {{0, 10, 30}, {100, 200}});
+        m.withTimers(timers).save(dir, "hot.txt", "test");
+        assertEquals(timers, EngineModel.load(dir).timers());
+        assertTrue(m.withTimers(timers).describe().contains("timers_late_p50="), m.withTimers(timers).describe());
+        m.save(dir, "hot.txt", "test");
         // A file of an older build, without the redial lateness and the accepting window, loads with both 0.
         Path file = dir.resolve(EngineModel.FILE);
         Files.write(file, Files.readAllLines(file).stream().filter(l -> !l.startsWith("restart.dial_ns") && !l.startsWith("restart.accept_ns")).toList());
