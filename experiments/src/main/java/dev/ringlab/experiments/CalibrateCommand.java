@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Message;
 import dev.ringlab.node.Observation;
+import dev.ringlab.node.TimerLateness;
 import dev.ringlab.node.protocols.Flood;
+import dev.ringlab.node.protocols.HealingRing;
 import dev.ringlab.node.protocols.TokenRing;
 import dev.ringlab.node.Cluster;
 import dev.ringlab.node.spec.ClusterEngine;
 import dev.ringlab.node.spec.RunSpec;
+import dev.ringlab.node.spec.Timing;
 import dev.ringlab.runtime.LocalCluster;
 import dev.ringlab.runtime.RuntimeConfig;
 import dev.ringlab.sim.model.EngineModel;
@@ -93,12 +96,14 @@ import picocli.CommandLine.Spec;
  * connections ({@link #fitRedial}); the load part ({@link EngineModel.Load}, {@code load.csv}): Poisson streams of
  * {@code --load-rates} broadcasts per second on complete:16, each on the engine and on the model: the service scaled
  * until the model's CPU per message on the first equals the event loops', then the factor at each further one
- * bisected the same way (netty only, {@link #loadFit}); and the machine (cores, JDK, load average).
+ * bisected the same way (netty only, {@link #loadFit}); the timer part ({@link EngineModel.Timers}, {@code timers.csv}):
+ * how late a healing ring's timers ran in its first {@value #TIMER_SECONDS} s, by the age of each node's incarnation
+ * ({@link #timers}); and the machine (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
- * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv} and
- * {@code load.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was
+ * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv},
+ * {@code load.csv} and {@code timers.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was
  * fitted on,
  * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
@@ -605,16 +610,18 @@ public final class CalibrateCommand implements Callable<Integer> {
             sm.add(starMedians[i] / 1e3);
             sp.add(best.modelMedians()[i] / 1e3);
         }
+        EngineModel.Timers timers = timers(dir, run, err);
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(schedule.backoffBaseNanos(), schedule.backoffMaxNanos(), schedule.handshakeNanos(),
                         schedule.respawnNanos(), dialNanos, acceptNanos),
-                machine());
+                machine()).withTimers(timers);
         model.save(dir.path(), "hot-latency.txt", command);
         LoadFit fitted = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
         EngineModel.Load load = fitted == null ? null : fitted.load();
         if (fitted != null) {
             cpu = fitted.cpu();
-            model = new EngineModel(model.engine(), null, cpu, null, cold, model.restart(), model.machine()).withLoad(load);
+            model = new EngineModel(model.engine(), null, cpu, null, cold, model.restart(), model.machine()).withLoad(load)
+                    .withTimers(timers);
             model.save(dir.path(), "hot-latency.txt", command);
         }
         selfCheck(dir, run, err, EngineModel.load(dir.path()), fanMedians, leaves, starMedians, idleRing);
@@ -632,6 +639,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                 .add("processing.svg").add("hop-latency.png").add("hop-latency.svg").add(EngineModel.FILE).add("hot-latency.txt").add("fanout.csv").add("fanout-samples.csv").add("cold.csv").add("split.csv").add("self-check.csv");
         if (load != null) {
             run.withArray("files").add("load.csv");
+        }
+        if (timers != null) {
+            run.withArray("files").add("timers.csv");
         }
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
@@ -1456,6 +1466,78 @@ public final class CalibrateCommand implements Callable<Integer> {
      * time until a broadcast node 1 injects reaches node 2 over the edge node 1 dials (re-injected every
      * 0.5 ms until one does), less one hop: the connect and handshake the restart model adds to a dialled edge.
      */
+    /** Seconds the timer workload runs: past the last age class's start (4 s) by two. */
+    static final int TIMER_SECONDS = 6;
+    /** Quantiles per age class in the model's timer part: 0, 1/(k-1), ..., 1. */
+    static final int TIMER_QUANTILES = 101;
+
+    /**
+     * The timer part ({@link EngineModel.Timers}): a healing ring of {@code --nodes} nodes (successor lists of 3, as {@code recover} runs it) with the engine's own
+     * failure-detection timing ({@link Timing#forEngine}) runs for {@value #TIMER_SECONDS} s from its start, no fault,
+     * and the engine's {@link Cluster#timerLateness} gives how late its nodes' timers ran (heartbeats, mostly) by the
+     * age of each node's JVM or incarnation. The model keeps {@value #TIMER_QUANTILES} quantiles per age class; a class
+     * with nothing counted takes the next older class's. Writes {@code timers.csv} and run.json's {@code timer_fit};
+     * null (no timer part) when the engine measured none.
+     */
+    private EngineModel.Timers timers(ResultsDir dir, ObjectNode run, PrintWriter err) {
+        Timing timing = Timing.forEngine(realEngine().name(), nodes, 0);
+        TimerLateness late;
+        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("successor-ring:3", nodes, seed),
+                HealingRing.protocol(timing.ring(3)), seed))) {
+            c.start();
+            c.runFor(TimeUnit.SECONDS.toNanos(TIMER_SECONDS));
+            late = c.timerLateness();
+        }
+        if (late == null || late.count() == 0) {
+            err.println("calibrate: timers: " + realEngine().name() + " measured no timer's lateness, so the model has no timer part");
+            err.flush();
+            run.putNull("timer_fit");
+            return null;
+        }
+        long[][] q = new long[TimerLateness.AGES][];
+        for (int a = TimerLateness.AGES - 1; a >= 0; a--) {
+            if (late.count(a) == 0) {
+                q[a] = a + 1 < TimerLateness.AGES ? q[a + 1].clone() : null;
+                continue;
+            }
+            q[a] = new long[TIMER_QUANTILES];
+            for (int i = 0; i < TIMER_QUANTILES; i++) {
+                q[a][i] = late.quantile(a, (double) i / (TIMER_QUANTILES - 1));
+            }
+        }
+        for (int a = 0; a < q.length; a++) {
+            if (q[a] == null) { // the oldest classes counted nothing: take the nearest younger one's
+                q[a] = q[a - 1].clone();
+            }
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        ObjectNode tj = run.putObject("timer_fit");
+        tj.put("seconds", TIMER_SECONDS);
+        tj.put("nodes", nodes);
+        tj.put("timing", timing.spec());
+        ArrayNode classes = tj.putArray("age_classes");
+        StringBuilder line = new StringBuilder();
+        for (int a = 0; a < TimerLateness.AGES; a++) {
+            long n = late.count(a);
+            Double p50 = n == 0 ? null : late.quantile(a, 0.5) / 1e6;
+            Double p99 = n == 0 ? null : late.quantile(a, 0.99) / 1e6;
+            Double max = n == 0 ? null : late.quantile(a, 1.0) / 1e6;
+            rows.add(Arrays.asList(TimerLateness.ageLabel(a), n, p50, n == 0 ? null : late.quantile(a, 0.9) / 1e6, p99, max));
+            ObjectNode cj = classes.addObject();
+            cj.put("age", TimerLateness.ageLabel(a));
+            cj.put("timers", n);
+            cj.put("late_ms_p50", p50);
+            cj.put("late_ms_p99", p99);
+            cj.put("late_ms_max", max);
+            line.append(a == 0 ? "" : ", ").append(TimerLateness.ageLabel(a)).append(n == 0 ? " none"
+                    : String.format(Locale.ROOT, " p50 %.2f / p99 %.1f ms", p50, p99));
+        }
+        dir.writeCsv("timers.csv", List.of("age", "timers", "late_ms_p50", "late_ms_p90", "late_ms_p99", "late_ms_max"), rows);
+        err.println("calibrate: timers late by age (healing ring, " + nodes + " nodes, " + TIMER_SECONDS + " s): " + line);
+        err.flush();
+        return new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, q);
+    }
+
     private Respawn respawn(long hopNanos) {
         AtomicInteger delivered = new AtomicInteger();
         AtomicLong firstAt = new AtomicLong(-1);

@@ -71,7 +71,9 @@ import picocli.CommandLine.Spec;
             "broadcast reliability among the live nodes with K crashed instead.",
             "",
             "--faults PLAN adds a fault plan to the crashes (times from the end of the warm-up: two full",
-            "rotations on the ring, settled warm-up broadcasts on an expander): crash:N@T[..T2], restart:N@T,",
+            "rotations on the ring, and on a real engine its detectors' start-up probation, 2 s; on sim with a",
+            "--model whose calibration has a timer part, the modelled engine's 2 s too, so that the nodes are as",
+            "old at the crash; settled warm-up broadcasts on an expander): crash:N@T[..T2], restart:N@T,",
             "partition:0-3|4-7@T[..T2], heal@T, slow:N=D@T[..T2], loss:P@T[..T2]; --faults random draws one",
             "from the seed. The plan applies on every engine, on the ring and on expanders alike.",
             "",
@@ -256,6 +258,19 @@ public final class RecoverCommand implements Callable<Integer> {
     }
 
     /** The overlay the healing ring runs on, on every engine: each node linked to its {@code r} successors. */
+    /**
+     * On the simulator with a model that has a timer part: the warm-up of the engine the model was calibrated on
+     * ({@link dev.ringlab.node.spec.Timing#forEngine}); else 0.
+     */
+    private long modelledWarmupNanos() {
+        if (!(run.engine() instanceof dev.ringlab.sim.SimEngine) || run.model() == null || run.model().timers() == null) {
+            return 0;
+        }
+        String engine = run.model().engine();
+        return engine.equals("netty") || engine.equals("processes")
+                ? dev.ringlab.node.spec.Timing.forEngine(engine, Math.max(2, n), 0).warmupNanos() : 0;
+    }
+
     static Overlay ringOverlay(int n, int r, long seed) {
         return Topologies.build("successor-ring:" + r, n, seed);
     }
@@ -331,9 +346,12 @@ public final class RecoverCommand implements Callable<Integer> {
                 return 1;
             }
             // Faults start once the detectors' start-up probation is over (real engines; 0 on sim), so that
-            // detect_ms measures the steady-state suspicion timeout, not the start-up grace.
-            if (cluster.now() - started < t.probationNanos()) {
-                cluster.runFor(started + t.probationNanos() - cluster.now());
+            // detect_ms measures the steady-state suspicion timeout, not the start-up grace. A simulator whose model
+            // has a timer part (late timers by node age) waits as long as the modelled engine does, so that its nodes
+            // are as old when the faults come as the engine's (the detectors' timing is not changed by it).
+            long warm = Math.max(t.probationNanos(), modelledWarmupNanos());
+            if (cluster.now() - started < warm) {
+                cluster.runFor(started + warm - cluster.now());
             }
             long origin = cluster.now();
             long[] firstCrash = {-1};

@@ -166,10 +166,49 @@ class CalibrateCommandTest {
         assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
         assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
         assertEquals(Math.round(runJson.get("model").get("accept_before_return_ms").asDouble() * 1e6), m.restart().acceptNanos());
+        // The timer part: the healing ring's timers by age class, each class's quantiles ascending and its median the
+        // one timers.csv shows (every class counted: the ring ran past the last class's start).
+        assertNotNull(m.timers(), "timer part");
+        List<String> timers = Files.readAllLines(dir.resolve("timers.csv"));
+        assertEquals(1 + dev.ringlab.node.TimerLateness.AGES, timers.size(), String.join("\n", timers));
+        JsonNode classes = runJson.get("timer_fit").get("age_classes");
+        assertEquals(dev.ringlab.node.TimerLateness.AGES, classes.size());
+        long[][] late = m.timers().lateNanos();
+        for (int a = 0; a < late.length; a++) {
+            assertTrue(classes.get(a).get("timers").asLong() > 0, "age class " + a + " counted: " + classes);
+            assertEquals(CalibrateCommand.TIMER_QUANTILES, late[a].length);
+            assertEquals(classes.get(a).get("late_ms_p50").asDouble(), late[a][50] / 1e6, 1e-6, "class " + a);
+            assertEquals(Double.parseDouble(timers.get(a + 1).split(",")[2]), late[a][50] / 1e6, 1e-6, "timers.csv, class " + a);
+        }
+        assertTrue(r.err().contains("calibrate: timers late by age (healing ring, 8 nodes, 6 s): 0-0.5s p50 "), r.err());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");
         assertEquals(0, sim.exit(), sim.err());
+        // recover on the modelled simulator crashes once its nodes are as old as the engine's after its warm-up (2 s), with
+        // the timer part; without it, at once.
+        Path noTimers = Files.createDirectories(tmp.resolve("no-timers"));
+        for (Path f : Files.newDirectoryStream(dir)) {
+            if (Files.isRegularFile(f)) {
+                Files.copy(f, noTimers.resolve(f.getFileName()));
+            }
+        }
+        Path file = noTimers.resolve(EngineModel.FILE);
+        Files.write(file, Files.readAllLines(file).stream().filter(l -> !l.startsWith("timer.")).toList());
+        // token_creations are timed from the faults' origin: node 0's first token was made at the ring's start.
+        double[] firstTokenMs = new double[2];
+        for (int i = 0; i < 2; i++) {
+            TopologyCommandTest.Result rec = TopologyCommandTest.run("recover", "-n", "8", "--crash", "1", "--seed", "3", "--model",
+                    "calibrated:" + (i == 0 ? dir : noTimers), "--json");
+            assertEquals(0, rec.exit(), rec.err());
+            JsonNode j = new ObjectMapper().readTree(rec.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+            assertTrue(j.get("repair_ms").isNumber(), j.toString());
+            String first = j.get("token_creations").get(0).asText(); // "node 0@-2003.1ms"
+            assertTrue(first.startsWith("node 0@"), j.toString());
+            firstTokenMs[i] = Double.parseDouble(first.substring("node 0@".length(), first.length() - 2));
+        }
+        assertTrue(firstTokenMs[0] <= -1_990 && firstTokenMs[1] > -100, "the ring started " + -firstTokenMs[0]
+                + " ms before the faults with the timer part, " + -firstTokenMs[1] + " ms without");
     }
 
     private static JsonNode runJson(Path dir) throws java.io.IOException {
