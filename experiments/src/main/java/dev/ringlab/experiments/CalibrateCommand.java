@@ -1471,71 +1471,87 @@ public final class CalibrateCommand implements Callable<Integer> {
     /** Quantiles per age class in the model's timer part: 0, 1/(k-1), ..., 1. */
     static final int TIMER_QUANTILES = 101;
 
+    /** The cluster sizes the timer part is measured at: half of {@code --nodes} (at least 3) and {@code --nodes}. */
+    int[] timerSizes() {
+        int half = Math.max(3, nodes / 2);
+        return half >= nodes ? new int[] {nodes} : new int[] {half, nodes};
+    }
+
     /**
-     * The timer part ({@link EngineModel.Timers}): a healing ring of {@code --nodes} nodes (successor lists of 3, as {@code recover} runs it) with the engine's own
-     * failure-detection timing ({@link Timing#forEngine}) runs for {@value #TIMER_SECONDS} s from its start, no fault,
-     * and the engine's {@link Cluster#timerLateness} gives how late its nodes' timers ran (heartbeats, mostly) by the
-     * age of each node's JVM or incarnation. The model keeps {@value #TIMER_QUANTILES} quantiles per age class; a class
-     * with nothing counted takes the next older class's. Writes {@code timers.csv} and run.json's {@code timer_fit};
-     * null (no timer part) when the engine measured none.
+     * The timer part ({@link EngineModel.Timers}): for each of {@link #timerSizes} (smallest first), a healing ring of
+     * that many nodes (successor lists of 3, as {@code recover} runs it) with the engine's own failure-detection timing
+     * ({@link Timing#forEngine}) runs for {@value #TIMER_SECONDS} s from its start, no fault, and the engine's
+     * {@link Cluster#timerLateness} gives how late its nodes' timers ran (heartbeats, mostly) by the age of each node's
+     * JVM or incarnation. Two sizes because how late depends on how many nodes share the cores (on processes, how many
+     * JVMs compile at once). The model keeps {@value #TIMER_QUANTILES} quantiles per size and age class; a class with
+     * nothing counted takes the next older class's (the nearest younger one's for the oldest). Writes {@code timers.csv}
+     * and run.json's {@code timer_fit}; null (no timer part) when the engine measured none.
      */
     private EngineModel.Timers timers(ResultsDir dir, ObjectNode run, PrintWriter err) {
-        Timing timing = Timing.forEngine(realEngine().name(), nodes, 0);
-        TimerLateness late;
-        try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("successor-ring:3", nodes, seed),
-                HealingRing.protocol(timing.ring(3)), seed))) {
-            c.start();
-            c.runFor(TimeUnit.SECONDS.toNanos(TIMER_SECONDS));
-            late = c.timerLateness();
-        }
-        if (late == null || late.count() == 0) {
-            err.println("calibrate: timers: " + realEngine().name() + " measured no timer's lateness, so the model has no timer part");
-            err.flush();
-            run.putNull("timer_fit");
-            return null;
-        }
-        long[][] q = new long[TimerLateness.AGES][];
-        for (int a = TimerLateness.AGES - 1; a >= 0; a--) {
-            if (late.count(a) == 0) {
-                q[a] = a + 1 < TimerLateness.AGES ? q[a + 1].clone() : null;
-                continue;
-            }
-            q[a] = new long[TIMER_QUANTILES];
-            for (int i = 0; i < TIMER_QUANTILES; i++) {
-                q[a][i] = late.quantile(a, (double) i / (TIMER_QUANTILES - 1));
-            }
-        }
-        for (int a = 0; a < q.length; a++) {
-            if (q[a] == null) { // the oldest classes counted nothing: take the nearest younger one's
-                q[a] = q[a - 1].clone();
-            }
-        }
+        int[] sizes = timerSizes();
+        long[][][] tables = new long[sizes.length][][];
         List<List<Object>> rows = new ArrayList<>();
         ObjectNode tj = run.putObject("timer_fit");
         tj.put("seconds", TIMER_SECONDS);
-        tj.put("nodes", nodes);
-        tj.put("timing", timing.spec());
-        ArrayNode classes = tj.putArray("age_classes");
-        StringBuilder line = new StringBuilder();
-        for (int a = 0; a < TimerLateness.AGES; a++) {
-            long n = late.count(a);
-            Double p50 = n == 0 ? null : late.quantile(a, 0.5) / 1e6;
-            Double p99 = n == 0 ? null : late.quantile(a, 0.99) / 1e6;
-            Double max = n == 0 ? null : late.quantile(a, 1.0) / 1e6;
-            rows.add(Arrays.asList(TimerLateness.ageLabel(a), n, p50, n == 0 ? null : late.quantile(a, 0.9) / 1e6, p99, max));
-            ObjectNode cj = classes.addObject();
-            cj.put("age", TimerLateness.ageLabel(a));
-            cj.put("timers", n);
-            cj.put("late_ms_p50", p50);
-            cj.put("late_ms_p99", p99);
-            cj.put("late_ms_max", max);
-            line.append(a == 0 ? "" : ", ").append(TimerLateness.ageLabel(a)).append(n == 0 ? " none"
-                    : String.format(Locale.ROOT, " p50 %.2f / p99 %.1f ms", p50, p99));
+        ArrayNode sizesJson = tj.putArray("sizes");
+        for (int k = 0; k < sizes.length; k++) {
+            int size = sizes[k];
+            Timing timing = Timing.forEngine(realEngine().name(), size, 0);
+            TimerLateness late;
+            try (Cluster c = realEngine().build(RunSpec.of(Topologies.build("successor-ring:3", size, seed),
+                    HealingRing.protocol(timing.ring(3)), seed))) {
+                c.start();
+                c.runFor(TimeUnit.SECONDS.toNanos(TIMER_SECONDS));
+                late = c.timerLateness();
+            }
+            if (late == null || late.count() == 0) {
+                err.println("calibrate: timers: " + realEngine().name() + " measured no timer's lateness, so the model has no timer part");
+                err.flush();
+                run.putNull("timer_fit");
+                return null;
+            }
+            long[][] q = new long[TimerLateness.AGES][];
+            for (int a = TimerLateness.AGES - 1; a >= 0; a--) {
+                if (late.count(a) == 0) {
+                    q[a] = a + 1 < TimerLateness.AGES ? q[a + 1] : null;
+                    continue;
+                }
+                q[a] = new long[TIMER_QUANTILES];
+                for (int i = 0; i < TIMER_QUANTILES; i++) {
+                    q[a][i] = late.quantile(a, (double) i / (TIMER_QUANTILES - 1));
+                }
+            }
+            for (int a = 0; a < q.length; a++) {
+                if (q[a] == null) { // the oldest classes counted nothing: take the nearest younger one's
+                    q[a] = q[a - 1];
+                }
+            }
+            tables[k] = q;
+            ObjectNode sj = sizesJson.addObject();
+            sj.put("nodes", size);
+            sj.put("timing", timing.spec());
+            ArrayNode classes = sj.putArray("age_classes");
+            StringBuilder line = new StringBuilder();
+            for (int a = 0; a < TimerLateness.AGES; a++) {
+                long n = late.count(a);
+                Double p50 = n == 0 ? null : late.quantile(a, 0.5) / 1e6;
+                Double p99 = n == 0 ? null : late.quantile(a, 0.99) / 1e6;
+                Double max = n == 0 ? null : late.quantile(a, 1.0) / 1e6;
+                rows.add(Arrays.asList(size, TimerLateness.ageLabel(a), n, p50, n == 0 ? null : late.quantile(a, 0.9) / 1e6, p99, max));
+                ObjectNode cj = classes.addObject();
+                cj.put("age", TimerLateness.ageLabel(a));
+                cj.put("timers", n);
+                cj.put("late_ms_p50", p50);
+                cj.put("late_ms_p99", p99);
+                cj.put("late_ms_max", max);
+                line.append(a == 0 ? "" : ", ").append(TimerLateness.ageLabel(a)).append(n == 0 ? " none"
+                        : String.format(Locale.ROOT, " p50 %.2f / p99 %.1f ms", p50, p99));
+            }
+            err.println("calibrate: timers late by age (healing ring, " + size + " nodes, " + TIMER_SECONDS + " s): " + line);
+            err.flush();
         }
-        dir.writeCsv("timers.csv", List.of("age", "timers", "late_ms_p50", "late_ms_p90", "late_ms_p99", "late_ms_max"), rows);
-        err.println("calibrate: timers late by age (healing ring, " + nodes + " nodes, " + TIMER_SECONDS + " s): " + line);
-        err.flush();
-        return new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, q);
+        dir.writeCsv("timers.csv", List.of("nodes", "age", "timers", "late_ms_p50", "late_ms_p90", "late_ms_p99", "late_ms_max"), rows);
+        return new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, sizes, tables);
     }
 
     private Respawn respawn(long hopNanos) {

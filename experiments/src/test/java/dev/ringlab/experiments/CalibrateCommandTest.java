@@ -1,5 +1,6 @@
 package dev.ringlab.experiments;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -166,21 +167,30 @@ class CalibrateCommandTest {
         assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
         assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
         assertEquals(Math.round(runJson.get("model").get("accept_before_return_ms").asDouble() * 1e6), m.restart().acceptNanos());
-        // The timer part: the healing ring's timers by age class, each class's quantiles ascending and its median the
-        // one timers.csv shows (every class counted: the ring ran past the last class's start).
+        // The timer part: the healing ring's timers at 4 and 8 nodes by age class, each table's quantiles ascending and its
+        // medians the ones timers.csv shows (every class counted: the ring ran past the last class's start).
         assertNotNull(m.timers(), "timer part");
+        assertArrayEquals(new int[] {4, 8}, m.timers().nodes());
         List<String> timers = Files.readAllLines(dir.resolve("timers.csv"));
-        assertEquals(1 + dev.ringlab.node.TimerLateness.AGES, timers.size(), String.join("\n", timers));
-        JsonNode classes = runJson.get("timer_fit").get("age_classes");
-        assertEquals(dev.ringlab.node.TimerLateness.AGES, classes.size());
-        long[][] late = m.timers().lateNanos();
-        for (int a = 0; a < late.length; a++) {
-            assertTrue(classes.get(a).get("timers").asLong() > 0, "age class " + a + " counted: " + classes);
-            assertEquals(CalibrateCommand.TIMER_QUANTILES, late[a].length);
-            assertEquals(classes.get(a).get("late_ms_p50").asDouble(), late[a][50] / 1e6, 1e-6, "class " + a);
-            assertEquals(Double.parseDouble(timers.get(a + 1).split(",")[2]), late[a][50] / 1e6, 1e-6, "timers.csv, class " + a);
+        assertEquals(1 + 2 * dev.ringlab.node.TimerLateness.AGES, timers.size(), String.join("\n", timers));
+        JsonNode sizes = runJson.get("timer_fit").get("sizes");
+        assertEquals(2, sizes.size());
+        long[][][] late = m.timers().lateNanos();
+        for (int t = 0; t < 2; t++) {
+            JsonNode classes = sizes.get(t).get("age_classes");
+            assertEquals(m.timers().nodes()[t], sizes.get(t).get("nodes").asInt());
+            assertEquals(dev.ringlab.node.TimerLateness.AGES, classes.size());
+            for (int a = 0; a < late[t].length; a++) {
+                assertTrue(classes.get(a).get("timers").asLong() > 0, "size " + t + " age class " + a + " counted: " + classes);
+                assertEquals(CalibrateCommand.TIMER_QUANTILES, late[t][a].length);
+                assertEquals(classes.get(a).get("late_ms_p50").asDouble(), late[t][a][50] / 1e6, 1e-6, "size " + t + " class " + a);
+                String[] row = timers.get(1 + t * late[t].length + a).split(",");
+                assertEquals(String.valueOf(m.timers().nodes()[t]), row[0]);
+                assertEquals(Double.parseDouble(row[3]), late[t][a][50] / 1e6, 1e-6, "timers.csv, size " + t + " class " + a);
+            }
+            assertTrue(r.err().contains("calibrate: timers late by age (healing ring, " + m.timers().nodes()[t] + " nodes, 6 s): 0-0.5s p50 "),
+                    r.err());
         }
-        assertTrue(r.err().contains("calibrate: timers late by age (healing ring, 8 nodes, 6 s): 0-0.5s p50 "), r.err());
         // The model runs on the simulator.
         TopologyCommandTest.Result sim = TopologyCommandTest.run("broadcast", "--topology", "random-regular:4", "-n", "16",
                 "--model", "calibrated:" + dir, "--json");

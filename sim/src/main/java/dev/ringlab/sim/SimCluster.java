@@ -362,7 +362,7 @@ public final class SimCluster implements Cluster {
         this.queue = EventQueue.create(queueKind, config.link().maxNanos(), n);
         this.netSeed = netSeed(config.seed());
         this.coldSeed = mix(config.seed() ^ mix(COLD_STREAM));
-        this.timerModel = model == null ? null : model.timers();
+        this.timerModel = model == null || model.timers() == null ? null : model.timers().forNodes(n);
         this.bornAt = timerModel == null ? null : new long[n];
         this.timerDraws = timerModel == null ? null : new long[n];
         this.drawnLateness = timerModel == null ? null : new TimerLateness();

@@ -94,14 +94,27 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * {@link TimerLateness#MIN_DELAY_NANOS}) from the quantiles measured for its incarnation's age class, from a
      * stream of its own per node: nothing else moves.
      *
+     * <p>How late depends on how many nodes share the machine (on processes, how many JVMs compile at once on its
+     * cores), so the part keeps a table per measured cluster size ({@code nodes}), and a run of n nodes draws from the
+     * table {@link #forNodes} interpolates: each quantile linear in n between the two measured sizes around n, the
+     * nearest size's outside them.
+     *
      * @param ageBoundsNanos upper bounds of the age classes but the last, ascending ({@link TimerLateness#AGE_BOUNDS_NANOS})
-     * @param lateNanos      per age class, the lateness at the quantiles 0, 1/(k-1), ..., 1 (k >= 2 values, ascending)
+     * @param nodes          the cluster sizes measured, ascending (one entry 0: a table for any size)
+     * @param lateNanos      per size, per age class, the lateness at the quantiles 0, 1/(k-1), ..., 1 (k >= 2 values,
+     *                       ascending; a class has the same k at every size)
      */
-    public record Timers(long[] ageBoundsNanos, long[][] lateNanos) {
+    public record Timers(long[] ageBoundsNanos, int[] nodes, long[][][] lateNanos) {
         public Timers {
-            if (lateNanos.length != ageBoundsNanos.length + 1) {
-                throw new IllegalArgumentException("timer model: " + (ageBoundsNanos.length + 1) + " age classes need as many "
-                        + "quantile lists, got " + lateNanos.length);
+            if (nodes.length == 0 || nodes.length != lateNanos.length) {
+                throw new IllegalArgumentException("timer model: one quantile table per cluster size, got " + nodes.length
+                        + " sizes and " + lateNanos.length + " tables");
+            }
+            for (int i = 0; i < nodes.length; i++) {
+                if (nodes[i] < 0 || (i > 0 && nodes[i] <= nodes[i - 1])) {
+                    throw new IllegalArgumentException("timer model: sizes must be >= 0 and ascending, got "
+                            + java.util.Arrays.toString(nodes));
+                }
             }
             for (int i = 0; i < ageBoundsNanos.length; i++) {
                 if (ageBoundsNanos[i] <= 0 || (i > 0 && ageBoundsNanos[i] <= ageBoundsNanos[i - 1])) {
@@ -109,40 +122,91 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                             + java.util.Arrays.toString(ageBoundsNanos));
                 }
             }
-            long[][] copy = new long[lateNanos.length][];
-            for (int a = 0; a < lateNanos.length; a++) {
-                long[] q = lateNanos[a];
-                if (q == null || q.length < 2) {
-                    throw new IllegalArgumentException("timer model: age class " + a + " needs at least 2 quantiles");
+            long[][][] copy = new long[lateNanos.length][][];
+            for (int t = 0; t < lateNanos.length; t++) {
+                if (lateNanos[t].length != ageBoundsNanos.length + 1) {
+                    throw new IllegalArgumentException("timer model: " + (ageBoundsNanos.length + 1) + " age classes need as "
+                            + "many quantile lists, got " + lateNanos[t].length);
                 }
-                for (int i = 0; i < q.length; i++) {
-                    if (q[i] < 0 || (i > 0 && q[i] < q[i - 1])) {
-                        throw new IllegalArgumentException("timer model: age class " + a + "'s lateness must be >= 0 and "
-                                + "ascending, got " + java.util.Arrays.toString(q));
+                copy[t] = new long[lateNanos[t].length][];
+                for (int a = 0; a < lateNanos[t].length; a++) {
+                    long[] q = lateNanos[t][a];
+                    if (q == null || q.length < 2 || q.length != lateNanos[0][a].length) {
+                        throw new IllegalArgumentException("timer model: age class " + a + " needs at least 2 quantiles, as "
+                                + "many at every size");
                     }
+                    for (int i = 0; i < q.length; i++) {
+                        if (q[i] < 0 || (i > 0 && q[i] < q[i - 1])) {
+                            throw new IllegalArgumentException("timer model: age class " + a + "'s lateness must be >= 0 and "
+                                    + "ascending, got " + java.util.Arrays.toString(q));
+                        }
+                    }
+                    copy[t][a] = q.clone();
                 }
-                copy[a] = q.clone();
             }
             ageBoundsNanos = ageBoundsNanos.clone();
+            nodes = nodes.clone();
             lateNanos = copy;
         }
 
-        /** The lateness of a timer due at incarnation age {@code ageNanos}, for a draw {@code u} in [0, 1). */
+        /** One table, for any cluster size. */
+        public Timers(long[] ageBoundsNanos, long[][] lateNanos) {
+            this(ageBoundsNanos, new int[] {0}, new long[][][] {lateNanos});
+        }
+
+        /** The table for a cluster of {@code n} nodes (see the class doc), as a part with that one size. */
+        public Timers forNodes(int n) {
+            int hi = 0;
+            while (hi < nodes.length && nodes[hi] < n) {
+                hi++;
+            }
+            long[][] table;
+            if (hi == 0 || nodes.length == 1) {
+                table = lateNanos[0];
+            } else if (hi == nodes.length) {
+                table = lateNanos[nodes.length - 1];
+            } else {
+                double w = (double) (n - nodes[hi - 1]) / (nodes[hi] - nodes[hi - 1]);
+                long[][] a = lateNanos[hi - 1];
+                long[][] b = lateNanos[hi];
+                table = new long[a.length][];
+                for (int c = 0; c < a.length; c++) {
+                    table[c] = new long[a[c].length];
+                    for (int i = 0; i < a[c].length; i++) {
+                        table[c][i] = Math.round(a[c][i] + w * (b[c][i] - a[c][i]));
+                    }
+                }
+            }
+            return new Timers(ageBoundsNanos, new int[] {n}, new long[][][] {table});
+        }
+
+        /**
+         * The lateness of a timer due at incarnation age {@code ageNanos}, for a draw {@code u} in [0, 1), from the
+         * part's only table ({@link #forNodes} picks one).
+         *
+         * @throws IllegalStateException if the part has a table per size
+         */
         public long lateNanos(long ageNanos, double u) {
+            if (nodes.length != 1) {
+                throw new IllegalStateException("timer model: " + nodes.length + " sizes: pick one with forNodes(n)");
+            }
             int a = 0;
             while (a < ageBoundsNanos.length && ageNanos >= ageBoundsNanos[a]) {
                 a++;
             }
-            long[] q = lateNanos[a];
+            long[] q = lateNanos[0][a];
             double x = u * (q.length - 1);
             int i = Math.min((int) x, q.length - 2);
             double w = x - i;
             return Math.round(q[i] + w * (q[i + 1] - q[i]));
         }
 
-        /** The median lateness of age class {@code a}. */
-        public long medianNanos(int a) {
-            return lateNanos(a == 0 ? 0 : ageBoundsNanos[a - 1], 0.5);
+        /** The median lateness of age class {@code a} in table {@code t}. */
+        public long medianNanos(int t, int a) {
+            long[] q = lateNanos[t][a];
+            double x = 0.5 * (q.length - 1);
+            int i = Math.min((int) x, q.length - 2);
+            return Math.round(q[i] + (x - i) * (q[i + 1] - q[i]));
         }
 
         @Override
@@ -151,10 +215,18 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         }
 
         @Override
-        public long[][] lateNanos() {
-            long[][] out = new long[lateNanos.length][];
-            for (int a = 0; a < out.length; a++) {
-                out[a] = lateNanos[a].clone();
+        public int[] nodes() {
+            return nodes.clone();
+        }
+
+        @Override
+        public long[][][] lateNanos() {
+            long[][][] out = new long[lateNanos.length][][];
+            for (int t = 0; t < out.length; t++) {
+                out[t] = new long[lateNanos[t].length][];
+                for (int a = 0; a < out[t].length; a++) {
+                    out[t][a] = lateNanos[t][a].clone();
+                }
             }
             return out;
         }
@@ -162,17 +234,19 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         @Override
         public boolean equals(Object o) {
             return o instanceof Timers t && java.util.Arrays.equals(ageBoundsNanos, t.ageBoundsNanos)
-                    && java.util.Arrays.deepEquals(lateNanos, t.lateNanos);
+                    && java.util.Arrays.equals(nodes, t.nodes) && java.util.Arrays.deepEquals(lateNanos, t.lateNanos);
         }
 
         @Override
         public int hashCode() {
-            return 31 * java.util.Arrays.hashCode(ageBoundsNanos) + java.util.Arrays.deepHashCode(lateNanos);
+            return 31 * (31 * java.util.Arrays.hashCode(ageBoundsNanos) + java.util.Arrays.hashCode(nodes))
+                    + java.util.Arrays.deepHashCode(lateNanos);
         }
 
         @Override
         public String toString() {
-            return "Timers[ages=" + java.util.Arrays.toString(ageBoundsNanos) + ", late=" + java.util.Arrays.deepToString(lateNanos) + "]";
+            return "Timers[ages=" + java.util.Arrays.toString(ageBoundsNanos) + ", nodes=" + java.util.Arrays.toString(nodes)
+                    + ", late=" + java.util.Arrays.deepToString(lateNanos) + "]";
         }
     }
 
@@ -657,11 +731,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             Timers timers = null;
             if (p.getProperty("timer.age_bounds_ns") != null) {
                 long[] bounds = numbers(p, "timer.age_bounds_ns");
-                long[][] late = new long[bounds.length + 1][];
-                for (int a = 0; a < late.length; a++) {
-                    late[a] = numbers(p, "timer.late_ns." + a);
+                long[] sizes = p.getProperty("timer.nodes") == null ? new long[] {0} : numbers(p, "timer.nodes");
+                int[] nodes = new int[sizes.length];
+                long[][][] late = new long[sizes.length][bounds.length + 1][];
+                for (int t = 0; t < sizes.length; t++) {
+                    nodes[t] = Math.toIntExact(sizes[t]);
+                    for (int a = 0; a < bounds.length + 1; a++) {
+                        late[t][a] = numbers(p, "timer.late_ns." + (p.getProperty("timer.nodes") == null ? "" : nodes[t] + ".") + a);
+                    }
                 }
-                timers = new Timers(bounds, late);
+                timers = new Timers(bounds, nodes, late);
             }
             return new EngineModel(p.getProperty("engine", "netty"), link, cpu, wake, cold, restart, machine, dir, load, timers);
         } catch (IllegalArgumentException e) {
@@ -728,9 +807,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         }
         if (timers != null) {
             p.put("timer.age_bounds_ns", join(timers.ageBoundsNanos()));
-            long[][] late = timers.lateNanos();
-            for (int a = 0; a < late.length; a++) {
-                p.put("timer.late_ns." + a, join(late[a]));
+            int[] nodes = timers.nodes();
+            long[][][] late = timers.lateNanos();
+            boolean sized = nodes.length > 1 || nodes[0] > 0;
+            if (sized) {
+                p.put("timer.nodes", join(java.util.Arrays.stream(nodes).asLongStream().toArray()));
+            }
+            for (int t = 0; t < nodes.length; t++) {
+                for (int a = 0; a < late[t].length; a++) {
+                    p.put("timer.late_ns." + (sized ? nodes[t] + "." : "") + a, join(late[t][a]));
+                }
             }
         }
         machine.forEach((k, v) -> p.put("machine." + k, v));
@@ -784,9 +870,14 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         }
         if (timers != null) {
             b.append(" timers_late_p50=");
-            for (int a = 0; a < timers.lateNanos().length; a++) {
-                b.append(a == 0 ? "" : ",").append(TimerLateness.ageLabel(a)).append(':')
-                        .append(String.format(java.util.Locale.ROOT, "%.2f", timers.medianNanos(a) / 1e6)).append("ms");
+            int[] nodes = timers.nodes();
+            for (int t = 0; t < nodes.length; t++) {
+                b.append(t == 0 ? "" : ";").append(nodes[t] == 0 ? "" : "n=" + nodes[t] + ":");
+                boolean standard = java.util.Arrays.equals(timers.ageBoundsNanos(), TimerLateness.AGE_BOUNDS_NANOS);
+                for (int a = 0; a < timers.ageBoundsNanos().length + 1; a++) {
+                    b.append(a == 0 ? "" : ",").append(standard ? TimerLateness.ageLabel(a) : "age" + a).append(':')
+                            .append(String.format(java.util.Locale.ROOT, "%.2f", timers.medianNanos(t, a) / 1e6)).append("ms");
+                }
             }
         }
         if (restart != null) {

@@ -464,6 +464,20 @@ class EngineModelSimTest {
         assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {}, new long[][] {{5, 1}}));
         assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {}, new long[][] {{5}}));
         assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {2, 1}, new long[][] {{0, 1}, {0, 1}, {0, 1}}));
+        // A table per size: n between two sizes interpolates each quantile, outside takes the nearest; a part with two
+        // tables draws only once one is picked.
+        EngineModel.Timers sized = new EngineModel.Timers(new long[] {MS}, new int[] {8, 16},
+                new long[][][] {{{0, 10}, {100, 200}}, {{0, 30}, {300, 600}}});
+        assertArrayEquals(new long[][] {{0, 20}, {200, 400}}, sized.forNodes(12).lateNanos()[0]);
+        assertArrayEquals(new int[] {12}, sized.forNodes(12).nodes());
+        assertArrayEquals(new long[][] {{0, 10}, {100, 200}}, sized.forNodes(4).lateNanos()[0]);
+        assertArrayEquals(new long[][] {{0, 30}, {300, 600}}, sized.forNodes(32).lateNanos()[0]);
+        assertEquals(500, sized.forNodes(16).lateNanos(MS, 2.0 / 3));
+        assertThrows(IllegalStateException.class, () -> sized.lateNanos(0, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {MS}, new int[] {16, 8},
+                new long[][][] {{{0, 10}, {100, 200}}, {{0, 30}, {300, 600}}}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Timers(new long[] {MS}, new int[] {8, 16},
+                new long[][][] {{{0, 10}, {100, 200}}, {{0, 30, 40}, {300, 600, 700}}}));
     }
 
     @Test
@@ -484,6 +498,12 @@ class EngineModelSimTest {
         EngineModel.Timers timers = new EngineModel.Timers(new long[] {MS}, new long[][] {{0, 10, 30}, {100, 200}});
         m.withTimers(timers).save(dir, "hot.txt", "test");
         assertEquals(timers, EngineModel.load(dir).timers());
+        EngineModel.Timers sized = new EngineModel.Timers(new long[] {MS}, new int[] {8, 16},
+                new long[][][] {{{0, 10}, {100, 200}}, {{0, 30}, {300, 600}}});
+        m.withTimers(sized).save(dir, "hot.txt", "test");
+        assertEquals(sized, EngineModel.load(dir).timers());
+        assertTrue(m.withTimers(sized).describe().contains("n=8:") && m.withTimers(sized).describe().contains(";n=16:"),
+                m.withTimers(sized).describe());
         assertTrue(m.withTimers(timers).describe().contains("timers_late_p50="), m.withTimers(timers).describe());
         m.save(dir, "hot.txt", "test");
         // A file of an older build, without the redial lateness and the accepting window, loads with both 0.
