@@ -257,7 +257,6 @@ public final class RecoverCommand implements Callable<Integer> {
         }
     }
 
-    /** The overlay the healing ring runs on, on every engine: each node linked to its {@code r} successors. */
     /**
      * On the simulator with a model that has a timer part: the warm-up of the engine the model was calibrated on
      * ({@link dev.ringlab.node.spec.Timing#forEngine}); else 0.
@@ -271,6 +270,7 @@ public final class RecoverCommand implements Callable<Integer> {
                 ? dev.ringlab.node.spec.Timing.forEngine(engine, Math.max(2, n), 0).warmupNanos() : 0;
     }
 
+    /** The overlay the healing ring runs on, on every engine: each node linked to its {@code r} successors. */
     static Overlay ringOverlay(int n, int r, long seed) {
         return Topologies.build("successor-ring:" + r, n, seed);
     }
