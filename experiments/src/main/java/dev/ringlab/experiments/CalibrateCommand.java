@@ -103,8 +103,8 @@ import picocli.CommandLine.Spec;
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv},
- * {@code load.csv} and {@code timers.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph and star floods it was
- * fitted on,
+ * {@code load.csv} and {@code timers.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph
+ * and star floods it was fitted on,
  * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
  */
@@ -1461,11 +1461,6 @@ public final class CalibrateCommand implements Callable<Integer> {
     /** Restart measurements: how long the restart call takes, and until the restarted node's own dial is up. */
     record Respawn(long callNanos, long handshakeNanos) {}
 
-    /**
-     * Crash and restart node 1 of a 3-node unidirectional ring (Flood): the restart call's duration, then the
-     * time until a broadcast node 1 injects reaches node 2 over the edge node 1 dials (re-injected every
-     * 0.5 ms until one does), less one hop: the connect and handshake the restart model adds to a dialled edge.
-     */
     /** Seconds the timer workload runs: past the last age class's start (4 s) by two. */
     static final int TIMER_SECONDS = 6;
     /** Quantiles per age class in the model's timer part: 0, 1/(k-1), ..., 1. */
@@ -1554,6 +1549,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         return new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, sizes, tables);
     }
 
+    /**
+     * Crash and restart node 1 of a 3-node unidirectional ring (Flood): the restart call's duration, then the
+     * time until a broadcast node 1 injects reaches node 2 over the edge node 1 dials (re-injected every
+     * 0.5 ms until one does), less one hop: the connect and handshake the restart model adds to a dialled edge.
+     */
     private Respawn respawn(long hopNanos) {
         AtomicInteger delivered = new AtomicInteger();
         AtomicLong firstAt = new AtomicLong(-1);
