@@ -408,7 +408,7 @@ class EngineModelSimTest {
     }
 
     @Test
-    void timersFireAsLateAsTheTimerPartDrawsByTheirIncarnationsAgeAndNoOtherDrawMoves() {
+    void timersFireAsLateAsTheTimerPartDrawsByTheirIncarnationsAgeAndTheSameSeedDrawsTheSame() {
         // Age class 0 (before 0.5 s): always 3 ms late; later classes: 0..1 ms, spread.
         long[][] late = new long[dev.ringlab.node.TimerLateness.AGES][];
         late[0] = new long[] {3 * MS, 3 * MS};
