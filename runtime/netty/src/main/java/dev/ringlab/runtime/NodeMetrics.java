@@ -145,6 +145,11 @@ public final class NodeMetrics {
         timers.record(ageNanos, lateNanos);
     }
 
+    /** How many of this host's timers were counted so far (no copy: the counters line asks every period). */
+    long timersCounted() {
+        return timers.count();
+    }
+
     /** How late this host's timers ran so far, every incarnation (a copy; see {@link TimerLateness}). */
     public TimerLateness timerLateness() {
         TimerLateness copy = new TimerLateness();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ringlab.node.Observation;
 import dev.ringlab.node.Protocol;
-import dev.ringlab.node.TimerLateness;
 import dev.ringlab.topology.Overlay;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -181,10 +180,9 @@ public final class NodeProcess {
             LockSupport.parkNanos(COUNTERS_PERIOD_NANOS);
             NodeMetrics.Counters now = host.metrics().counters();
             int open = host.openConnections();
-            TimerLateness timers = host.metrics().timerLateness();
-            long timersNow = timers.count();
+            long timersNow = host.metrics().timersCounted();
             if (!now.equals(last) || open != lastOpen || timersNow != lastTimers) {
-                lines.emit(counters(now, open, 0).put("timer_late", timers.encode()));
+                lines.emit(counters(now, open, 0).put("timer_late", host.metrics().timerLateness().encode()));
                 last = now;
                 lastOpen = open;
                 lastTimers = timersNow;

@@ -1,6 +1,5 @@
 package dev.ringlab.node;
 
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -221,9 +220,5 @@ public final class TimerLateness {
             out[i] = counts.get(i);
         }
         return out;
-    }
-
-    static {
-        assert Arrays.stream(AGE_BOUNDS_NANOS).allMatch(x -> x > 0);
     }
 }
