@@ -83,7 +83,9 @@ import picocli.CommandLine.Spec;
             "is expander-only (a flag that would not take effect is refused).",
             "",
             "--json fields (ring): engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
-            "faults, crashed, respawn_after_ms, crash_call_ms, respawn_call_ms, detect_ms, repair_ms, rejoin_ms,",
+            "faults, crashed, respawn_after_ms, crash_call_ms, respawn_call_ms, respawn_accept_ms (how long before its",
+            "respawn call returned a node was already bound and taking connections: processes; null elsewhere),",
+            "detect_ms, repair_ms, rejoin_ms,",
             "tokens_max_after_repair, token_gap_ms, false_suspicions, suspicions, false_suspicion_samples,",
             "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",
             "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
@@ -360,7 +362,7 @@ public final class RecoverCommand implements Callable<Integer> {
             long[] repairAt = {-1};
             long[] rejoinAt = {-1};
             Set<Integer> crashedEver = new TreeSet<>();
-            long[] callNanosMax = {-1, -1}; // longest crash call, longest restart call
+            long[] callNanosMax = {-1, -1, -1}; // longest crash call, longest restart call, longest accepting window
             plan.applyTo(cluster, origin, (kind, node, at, call) -> {
                 if (kind == FaultPlan.Kind.CRASH) {
                     callNanosMax[0] = Math.max(callNanosMax[0], call);
@@ -373,6 +375,7 @@ public final class RecoverCommand implements Callable<Integer> {
                     }
                 } else if (kind == FaultPlan.Kind.RESTART) {
                     callNanosMax[1] = Math.max(callNanosMax[1], call);
+                    callNanosMax[2] = Math.max(callNanosMax[2], cluster.restartAcceptNanos(node).orElse(-1));
                     if (repairAt[0] < 0 && watch.fullRotationAt() >= 0) {
                         repairAt[0] = watch.fullRotationAt();
                     }
@@ -427,6 +430,7 @@ public final class RecoverCommand implements Callable<Integer> {
             // returned (a processes crash SIGKILLs and reaps the JVM; a respawn waits for the new JVM to start).
             o.put("crash_call_ms", callNanosMax[0] < 0 ? null : callNanosMax[0] / 1e6);
             o.put("respawn_call_ms", callNanosMax[1] < 0 ? null : callNanosMax[1] / 1e6);
+            o.put("respawn_accept_ms", callNanosMax[2] < 0 ? null : callNanosMax[2] / 1e6);
             o.put("detect_ms", detect < 0 || detect == Long.MAX_VALUE ? null : detect / 1e6);
             // The first crash's instant, refined on real engines by the victim's last observation (RingWatch).
             long crashInstant = firstVictim[0] < 0 ? -1 : watch.crashInstant(firstVictim[0]);

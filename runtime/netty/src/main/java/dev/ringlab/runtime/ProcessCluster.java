@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -136,6 +137,8 @@ public final class ProcessCluster implements Cluster {
     private final OutputStream[] stdins;
     /** The current incarnation of each node. */
     private final Child[] children;
+    /** Per node, {@link #restartAcceptNanos} of its last restart, -1 before one. */
+    private final long[] restartAccept;
     /** Every incarnation of each node, oldest first: their counters add up. */
     private final List<List<Child>> incarnations;
     /** The parent's copy of the faults in force, replayed to a respawned child. */
@@ -167,6 +170,8 @@ public final class ProcessCluster implements Cluster {
     /** What the parent knows of one incarnation (one process), written by its reader thread. */
     private static final class Child {
         volatile boolean ready;
+        /** {@link System#nanoTime} when the parent read this incarnation's {@code ready} line (bound), or 0. */
+        volatile long readyAtNanos;
         volatile boolean linked;
         volatile boolean started;
         volatile boolean alive;
@@ -236,6 +241,8 @@ public final class ProcessCluster implements Cluster {
         this.procs = new Process[n];
         this.stdins = new OutputStream[n];
         this.children = new Child[n];
+        this.restartAccept = new long[n];
+        Arrays.fill(restartAccept, -1);
         this.incarnations = new ArrayList<>();
         for (int v = 0; v < n; v++) {
             incarnations.add(new ArrayList<>());
@@ -611,7 +618,10 @@ public final class ProcessCluster implements Cluster {
                             c.answered = seq;
                         }
                     }
-                    case "ready" -> c.ready = true;
+                    case "ready" -> {
+                        c.readyAtNanos = System.nanoTime();
+                        c.ready = true;
+                    }
                     case "linked" -> c.linked = true;
                     case "started" -> c.started = true;
                     case "failure" -> failure = "node " + v + ": " + j.path("message").asText();
@@ -978,6 +988,15 @@ public final class ProcessCluster implements Cluster {
         command(node, "start");
         await(node, c -> c.started, "restart", System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
         control.open(node);
+        long readyAt = children[node].readyAtNanos;
+        restartAccept[node] = readyAt == 0 ? -1 : Math.max(0, System.nanoTime() - readyAt);
+    }
+
+    @Override
+    public OptionalLong restartAcceptNanos(int node) {
+        check(node);
+        long a = restartAccept[node];
+        return a < 0 ? OptionalLong.empty() : OptionalLong.of(a);
     }
 
     @Override

@@ -92,8 +92,15 @@ class ProcessClusterTest {
             assertTrue(c.runUntil(() -> c.stats().dropped(ClusterStats.RECEIVER_DOWN) == 2 && got.containsKey("5:2"),
                     SECONDS_20), c.stats()::toString);
 
+            assertTrue(c.restartAcceptNanos(1).isEmpty(), "no accepting window before a restart");
+            long beforeRestart = System.nanoTime();
             c.restart(1);
+            long restartCall = System.nanoTime() - beforeRestart;
             assertEquals(2, c.incarnations(1));
+            // The new JVM reported itself bound within the call, before the call's own wait for "started" ended.
+            long accept = c.restartAcceptNanos(1).orElseThrow();
+            assertTrue(accept > 0 && accept < restartCall, "bound " + accept + " ns before a " + restartCall + " ns call returned");
+            assertTrue(c.restartAcceptNanos(0).isEmpty(), "node 0 was never restarted");
             assertTrue(c.cpuNanos().isEmpty(), "after a restart the cluster's CPU is still not readable whole");
             // restart returns once the new incarnation started, not once every neighbour redialled it (the
             // redial runs on the neighbours' backoff); a flood before that loses a send as no_connection.

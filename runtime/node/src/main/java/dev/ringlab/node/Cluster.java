@@ -193,6 +193,17 @@ public interface Cluster extends AutoCloseable {
     }
 
     /**
+     * How long before node {@code node}'s last {@link #restart} call returned its new incarnation was already bound
+     * and taking connections (a neighbour's redial in that window is up as the call ends), where the engine sees
+     * both instants: on processes, from the child's {@code ready} line to the call's return. Empty where it is not
+     * measured (netty opens the node's link table as the call ends; the simulator has no call), and before the
+     * node's first restart.
+     */
+    default OptionalLong restartAcceptNanos(int node) {
+        return OptionalLong.empty();
+    }
+
+    /**
      * How late the nodes' timers have fired so far ({@link TimerLateness}: every incarnation of every node, by the
      * incarnation's age), on the real engines, where it is measured; on the simulator with an engine model that has a
      * timer part ({@code --model}), the lateness the model drew; null where nothing measures or draws it (the
