@@ -101,7 +101,7 @@ import java.util.random.RandomGenerator;
  *       and client requests per second, decaying over the load window, plus the messages waiting in its inbox): a
  *       busy event loop spends less per message than one woken for each.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
- *       {@link EngineModel.Restart}; until then a send on one is dropped at the sender as
+ *       {@link EngineModel.Restart} (the part for this cluster's size, {@link EngineModel.Restart#forNodes}); until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
  * </ul>
  *
@@ -310,7 +310,7 @@ public final class SimCluster implements Cluster {
         this.cpu = model == null ? null : model.cpu();
         this.wake = cpu == null ? null : model.wake();
         this.cold = cpu == null ? null : model.cold();
-        this.restartModel = model == null ? null : model.restart();
+        this.restartModel = model == null || model.restart() == null ? null : model.restart().forNodes(n);
         this.load = cpu == null ? null : model.load();
         // The model's CPU part replaces the flat per-node processing time.
         this.busyUntil = config.processingNanosPerMsg() > 0 && cpu == null ? new long[n] : null;

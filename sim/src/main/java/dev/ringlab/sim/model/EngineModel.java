@@ -653,9 +653,17 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * netty, whose table opens as the call ends; on processes the child serves once bound, while the parent
      * still tells the others and starts it): an attempt in that window is up {@code handshakeNanos} after the
      * call.
+     *
+     * <p>How long the call takes and how early in it the new incarnation takes connections depend on how many nodes
+     * share the machine (on processes, a new JVM starts while n - 1 others run, and the call tells each of them).
+     * {@code respawnNanos} and {@code acceptNanos} are those of a small ring ({@value #BASE_NODES} nodes); a part
+     * with {@code sizes} also has them measured at larger clusters, and {@link #forNodes} interpolates.
      */
     public record Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos, long dialNanos,
-            long acceptNanos) {
+            long acceptNanos, Sizes sizes) {
+        /** The cluster size {@code respawnNanos} and {@code acceptNanos} are measured at (calibrate's 3-node ring). */
+        public static final int BASE_NODES = 3;
+
         public Restart {
             if (backoffBaseNanos <= 0 || backoffMaxNanos < backoffBaseNanos || handshakeNanos < 0 || respawnNanos < 0
                     || dialNanos < 0 || acceptNanos < 0) {
@@ -663,9 +671,71 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
         }
 
+        /** Measured at {@value #BASE_NODES} nodes only. */
+        public Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos, long dialNanos,
+                long acceptNanos) {
+            this(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, dialNanos, acceptNanos, null);
+        }
+
         /** Without a per-attempt lateness, taking connections as the call returns. */
         public Restart(long backoffBaseNanos, long backoffMaxNanos, long handshakeNanos, long respawnNanos) {
             this(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, 0, 0);
+        }
+
+        /** This part with the restart call and its accepting window also measured at {@code sizes}. */
+        public Restart withSizes(Sizes sizes) {
+            return new Restart(backoffBaseNanos, backoffMaxNanos, handshakeNanos, respawnNanos, dialNanos, acceptNanos, sizes);
+        }
+
+        /**
+         * The part for a cluster of {@code n} nodes: {@code respawnNanos} and {@code acceptNanos} each linear in n
+         * between the two measured sizes around n (the {@value #BASE_NODES}-node values count as a size below the
+         * smallest of {@code sizes}), the nearest size's outside them; this part itself without {@code sizes}.
+         */
+        public Restart forNodes(int n) {
+            if (sizes == null) {
+                return this;
+            }
+            int[] at = sizes.nodes();
+            long[] call = sizes.respawnNanos();
+            long[] accept = sizes.acceptNanos();
+            if (at[0] > BASE_NODES) {
+                at = prepend(BASE_NODES, at);
+                call = prepend(respawnNanos, call);
+                accept = prepend(acceptNanos, accept);
+            }
+            int hi = 0;
+            while (hi < at.length && at[hi] < n) {
+                hi++;
+            }
+            long r;
+            long a;
+            if (hi == 0) {
+                r = call[0];
+                a = accept[0];
+            } else if (hi == at.length) {
+                r = call[at.length - 1];
+                a = accept[at.length - 1];
+            } else {
+                double w = (double) (n - at[hi - 1]) / (at[hi] - at[hi - 1]);
+                r = Math.round(call[hi - 1] + w * (call[hi] - call[hi - 1]));
+                a = Math.round(accept[hi - 1] + w * (accept[hi] - accept[hi - 1]));
+            }
+            return new Restart(backoffBaseNanos, backoffMaxNanos, handshakeNanos, r, dialNanos, a);
+        }
+
+        private static int[] prepend(int x, int[] v) {
+            int[] out = new int[v.length + 1];
+            out[0] = x;
+            System.arraycopy(v, 0, out, 1, v.length);
+            return out;
+        }
+
+        private static long[] prepend(long x, long[] v) {
+            long[] out = new long[v.length + 1];
+            out[0] = x;
+            System.arraycopy(v, 0, out, 1, v.length);
+            return out;
         }
 
         /**
@@ -695,6 +765,46 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
         }
     }
 
+    /**
+     * The restart call ({@code respawnNanos}) and how long before its return the new incarnation took connections
+     * ({@code acceptNanos}), medians measured at each cluster size in {@code nodes} (ascending, each above 0).
+     */
+    public record Sizes(int[] nodes, long[] respawnNanos, long[] acceptNanos) {
+        public Sizes {
+            if (nodes.length == 0 || respawnNanos.length != nodes.length || acceptNanos.length != nodes.length) {
+                throw new IllegalArgumentException("restart model: one call and one accepting window per size, got "
+                        + nodes.length + " sizes, " + respawnNanos.length + " calls and " + acceptNanos.length + " windows");
+            }
+            for (int i = 0; i < nodes.length; i++) {
+                if (nodes[i] <= 0 || (i > 0 && nodes[i] <= nodes[i - 1]) || respawnNanos[i] < 0 || acceptNanos[i] < 0) {
+                    throw new IllegalArgumentException("restart model: sizes must be > 0 and ascending, times >= 0, got "
+                            + java.util.Arrays.toString(nodes));
+                }
+            }
+            nodes = nodes.clone();
+            respawnNanos = respawnNanos.clone();
+            acceptNanos = acceptNanos.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sizes z && java.util.Arrays.equals(nodes, z.nodes) && java.util.Arrays.equals(respawnNanos, z.respawnNanos)
+                    && java.util.Arrays.equals(acceptNanos, z.acceptNanos);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * java.util.Arrays.hashCode(nodes) + java.util.Arrays.hashCode(respawnNanos))
+                    + java.util.Arrays.hashCode(acceptNanos);
+        }
+
+        @Override
+        public String toString() {
+            return "Sizes[nodes=" + java.util.Arrays.toString(nodes) + ", respawn=" + java.util.Arrays.toString(respawnNanos)
+                    + ", accept=" + java.util.Arrays.toString(acceptNanos) + "]";
+        }
+    }
+
     /** Reads {@code DIR/model.properties}; relative files in it resolve against DIR. */
     public static EngineModel load(Path dir) {
         dir = dir.toAbsolutePath().normalize();
@@ -720,6 +830,15 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     number(p, "restart.backoff_max_ns"), number(p, "restart.handshake_ns"), number(p, "restart.respawn_ns"),
                     p.getProperty("restart.dial_ns") == null ? 0 : number(p, "restart.dial_ns"),
                     p.getProperty("restart.accept_ns") == null ? 0 : number(p, "restart.accept_ns"));
+            if (restart != null && p.getProperty("restart.nodes") != null) {
+                long[] sizes = numbers(p, "restart.nodes");
+                int[] nodes = new int[sizes.length];
+                for (int i = 0; i < sizes.length; i++) {
+                    nodes[i] = Math.toIntExact(sizes[i]);
+                }
+                restart = restart.withSizes(new Sizes(nodes, numbers(p, "restart.respawn_ns.by_nodes"),
+                        numbers(p, "restart.accept_ns.by_nodes")));
+            }
             Map<String, String> machine = new TreeMap<>();
             for (String k : p.stringPropertyNames()) {
                 if (k.startsWith("machine.")) {
@@ -799,6 +918,11 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             p.put("restart.respawn_ns", String.valueOf(restart.respawnNanos()));
             p.put("restart.dial_ns", String.valueOf(restart.dialNanos()));
             p.put("restart.accept_ns", String.valueOf(restart.acceptNanos()));
+            if (restart.sizes() != null) {
+                p.put("restart.nodes", join(java.util.Arrays.stream(restart.sizes().nodes()).asLongStream().toArray()));
+                p.put("restart.respawn_ns.by_nodes", join(restart.sizes().respawnNanos()));
+                p.put("restart.accept_ns.by_nodes", join(restart.sizes().acceptNanos()));
+            }
         }
         if (load != null) {
             p.put("load.window_ns", String.valueOf(load.windowNanos()));
@@ -888,6 +1012,12 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
             if (restart.acceptNanos() > 0) {
                 b.append(" accept=").append(restart.acceptNanos()).append("ns");
+            }
+            if (restart.sizes() != null) {
+                for (int i = 0; i < restart.sizes().nodes().length; i++) {
+                    b.append(" n=").append(restart.sizes().nodes()[i]).append(":respawn=").append(restart.sizes().respawnNanos()[i])
+                            .append("ns,accept=").append(restart.sizes().acceptNanos()[i]).append("ns");
+                }
             }
         }
         return b.append(')').toString();

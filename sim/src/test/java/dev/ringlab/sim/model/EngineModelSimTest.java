@@ -327,6 +327,40 @@ class EngineModelSimTest {
     }
 
     @Test
+    void theRestartPartInterpolatesItsCallAndAcceptingWindowInTheClusterSizeFromTheBaseRing() {
+        EngineModel.Restart base = new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 300 * MS, 1 * MS, 60 * MS);
+        assertEquals(base, base.forNodes(16), "without sizes: the same part at any size");
+        EngineModel.Restart sized = base.withSizes(new EngineModel.Sizes(new int[] {8, 16},
+                new long[] {900 * MS, 1_700 * MS}, new long[] {210 * MS, 310 * MS}));
+        // The base ring's 3 nodes count as the first size: n = 3 is the base, 5 two fifths of the way to 8.
+        assertEquals(base, sized.forNodes(3));
+        assertEquals(base, sized.forNodes(2), "below the base ring: its values");
+        assertEquals(new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 540 * MS, 1 * MS, 120 * MS), sized.forNodes(5));
+        assertEquals(new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 900 * MS, 1 * MS, 210 * MS), sized.forNodes(8));
+        assertEquals(new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 1_300 * MS, 1 * MS, 260 * MS), sized.forNodes(12));
+        assertEquals(new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 1_700 * MS, 1 * MS, 310 * MS), sized.forNodes(64),
+                "beyond the largest size: its values");
+        // Sizes that start at the base ring's own size replace it.
+        EngineModel.Restart fromThree = base.withSizes(new EngineModel.Sizes(new int[] {3, 6},
+                new long[] {250 * MS, 550 * MS}, new long[] {100 * MS, 160 * MS}));
+        assertEquals(250 * MS, fromThree.forNodes(3).respawnNanos());
+        assertEquals(120 * MS, fromThree.forNodes(4).acceptNanos());
+        // A window the size of the largest backoff catches the first redial at or after the node binds: the edge is up
+        // a handshake after the call, for every seed; the base ring's 60 ms window leaves some edges a redial later.
+        int later = 0;
+        for (long seed = 1; seed <= 40; seed++) {
+            assertEquals(1 * MS, sized.forNodes(16).neighbourDialDelay(1_900 * MS, seed, 0, 1), "seed " + seed);
+            if (base.neighbourDialDelay(1_900 * MS, seed, 0, 1) > 1 * MS) {
+                later++;
+            }
+        }
+        assertTrue(later > 0, "the base ring's window misses some redials");
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Sizes(new int[] {16, 8}, new long[] {1, 2}, new long[] {1, 2}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Sizes(new int[] {8}, new long[] {1, 2}, new long[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Sizes(new int[] {8}, new long[] {1}, new long[] {-1}));
+    }
+
+    @Test
     void aRestartedNodeIsReachedOnlyOnceItsPredecessorRedialled() {
         EngineModel m = model(null, null, new EngineModel.Restart(10 * MS, 200 * MS, 1 * MS, 0));
         for (long seed = 1; seed <= 20; seed++) {
@@ -505,6 +539,14 @@ class EngineModelSimTest {
         assertTrue(m.withTimers(sized).describe().contains("n=8:") && m.withTimers(sized).describe().contains(";n=16:"),
                 m.withTimers(sized).describe());
         assertTrue(m.withTimers(timers).describe().contains("timers_late_p50="), m.withTimers(timers).describe());
+        // The restart measured at more sizes round-trips; a file without them has none.
+        EngineModel.Restart sizedRestart = m.restart().withSizes(new EngineModel.Sizes(new int[] {8, 16},
+                new long[] {900 * MS, 1_500 * MS}, new long[] {210 * MS, 310 * MS}));
+        EngineModel withSizes = new EngineModel("processes", null, m.cpu(), m.wake(), m.cold(), sizedRestart, m.machine());
+        withSizes.save(dir, "hot.txt", "test");
+        assertEquals(sizedRestart, EngineModel.load(dir).restart());
+        assertTrue(withSizes.describe().contains(" n=16:respawn=1500000000ns,accept=310000000ns"), withSizes.describe());
+        assertEquals(null, back.restart().sizes());
         m.save(dir, "hot.txt", "test");
         // A file of an older build, without the redial lateness and the accepting window, loads with both 0.
         Path file = dir.resolve(EngineModel.FILE);
