@@ -98,12 +98,15 @@ import picocli.CommandLine.Spec;
  * until the model's CPU per message on the first equals the event loops', then the factor at each further one
  * bisected the same way (netty only, {@link #loadFit}); the timer part ({@link EngineModel.Timers}, {@code timers.csv}):
  * how late a healing ring's timers ran in its first {@value #TIMER_SECONDS} s, by the age of each node's incarnation
- * ({@link #timers}); and the machine (cores, JDK, load average).
+ * ({@link #sizeParts}); on processes, the restart at those sizes ({@code restarts.csv}): the restart call and how long
+ * before its return the new JVM was bound, {@code --respawns} rings each, crashed and restarted as {@code recover}
+ * does ({@link #restartRounds}); and the machine
+ * (cores, JDK, load average).
  *
  * Writes {@code <out>/calibrate-<ts>/}: {@code run.json}, {@code latency.txt}, {@code hop-latency.csv}
  * (quantiles), {@code burst.csv}, {@code processing.png/svg} (completion time vs burst size and the fit) and
  * {@code hop-latency.png/svg} (the empirical CDF), {@code fanout.csv}, {@code cold.csv}, {@code split.csv},
- * {@code load.csv} and {@code timers.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph
+ * {@code load.csv}, {@code timers.csv} and {@code restarts.csv} (the model's fits), {@code self-check.csv} (the model on the complete-graph
  * and star floods it was fitted on,
  * next to the measured completions: {@link #selfCheck}) and
  * {@code model.properties}.
@@ -151,8 +154,9 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--respawns", defaultValue = "5", paramLabel = "R",
             description = "Crash-and-respawn rounds that measure the restart model: R for the restart call and the "
-                    + "respawned node's own dial, 2R outages of 200..1,500 ms for the neighbours' redials "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "respawned node's own dial, 2R outages of 200..1,500 ms for the neighbours' redials, and on "
+                    + "processes R rings at each size of the timer step, crashed and restarted as recover does, for the "
+                    + "restart call and how early in it the new JVM takes connections (default: ${DEFAULT-VALUE}).")
     int respawns;
 
     /** {@code --load-rates}'s default. */
@@ -425,13 +429,16 @@ public final class CalibrateCommand implements Callable<Integer> {
         // The engine model (--model calibrated:DIR), every part from what was measured here.
         long[] respawnCall = new long[respawns];
         long[] handshake = new long[respawns];
+        long[] respawnAccept = new long[respawns];
         for (int r = 0; r < respawns; r++) {
             Respawn rs = respawn(quantile(token, 0.5));
             respawnCall[r] = rs.callNanos();
             handshake[r] = rs.handshakeNanos();
+            respawnAccept[r] = rs.acceptNanos();
         }
         Arrays.sort(respawnCall);
         Arrays.sort(handshake);
+        Arrays.sort(respawnAccept);
         err.printf(Locale.ROOT, "calibrate: respawn call median %.1f ms, redial-free link up %.2f ms after it%n",
                 quantile(respawnCall, 0.5) / 1e6, quantile(handshake, 0.5) / 1e6);
         // The neighbour's redials: outages of 200..1,500 ms (from the seed), each round its own run seed and so its
@@ -462,9 +469,11 @@ public final class CalibrateCommand implements Callable<Integer> {
                     schedule.neighbourDialDelay(x.downNanos(), x.callNanos(), dialNanos, acceptNanos, x.seed(), 0, 1) / 1e6);
         }
         err.printf(Locale.ROOT, "calibrate: a neighbour's redial attempt %.2f ms later than its backoff alone, a respawned node taking "
-                + "connections %.0f ms before its restart call returns (%d of %d outages of 200..1,500 ms predicted within %.1f ms)%n",
+                + "connections %.0f ms before its restart call returns (%d of %d outages of 200..1,500 ms predicted within %.1f ms)%s%n",
                 dialNanos / 1e6, acceptNanos / 1e6, redialFit.predicted(), redialFit.rounds(),
-                Math.max(2_000_000, schedule.handshakeNanos() / 2) / 1e6);
+                Math.max(2_000_000, schedule.handshakeNanos() / 2) / 1e6, respawnAccept[0] < 0 ? ""
+                        : String.format(Locale.ROOT, "; bound %.0f ms before the call returned (median, engine-measured)",
+                                quantile(respawnAccept, 0.5) / 1e6));
 
         // Per-message CPU cost when messages are not batched: flood completion on complete graphs of k nodes
         // (k(k-1) messages, each its own write, wake-up and read) against the message count; the executors
@@ -610,10 +619,11 @@ public final class CalibrateCommand implements Callable<Integer> {
             sm.add(starMedians[i] / 1e3);
             sp.add(best.modelMedians()[i] / 1e3);
         }
-        EngineModel.Timers timers = timers(dir, run, err);
+        SizeParts bySize = sizeParts(dir, run, err);
+        EngineModel.Timers timers = bySize.timers();
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(schedule.backoffBaseNanos(), schedule.backoffMaxNanos(), schedule.handshakeNanos(),
-                        schedule.respawnNanos(), dialNanos, acceptNanos),
+                        schedule.respawnNanos(), dialNanos, acceptNanos, bySize.restart()),
                 machine()).withTimers(timers);
         model.save(dir.path(), "hot-latency.txt", command);
         LoadFit fitted = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
@@ -632,6 +642,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         mj.put("respawn_handshake_ms_p50", quantile(handshake, 0.5) / 1e6);
         mj.put("redial_late_ms", dialNanos / 1e6);
         mj.put("accept_before_return_ms", acceptNanos / 1e6);
+        if (respawnAccept[0] >= 0) {
+            mj.put("respawn_bound_before_return_ms_p50", quantile(respawnAccept, 0.5) / 1e6);
+        } else {
+            mj.putNull("respawn_bound_before_return_ms_p50");
+        }
         mj.put("redial_rounds_predicted", redialFit.predicted());
         ObjectNode mm = mj.putObject("machine");
         model.machine().forEach(mm::put);
@@ -642,6 +657,9 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         if (timers != null) {
             run.withArray("files").add("timers.csv");
+        }
+        if (bySize.restart() != null) {
+            run.withArray("files").add("restarts.csv");
         }
         dir.writeRunJson(run);
         return new Calibration(dir.path(), latency, quantile(sorted, 0.5), quantile(sorted, 0.99), slope,
@@ -1458,8 +1476,12 @@ public final class CalibrateCommand implements Callable<Integer> {
         return e;
     }
 
-    /** Restart measurements: how long the restart call takes, and until the restarted node's own dial is up. */
-    record Respawn(long callNanos, long handshakeNanos) {}
+    /**
+     * Restart measurements: how long the restart call takes, until the restarted node's own dial is up, and how long
+     * before the call returned the new incarnation was bound ({@link Cluster#restartAcceptNanos}; -1 where the engine
+     * does not measure it).
+     */
+    record Respawn(long callNanos, long handshakeNanos, long acceptNanos) {}
 
     /** Seconds the timer workload runs: past the last age class's start (4 s) by two. */
     static final int TIMER_SECONDS = 6;
@@ -1472,6 +1494,9 @@ public final class CalibrateCommand implements Callable<Integer> {
         return half >= nodes ? new int[] {nodes} : new int[] {half, nodes};
     }
 
+    /** What {@link #sizeParts} measures at each of {@link #timerSizes}: the timer part, and the restart's (null if none). */
+    record SizeParts(EngineModel.Timers timers, EngineModel.Sizes restart) {}
+
     /**
      * The timer part ({@link EngineModel.Timers}): for each of {@link #timerSizes} (smallest first), a healing ring of
      * that many nodes (successor lists of 3, as {@code recover} runs it) with the engine's own failure-detection timing
@@ -1481,9 +1506,16 @@ public final class CalibrateCommand implements Callable<Integer> {
      * JVMs compile at once). The model keeps {@value #TIMER_QUANTILES} quantiles per size and age class; a class with
      * nothing counted takes the next older class's (the nearest younger one's for the oldest). Writes {@code timers.csv}
      * and run.json's {@code timer_fit}; null (no timer part) when the engine measured none.
+     *
+     * <p>Then the restart at that size ({@link #restartRounds}): the restart call and how long before its return the
+     * new incarnation was bound, which grow with the number of JVMs on the cores and with how busy they still are. Written to
+     * {@code restarts.csv} and run.json's {@code restart_sizes}; the restart part's {@link EngineModel.Sizes}, null
+     * where the engine does not measure the accepting window (netty, whose link table opens as the call ends).
      */
-    private EngineModel.Timers timers(ResultsDir dir, ObjectNode run, PrintWriter err) {
+    private SizeParts sizeParts(ResultsDir dir, ObjectNode run, PrintWriter err) {
         int[] sizes = timerSizes();
+        long[][] restarts = new long[sizes.length][];
+        List<List<Object>> restartRows = new ArrayList<>();
         long[][][] tables = new long[sizes.length][][];
         List<List<Object>> rows = new ArrayList<>();
         ObjectNode tj = run.putObject("timer_fit");
@@ -1499,11 +1531,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                 c.runFor(TimeUnit.SECONDS.toNanos(TIMER_SECONDS));
                 late = c.timerLateness();
             }
+            // An engine that measured no window at the first size measures none at the next.
+            restarts[k] = k > 0 && restarts[k - 1] == null ? null : restartRounds(realEngine(), size, respawns, seed, restartRows, err);
             if (late == null || late.count() == 0) {
                 err.println("calibrate: timers: " + realEngine().name() + " measured no timer's lateness, so the model has no timer part");
                 err.flush();
                 run.putNull("timer_fit");
-                return null;
+                return new SizeParts(null, restartSizes(dir, run, sizes, restarts, restartRows));
             }
             long[][] q = new long[TimerLateness.AGES][];
             for (int a = TimerLateness.AGES - 1; a >= 0; a--) {
@@ -1546,7 +1580,74 @@ public final class CalibrateCommand implements Callable<Integer> {
             err.flush();
         }
         dir.writeCsv("timers.csv", List.of("nodes", "age", "timers", "late_ms_p50", "late_ms_p90", "late_ms_p99", "late_ms_max"), rows);
-        return new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, sizes, tables);
+        return new SizeParts(new EngineModel.Timers(TimerLateness.AGE_BOUNDS_NANOS, sizes, tables),
+                restartSizes(dir, run, sizes, restarts, restartRows));
+    }
+
+    /**
+     * {@code respawns} ({@code --respawns}) rounds, each on a new healing ring of {@code size} nodes (successor-ring:3,
+     * the engine's timing, run seed {@code seed + round}) as {@code recover} runs it: node 1 crashes after the
+     * engine's warm-up ({@link Timing#warmupNanos}) and is restarted after {@code fidelity}'s outage
+     * ({@link FidelityCommand#respawnAfter}), so the other JVMs are as old, and as busy compiling, as in a
+     * {@code recover} run (a ring of 6 s old JVMs restarted in half the time: 615 against 1,000-1,800 ms at 16
+     * nodes). Adds a row per round to {@code rows}; returns the medians {call, accepting window}, or null when the
+     * engine does not measure the window ({@link Cluster#restartAcceptNanos} empty: no further round is run).
+     */
+    static long[] restartRounds(ClusterEngine engine, int size, int respawns, long seed, List<List<Object>> rows, PrintWriter err) {
+        Timing timing = Timing.forEngine(engine.name(), size, 0);
+        long down = dev.ringlab.node.spec.Durations.parseNanos(FidelityCommand.respawnAfter(engine, size));
+        long[] call = new long[respawns];
+        long[] accept = new long[respawns];
+        for (int r = 0; r < respawns; r++) {
+            try (Cluster c = engine.build(RunSpec.of(Topologies.build("successor-ring:3", size, seed + r),
+                    HealingRing.protocol(timing.ring(3)), seed + r))) {
+                c.start();
+                c.runFor(timing.warmupNanos());
+                c.crash(1);
+                c.runFor(down);
+                long before = c.now();
+                c.restart(1);
+                call[r] = c.now() - before;
+                java.util.OptionalLong a = c.restartAcceptNanos(1);
+                if (a.isEmpty()) {
+                    return null;
+                }
+                accept[r] = a.getAsLong();
+            }
+            rows.add(Arrays.asList(size, r, call[r] / 1e6, accept[r] / 1e6));
+        }
+        Arrays.sort(call);
+        Arrays.sort(accept);
+        long[] medians = {quantile(call, 0.5), quantile(accept, 0.5)};
+        err.printf(Locale.ROOT, "calibrate: restart at %d nodes (%d ring%s, crashed %.1f s after the start, %.1f s down): call median "
+                + "%.0f ms, bound %.0f ms before it returned%n", size, respawns, respawns == 1 ? "" : "s", timing.warmupNanos() / 1e9,
+                down / 1e9, medians[0] / 1e6, medians[1] / 1e6);
+        err.flush();
+        return medians;
+    }
+
+    /**
+     * The restart part's sizes from {@link #restartRounds}' medians (null if any size has none), written to
+     * {@code restarts.csv} and run.json's {@code restart_sizes} (null without).
+     */
+    private static EngineModel.Sizes restartSizes(ResultsDir dir, ObjectNode run, int[] sizes, long[][] medians,
+            List<List<Object>> rows) {
+        for (long[] m : medians) {
+            if (m == null) {
+                run.putNull("restart_sizes");
+                return null;
+            }
+        }
+        dir.writeCsv("restarts.csv", List.of("nodes", "round", "call_ms", "bound_before_return_ms"), rows);
+        long[] call = new long[sizes.length];
+        long[] accept = new long[sizes.length];
+        ArrayNode json = run.putArray("restart_sizes");
+        for (int k = 0; k < sizes.length; k++) {
+            call[k] = medians[k][0];
+            accept[k] = medians[k][1];
+            json.addObject().put("nodes", sizes[k]).put("call_ms_p50", call[k] / 1e6).put("bound_before_return_ms_p50", accept[k] / 1e6);
+        }
+        return new EngineModel.Sizes(sizes, call, accept);
     }
 
     /**
@@ -1570,8 +1671,9 @@ public final class CalibrateCommand implements Callable<Integer> {
             long before = c.now();
             c.restart(1);
             long returned = c.now();
+            long accept = c.restartAcceptNanos(1).orElse(-1);
             long first = injectUntilDelivered(c, 1, firstAt, "a respawned node's broadcast did not reach its successor");
-            return new Respawn(returned - before, Math.max(0, first - returned - hopNanos));
+            return new Respawn(returned - before, Math.max(0, first - returned - hopNanos), accept);
         }
     }
 

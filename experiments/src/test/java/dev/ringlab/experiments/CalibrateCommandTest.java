@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -167,6 +168,12 @@ class CalibrateCommandTest {
         assertEquals(Math.round(runJson.get("model").get("redial_late_ms").asDouble() * 1e6), m.restart().dialNanos());
         assertTrue(m.restart().dialNanos() >= 0 && m.restart().dialNanos() <= 5_000_000, m.restart().toString());
         assertEquals(Math.round(runJson.get("model").get("accept_before_return_ms").asDouble() * 1e6), m.restart().acceptNanos());
+        // netty measures no accepting window (its link table opens as the restart call ends): no restart sizes, no
+        // restarts.csv.
+        assertNull(m.restart().sizes(), m.restart().toString());
+        assertTrue(runJson.get("restart_sizes").isNull(), runJson.toString());
+        assertTrue(runJson.get("model").get("respawn_bound_before_return_ms_p50").isNull());
+        assertFalse(Files.exists(dir.resolve("restarts.csv")));
         // The timer part: the healing ring's timers at 4 and 8 nodes by age class, each table's quantiles ascending and its
         // medians the ones timers.csv shows (every class counted: the ring ran past the last class's start).
         assertNotNull(m.timers(), "timer part");
@@ -223,6 +230,29 @@ class CalibrateCommandTest {
 
     private static JsonNode runJson(Path dir) throws java.io.IOException {
         return new ObjectMapper().readTree(dir.resolve("run.json").toFile());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(180)
+    void restartRoundsOnProcessesMeasureTheCallAndTheWindowTheNewJvmWasBoundInAndNettyStopsAfterOne() {
+        List<List<Object>> rows = new ArrayList<>();
+        StringWriter err = new StringWriter();
+        long[] medians = CalibrateCommand.restartRounds(Engines.byName("processes"), 4, 1, 1, rows, new PrintWriter(err, true));
+        assertNotNull(medians, err.toString());
+        assertEquals(1, rows.size(), rows.toString());
+        for (List<Object> row : rows) {
+            double call = (Double) row.get(2);
+            double bound = (Double) row.get(3);
+            // A new JVM takes well over a millisecond to start; it is bound before the call's wait for "started" ends.
+            assertTrue(call > 1 && bound > 0 && bound < call, "call " + call + " ms, bound " + bound + " ms before it returned");
+        }
+        assertEquals(rows.get(0).get(2), medians[0] / 1e6, "one round: its own call is the median");
+        assertEquals(rows.get(0).get(3), medians[1] / 1e6);
+        assertTrue(err.toString().contains("calibrate: restart at 4 nodes (1 ring, crashed 2.0 s after the start, "), err.toString());
+        // netty measures no window: the first round ends the step with nothing.
+        rows.clear();
+        assertNull(CalibrateCommand.restartRounds(Engines.byName("netty"), 4, 3, 1, rows, new PrintWriter(err, true)));
+        assertTrue(rows.isEmpty(), rows.toString());
     }
 
     @Test
