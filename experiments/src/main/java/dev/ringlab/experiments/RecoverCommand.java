@@ -264,12 +264,7 @@ public final class RecoverCommand implements Callable<Integer> {
      * ({@link dev.ringlab.node.spec.Timing#forEngine}); else 0.
      */
     private long modelledWarmupNanos() {
-        if (!(run.engine() instanceof dev.ringlab.sim.SimEngine) || run.model() == null || run.model().timers() == null) {
-            return 0;
-        }
-        String engine = run.model().engine();
-        return engine.equals("netty") || engine.equals("processes")
-                ? dev.ringlab.node.spec.Timing.forEngine(engine, Math.max(2, n), 0).warmupNanos() : 0;
+        return run.engine() instanceof dev.ringlab.sim.SimEngine && run.model() != null ? run.model().warmupNanos(n) : 0;
     }
 
     /** The overlay the healing ring runs on, on every engine: each node linked to its {@code r} successors. */

@@ -59,7 +59,8 @@ import picocli.CommandLine.Spec;
             "",
             "On netty and processes the token first circles until " + Defaults.REAL_WARMUP_DELIVERIES + " hops or 2 s, and then",
             "one rotation more: warm-up rotations that no figure counts (warmup_rotations says how many ran);",
-            "the measured rotations and ticks are numbered from 1 after them.",
+            "the measured rotations and ticks are numbered from 1 after them. The simulator with a --model that",
+            "has a timer part circles it for the modelled engine's warm-up (2 s) and one rotation more.",
             "",
             "--json fields: engine, seed, topology, protocol, nodes, latency, loss, processing, faults,",
             "warmup_rotations, stations, trace_hash (hex, null on real engines), rotations, ticks (the tick count",
@@ -173,8 +174,15 @@ public final class TokenCommand implements Callable<Integer> {
         // flight" for ever, so it only checks fault-free, loss-free runs.
         TokenCensus census = new TokenCensus(protocol);
         boolean censusValid = plan.isEmpty() && run.loss() == 0;
-        TokenMetrics metrics = engine.deterministic() ? new TokenMetrics(n, rotations, 0)
-                : TokenMetrics.untilWarm(n, rotations, Defaults.REAL_WARMUP_DELIVERIES, Defaults.REAL_WARMUP_MAX_NANOS);
+        // The simulator with a timer model circles the token for the modelled engine's warm-up first, so that a
+        // station's hold is not drawn from a JVM's first second when the measured rotations begin.
+        long modelledWarmup = engine.deterministic() && run.model() != null ? run.model().warmupNanos(n) : 0;
+        TokenMetrics metrics = !engine.deterministic()
+                ? TokenMetrics.untilWarm(n, rotations, Defaults.REAL_WARMUP_DELIVERIES, Defaults.REAL_WARMUP_MAX_NANOS)
+                : modelledWarmup > 0 ? TokenMetrics.untilWarm(n, rotations, Long.MAX_VALUE, modelledWarmup)
+                : new TokenMetrics(n, rotations, 0);
+        String warmupRule = modelledWarmup > 0 ? "rotations-to-" + Durations.format(modelledWarmup) + "-modelled"
+                : Defaults.tokenWarmupRule(engine);
         long wallStart = System.nanoTime();
         boolean completed;
         Long traceHash;
@@ -183,7 +191,7 @@ public final class TokenCommand implements Callable<Integer> {
         long dropped;
         try (Cluster cluster = run.build(run.spec(overlay, census, plan))) {
             err.println("ringlab token: " + run.effective(plan, null) + " topology=" + topo + " nodes=" + n + " rotations="
-                    + rotations + " warmup=" + Defaults.tokenWarmupRule(engine) + " stations=" + specs + " timeout=" + Durations.format(timeoutNanos));
+                    + rotations + " warmup=" + warmupRule + " stations=" + specs + " timeout=" + Durations.format(timeoutNanos));
             err.println("replay: " + Replay.line(spec, run));
             err.flush();
             cluster.addObserver(metrics);
@@ -208,7 +216,7 @@ public final class TokenCommand implements Callable<Integer> {
                         return nodeExited(err, exited.get());
                     }
                     err.println("ringlab token: the token's warm-up did not end (" + metrics.rotationsSeen() + " rotations, rule "
-                            + Defaults.tokenWarmupRule(engine) + ")");
+                            + warmupRule + ")");
                     err.println("replay: " + Replay.line(spec, run));
                     return 1;
                 }

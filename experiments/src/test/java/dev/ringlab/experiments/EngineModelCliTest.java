@@ -50,6 +50,39 @@ class EngineModelCliTest {
     }
 
     @Test
+    void withATimerPartTheSimulatorWarmsUpAsTheModelledEngineSoABatchWindowIsDrawnFromOldNodes(@TempDir Path tmp) throws Exception {
+        // Timers 30 ms late in a node's first 2 s, on time after: a 2 ms batch window measured at once would wait 32 ms.
+        Path cal = calibration(tmp);
+        EngineModel plain = EngineModel.load(cal);
+        long[] young = new long[] {30 * MS, 30 * MS};
+        long[] old = new long[] {0, 0};
+        plain.withTimers(new EngineModel.Timers(new long[] {2_000 * MS}, new long[][] {young, old})).save(cal, "hot-latency.txt", "test");
+        String[] args = {"broadcast", "--topology", "ring", "-n", "4", "--protocol", "batched:2ms", "--model", "calibrated:" + cal,
+            "--json"};
+        JsonNode j = json(TopologyCommandTest.run(args));
+        double p99 = j.get("latency_ms").get("p99").asDouble();
+        assertTrue(p99 > 2 && p99 < 10, "a 2 ms window on nodes past their first 2 s, p99 " + p99 + " ms");
+        assertEquals(j.get("trace_hash").asText(), json(TopologyCommandTest.run(args)).get("trace_hash").asText(), "same seed, same run");
+        // token circles through the warm-up first: a 5 ms station's hold is then on time.
+        JsonNode t = json(TopologyCommandTest.run("token", "-n", "4", "--rotations", "5", "--station", "delay:5ms@*", "--model",
+                "calibrated:" + cal, "--json"));
+        assertTrue(t.get("warmup_rotations").asLong() > 0, t.toString());
+        double rotation = t.get("rotation_ms").get("p99").asDouble();
+        assertTrue(rotation >= 20 && rotation < 30, "four 5 ms holds on nodes past their first 2 s, rotation p99 " + rotation + " ms");
+        // The same broadcast on a modelled engine without a warm-up (a model for another engine): the young class.
+        plain.withTimers(new EngineModel.Timers(new long[] {2_000 * MS}, new long[][] {young, old})).save(cal, "hot-latency.txt", "test");
+        java.nio.file.Path file = cal.resolve(EngineModel.FILE);
+        Files.write(file, Files.readAllLines(file).stream().map(l -> l.equals("engine=netty") ? "engine=other" : l).toList());
+        assertEquals(0, EngineModel.load(cal).warmupNanos(4));
+        double cold = json(TopologyCommandTest.run(args)).get("latency_ms").get("p50").asDouble();
+        assertTrue(cold >= 32, "a 2 ms window drawn 30 ms late, p50 " + cold + " ms");
+        JsonNode coldToken = json(TopologyCommandTest.run("token", "-n", "4", "--rotations", "5", "--station", "delay:5ms@*", "--model",
+                "calibrated:" + cal, "--json"));
+        assertEquals(0, coldToken.get("warmup_rotations").asLong(), coldToken.toString());
+        assertTrue(coldToken.get("rotation_ms").get("p50").asDouble() >= 4 * 35, coldToken.toString());
+    }
+
+    @Test
     void theModelOnARealEngineAndBadModelsAreRefusedNamingTheFlag(@TempDir Path tmp) throws Exception {
         Path cal = calibration(tmp);
         TopologyCommandTest.Result r = TopologyCommandTest.run("broadcast", "--topology", "ring", "-n", "4", "--engine", "netty",

@@ -991,6 +991,15 @@ public final class SimCluster implements Cluster {
     }
 
     /**
+     * With an engine model that has a timer part, how long the modelled engine runs before an experiment measures
+     * ({@link EngineModel#warmupNanos}); 0 otherwise. An experiment runs this cluster that long before it measures,
+     * as it warms up a real engine.
+     */
+    public long modelledWarmupNanos() {
+        return config.model() == null ? 0 : config.model().warmupNanos(n);
+    }
+
+    /**
      * With a timer model, the lateness drawn so far (a copy), counted as each timer was scheduled (those still pending
      * too); null without one (timers fire on time).
      */

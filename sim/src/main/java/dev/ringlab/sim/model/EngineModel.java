@@ -84,6 +84,17 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
     }
 
     /**
+     * With a timer part, how long the engine this model was calibrated on runs before an experiment measures on it
+     * ({@link dev.ringlab.node.spec.Timing#warmupNanos} for {@code n} nodes: 2 s on netty and processes), so that a
+     * simulated node is as old when measuring starts, and has been as late on its first timers, as a real one;
+     * 0 without a timer part (timers fire on time, and age changes nothing) or for another engine.
+     */
+    public long warmupNanos(int n) {
+        return timers == null || !(engine.equals("netty") || engine.equals("processes")) ? 0
+                : dev.ringlab.node.spec.Timing.forEngine(engine, Math.max(2, n), 0).warmupNanos();
+    }
+
+    /**
      * Timers: a real node's timer runs late by as long as its thread is busy or descheduled when the timer is due, and
      * far more in its JVM's first seconds (class loading, compilation) than later. Measured on this 2-core VM
      * (processes, 16 JVMs on a healing ring, 2026-12-06): heartbeat timers came 2 ms late at the median and up to 65 ms
