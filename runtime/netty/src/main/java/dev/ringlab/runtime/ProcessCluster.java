@@ -170,7 +170,7 @@ public final class ProcessCluster implements Cluster {
     /** What the parent knows of one incarnation (one process), written by its reader thread. */
     private static final class Child {
         volatile boolean ready;
-        /** {@link System#nanoTime} when the parent read this incarnation's {@code ready} line (bound), or 0. */
+        /** {@link System#nanoTime} when the parent read this incarnation's {@code ready} line (bound); set before {@link #ready}. */
         volatile long readyAtNanos;
         volatile boolean linked;
         volatile boolean started;
@@ -988,8 +988,8 @@ public final class ProcessCluster implements Cluster {
         command(node, "start");
         await(node, c -> c.started, "restart", System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
         control.open(node);
-        long readyAt = children[node].readyAtNanos;
-        restartAccept[node] = readyAt == 0 ? -1 : Math.max(0, System.nanoTime() - readyAt);
+        Child c = children[node];
+        restartAccept[node] = c.ready ? Math.max(0, System.nanoTime() - c.readyAtNanos) : -1;
     }
 
     @Override
