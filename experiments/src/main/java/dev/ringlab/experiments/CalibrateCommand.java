@@ -156,7 +156,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             description = "Crash-and-respawn rounds that measure the restart model: R for the restart call and the "
                     + "respawned node's own dial, 2R outages of 200..1,500 ms for the neighbours' redials, and on "
                     + "processes R rings at each size of the timer step, crashed and restarted as recover does, for the "
-                    + "restart call and how early in it the new JVM takes connections (default: ${DEFAULT-VALUE}).")
+                    + "restart call and how early in it the new JVM is bound (default: ${DEFAULT-VALUE}).")
     int respawns;
 
     /** {@code --load-rates}'s default. */

@@ -84,7 +84,7 @@ import picocli.CommandLine.Spec;
             "",
             "--json fields (ring): engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
             "faults, crashed, respawn_after_ms, crash_call_ms, respawn_call_ms, respawn_accept_ms (how long before its",
-            "respawn call returned a node was already bound and taking connections: processes; null elsewhere),",
+            "respawn call returned a node was already bound, its port accepting redials: processes; null elsewhere),",
             "detect_ms, repair_ms, rejoin_ms,",
             "tokens_max_after_repair, token_gap_ms, false_suspicions, suspicions, false_suspicion_samples,",
             "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",

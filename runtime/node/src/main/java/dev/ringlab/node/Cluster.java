@@ -194,8 +194,9 @@ public interface Cluster extends AutoCloseable {
 
     /**
      * How long before node {@code node}'s last {@link #restart} call returned its new incarnation was already bound
-     * and taking connections (a neighbour's redial in that window is up as the call ends), where the engine sees
-     * both instants: on processes, from the child's {@code ready} line to the call's return. Empty where it is not
+     * (its port accepts a neighbour's redial; the handshake may finish later: in a cold JVM among 15 others, up to
+     * tens of ms after the call returned), where the engine sees both instants: on processes, from the child's
+     * {@code ready} line to the call's return. Empty where it is not
      * measured (netty opens the node's link table as the call ends; the simulator has no call), and before the
      * node's first restart.
      */
