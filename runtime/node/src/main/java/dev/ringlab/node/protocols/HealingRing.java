@@ -94,6 +94,20 @@ import java.util.TreeMap;
  * rotation all nodes agree again. Without faults, ticks, rotations and rotation estimates are those of
  * {@link TokenRing}, except that the first token appears one round trip after start.
  *
+ * <h2>Passing on a link that is up</h2>
+ * A node passes the token only to a successor it has heard from since it started (an ack, a membership
+ * exchange: anything that came over the edge's connection); until then it holds the token, and passes it
+ * the moment that successor is first heard from (or, if the successor is suspected meanwhile, to the next
+ * one it has heard from). It sends that successor a heartbeat as it starts holding, so that a link that came
+ * up since the last tick releases the token a round trip later rather than at the next tick. A message sent on a link that is not up is dropped at the sender, and the node
+ * would not know: on a real engine a respawned node's predecessor may redial it, and hand it the token,
+ * before the new node's own link to its successor is up (near the end of the enumeration every edge of the
+ * node is dialled by its neighbours, each on its own backoff; elsewhere its own dials of a cold JVM may be
+ * slow). A token passed then was lost until the token-loss timeout. On a cold start the first token comes
+ * one round trip after start, by when each node has usually heard from its successor; in the simulator
+ * without a restart model every link is up, so the wait only applies where a successor's ack is slower than
+ * the token.
+ *
  * <h2>Payload station</h2>
  * A wrapping protocol may give a {@link PayloadStation}: each time this node takes the token (it arrives,
  * or this node creates one), the station reads the payload and returns the payload the token leaves with,
@@ -148,6 +162,8 @@ public final class HealingRing implements Node {
     private final int[] pred;
     private final FailureDetector[] detectors;
     private final boolean[] suspected;
+    /** Per successor: heard from since this node started (its link is up: see "Passing on a link that is up"). */
+    private final boolean[] heard;
     /** Per successor: the latest time its acks say it took a token. */
     private final long[] successorTokenAtNanos;
     private int current = -1; // index in succ of the current successor, -1 if all suspected
@@ -166,6 +182,8 @@ public final class HealingRing implements Node {
     private boolean originPending;
     private Message.Token held; // the token, while this node has no live successor to pass it to
     private long heldArrivedAtNanos;
+    /** The successor (index in succ) the held token last sent a probe heartbeat to, -1 if none. */
+    private int probedFor = -1;
     private long lastTick;
     private long lastTokenSeenNanos;
     private int lastPassTo = -1;
@@ -279,6 +297,7 @@ public final class HealingRing implements Node {
         }
         this.detectors = new FailureDetector[r];
         this.suspected = new boolean[r];
+        this.heard = new boolean[r];
         this.successorTokenAtNanos = new long[r];
     }
 
@@ -442,13 +461,18 @@ public final class HealingRing implements Node {
         }
     }
 
-    /** Any message from a successor is proof of life. */
+    /** Any message from a successor is proof of life, and (the first since this node started) of a link that is up. */
     private void heardFrom(int from, long now) {
         for (int i = 0; i < succ.length; i++) {
             if (succ[i] == from) {
                 detectors[i].heard(now);
+                boolean first = !heard[i];
+                heard[i] = true;
                 if (suspected[i]) {
                     unsuspect(i, now);
+                }
+                if (first && i == current && held != null) {
+                    tryPass(); // the token waited for this successor's link
                 }
                 return;
             }
@@ -751,13 +775,26 @@ public final class HealingRing implements Node {
         }
         held = t;
         heldArrivedAtNanos = arrivedAtNanos;
+        probedFor = -1;
         tryPass();
     }
 
-    /** Passes the held token to the current successor, or keeps it until there is one. */
+    /**
+     * Passes the held token to the current successor, or keeps it until there is one and this node has heard from it
+     * since it started (see "Passing on a link that is up" in the class doc).
+     */
     private void tryPass() {
         int to = successor();
         if (held == null || to < 0) {
+            return;
+        }
+        if (!heard[current]) {
+            if (probedFor != current) {
+                // Ask now rather than at the next tick: if the link came up since, the ack releases the token
+                // a round trip from now.
+                probedFor = current;
+                env.send(to, new Message.Heartbeat(heartbeatSeq, env.now(), epochFloor, digest, to));
+            }
             return;
         }
         long now = env.now();
@@ -778,7 +815,10 @@ public final class HealingRing implements Node {
         return maxEpoch;
     }
 
-    /** True while this node holds the token (it has no live successor to pass it to). */
+    /**
+     * True while this node holds the token: it has no live successor to pass it to, or has not heard from its
+     * successor since it started.
+     */
     public boolean holding() {
         return held != null;
     }

@@ -42,6 +42,13 @@ class DeltaTokenPayloadTest {
             env.nowNanos = START;
             bus = new ConfigBus(self, o, ring(via));
             bus.start(env);
+            // Heard from every other node, as a node of a running ring has: a ring node passes the token only to a
+            // successor it has heard from since it started (HealingRing, "Passing on a link that is up").
+            for (int v = 0; v < o.size(); v++) {
+                if (v != self) {
+                    bus.onMessage(v, new Message.HeartbeatAck(1, START, EPOCH, 0, Long.MIN_VALUE));
+                }
+            }
         }
 
         /** Delivers a token with {@code payload} from {@code from}; returns the token this node passed on. */
