@@ -522,6 +522,38 @@ class HealingRingNodeTest {
     // ---- holding, dropping, estimates, ticks ----------------------------------------------------------
 
     @Test
+    void aTokenWaitsForTheFirstWordOfTheSuccessorSinceStartWhichOneProbeHeartbeatAsksFor() {
+        // Nobody acks: the successor's link is not up yet (a respawned node whose predecessor reached it first).
+        Harness h = new Harness(5, 8, RecoveryConfig.defaults()).start();
+        assertEquals(6, h.node.successor());
+        int beats = h.sentTo(6, Message.Heartbeat.class).size();
+        assertEquals(1, beats, "the start tick's heartbeat");
+        long e = epoch(7, 2);
+        h.deliver(3 * MS, 4, token(e, 2, 40, 0));
+        assertTrue(h.node.holding(), "not passed to a successor not heard from since start");
+        assertEquals(List.of(), h.sentTo(6, Message.Token.class));
+        List<Message.Heartbeat> toSix = h.sentTo(6, Message.Heartbeat.class);
+        assertEquals(2, toSix.size(), "one probe as it starts holding");
+        assertEquals(3 * MS, toSix.get(1).sentAtNanos());
+        h.deliver(4 * MS, 4, new Message.Heartbeat(9, 4 * MS, e, 0, 5));
+        assertEquals(2, h.sentTo(6, Message.Heartbeat.class).size(), "no second probe for the same successor");
+        // Node 7 answers first: not the successor, so the token still waits for node 6.
+        h.deliver(5 * MS, 7, new Message.HeartbeatAck(1, 0, e, 0, NEVER));
+        assertTrue(h.node.holding());
+        h.deliver(6 * MS, 6, new Message.HeartbeatAck(1, 3 * MS, e, 0, NEVER));
+        assertFalse(h.node.holding());
+        List<Message.Token> passed = h.sentTo(6, Message.Token.class);
+        assertEquals(1, passed.size());
+        assertEquals(e, passed.get(0).epoch());
+        assertEquals(41, passed.get(0).hop());
+        assertEquals(3 * MS, passed.get(0).heldNanos(), "the wait counts as held");
+        // Heard once is enough: the next token goes on at once.
+        h.deliver(8 * MS, 4, token(e, 3, 56, 3 * MS));
+        assertFalse(h.node.holding());
+        assertEquals(2, h.sentTo(6, Message.Token.class).size());
+    }
+
+    @Test
     void withNoLiveSuccessorTheTokenIsHeldAndPassedWhenOneReturnsWhileStaleTokensAreDropped() {
         Harness h = new Harness(2, 4, RecoveryConfig.defaults().withSuccessors(1)).start();
         h.runTo(60 * MS);
