@@ -78,6 +78,9 @@ public final class PredictOptions {
             ObjectNode error = m.putObject("error");
             predicted.put("model", "calibrated:" + dir.toAbsolutePath().normalize());
             predicted.set("trace_hash", p.get("trace_hash"));
+            if (p.has("drops")) {
+                predicted.set("drops", p.get("drops")); // shown next to the measured drops, not compared
+            }
             for (String f : figures) {
                 int rows = f.indexOf("[].");
                 if (rows < 0) {

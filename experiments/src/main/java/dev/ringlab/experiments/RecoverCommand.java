@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -88,14 +89,17 @@ import picocli.CommandLine.Spec;
             "detect_ms, repair_ms, rejoin_ms,",
             "tokens_max_after_repair, token_gap_ms, false_suspicions, suspicions, false_suspicion_samples,",
             "tokens_created, token_creations, hop_ms_mean, invariant_checks (custody checks after every event:",
-            "sim; null where no checker runs), dropped, trace_hash, engine_time_ms, wall_ms (null where not",
+            "sim; null where no checker runs), dropped, drops (by reason: no_connection, receiver_down, ...),",
+            "trace_hash, engine_time_ms, wall_ms (null where not",
             "measured). Expander: engine, seed, nodes, topology, overlay, protocol, latency, loss, processing,",
             "faults, crashed, respawn_after_ms, warmup_broadcasts, warmup_deliveries, warmup_paced_broadcasts (what the",
             "real engines' warm-up ran), warmup_jvm_clusters (throwaway clusters the JVM warmed up on first: netty,",
             "once per JVM),",
             "broadcasts, live_nodes (alive at the end),",
             "deliveries_live, reliability_live (delivered / (broadcast, node alive at its injection) pairs),",
-            "dropped, trace_hash, engine_time_ms, wall_ms.",
+            "dropped, drops, trace_hash, engine_time_ms, wall_ms. With --predict, 'predicted' also holds the",
+            "simulator's drops by reason (not compared: the simulator restarts a node at once, where a real",
+            "restart call counts sends to the node while it runs).",
             "Exit 1 if the ring did not repair (or rejoin) in time, a respawn came before any repair (repair not",
             "measured: give --respawn-after more time), or an invariant failed."
         })
@@ -447,6 +451,7 @@ public final class RecoverCommand implements Callable<Integer> {
             }
             o.put("invariant_checks", perEvent ? watch.checks() : null);
             o.put("dropped", cluster.stats().messagesDropped());
+            o.put("drops", new TreeMap<>(cluster.stats().drops()));
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             o.put("engine_time_ms", (cluster.now() - origin) / 1e6);
             o.put("wall_ms", wallNanos / 1e6);
@@ -571,6 +576,7 @@ public final class RecoverCommand implements Callable<Integer> {
             o.put("deliveries_live", got);
             o.put("reliability_live", should == 0 ? null : (double) got / should);
             o.put("dropped", cluster.stats().messagesDropped());
+            o.put("drops", new TreeMap<>(cluster.stats().drops()));
             o.put("trace_hash", cluster.traceHash().isPresent() ? String.format("%016x", cluster.traceHash().getAsLong()) : null);
             o.put("engine_time_ms", (settled.lastActivityNanos() - origin) / 1e6);
             o.put("wall_ms", (System.nanoTime() - wallStart) / 1e6);

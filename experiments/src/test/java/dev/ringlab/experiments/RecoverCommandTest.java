@@ -86,6 +86,13 @@ class RecoverCommandTest {
         // Broadcasts injected while the halves are apart reach only their own half.
         assertTrue(j.get("reliability_live").asDouble() < 0.9, r.out());
         assertTrue(j.get("dropped").asLong() > 0, r.out());
+        // By reason: the partition's drops among them, the reasons adding up to the total.
+        assertTrue(j.get("drops").get("partition").asLong() > 0, r.out());
+        long byReason = 0;
+        for (JsonNode count : j.get("drops")) {
+            byReason += count.asLong();
+        }
+        assertEquals(j.get("dropped").asLong(), byReason, r.out());
         assertTrue(r.err().contains("replay: ringlab recover " + String.join(" ", java.util.Arrays.copyOfRange(cut, 1, base.length))
                 + " --faults 'partition:0-7|8-15@250ms..400ms'"), r.err());
     }
