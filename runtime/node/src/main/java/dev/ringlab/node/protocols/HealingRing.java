@@ -98,15 +98,17 @@ import java.util.TreeMap;
  * A node passes the token only to a successor it has heard from since it started (an ack, a membership
  * exchange: anything that came over the edge's connection); until then it holds the token, and passes it
  * the moment that successor is first heard from (or, if the successor is suspected meanwhile, to the next
- * one it has heard from). It sends that successor a heartbeat as it starts holding, so that a link that came
- * up since the last tick releases the token a round trip later rather than at the next tick. A message sent on a link that is not up is dropped at the sender, and the node
- * would not know: on a real engine a respawned node's predecessor may redial it, and hand it the token,
- * before the new node's own link to its successor is up (near the end of the enumeration every edge of the
- * node is dialled by its neighbours, each on its own backoff; elsewhere its own dials of a cold JVM may be
- * slow). A token passed then was lost until the token-loss timeout. On a cold start the first token comes
- * one round trip after start, by when each node has usually heard from its successor; in the simulator
- * without a restart model every link is up, so the wait only applies where a successor's ack is slower than
- * the token.
+ * one, once heard from). It sends that successor a heartbeat as it starts holding, so that a link that came
+ * up since the last tick releases the token a round trip later rather than at the next tick.
+ *
+ * <p>Why: a message sent on a link that is not up is dropped at the sender, and the node would not know. On a
+ * real engine a respawned node's predecessor may redial it, and hand it the token, before the new node's own
+ * link to its successor is up (near the end of the enumeration every edge of the node is dialled by its
+ * neighbours, each on its own backoff; elsewhere its own dials, from a cold JVM, may be slow). A token passed
+ * then was lost until the token-loss timeout. On a cold start the first token comes one round trip after
+ * start, by when each node has usually heard from its successor; in the simulator without a restart model
+ * every link is up, so the wait only applies where a successor's ack is slower than the token (a ring whose
+ * successors are a WAN round trip away).
  *
  * <h2>Payload station</h2>
  * A wrapping protocol may give a {@link PayloadStation}: each time this node takes the token (it arrives,
