@@ -234,6 +234,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.ringlab.runtime.NettyJfr.offUnlessSet(); // before any Netty class loads
         // An OutOfMemoryError on another thread (an engine's event loop, a worker pool) would otherwise print
         // a trace and leave the run hanging: one line and exit 1, as on the command's own thread.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {

@@ -54,6 +54,10 @@ import java.util.function.Consumer;
  * {@link dev.ringlab.node.Protocol#checkOverlay} runs in the constructor.
  */
 public final class LocalCluster implements Cluster {
+    static {
+        NettyJfr.offUnlessSet(); // before this class touches Netty
+    }
+
     private final Overlay overlay;
     private final Protocol protocol;
     private final RuntimeConfig config;

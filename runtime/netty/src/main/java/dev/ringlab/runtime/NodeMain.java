@@ -79,6 +79,7 @@ public final class NodeMain {
      * ports until someone kills it by hand.
      */
     public static void main(String[] args) {
+        NettyJfr.offUnlessSet();
         InputStream in = watchStdin(System.in);
         System.exit(run(args, in, System.out, System.err));
     }

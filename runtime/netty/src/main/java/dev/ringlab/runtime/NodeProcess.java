@@ -89,7 +89,8 @@ public final class NodeProcess {
             NodeHost host = new NodeHost(id, overlay, protocol, secret, config.withBindHost(me.host()),
                     group.next(), file.seed(), lines::emit, faults, emulation);
             host.bind(me.port(), me.adminPort());
-            lines.emit(event("ready").put("port", host.port()).put("admin_port", host.adminPort()));
+            lines.emit(event("ready").put("port", host.port()).put("admin_port", host.adminPort())
+                    .put("netty_jfr", NettyJfr.enabled()));
             // Peers are dialled in the background (the link table redials with backoff) and this node serves
             // from now on: a respawned node must not wait for edges to peers that are down themselves.
             host.connect(file.addresses());

@@ -110,6 +110,10 @@ import java.util.function.Consumer;
  * seeds its draws from the run seed and its id); {@link LinkEmulation#NONE} adds nothing.
  */
 public final class ProcessCluster implements Cluster {
+    static {
+        NettyJfr.offUnlessSet(); // before this class touches Netty
+    }
+
     private final Overlay overlay;
     private final Protocol protocol;
     private final long seed;
@@ -172,6 +176,8 @@ public final class ProcessCluster implements Cluster {
         volatile boolean ready;
         /** {@link System#nanoTime} when the parent read this incarnation's {@code ready} line (bound); set before {@link #ready}. */
         volatile long readyAtNanos;
+        /** Whether its Netty uses its JFR events, as its {@code ready} line said ({@link NettyJfr}). */
+        volatile boolean nettyJfr;
         volatile boolean linked;
         volatile boolean started;
         volatile boolean alive;
@@ -620,6 +626,7 @@ public final class ProcessCluster implements Cluster {
                     }
                     case "ready" -> {
                         c.readyAtNanos = System.nanoTime();
+                        c.nettyJfr = j.path("netty_jfr").asBoolean(false);
                         c.ready = true;
                     }
                     case "linked" -> c.linked = true;
@@ -990,6 +997,12 @@ public final class ProcessCluster implements Cluster {
         control.open(node);
         Child c = children[node];
         restartAccept[node] = c.ready ? Math.max(0, System.nanoTime() - c.readyAtNanos) : -1;
+    }
+
+    /** Whether node {@code node}'s current JVM uses Netty's JFR events, as it said when bound ({@link NettyJfr}). */
+    boolean nettyJfr(int node) {
+        check(node);
+        return children[node].nettyJfr;
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,12 @@ class ProcessClusterTest {
             });
             assertTrue(c.cpuNanos().isEmpty(), "no CPU figure before the JVMs exist");
             c.start();
+            String opts = String.valueOf(System.getenv(ProcessCluster.NODE_JAVA_OPTS_ENV));
+            if (!opts.contains("-D" + NettyJfr.PROPERTY)) {
+                for (int v = 0; v < 3; v++) {
+                    assertFalse(c.nettyJfr(v), "node " + v + "'s JVM uses Netty's JFR events; NodeMain turns them off");
+                }
+            }
             flood(c, 1, got);
             assertTrue(c.runUntil(() -> c.stats().messagesDelivered() == 4, SECONDS_20), c.stats()::toString);
             // The three JVMs' CPU as the kernel counts it: their start alone takes well over a millisecond each.
@@ -136,6 +143,19 @@ class ProcessClusterTest {
     }
 
     /** A cold start of many JVMs gets 2 s per node beyond 30 (48 JVMs on 2 cores took up to 60 s to bind). */
+    @Test
+    @Timeout(60)
+    void aNodeJvmKeepsNettysJfrEventsWhenItsJavaOptionsAskForThem() {
+        List<String> launcher = new java.util.ArrayList<>(ProcessCluster.selfLauncher());
+        launcher.add(launcher.size() - 1, "-D" + NettyJfr.PROPERTY + "=true");
+        try (ProcessCluster c = new ProcessCluster(triangle(), Flood.PROTOCOL, 5, launcher)) {
+            c.start();
+            for (int v = 0; v < 3; v++) {
+                assertTrue(c.nettyJfr(v), "node " + v + ": the user's -D" + NettyJfr.PROPERTY + "=true was overridden");
+            }
+        }
+    }
+
     @Test
     void aColdStartWaitsSixtySecondsOrTwoPerNodeBeyondThirty() {
         assertEquals(60, ProcessCluster.startWaitSeconds(3));
