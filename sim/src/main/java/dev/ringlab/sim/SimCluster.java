@@ -96,6 +96,10 @@ import java.util.random.RandomGenerator;
  *       of second work after a request where the calibration has it). With
  *       the calibration's samples each penalty is drawn (one value in [0, 1) per penalty, from a stream of
  *       (seed, executor, draw count)), so now and then one is a measured millisecond stall.
+ *   <li><b>Core wake:</b> with the cold part's core wake ({@link EngineModel.Cold#hasCoreWake}), a turn that starts on a
+ *       core idle for {@code d} pays {@code coreWake(d)} more on that core, and the core's next turn
+ *       {@code coreSecond(d)}: waking an idle CPU of the machine, once, not each executor. An executor's turn then runs
+ *       on the core it ran on last while that core is free (the first time, core {@code e mod cores}).
  *   <li><b>Load:</b> with {@link EngineModel.Load}, a handler's receive, send and wake-send times and a delivery's
  *       cold-start penalties are the cpu and cold parts' times the load factor of its executor's recent rate (messages
  *       and client requests per second, decaying over the load window, plus the messages waiting in its inbox): a
@@ -253,6 +257,15 @@ public final class SimCluster implements Cluster {
     private long coreNanos;
     /** Per core: when it is free again. */
     private final long[] coreFree;
+    /**
+     * With the cold part's core wake ({@link EngineModel.Cold#hasCoreWake}), else null: per executor the core it ran
+     * on last (a thread stays on its CPU while that CPU is free), per core when its last work ended (a client
+     * request's handling counts), and per core the quiet time of a core wake its next work still pays the second
+     * part of (0: none).
+     */
+    private final int[] homeCore;
+    private final long[] coreLastEnd;
+    private final long[] coreWokeAfter;
     /** Per executor: messages waiting for it, FIFO by arrival. */
     private final ArrayDeque<Pending>[] inbox;
     /** Per executor: an {@link #EXEC} event is pending. */
@@ -340,7 +353,23 @@ public final class SimCluster implements Cluster {
                 Arrays.fill(lastDeliveryAt, -QUIET_NANOS);
                 Arrays.fill(execFree, -QUIET_NANOS);
             }
+            if (cold != null && cold.hasCoreWake()) {
+                this.homeCore = new int[execs];
+                for (int e = 0; e < execs; e++) {
+                    homeCore[e] = e % cpu.cores();
+                }
+                this.coreLastEnd = new long[cpu.cores()];
+                Arrays.fill(coreLastEnd, -QUIET_NANOS); // the cores start as quiet as the executors
+                this.coreWokeAfter = new long[cpu.cores()];
+            } else {
+                this.homeCore = null;
+                this.coreLastEnd = null;
+                this.coreWokeAfter = null;
+            }
         } else {
+            this.homeCore = null;
+            this.coreLastEnd = null;
+            this.coreWokeAfter = null;
             this.loadRate = null;
             this.loadAt = null;
             this.lastDeliveryAt = null;
@@ -501,6 +530,11 @@ public final class SimCluster implements Cluster {
         } finally {
             if (cpu != null) {
                 execFree[handlerExec] = handlerBase + handlerRecv + handlerSends * handlerSend + handlerWakes * handlerWakeSend;
+                if (coreLastEnd != null) {
+                    // The request ran on the executor's core: that CPU is awake now (its wake-up is in the request's penalty).
+                    int c = homeCore[handlerExec];
+                    coreLastEnd[c] = Math.max(coreLastEnd[c], execFree[handlerExec]);
+                }
                 handlerExec = -1;
                 now = injectedAt;
             }
@@ -956,7 +990,7 @@ public final class SimCluster implements Cluster {
             idle = false;
         }
         if (idle) {
-            int c = freeCore();
+            int c = coreFor(e);
             if (coreFree[c] <= now) {
                 run(e, c, from, to, m);
                 return;
@@ -1039,7 +1073,7 @@ public final class SimCluster implements Cluster {
             scheduleExec(e, execFree[e]);
             return;
         }
-        int c = freeCore();
+        int c = coreFor(e);
         if (coreFree[c] > now) {
             scheduleExec(e, coreFree[c]);
             return;
@@ -1062,8 +1096,9 @@ public final class SimCluster implements Cluster {
         handlerWakes = 0;
         long began = now;
         handlerTimes(e, began);
+        long coreWake = coreLastEnd == null ? 0 : coreWake(c, e);
         if (coldDue != null) {
-            handlerBase = now + (handlerFactor == 1 ? coldDue[e] : Math.round(coldDue[e] * handlerFactor));
+            handlerBase = now + coreWake + (handlerFactor == 1 ? coldDue[e] : Math.round(coldDue[e] * handlerFactor));
             coldDue[e] = 0;
             now = handlerBase;
         } else {
@@ -1078,7 +1113,30 @@ public final class SimCluster implements Cluster {
         long end = handlerBase + handlerRecv + (long) handlerSends * handlerSend + (long) handlerWakes * handlerWakeSend;
         execFree[e] = end;
         coreFree[c] = end;
+        if (coreLastEnd != null) {
+            coreLastEnd[c] = end;
+        }
         coreNanos += end - began;
+    }
+
+    /**
+     * The core wake a turn of executor {@code e} on core {@code c} pays now (see {@link EngineModel.Cold#coreWake}): by how
+     * long the core was idle, plus the second part if the core's previous turn was a wake. Not scaled by the load part (a
+     * CPU waking is not the handler's work). The executor's home core becomes {@code c}.
+     */
+    private long coreWake(int c, int e) {
+        homeCore[e] = c;
+        long extra = 0;
+        if (coreWokeAfter[c] > 0) {
+            extra = cold.coreSecond(coreWokeAfter[c]);
+            coreWokeAfter[c] = 0;
+        }
+        long idle = now - coreLastEnd[c];
+        long wake = cold.coreWake(idle);
+        if (wake > 0) {
+            coreWokeAfter[c] = idle;
+        }
+        return extra + wake;
     }
 
     /**
@@ -1111,6 +1169,17 @@ public final class SimCluster implements Cluster {
         handlerSend = Math.round(cpu.sendNanos() * f);
         handlerWakeSend = Math.round(wakeSend * f);
         loadRate[e] = rate + 1e9 / window;
+    }
+
+    /**
+     * The core executor {@code e}'s next turn runs on: with the core wake, the core it ran on last if that one is free
+     * now (as a thread stays on its CPU); otherwise, and always without it, the core that is free first.
+     */
+    private int coreFor(int e) {
+        if (homeCore != null && coreFree[homeCore[e]] <= now) {
+            return homeCore[e];
+        }
+        return freeCore();
     }
 
     /** The core that is free first (lowest index on ties: deterministic). */

@@ -457,10 +457,29 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      *                        instead of on the broadcast's first hop
      * @param secondRequestSamples per quiet time, the measured samples of that penalty, sorted; null: medians only
      *                        (always null without {@code secondRequestNanos})
+     * @param coreWakeNanos   the <b>core wake</b>: median extra time of the first work on a core (a CPU of the
+     *                        machine) that was idle for each quiet time, beyond what its executor's own cold start
+     *                        costs; null: not modelled (processes, and files written before it existed). On the 2-core
+     *                        VM a 16-node netty ring flood after 250 ms of quiet (nodes in blocks of 4 on 4 loops)
+     *                        entered one of the first two loops it reached in 120-220 us and the others in 25-50 us,
+     *                        the loop after that slow entry took 70-120 us more for its second hop where the others took
+     *                        about 20, and with the JVM pinned to one CPU ({@code taskset -c 0}) every entry took 11-30 us
+     *                        (probes outside the repository, 2026-12-07): waking the second, idle CPU is what is slow,
+     *                        once per broadcast, not waking each loop. Pooled into the executors' penalties, that one
+     *                        slow entry was spread over every loop, and single broadcasts came out 28-45 % fast at p50
+     * @param coreSecondNanos median extra time of the next work on a core after a core wake, by the wake's quiet time
+     *                        (the woken CPU's second piece of work); null exactly when {@code coreWakeNanos} is
      */
     public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples,
                        long[][] injectSamples, long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos,
-                       long[][] secondRequestSamples) {
+                       long[][] secondRequestSamples, long[] coreWakeNanos, long[] coreSecondNanos) {
+        /** A cold start without the core wake. */
+        public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples,
+                long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos, long[][] secondRequestSamples) {
+            this(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, secondNanos, secondSamples, secondRequestNanos,
+                    secondRequestSamples, null, null);
+        }
+
         /** The cold start by its medians only. */
         public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos) {
             this(idleNanos, deliveryNanos, injectNanos, null, null);
@@ -506,6 +525,15 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 throw new IllegalArgumentException("cold model: second-work samples after a request need that table and the "
                         + "second-work samples");
             }
+            if ((coreWakeNanos == null) != (coreSecondNanos == null)) {
+                throw new IllegalArgumentException("cold model: the core wake and the core's second work go together (both or neither)");
+            }
+            for (long[] t : new long[][] {coreWakeNanos, coreSecondNanos}) {
+                if (t != null && (t.length != idleNanos.length || java.util.Arrays.stream(t).anyMatch(v -> v < 0))) {
+                    throw new IllegalArgumentException("cold model: the core wake tables need one penalty >= 0 per quiet time; got "
+                            + java.util.Arrays.toString(t));
+                }
+            }
             idleNanos = idleNanos.clone();
             deliveryNanos = deliveryNanos.clone();
             injectNanos = injectNanos.clone();
@@ -515,6 +543,29 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             secondSamples = samples(secondSamples, idleNanos.length, "second-work");
             secondRequestNanos = secondRequestNanos == null ? null : secondRequestNanos.clone();
             secondRequestSamples = samples(secondRequestSamples, idleNanos.length, "second-work-after-request");
+            coreWakeNanos = coreWakeNanos == null ? null : coreWakeNanos.clone();
+            coreSecondNanos = coreSecondNanos == null ? null : coreSecondNanos.clone();
+        }
+
+        /** This cold start with the core wake tables (see {@code coreWakeNanos}); null, null: without. */
+        public Cold withCoreWake(long[] wakeNanos, long[] secondNanos) {
+            return new Cold(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, this.secondNanos, secondSamples,
+                    secondRequestNanos, secondRequestSamples, wakeNanos, secondNanos);
+        }
+
+        /** Whether the first work on an idle core pays the core wake ({@link #coreWake}). */
+        public boolean hasCoreWake() {
+            return coreWakeNanos != null;
+        }
+
+        /** The core wake after a core was idle for {@code idleNanos} (its median table, interpolated); 0 without it. */
+        public long coreWake(long idleNanos) {
+            return coreWakeNanos == null ? 0 : interpolate(coreWakeNanos, null, 0, idleNanos);
+        }
+
+        /** The extra time of a core's next work after a core wake that came after {@code idleNanos}; 0 without it. */
+        public long coreSecond(long idleNanos) {
+            return coreSecondNanos == null ? 0 : interpolate(coreSecondNanos, null, 0, idleNanos);
         }
 
         private static long[][] samples(long[][] s, int points, String what) {
@@ -629,14 +680,16 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     && java.util.Arrays.deepEquals(injectSamples, c.injectSamples)
                     && java.util.Arrays.equals(secondNanos, c.secondNanos) && java.util.Arrays.deepEquals(secondSamples, c.secondSamples)
                     && java.util.Arrays.equals(secondRequestNanos, c.secondRequestNanos)
-                    && java.util.Arrays.deepEquals(secondRequestSamples, c.secondRequestSamples);
+                    && java.util.Arrays.deepEquals(secondRequestSamples, c.secondRequestSamples)
+                    && java.util.Arrays.equals(coreWakeNanos, c.coreWakeNanos) && java.util.Arrays.equals(coreSecondNanos, c.coreSecondNanos);
         }
 
         @Override
         public int hashCode() {
             return 31 * (31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
                     + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples)
-                    + 17 * java.util.Arrays.hashCode(secondNanos) + 19 * java.util.Arrays.hashCode(secondRequestNanos);
+                    + 17 * java.util.Arrays.hashCode(secondNanos) + 19 * java.util.Arrays.hashCode(secondRequestNanos)
+                    + 23 * java.util.Arrays.hashCode(coreWakeNanos);
         }
 
         @Override
@@ -646,7 +699,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     + java.util.Arrays.stream(deliverySamples).mapToInt(a -> a.length).sum() + " delivery and "
                     + java.util.Arrays.stream(injectSamples).mapToInt(a -> a.length).sum() + " request samples" : "")
                     + (secondNanos == null ? "" : ", second=" + java.util.Arrays.toString(secondNanos))
-                    + (secondRequestNanos == null ? "" : ", second after a request=" + java.util.Arrays.toString(secondRequestNanos)) + "]";
+                    + (secondRequestNanos == null ? "" : ", second after a request=" + java.util.Arrays.toString(secondRequestNanos))
+                    + (coreWakeNanos == null ? "" : ", core wake=" + java.util.Arrays.toString(coreWakeNanos) + " then "
+                            + java.util.Arrays.toString(coreSecondNanos)) + "]";
         }
     }
 
@@ -909,6 +964,10 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if (cold.hasSecondAfterRequest()) {
                 p.put("cold.second_request_ns", join(cold.secondRequestNanos()));
             }
+            if (cold.hasCoreWake()) {
+                p.put("cold.core_wake_ns", join(cold.coreWakeNanos()));
+                p.put("cold.core_second_ns", join(cold.coreSecondNanos()));
+            }
             if (cold.spread()) {
                 for (int i = 0; i < cold.idleNanos().length; i++) {
                     p.put("cold.delivery_samples_ns." + i, join(cold.deliverySamples()[i]));
@@ -991,6 +1050,13 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
             if (cold.spread()) {
                 b.append(" (medians; drawn from the measured samples)");
+            }
+            if (cold.hasCoreWake()) {
+                b.append(" core_wake=");
+                for (int i = 0; i < cold.idleNanos().length; i++) {
+                    b.append(i == 0 ? "" : ",").append(cold.idleNanos()[i] / 1_000_000.0).append("ms:+")
+                            .append(cold.coreWakeNanos()[i] / 1000).append("us/+").append(cold.coreSecondNanos()[i] / 1000).append("us");
+                }
             }
         }
         if (load != null) {
@@ -1078,7 +1144,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             }
         }
         return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject, second, secondSamples,
-                secondRequest, secondRequestSamples);
+                secondRequest, secondRequestSamples, p.getProperty("cold.core_wake_ns") == null ? null : numbers(p, "cold.core_wake_ns"),
+                p.getProperty("cold.core_wake_ns") == null ? null : numbers(p, "cold.core_second_ns"));
     }
 
     private static String join(long[] v) {

@@ -235,6 +235,41 @@ class EngineModelSimTest {
     }
 
     @Test
+    void aCoreIdleLongPaysTheCoreWakeOnceAndTheCoresNextTurnItsSecondPartNotEveryExecutor() {
+        // 12-node ring on 3 executors in blocks (0-3, 4-7, 8-11), hop 21 us (1 us link, 10 us recv, 10 us send), a cold
+        // start whose only penalties are the core wake: 100 us on a core idle 100 ms or more (less below, linearly to 0),
+        // and 40 us more on that core's next turn. Injected after 200 ms of quiet: the request runs on executor 0's
+        // core (0), so only core 1, which executor 1 (nodes 4-7) wakes, pays; executor 2 (nodes 8-11) starts on core 0,
+        // idle for only the 100-odd us of executor 1's turns.
+        EngineModel.Cold cold = new EngineModel.Cold(new long[] {100 * MS}, new long[] {0}, new long[] {0})
+                .withCoreWake(new long[] {100 * US}, new long[] {40 * US});
+        assertTrue(cold.hasCoreWake());
+        assertEquals(50 * US, cold.coreWake(50 * MS), "half the quiet of the first point, half its wake");
+        EngineModel.Cpu two = new EngineModel.Cpu(3, 2, 10 * US, 10 * US, true);
+        long[] at = flood(Topologies.build("ring", 12, 1), new EngineModel("netty", null, two, null, cold, null, Map.of()), 200 * MS);
+        long[] plain = flood(Topologies.build("ring", 12, 1),
+                new EngineModel("netty", null, two, null, new EngineModel.Cold(new long[] {100 * MS}, new long[] {0}, new long[] {0}),
+                        null, Map.of()), 200 * MS);
+        for (int v = 1; v < 12; v++) {
+            assertEquals(21 * US, plain[v] - plain[v - 1], "without the core wake every hop is 21 us (node " + v + ")");
+        }
+        assertEquals(21 * US, at[1] - at[0], 500.0, "node 1: executor 0 on its core, awake since the request");
+        assertEquals(121 * US, at[4] - at[3], 500.0, "node 4: executor 1 wakes core 1, idle since before the quiet");
+        assertEquals(61 * US, at[5] - at[4], 500.0, "node 5: core 1's next turn pays the second part");
+        assertEquals(21 * US, at[6] - at[5], 500.0, "node 6: core 1 is awake");
+        assertEquals(21 * US, at[8] - at[7], 500.0, "node 8: executor 2 on core 0, idle for about 170 us only");
+        // On one core every executor's turn runs where the request ran: nothing idle to wake.
+        long[] one = flood(Topologies.build("ring", 12, 1),
+                new EngineModel("netty", null, new EngineModel.Cpu(3, 1, 10 * US, 10 * US, true), null, cold, null, Map.of()), 200 * MS);
+        assertEquals(21 * US, one[4] - one[3], 500.0, "one core: executor 1's first turn wakes nothing");
+        assertEquals(21 * US, one[5] - one[4], 500.0);
+        assertTrue(cold.toString().contains("core wake=[100000] then [40000]"), cold.toString());
+        assertThrows(IllegalArgumentException.class, () -> cold.withCoreWake(new long[] {1}, null), "both or neither");
+        assertThrows(IllegalArgumentException.class, () -> cold.withCoreWake(new long[] {1, 2}, new long[] {1, 2}),
+                "one per quiet time");
+    }
+
+    @Test
     void coldPenaltiesOfExecutorsWokenTogetherShareTheCores() {
         // Complete graph of 3, one executor per node, 10 us recv + 10 us send, links of 1 us; the only penalty: a first
         // delivery after 1 ms of quiet or more costs 100 us. The origin's two sends reach nodes 1 and 2 at once, both cold.
@@ -651,6 +686,15 @@ class EngineModelSimTest {
                 new long[] {7 * US, 60 * US}, null, new long[] {30 * US, 140 * US}, null);
         new EngineModel("netty", null, m.cpu(), null, splitMedians, null, Map.of()).save(dir, null, "test");
         assertEquals(splitMedians, EngineModel.load(dir).cold());
+        // The core wake round-trips; a file without it has none.
+        EngineModel.Cold core = splitMedians.withCoreWake(new long[] {15 * US, 165 * US}, new long[] {0, 94 * US});
+        EngineModel coreModel = new EngineModel("netty", null, m.cpu(), null, core, null, Map.of());
+        coreModel.save(dir, null, "test");
+        assertEquals(core, EngineModel.load(dir).cold());
+        assertEquals(165 * US, EngineModel.load(dir).cold().coreWake(250 * MS));
+        assertTrue(coreModel.describe().contains(" core_wake=1.0ms:+15us/+0us,100.0ms:+165us/+94us"), coreModel.describe());
+        assertFalse(back.cold().hasCoreWake(), "written without it, read without it");
+        assertEquals(0, back.cold().coreWake(250 * MS));
         assertFalse(back.cold().hasSecond(), "written without it, read without it");
         assertEquals(0, back.cold().second(250 * MS, 0.5));
     }
