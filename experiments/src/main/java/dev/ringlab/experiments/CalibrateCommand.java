@@ -551,7 +551,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                     quantile(p.delivery(), 0.9) / 1e3, p.delivery()[p.deliverySamples() - 1] / 1e3,
                     second ? p.secondNanos() / 1e3 : "", p.second().length, second ? quantile(p.second(), 0.9) / 1e3 : "",
                     afterRequest ? quantile(p.secondAfterRequest(), 0.5) / 1e3 : "", p.secondAfterRequest().length,
-                    afterRequest ? quantile(p.secondAfterRequest(), 0.9) / 1e3 : ""));
+                    afterRequest ? quantile(p.secondAfterRequest(), 0.9) / 1e3 : "",
+                    p.hasCoreWake() ? p.coreWakeNanos() / 1e3 : "", p.coreWake().length, p.hasCoreWake() ? p.coreSecondNanos() / 1e3 : ""));
+            if (p.hasCoreWake()) {
+                err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: the slower of the first two loops entered +%.1f us over the faster "
+                        + "(a core wake), its second hop +%.1f us (medians of %d floods)%n", p.quietNanos() / 1e6,
+                        p.coreWakeNanos() / 1e3, p.coreSecondNanos() / 1e3, p.coreWake().length);
+            }
             if (second) {
                 err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: an executor's second delivery +%.1f us over a hop within a loop "
                         + "(p90 %.1f)%s%n", p.quietNanos() / 1e6, p.secondNanos() / 1e3, quantile(p.second(), 0.9) / 1e3,
@@ -567,7 +573,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         dir.writeCsv("cold.csv", List.of("quiet_ms_median", "inject_us_median", "first_delivery_excess_us_median", "inject_samples",
                 "delivery_samples", "inject_us_p90", "inject_us_max", "first_delivery_excess_us_p90",
                 "first_delivery_excess_us_max", "second_work_excess_us_median", "second_work_samples", "second_work_excess_us_p90",
-                "second_after_request_excess_us_median", "second_after_request_samples", "second_after_request_excess_us_p90"), coldRows);
+                "second_after_request_excess_us_median", "second_after_request_samples", "second_after_request_excess_us_p90",
+                "core_wake_us_median", "core_wake_samples", "core_second_us_median"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
         // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
         int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
@@ -1256,7 +1263,8 @@ public final class CalibrateCommand implements Callable<Integer> {
      * request (see the five-argument {@code coldPoint}; empty otherwise). The model keeps the medians and the
      * samples (its spread, {@link EngineModel.Cold}).
      */
-    record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second, long[] secondAfterRequest) {
+    record ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second, long[] secondAfterRequest, long[] coreWake,
+            long[] coreSecond) {
         ColdPoint {
             if (inject.length == 0 || delivery.length == 0) {
                 throw new IllegalArgumentException("a cold-start point needs samples");
@@ -1265,15 +1273,39 @@ public final class CalibrateCommand implements Callable<Integer> {
             delivery = delivery.clone();
             second = second.clone();
             secondAfterRequest = secondAfterRequest.clone();
+            coreWake = coreWake.clone();
+            coreSecond = coreSecond.clone();
             Arrays.sort(inject);
             Arrays.sort(delivery);
             Arrays.sort(second);
             Arrays.sort(secondAfterRequest);
+            Arrays.sort(coreWake);
+            Arrays.sort(coreSecond);
+        }
+
+        /** A point without core-wake samples. */
+        ColdPoint(long quietNanos, long[] inject, long[] delivery, long[] second, long[] secondAfterRequest) {
+            this(quietNanos, inject, delivery, second, secondAfterRequest, new long[0], new long[0]);
         }
 
         /** A point without second-work samples. */
         ColdPoint(long quietNanos, long[] inject, long[] delivery) {
             this(quietNanos, inject, delivery, new long[0], new long[0]);
+        }
+
+        /** Whether the point has the core wake's samples (see {@code coldPoint}). */
+        boolean hasCoreWake() {
+            return coreWake.length > 0 && coreSecond.length > 0;
+        }
+
+        /** The median core wake, at least 0. */
+        long coreWakeNanos() {
+            return Math.max(0, quantile(coreWake, 0.5));
+        }
+
+        /** The median extra time of a woken core's second work, at least 0. */
+        long coreSecondNanos() {
+            return Math.max(0, quantile(coreSecond, 0.5));
         }
 
         /** The median excess of an executor's second piece of work; -1 without samples. */
@@ -1331,28 +1363,51 @@ public final class CalibrateCommand implements Callable<Integer> {
             }
         }
         int broadcasts = r.at().length - warm;
+        // The core wake (netty, several loops per core): of the first two loops a flood enters, one is entered on the
+        // machine's idle CPU and pays for waking it, the other on a CPU that is awake (see EngineModel.Cold's
+        // coreWakeNanos). Per flood, the slower entry less the faster is a core wake, and the second hop after each entry
+        // likewise; the slower entry and its second hop then count as the faster ones in the executors' own tables, so
+        // the wake is not in both.
+        boolean coreWake = withSecond && cpu.cores() >= 2 && first.size() >= 2 && second.contains(first.get(0) + 1)
+                && second.contains(first.get(1) + 1);
         long[] quiet = new long[broadcasts];
         long[] inject = new long[broadcasts];
         long[] delivery = new long[broadcasts * first.size()];
         long[] secondWork = new long[broadcasts * second.size()];
         long[] afterRequest = new long[originSecond ? broadcasts : 0];
+        long[] wakes = new long[coreWake ? broadcasts : 0];
+        long[] wakeSeconds = new long[coreWake ? broadcasts : 0];
         int k = 0;
         int k2 = 0;
         for (int b = warm; b < r.at().length; b++) {
+            long[] at = r.at()[b];
             quiet[b - warm] = r.quietBefore()[b];
-            inject[b - warm] = Math.max(0, r.at()[b][0] - r.injectedAt()[b]);
+            inject[b - warm] = Math.max(0, at[0] - r.injectedAt()[b]);
+            int slow = -1;
+            int fast = -1;
+            if (coreWake) {
+                int a = first.get(0);
+                int c = first.get(1);
+                boolean aSlower = at[a] - at[a - 1] >= at[c] - at[c - 1];
+                slow = aSlower ? a : c;
+                fast = aSlower ? c : a;
+                wakes[b - warm] = (at[slow] - at[slow - 1]) - (at[fast] - at[fast - 1]);
+                wakeSeconds[b - warm] = (at[slow + 1] - at[slow]) - (at[fast + 1] - at[fast]);
+            }
             for (int v : first) {
-                delivery[k++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - hotHopNanos);
+                int u = v == slow ? fast : v;
+                delivery[k++] = Math.max(0, at[u] - at[u - 1] - hotHopNanos);
             }
             for (int v : second) {
-                secondWork[k2++] = Math.max(0, r.at()[b][v] - r.at()[b][v - 1] - sameHopNanos);
+                int u = v == slow + 1 ? fast + 1 : v;
+                secondWork[k2++] = Math.max(0, at[u] - at[u - 1] - sameHopNanos);
             }
             if (originSecond) {
-                afterRequest[b - warm] = Math.max(0, r.at()[b][1] - r.at()[b][0] - sameHopNanos);
+                afterRequest[b - warm] = Math.max(0, at[1] - at[0] - sameHopNanos);
             }
         }
         Arrays.sort(quiet);
-        return new ColdPoint(quantile(quiet, 0.5), inject, delivery, secondWork, afterRequest);
+        return new ColdPoint(quantile(quiet, 0.5), inject, delivery, secondWork, afterRequest, wakes, wakeSeconds);
     }
 
     /**
@@ -1371,13 +1426,16 @@ public final class CalibrateCommand implements Callable<Integer> {
         // The second-work tables only when every point has their samples (netty with several nodes per loop).
         boolean second = kept.stream().allMatch(p -> p.second().length > 0);
         boolean afterRequest = second && kept.stream().allMatch(p -> p.secondAfterRequest().length > 0);
-        return new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
+        boolean coreWake = kept.stream().allMatch(ColdPoint::hasCoreWake);
+        EngineModel.Cold cold = new EngineModel.Cold(kept.stream().mapToLong(ColdPoint::quietNanos).toArray(),
                 kept.stream().mapToLong(ColdPoint::deliveryNanos).toArray(), kept.stream().mapToLong(ColdPoint::injectNanos).toArray(),
                 kept.stream().map(ColdPoint::delivery).toArray(long[][]::new), kept.stream().map(ColdPoint::inject).toArray(long[][]::new),
                 second ? kept.stream().mapToLong(ColdPoint::secondNanos).toArray() : null,
                 second ? kept.stream().map(ColdPoint::second).toArray(long[][]::new) : null,
                 afterRequest ? kept.stream().mapToLong(p -> quantile(p.secondAfterRequest(), 0.5)).toArray() : null,
                 afterRequest ? kept.stream().map(ColdPoint::secondAfterRequest).toArray(long[][]::new) : null);
+        return coreWake ? cold.withCoreWake(kept.stream().mapToLong(ColdPoint::coreWakeNanos).toArray(),
+                kept.stream().mapToLong(ColdPoint::coreSecondNanos).toArray()) : cold;
     }
 
     /**

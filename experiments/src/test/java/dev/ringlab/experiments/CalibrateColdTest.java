@@ -117,6 +117,50 @@ class CalibrateColdTest {
     }
 
     @Test
+    void theSlowerOfTheFirstTwoLoopsEnteredIsACoreWakeAndTheExecutorsTablesKeepTheFasterEntry() {
+        // Three floods on a 12-node ring, 3 executors in blocks of 4 (0-3, 4-7, 8-11) on 2 cores, every hop 40 us (the
+        // hot hop, and the hop within a loop) plus, per flood, these excesses on the hops into nodes 4, 5, 8 and 9:
+        // flood 0 enters loop 1 slowly (200, then 100), flood 1 loop 2 (230, then 120), flood 2 loop 1 (260, then 90).
+        long[][] extra = {{200, 100, 20, 0}, {30, 10, 230, 120}, {260, 90, 10, 0}};
+        int[] nodes = {4, 5, 8, 9};
+        int n = 12;
+        long[][] at = new long[3][n];
+        long[] injected = new long[3];
+        for (int b = 0; b < 3; b++) {
+            injected[b] = b * 100 * MS;
+            at[b][0] = injected[b] + 50 * US;
+            for (int v = 1; v < n; v++) {
+                long x = 0;
+                for (int i = 0; i < nodes.length; i++) {
+                    x += nodes[i] == v ? extra[b][i] * US : 0;
+                }
+                at[b][v] = at[b][v - 1] + 40 * US + x;
+            }
+        }
+        CalibrateCommand.FloodRun run = new CalibrateCommand.FloodRun(at, injected.clone(), injected, new long[] {250 * MS, 250 * MS, 250 * MS});
+        CalibrateCommand.ColdPoint p = CalibrateCommand.coldPoint(run, 0, new EngineModel.Cpu(3, 2, 0, 0, true), 40 * US, 40 * US);
+        assertTrue(p.hasCoreWake());
+        assertArrayEquals(new long[] {180 * US, 200 * US, 250 * US}, p.coreWake(), "slower entry less the faster, per flood");
+        assertArrayEquals(new long[] {90 * US, 100 * US, 110 * US}, p.coreSecond(), "and the second hops after them");
+        assertEquals(200 * US, p.coreWakeNanos());
+        assertEquals(100 * US, p.coreSecondNanos());
+        // The executors' own tables: the slower entry counted as the faster, so the wake is not in both.
+        assertArrayEquals(new long[] {10 * US, 10 * US, 20 * US, 20 * US, 30 * US, 30 * US}, p.delivery());
+        assertArrayEquals(new long[] {0, 0, 0, 0, 10 * US, 10 * US}, p.second());
+        EngineModel.Cold table = CalibrateCommand.coldTable(List.of(p));
+        assertTrue(table.hasCoreWake());
+        assertEquals(200 * US, table.coreWake(250 * MS));
+        assertEquals(100 * US, table.coreSecond(250 * MS));
+        // One core: nothing else to wake; every entry is the executor's own, as before.
+        CalibrateCommand.ColdPoint one = CalibrateCommand.coldPoint(run, 0, new EngineModel.Cpu(3, 1, 0, 0, true), 40 * US, 40 * US);
+        assertFalse(one.hasCoreWake());
+        assertArrayEquals(new long[] {10 * US, 20 * US, 30 * US, 200 * US, 230 * US, 260 * US}, one.delivery());
+        assertFalse(CalibrateCommand.coldTable(List.of(one)).hasCoreWake());
+        // A table has the core wake only if every point has it.
+        assertFalse(CalibrateCommand.coldTable(List.of(p, point(2 * MS, 20 * US, 0))).hasCoreWake());
+    }
+
+    @Test
     void theTableIsOrderedByQuietTimeAndDropsPointsNotQuieterThanTheOneBefore() {
         EngineModel.Cold c = CalibrateCommand.coldTable(List.of(
                 point(100 * MS, 100 * US, 60 * US),

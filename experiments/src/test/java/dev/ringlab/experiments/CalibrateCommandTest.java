@@ -87,7 +87,16 @@ class CalibrateCommandTest {
                 assertEquals(Integer.parseInt(row[13]), m.cold().secondRequestSamples()[i].length, "after-request samples, point " + i);
                 assertEquals(m.cold().secondRequestNanos()[i] / 1e3, Double.parseDouble(row[12]), 0.001, "after-request median, point " + i);
             }
+            if (m.cold().hasCoreWake()) {
+                // One core-wake sample per measured flood (as many as the requests), its median the model's.
+                assertEquals(Integer.parseInt(row[3]), Integer.parseInt(row[16]), "core-wake samples, point " + i);
+                assertEquals(m.cold().coreWakeNanos()[i] / 1e3, Double.parseDouble(row[15]), 0.001, "core-wake median, point " + i);
+                assertEquals(m.cold().coreSecondNanos()[i] / 1e3, Double.parseDouble(row[17]), 0.001, "core second work, point " + i);
+            }
         }
+        // The core wake: with two cores or more, the ring's floods enter three loops after the origin's (blocks of 2 on 4).
+        assertEquals(m.cpu().cores() >= 2, m.cold().hasCoreWake(), "the core wake: " + m.cold());
+        assertTrue(m.describe().contains(" core_wake=") == m.cold().hasCoreWake(), m.describe());
         // 8 nodes on netty's loops in blocks (4 loops on 2 cores): each loop has a second node, so there is a second-work table.
         assertEquals(m.cpu().executorCount(8) < 8, m.cold().hasSecond(), "the second-work table: " + m.cold());
         // ... and node 1 shares the origin's loop, so the second work after the request has its own table.
