@@ -89,7 +89,9 @@ import picocli.CommandLine.Spec;
  * spread: now and then a wake-up takes milliseconds); on netty also each executor's second piece of work after
  * the quiet spell (the hop into the second node of a loop's block, and on the origin's loop the hop into node 1,
  * after the injection), its excess over the token's median hop within one loop (the second-work table, and the
- * origin's loop's apart as the table after a request); the restart from the runtime's backoff schedule, the measured restart call and
+ * origin's loop's apart as the table after a request), and with two cores or more the core wake (per flood, the slower
+ * of the first two loop entries less the faster, and the hop after each likewise; the slower entry then counts as the
+ * faster in the tables above); the restart from the runtime's backoff schedule, the measured restart call and
  * the time until a respawned node's own dial carries a message ({@code --respawns} rounds, medians), and, from
  * 2 x {@code --respawns} outages of 200 to 1,500 ms each with its own run seed, how late each of a neighbour's
  * redials comes after its seeded backoff and how long before the restart call returns the new incarnation takes

@@ -102,6 +102,7 @@ class CalibrateColdTest {
         assertEquals(0, own.second().length);
         assertEquals(0, own.secondAfterRequest().length);
         assertEquals(7 * 3, own.deliverySamples(), "nodes 1-7, each its executor's first delivery");
+        assertFalse(own.hasCoreWake(), "no hop within an executor, no loop entered twice: no core wake");
         assertFalse(CalibrateCommand.coldTable(List.of(own)).hasSecond());
         assertFalse(CalibrateCommand.coldTable(List.of(own)).hasSecondAfterRequest());
         EngineModel.Cold table = CalibrateCommand.coldTable(List.of(p));
