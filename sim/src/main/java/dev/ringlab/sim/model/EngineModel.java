@@ -461,12 +461,13 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      *                        machine) that was idle for each quiet time, beyond what its executor's own cold start
      *                        costs; null: not modelled (processes, and files written before it existed). On the 2-core
      *                        VM a 16-node netty ring flood after 250 ms of quiet (nodes in blocks of 4 on 4 loops)
-     *                        entered one of the first two loops it reached in 120-220 us and the others in 25-50 us,
-     *                        the loop after that slow entry took 70-120 us more for its second hop where the others took
-     *                        about 20, and with the JVM pinned to one CPU ({@code taskset -c 0}) every entry took 11-30 us
-     *                        (probes outside the repository, 2026-12-07): waking the second, idle CPU is what is slow,
-     *                        once per broadcast, not waking each loop. Pooled into the executors' penalties, that one
-     *                        slow entry was spread over every loop, and single broadcasts came out 28-45 % fast at p50
+     *                        entered the slower of the first two loops it reached in 120-223 us (each run's median over
+     *                        its floods; nine runs), the other in 27-126 us and the third in 25-38 us; the hop after the
+     *                        slow entry took 68-121 us where the hops after the others took 18-36. With the JVM pinned to
+     *                        one CPU ({@code taskset -c 0}) every entry took 11-30 us (probes outside the repository,
+     *                        2026-12-07): the slow entry points at waking the second, idle CPU, once per broadcast, not
+     *                        at waking each loop. Pooled into the executors' penalties, that one slow entry was spread
+     *                        over every loop, and single broadcasts came out 28-45 % fast at p50
      * @param coreSecondNanos median extra time of the next work on a core after a core wake, by the wake's quiet time
      *                        (the woken CPU's second piece of work); null exactly when {@code coreWakeNanos} is
      */
