@@ -292,8 +292,13 @@ public final class CalibrateCommand implements Callable<Integer> {
      * 438-474 us in the second passes against 553-902 us in the first.
      */
     Calibration calibrate(ResultsDir dir, PrintWriter err, String command) {
+        // The machine as the calibration found it: read once the model is built, the load average was the calibration's own.
+        loadAtStart = loadAverage();
         return inPasses(passes(), dir, err, command, this::measure);
     }
+
+    /** The one-minute load average when {@link #calibrate} began (null: not read), the model's {@code machine.loadavg_1m}. */
+    private String loadAtStart;
 
     /** One pass of the measurements: writes everything into {@code dir}, its progress to {@code err}. */
     interface Pass<T> {
@@ -633,7 +638,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         EngineModel model = new EngineModel(realEngine().name(), null, cpu, null, cold,
                 new EngineModel.Restart(schedule.backoffBaseNanos(), schedule.backoffMaxNanos(), schedule.handshakeNanos(),
                         schedule.respawnNanos(), dialNanos, acceptNanos, bySize.restart()),
-                machine()).withTimers(timers);
+                machine(loadAtStart)).withTimers(timers);
         model.save(dir.path(), "hot-latency.txt", command);
         LoadFit fitted = loadFit(dir, run, err, EngineModel.load(dir.path()), command);
         EngineModel.Load load = fitted == null ? null : fitted.load();
@@ -1839,11 +1844,15 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /** The machine a calibration describes: compared by {@code fidelity} to warn on another machine. */
     static Map<String, String> machine() {
+        return machine(loadAverage());
+    }
+
+    /** {@link #machine()} with {@code load} as its one-minute load average (null: none recorded). */
+    static Map<String, String> machine(String load) {
         Map<String, String> m = new TreeMap<>();
         m.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
         m.put("java", Runtime.version().toString());
         m.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
-        String load = loadAverage();
         if (load != null) {
             m.put("loadavg_1m", load);
         }

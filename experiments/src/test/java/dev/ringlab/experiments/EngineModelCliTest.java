@@ -195,5 +195,9 @@ class EngineModelCliTest {
         String w = FidelityCommand.machineWarning(here, Map.of("cores", "8", "java", "25", "os_arch", "Linux/amd64", "loadavg_1m", "3"));
         assertTrue(w != null && w.contains("cores 2 then, 8 now") && w.contains("load average"), w);
         assertFalse(FidelityCommand.machineWarning(Map.of(), here) != null, "an old calibration without a machine: no claim");
+        // A calibration records the load it began under (given), not the load its own measurements made; none if unread.
+        assertEquals("0.42", CalibrateCommand.machine("0.42").get("loadavg_1m"));
+        assertFalse(CalibrateCommand.machine(null).containsKey("loadavg_1m"));
+        assertEquals(CalibrateCommand.machine("0.42").get("cores"), String.valueOf(Runtime.getRuntime().availableProcessors()));
     }
 }
