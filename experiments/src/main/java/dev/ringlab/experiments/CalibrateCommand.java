@@ -1532,6 +1532,71 @@ public final class CalibrateCommand implements Callable<Integer> {
                 Arrays.copyOfRange(hopTo, want / 5, want), placement, nodes);
     }
 
+    /**
+     * What {@code fidelity}'s host check measures of the host's state, each a figure this calibration also records: the
+     * token ring's median hop within one executor and into another (microseconds; null where the engine has no hop of
+     * that kind: processes has none within one), and the idle ring's median flood completion (its self-check row
+     * {@code ring:N}, the floods latency.txt comes from).
+     */
+    record HostState(Double tokenSameUs, Double tokenCrossUs, double idleRingUs) {
+        /** The same figures as recorded in a calibration's run.json; a figure it lacks (an older calibration) is null. */
+        static Map<String, Double> recorded(com.fasterxml.jackson.databind.JsonNode calibrationRun) {
+            Map<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("token_same_us", number(calibrationRun.get("token_hop_same_executor_us_p50")));
+            m.put("token_cross_us", number(calibrationRun.get("token_hop_cross_executor_us_p50")));
+            Double ring = null;
+            String row = "ring:" + calibrationRun.path("nodes").asInt();
+            for (com.fasterxml.jackson.databind.JsonNode c : calibrationRun.path("self_check")) {
+                if (row.equals(c.path("workload").asText())) {
+                    ring = number(c.get("measured_us"));
+                }
+            }
+            m.put("idle_ring_us", ring);
+            return m;
+        }
+
+        private static Double number(com.fasterxml.jackson.databind.JsonNode v) {
+            return v != null && v.isNumber() ? v.asDouble() : null;
+        }
+
+        Map<String, Double> figures() {
+            Map<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("token_same_us", tokenSameUs);
+            m.put("token_cross_us", tokenCrossUs);
+            m.put("idle_ring_us", idleRingUs);
+            return m;
+        }
+    }
+
+    /** Token rings {@link #hostState} runs; only the last one is kept. */
+    static final int HOST_TOKEN_RINGS = 3;
+
+    /**
+     * Measures {@link HostState} as this calibration would (set {@link #nodes}, {@link #rotations}, {@link #seed} and
+     * {@link #engine} to the calibration's): on netty the experiments' warm-up floods first, then the token ring
+     * {@value #HOST_TOKEN_RINGS} times, the last one kept (calibrate measures its token ring in its last pass, in a warm
+     * JVM; in a fresh one, after the warm-up floods and one ring, the hop within a loop still took 6.8 us where the
+     * calibration's took 4.8; on processes once: its node JVMs are new with every cluster and warm up in it), then
+     * {@code floods} idle ring floods ({@value #FLOOD_BROADCASTS} in a calibration) on {@link #floodClusters} clusters,
+     * the first fifth discarded. About 12 s on netty. Prints nothing.
+     */
+    HostState hostState(int floods) {
+        PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
+        boolean netty = realEngine().name().equals("netty");
+        if (netty) {
+            warmUpFloods(quiet);
+        }
+        EngineModel.Cpu placement = placement();
+        TokenHops t = null;
+        for (int i = 0; i < (netty ? HOST_TOKEN_RINGS : 1); i++) {
+            t = tokenHops(quiet, placement);
+        }
+        FloodRun ring = floodRun(floods, dev.ringlab.node.Cluster.QUIET_NANOS);
+        return new HostState(t.same().length == 0 ? null : quantile(t.same(), 0.5) / 1e3,
+                t.cross().length == 0 ? null : quantile(t.cross(), 0.5) / 1e3,
+                idleRingCompletion(ring, floods / 5) / 1e3);
+    }
+
     /** The engine {@code --engine} names: netty or processes. @throws UsageException naming it */
     ClusterEngine realEngine() {
         ClusterEngine e = Engines.byName(engine);

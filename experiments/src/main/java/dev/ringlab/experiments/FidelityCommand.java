@@ -34,7 +34,10 @@ import picocli.CommandLine.Spec;
  * after {@link #respawnAfter}) on all three, the modelled one with the real engine's detector timing. Reports, per
  * (topology, n), measured latency p50/p99 with its 95 % half-width over seeds, each prediction and its
  * relative error {@code (predicted - measured) / measured}; for recovery, detect/repair/rejoin. Warns when
- * the calibration's machine (cores, JDK, load average) differs from this one.
+ * the calibration's machine (cores, JDK, load average) differs from this one. Before and after the real engine's runs
+ * the <em>host check</em> runs the calibration's own token ring and idle ring floods again
+ * ({@link CalibrateCommand#hostState}) and sets them against the calibration's figures (run.json {@code host_check}),
+ * warning when one is off by more than {@link #HOST_MOVED} either way; {@code --no-host-check} skips it.
  *
  * <p>Writes {@code <out>/fidelity-<ts>/}: {@code run.json} (the baseline half under {@code sim}, replayable by
  * {@code ringlab replay}; the modelled half under {@code sim_model}), {@code fidelity.csv} (one row per
@@ -108,7 +111,13 @@ public final class FidelityCommand implements Callable<Integer> {
             + "(baseline and model); the real engine's cells and the recovery runs run one at a time, since they measure real time.")
     Integer threads;
 
-    @Option(names = "--json", description = "Print one JSON object: results_dir, calibration, rows.")
+    @Option(names = "--no-host-check",
+            description = "Skip the host check: by default the calibration's own token ring and idle ring floods run again on "
+                    + "the real engine before and after the measured runs (about 15 s each on netty), and the report sets their "
+                    + "figures against the calibration's, to tell a model error from a host that moved.")
+    boolean noHostCheck;
+
+    @Option(names = "--json", description = "Print one JSON object: results_dir, calibration, host_check, rows.")
     boolean json;
 
     /**
@@ -260,6 +269,13 @@ public final class FidelityCommand implements Callable<Integer> {
         String calibrationWarning = calibrationWarning(cal);
         if (calibrationWarning != null) {
             err.println("fidelity: warning: " + calibrationWarning);
+        }
+        Map<String, Double> hostThen = CalibrateCommand.HostState.recorded(cal);
+        Map<String, Double> hostBefore = null;
+        if (!noHostCheck) {
+            hostBefore = hostNow(cal, real);
+            err.println("fidelity: host check before the runs (now vs the calibration's): " + hostLine(hostThen, hostBefore));
+            err.flush();
         }
         String simLatency = "empirical:" + latencyFile;
         err.println("fidelity: baseline sim latency=" + simLatency + " processing=" + processingNanos + "ns; model="
@@ -445,6 +461,17 @@ public final class FidelityCommand implements Callable<Integer> {
             }
             bar.finish();
         }
+        Map<String, Double> hostAfter = null;
+        if (!noHostCheck) {
+            hostAfter = hostNow(cal, real);
+            err.println("fidelity: host check after the runs (now vs the calibration's): " + hostLine(hostThen, hostAfter));
+        }
+        String hostWarning = hostWarning(hostThen, hostBefore, hostAfter);
+        if (hostWarning != null) {
+            err.println("fidelity: warning: " + hostWarning);
+        }
+        err.flush();
+        ObjectNode hostCheck = noHostCheck ? null : hostCheckJson(hostThen, hostBefore, hostAfter, hostWarning);
         for (Row r : rows) {
             if (!targeted(r)) {
                 continue; // the plot is latencies and recovery times
@@ -495,6 +522,7 @@ public final class FidelityCommand implements Callable<Integer> {
         run.put("model", model == null ? null : model.describe());
         run.put("machine_warning", machineWarning);
         run.put("calibration_warning", calibrationWarning);
+        run.set("host_check", hostCheck);
         ObjectNode simNode = run.putObject("sim");
         BroadcastExperiment.putParams(simNode, simParams);
         BroadcastSweep.describe(simNode, sim);
@@ -529,6 +557,7 @@ public final class FidelityCommand implements Callable<Integer> {
             j.put("model", model == null ? null : model.describe());
             j.put("machine_warning", machineWarning);
             j.put("calibration_warning", calibrationWarning);
+            j.set("host_check", hostCheck);
             j.put("within_target_model", model == null ? null : withinModel);
             j.put("within_target_baseline", withinBaseline);
             j.put("compared", targetRows.size());
@@ -549,6 +578,13 @@ public final class FidelityCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "%nmeasured: %s (loopback, %d cores, load %s); model: %s; baseline: sim with --latency %s "
                     + "--processing %dns%n", real.name(), Runtime.getRuntime().availableProcessors(), CalibrateCommand.loadAverage(),
                     model == null ? "none" : model.describe(), simLatency, processingNanos);
+            if (!noHostCheck) {
+                stdout.printf(Locale.ROOT, "host check (now vs calibration): before %s; after %s%n", hostLine(hostThen, hostBefore),
+                        hostLine(hostThen, hostAfter));
+                if (hostWarning != null) {
+                    stdout.println("warning: " + hostWarning);
+                }
+            }
             stdout.printf(Locale.ROOT, "within target (p50, detect, repair 15%%; p99, rejoin 30%%): model %s of %d, baseline %d of %d; "
                     + "results in %s%n", model == null ? "-" : String.valueOf(withinModel), targetRows.size(), withinBaseline,
                     targetRows.size(), dir.path());
@@ -571,6 +607,108 @@ public final class FidelityCommand implements Callable<Integer> {
 
     private static double half(ConfidenceInterval c) {
         return c == null ? Double.NaN : c.halfWidth();
+    }
+
+    /**
+     * The host's state now ({@link CalibrateCommand#hostState}), measured as the calibration {@code cal} measured it: its
+     * ring size, token rotations, idle floods and seed, on {@code real}.
+     */
+    private Map<String, Double> hostNow(JsonNode cal, dev.ringlab.node.spec.ClusterEngine real) {
+        CalibrateCommand c = new CalibrateCommand();
+        c.nodes = cal.path("nodes").asInt(calibrateNodes);
+        c.rotations = cal.path("rotations").asInt(400);
+        c.seed = cal.path("seed").asLong(seed);
+        c.engine = real.name();
+        return c.hostState(cal.path("flood_broadcasts").asInt(CalibrateCommand.FLOOD_BROADCASTS)).figures();
+    }
+
+    /** A host figure that moved by more than this factor (either way) since the calibration is named in the warning. */
+    static final double HOST_MOVED = 1.2;
+
+    /** What each host figure is, for people. */
+    private static final Map<String, String> HOST_FIGURES = Map.of(
+            "token_same_us", "token hop within an executor",
+            "token_cross_us", "token hop into another executor",
+            "idle_ring_us", "idle ring flood");
+
+    /** now / then per figure, null where either is missing. */
+    static Map<String, Double> hostRatios(Map<String, Double> then, Map<String, Double> now) {
+        Map<String, Double> r = new LinkedHashMap<>();
+        for (String k : now.keySet()) {
+            Double a = then.get(k);
+            Double b = now.get(k);
+            r.put(k, a == null || b == null || !(a > 0) ? null : b / a);
+        }
+        return r;
+    }
+
+    /** One line: each figure now, the calibration's and the ratio, e.g. {@code idle ring flood 812 us (640, x1.27)}. */
+    static String hostLine(Map<String, Double> then, Map<String, Double> now) {
+        List<String> parts = new ArrayList<>();
+        Map<String, Double> ratio = hostRatios(then, now);
+        for (String k : now.keySet()) {
+            Double b = now.get(k);
+            if (b == null) {
+                continue; // no such hop on this engine
+            }
+            Double a = then.get(k);
+            parts.add(String.format(Locale.ROOT, "%s %.1f us (%s)", HOST_FIGURES.get(k), b, a == null ? "calibration: not recorded"
+                    : String.format(Locale.ROOT, "calibration %.1f, x%.2f", a, ratio.get(k))));
+        }
+        return String.join(", ", parts);
+    }
+
+    /**
+     * The warning for a host that moved since the calibration: every figure of either check off the calibration's by
+     * more than {@link #HOST_MOVED} either way; null if none (or no check ran). It names the figures, not a cause: in
+     * one JVM, twelve checks back to back put the token hop into another loop at 7-31 us on an idle machine.
+     */
+    static String hostWarning(Map<String, Double> then, Map<String, Double> before, Map<String, Double> after) {
+        List<String> parts = new ArrayList<>();
+        String[] when = {"before the runs", "after them"};
+        List<Map<String, Double>> checks = java.util.Arrays.asList(before, after);
+        for (int i = 0; i < 2; i++) {
+            if (checks.get(i) == null) {
+                continue;
+            }
+            List<String> moved = new ArrayList<>();
+            hostRatios(then, checks.get(i)).forEach((k, r) -> {
+                if (r != null && (r > HOST_MOVED || r < 1 / HOST_MOVED)) {
+                    moved.add(String.format(Locale.ROOT, "%s x%.2f", HOST_FIGURES.get(k), r));
+                }
+            });
+            if (!moved.isEmpty()) {
+                parts.add(when[i] + ": " + String.join(", ", moved));
+            }
+        }
+        return parts.isEmpty() ? null : "the calibration's own workloads ran differently now (now over then, " + String.join("; ", parts)
+                + "): the engine is not as it was calibrated, and a prediction can miss by that much for this reason alone; "
+                + "calibrate again just before (fidelity without --calibration does)";
+    }
+
+    private static ObjectNode hostCheckJson(Map<String, Double> then, Map<String, Double> before, Map<String, Double> after,
+            String warning) {
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        o.set("calibration", figures(then));
+        o.set("before", figures(before));
+        o.set("after", figures(after));
+        o.set("ratio_before", figures(hostRatios(then, before)));
+        o.set("ratio_after", figures(hostRatios(then, after)));
+        o.put("moved_factor", HOST_MOVED);
+        o.put("warning", warning);
+        return o;
+    }
+
+    private static ObjectNode figures(Map<String, Double> m) {
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        m.forEach((k, v) -> {
+            if (v == null) {
+                o.putNull(k);
+            } else {
+                o.put(k, v);
+            }
+        });
+        return o;
     }
 
     /**

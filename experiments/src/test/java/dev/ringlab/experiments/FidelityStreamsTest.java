@@ -1,6 +1,7 @@
 package dev.ringlab.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +22,11 @@ class FidelityStreamsTest {
         Files.writeString(cal.resolve("run.json"), "{\"experiment\":\"calibrate\",\"latency_file\":\"hot-latency.txt\",\"processing_ns\":5000}");
         TokenCommandTest.Result r = TokenCommandTest.run("fidelity", "--calibration", cal.toString(), "--topologies", "ring", "-n", "4",
                 "--seeds", "1", "--broadcasts", "2", "--recovery-seeds", "0", "--rates", "50", "--stream-duration", "400ms",
-                "--out", tmp.resolve("out").toString(), "--json");
+                "--no-host-check", "--out", tmp.resolve("out").toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
+        assertTrue(j.get("host_check").isNull(), "--no-host-check: no check, null: " + j.get("host_check"));
+        assertFalse(r.err().contains("host check"), r.err());
         List<JsonNode> streams = new ArrayList<>();
         j.get("rows").forEach(row -> {
             if (row.get("experiment").asText().equals("stream@50/s")) {
