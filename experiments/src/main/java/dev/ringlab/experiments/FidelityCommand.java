@@ -37,12 +37,15 @@ import picocli.CommandLine.Spec;
  * the calibration's machine (cores, JDK, load average) differs from this one. Before and after the real engine's runs
  * the <em>host check</em> runs the calibration's own token ring and idle ring floods again
  * ({@link CalibrateCommand#hostState}) and sets them against the calibration's figures (run.json {@code host_check}),
- * warning when one is off by more than {@link #HOST_MOVED} either way; {@code --no-host-check} skips it.
+ * warning when one is off by more than {@link #HOST_MOVED} either way; {@code --no-host-check} skips it. With
+ * {@code --measure-twice} the real engine's broadcast sweep runs a second time, right after the first, and each broadcast
+ * row gains that figure and its error against the first ({@code measured_again}, {@code again_rel_error}): the engine's
+ * own repeatability, the floor under any model's error.
  *
  * <p>Writes {@code <out>/fidelity-<ts>/}: {@code run.json} (the baseline half under {@code sim}, replayable by
  * {@code ringlab replay}; the modelled half under {@code sim_model}), {@code fidelity.csv} (one row per
  * experiment, topology, n and metric: measured, measured_ci95, predicted, predicted_ci95, rel_error,
- * baseline_predicted, baseline_rel_error), {@code fidelity-predicted-vs-measured.png/svg} (y = x line),
+ * baseline_predicted, baseline_rel_error, measured_again, again_rel_error), {@code fidelity-predicted-vs-measured.png/svg} (y = x line),
  * {@code fidelity-p50.png/svg}, and the sweeps' own tables under {@code netty/} (or {@code processes/}), {@code sim/} and
  * {@code sim-model/}, the calibration under {@code calibration/}. Sizes above the real engine's sweep cap
  * ({@link Defaults#sweep}: 32 on processes) are skipped on every engine, with a note on stderr.
@@ -111,9 +114,15 @@ public final class FidelityCommand implements Callable<Integer> {
             + "(baseline and model); the real engine's cells and the recovery runs run one at a time, since they measure real time.")
     Integer threads;
 
+    @Option(names = "--measure-twice",
+            description = "Run the real engine's broadcast sweep a second time, right after the first, and report the second's "
+                    + "figures against the first's (measured_again, again_rel_error): the engine's own repeatability, the floor "
+                    + "under any model's error. About doubles the broadcast sweep's time; streams and recovery run once.")
+    boolean measureTwice;
+
     @Option(names = "--no-host-check",
             description = "Skip the host check: by default the calibration's own token ring and idle ring floods run again on "
-                    + "the real engine before and after the measured runs (about 15 s each on netty), and the report sets their "
+                    + "the real engine before and after the measured runs (about 12 s each on netty), and the report sets their "
                     + "figures against the calibration's, to tell a model error from a host that moved.")
     boolean noHostCheck;
 
@@ -125,7 +134,18 @@ public final class FidelityCommand implements Callable<Integer> {
      * calibration has none) and by the baseline (the old flat model: empirical link + one processing time per node).
      */
     record Row(String experiment, String topology, int nodes, String metric, double measured, double measuredHalfWidth,
-            double predicted, double predictedHalfWidth, double baseline) {
+            double predicted, double predictedHalfWidth, double baseline, double measuredAgain) {
+        /** A row without a second measurement ({@code --measure-twice} not given, or not a broadcast row). */
+        Row(String experiment, String topology, int nodes, String metric, double measured, double measuredHalfWidth,
+                double predicted, double predictedHalfWidth, double baseline) {
+            this(experiment, topology, nodes, metric, measured, measuredHalfWidth, predicted, predictedHalfWidth, baseline, Double.NaN);
+        }
+
+        /** The second sweep's figure against the first's (NaN without one). */
+        double againRelError() {
+            return (measuredAgain - measured) / measured;
+        }
+
         double relError() {
             return (predicted - measured) / measured;
         }
@@ -147,6 +167,8 @@ public final class FidelityCommand implements Callable<Integer> {
             m.put("rel_error", relError());
             m.put("baseline_predicted", baseline);
             m.put("baseline_rel_error", baselineRelError());
+            m.put("measured_again", measuredAgain);
+            m.put("again_rel_error", againRelError());
             return m;
         }
     }
@@ -317,11 +339,15 @@ public final class FidelityCommand implements Callable<Integer> {
         simThreads = ParallelCells.threads(threads, simParams.engine(), largest);
         err.println("fidelity: simulator sweeps on " + simThreads + " thread(s); " + real.name() + " and recovery runs one at a time");
         BroadcastSweep.Outcome measured = BroadcastSweep.run(realPlan, err, "fidelity " + real.name());
+        BroadcastSweep.Outcome again = measureTwice ? BroadcastSweep.run(realPlan, err, "fidelity " + real.name() + " again") : null;
         BroadcastSweep.Outcome sim = BroadcastSweep.run(simPlan, err, "fidelity sim baseline", simThreads);
         BroadcastSweep.Outcome modelled = model == null ? null
                 : BroadcastSweep.run(new BroadcastSweep.Plan(tops, nodes, seedList, modelParams, cap), err, "fidelity sim model",
                         simThreads);
         BroadcastSweep.write(dir.sub(real.name()), measured, real.name());
+        if (again != null) {
+            BroadcastSweep.write(dir.sub(real.name() + "-again"), again, real.name() + ", the sweep run a second time (--measure-twice)");
+        }
         BroadcastSweep.write(dir.sub("sim"), sim, "sim, calibrated baseline");
         if (modelled != null) {
             BroadcastSweep.write(dir.sub("sim-model"), modelled, "sim, calibrated engine model");
@@ -333,12 +359,13 @@ public final class FidelityCommand implements Callable<Integer> {
             BroadcastExperiment.Row m = measured.rows().get(i);
             BroadcastExperiment.Row b = sim.rows().get(i);
             BroadcastExperiment.Row p = modelled == null ? null : modelled.rows().get(i);
+            BroadcastExperiment.Row a = again == null ? null : again.rows().get(i);
             rows.add(new Row("broadcast", m.topology(), m.nodes(), "latency_ms_p50", m.latencyMsP50().mean(), m.latencyMsP50().halfWidth(),
                     p == null ? Double.NaN : p.latencyMsP50().mean(), p == null ? Double.NaN : p.latencyMsP50().halfWidth(),
-                    b.latencyMsP50().mean()));
+                    b.latencyMsP50().mean(), a == null ? Double.NaN : a.latencyMsP50().mean()));
             rows.add(new Row("broadcast", m.topology(), m.nodes(), "latency_ms_p99", m.latencyMsP99().mean(), m.latencyMsP99().halfWidth(),
                     p == null ? Double.NaN : p.latencyMsP99().mean(), p == null ? Double.NaN : p.latencyMsP99().halfWidth(),
-                    b.latencyMsP99().mean()));
+                    b.latencyMsP99().mean(), a == null ? Double.NaN : a.latencyMsP99().mean()));
         }
 
         // 3. Ring recovery on the real engine, the baseline and the model, through the recover command itself.
@@ -523,6 +550,7 @@ public final class FidelityCommand implements Callable<Integer> {
         run.put("machine_warning", machineWarning);
         run.put("calibration_warning", calibrationWarning);
         run.set("host_check", hostCheck);
+        run.put("measure_twice", measureTwice);
         ObjectNode simNode = run.putObject("sim");
         BroadcastExperiment.putParams(simNode, simParams);
         BroadcastSweep.describe(simNode, sim);
@@ -536,18 +564,29 @@ public final class FidelityCommand implements Callable<Integer> {
         ObjectNode measuredNode = run.putObject(real.name()); // the measured sweep, under the engine's name
         BroadcastExperiment.putParams(measuredNode, realParams);
         BroadcastSweep.describe(measuredNode, measured);
+        if (again != null) {
+            ObjectNode againNode = run.putObject(real.name() + "_again");
+            BroadcastExperiment.putParams(againNode, realParams);
+            BroadcastSweep.describe(againNode, again);
+        }
         run.set("recovery_runs", recoveryRuns);
         ArrayNode ratesNode = run.putArray("rates");
         rates.forEach(ratesNode::add);
         run.put("stream_duration", rates.isEmpty() ? null : streamDuration);
         run.set("stream_runs", streamRuns);
-        run.putArray("files").add("fidelity.csv").add("fidelity-predicted-vs-measured.png").add("fidelity-predicted-vs-measured.svg")
-                .add("fidelity-p50.png").add("fidelity-p50.svg").add(real.name() + "/").add("sim/").add("sim-model/");
+        ArrayNode files = run.putArray("files").add("fidelity.csv").add("fidelity-predicted-vs-measured.png")
+                .add("fidelity-predicted-vs-measured.svg").add("fidelity-p50.png").add("fidelity-p50.svg").add(real.name() + "/").add("sim/")
+                .add("sim-model/");
+        if (again != null) {
+            files.add(real.name() + "-again/");
+        }
         dir.writeRunJson(run);
 
         List<Row> targetRows = rows.stream().filter(FidelityCommand::targeted).toList();
         long withinModel = targetRows.stream().filter(r -> Math.abs(r.relError()) <= target(r.metric())).count();
         long withinBaseline = targetRows.stream().filter(r -> Math.abs(r.baselineRelError()) <= target(r.metric())).count();
+        List<Row> againRows = rows.stream().filter(r -> Double.isFinite(r.measuredAgain())).toList();
+        long withinAgain = againRows.stream().filter(r -> Math.abs(r.againRelError()) <= target(r.metric())).count();
         if (json) {
             ObjectNode j = mapper.createObjectNode();
             j.put("results_dir", dir.path().toString());
@@ -561,6 +600,8 @@ public final class FidelityCommand implements Callable<Integer> {
             j.put("within_target_model", model == null ? null : withinModel);
             j.put("within_target_baseline", withinBaseline);
             j.put("compared", targetRows.size());
+            j.put("within_target_again", again == null ? null : withinAgain);
+            j.put("compared_again", again == null ? null : againRows.size());
             ArrayNode a = j.putArray("rows");
             for (Row r : rows) {
                 ObjectNode o = a.addObject();
@@ -584,6 +625,12 @@ public final class FidelityCommand implements Callable<Integer> {
                 if (hostWarning != null) {
                     stdout.println("warning: " + hostWarning);
                 }
+            }
+            if (again != null) {
+                stdout.printf(Locale.ROOT, "engine vs itself (the broadcast sweep run again, --measure-twice): %d of %d broadcast rows "
+                        + "within the same targets; second over first %s%n", withinAgain, againRows.size(), againRows.stream()
+                        .map(r -> r.topology() + "-" + r.nodes() + " " + r.metric().replace("latency_ms_", "") + " " + pct(r.againRelError()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
             }
             stdout.printf(Locale.ROOT, "within target (p50, detect, repair 15%%; p99, rejoin 30%%): model %s of %d, baseline %d of %d; "
                     + "results in %s%n", model == null ? "-" : String.valueOf(withinModel), targetRows.size(), withinBaseline,

@@ -86,5 +86,7 @@ class FidelityHostCheckTest {
         assertTrue(r.err().contains("fidelity: warning: the calibration's own workloads ran differently now"), r.err());
         JsonNode run = ResultsDir.readJson(Path.of(r.json().get("results_dir").asText()).resolve("run.json"));
         assertEquals(h, run.get("host_check"), "run.json keeps the same check");
+        assertTrue(r.json().get("within_target_again").isNull() && r.json().get("rows").get(0).get("measured_again").isNull(),
+                "no --measure-twice: nothing measured again, null: " + r.json());
     }
 }

@@ -22,9 +22,26 @@ class FidelityStreamsTest {
         Files.writeString(cal.resolve("run.json"), "{\"experiment\":\"calibrate\",\"latency_file\":\"hot-latency.txt\",\"processing_ns\":5000}");
         TokenCommandTest.Result r = TokenCommandTest.run("fidelity", "--calibration", cal.toString(), "--topologies", "ring", "-n", "4",
                 "--seeds", "1", "--broadcasts", "2", "--recovery-seeds", "0", "--rates", "50", "--stream-duration", "400ms",
-                "--no-host-check", "--out", tmp.resolve("out").toString(), "--json");
+                "--no-host-check", "--measure-twice", "--out", tmp.resolve("out").toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = r.json();
+        // --measure-twice: the broadcast sweep ran again on netty; each broadcast row has its figure and error against
+        // the first sweep's, the stream rows (run once) have none.
+        List<JsonNode> broadcastRows = new ArrayList<>();
+        j.get("rows").forEach(row -> {
+            if (row.get("experiment").asText().equals("broadcast")) {
+                broadcastRows.add(row);
+            }
+        });
+        assertEquals(2, broadcastRows.size(), "p50 and p99 of (ring, 4): " + j.get("rows"));
+        for (JsonNode row : broadcastRows) {
+            double again = row.get("measured_again").asDouble();
+            assertTrue(again > 0, "measured again on netty: " + row);
+            assertEquals((again - row.get("measured").asDouble()) / row.get("measured").asDouble(), row.get("again_rel_error").asDouble(),
+                    1e-12, row.toString());
+        }
+        assertEquals(2, j.get("compared_again").asInt(), j.toString());
+        assertTrue(j.get("within_target_again").asInt() >= 0 && j.get("within_target_again").asInt() <= 2, j.toString());
         assertTrue(j.get("host_check").isNull(), "--no-host-check: no check, null: " + j.get("host_check"));
         assertFalse(r.err().contains("host check"), r.err());
         List<JsonNode> streams = new ArrayList<>();
@@ -37,6 +54,7 @@ class FidelityStreamsTest {
         for (JsonNode row : streams) {
             assertTrue(row.get("measured").asDouble() > 0, "measured on netty: " + row);
             assertTrue(row.get("predicted").asDouble() > 0, "the model's prediction: " + row);
+            assertTrue(row.get("measured_again").isNull() && row.get("again_rel_error").isNull(), "streams run once: " + row);
             if (row.get("metric").asText().equals("cpu_us_per_msg")) {
                 // The baseline simulator has no cores: nothing to predict, null and not 0.
                 assertTrue(row.get("baseline_predicted").isNull(), "no CPU figure on the baseline: " + row);
@@ -48,6 +66,9 @@ class FidelityStreamsTest {
         // The targets cover latencies and recovery: the CPU row is shown, not counted.
         assertEquals(j.get("rows").size() - 1, j.get("compared").asInt(), j.toString());
         JsonNode run = ResultsDir.readJson(Path.of(j.get("results_dir").asText()).resolve("run.json"));
+        assertTrue(run.get("measure_twice").asBoolean() && run.has("netty_again"), "the second sweep in run.json");
+        assertTrue(Files.isRegularFile(Path.of(j.get("results_dir").asText()).resolve("netty-again/broadcast.csv")),
+                "the second sweep's tables under netty-again/");
         JsonNode runs = run.get("stream_runs");
         assertEquals(3, runs.size(), "netty, baseline sim, modelled sim: " + runs);
         for (JsonNode x : runs) {
