@@ -689,7 +689,10 @@ public final class FidelityCommand implements Callable<Integer> {
         return r;
     }
 
-    /** One line: each figure now, the calibration's and the ratio, e.g. {@code idle ring flood 812 us (640, x1.27)}. */
+    /**
+     * One line: each figure now, the calibration's and the ratio, e.g. {@code idle ring flood 812.0 us (calibration 640.0,
+     * x1.27)}.
+     */
     static String hostLine(Map<String, Double> then, Map<String, Double> now) {
         List<String> parts = new ArrayList<>();
         Map<String, Double> ratio = hostRatios(then, now);
@@ -748,13 +751,7 @@ public final class FidelityCommand implements Callable<Integer> {
 
     private static ObjectNode figures(Map<String, Double> m) {
         ObjectNode o = new ObjectMapper().createObjectNode();
-        m.forEach((k, v) -> {
-            if (v == null) {
-                o.putNull(k);
-            } else {
-                o.put(k, v);
-            }
-        });
+        m.forEach((k, v) -> BroadcastSweep.put(o, k, v)); // null stays null
         return o;
     }
 

@@ -15,6 +15,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code fidelity --rates}: broadcast streams measured on netty next to the baseline and the model's prediction. */
 class FidelityStreamsTest {
 
+    /** The rows of {@code fidelity --json} output {@code j} whose experiment is {@code experiment}, in order. */
+    private static List<JsonNode> rows(JsonNode j, String experiment) {
+        List<JsonNode> out = new ArrayList<>();
+        j.get("rows").forEach(row -> {
+            if (row.get("experiment").asText().equals(experiment)) {
+                out.add(row);
+            }
+        });
+        return out;
+    }
+
     @Test
     void aStreamIsMeasuredOnNettyAndPredictedByTheBaselineAndTheModel(@TempDir Path tmp) throws Exception {
         Path cal = Files.createDirectories(tmp.resolve("cal"));
@@ -27,12 +38,7 @@ class FidelityStreamsTest {
         JsonNode j = r.json();
         // --measure-twice: the broadcast sweep ran again on netty; each broadcast row has its figure and error against
         // the first sweep's, the stream rows (run once) have none.
-        List<JsonNode> broadcastRows = new ArrayList<>();
-        j.get("rows").forEach(row -> {
-            if (row.get("experiment").asText().equals("broadcast")) {
-                broadcastRows.add(row);
-            }
-        });
+        List<JsonNode> broadcastRows = rows(j, "broadcast");
         assertEquals(2, broadcastRows.size(), "p50 and p99 of (ring, 4): " + j.get("rows"));
         for (JsonNode row : broadcastRows) {
             double again = row.get("measured_again").asDouble();
@@ -44,12 +50,7 @@ class FidelityStreamsTest {
         assertTrue(j.get("within_target_again").asInt() >= 0 && j.get("within_target_again").asInt() <= 2, j.toString());
         assertTrue(j.get("host_check").isNull(), "--no-host-check: no check, null: " + j.get("host_check"));
         assertFalse(r.err().contains("host check"), r.err());
-        List<JsonNode> streams = new ArrayList<>();
-        j.get("rows").forEach(row -> {
-            if (row.get("experiment").asText().equals("stream@50/s")) {
-                streams.add(row);
-            }
-        });
+        List<JsonNode> streams = rows(j, "stream@50/s");
         assertEquals(3, streams.size(), "p50, p99 and CPU per message of the one (ring, 4) stream: " + j.get("rows"));
         for (JsonNode row : streams) {
             assertTrue(row.get("measured").asDouble() > 0, "measured on netty: " + row);
