@@ -103,7 +103,8 @@ import java.util.random.RandomGenerator;
  *   <li><b>Load:</b> with {@link EngineModel.Load}, a handler's receive, send and wake-send times and a delivery's
  *       cold-start penalties are the cpu and cold parts' times the load factor of its executor's recent rate (messages
  *       and client requests per second, decaying over the load window, plus the messages waiting in its inbox): a
- *       busy event loop spends less per message than one woken for each.
+ *       busy event loop spends less per message than one woken for each. Near rate 0 the service times tend to the
+ *       part's quiet factor ({@link EngineModel.Load#serviceFactor}), the penalties to 1.
  *   <li><b>Restart:</b> a restarted node's edges are up again only after the delay of
  *       {@link EngineModel.Restart} (the part for this cluster's size, {@link EngineModel.Restart#forNodes}); until then a send on one is dropped at the sender as
  *       {@link ClusterStats#NO_CONNECTION} (the only drop reason added to {@link #stats()} by the model).
@@ -1142,8 +1143,9 @@ public final class SimCluster implements Cluster {
     /**
      * Sets the running handler's receive, send and wake-send times: the cpu part's, or with the load model those
      * times the factor of executor {@code e}'s rate estimate before this handler, which then counts it (see
-     * {@link EngineModel.Load}, with the messages waiting in its inbox counted as handled in the window); a delivery's
-     * cold-start penalties are scaled by the same factor. The estimate decays with {@link StrictMath#exp}, the same in
+     * {@link EngineModel.Load}, with the messages waiting in its inbox counted as handled in the window; the service
+     * factor, with the part's quiet factor at rate 0); a delivery's cold-start penalties are scaled by the factor
+     * without the quiet factor. The estimate decays with {@link StrictMath#exp}, the same in
      * every JVM.
      */
     private void handlerTimes(int e, long at) {
@@ -1163,8 +1165,8 @@ public final class SimCluster implements Cluster {
         // window so far (counted alone, a backlogged executor's rate can settle where its cost keeps it slow).
         ArrayDeque<Pending> box = inbox[e];
         double waiting = box == null ? 0 : box.size() * (1e9 / window);
-        double f = load.factor(rate + waiting);
-        handlerFactor = f;
+        handlerFactor = load.factor(rate + waiting);
+        double f = load.serviceFactor(rate + waiting);
         handlerRecv = Math.round(cpu.recvNanos() * f);
         handlerSend = Math.round(cpu.sendNanos() * f);
         handlerWakeSend = Math.round(wakeSend * f);

@@ -720,6 +720,63 @@ class EngineModelSimTest {
     }
 
     @Test
+    void theQuietFactorIsTheServiceFactorAtRestAndLeavesThePenaltyFactorAlone() {
+        EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {10_000, 50_000}, new double[] {1.0, 0.2}, 1.6);
+        assertEquals(1.6, l.serviceFactor(0));
+        assertEquals(1.3, l.serviceFactor(5_000), 1e-12, "from the quiet factor at rest to the first point");
+        assertEquals(1.0, l.serviceFactor(10_000), 1e-12);
+        assertEquals(0.6, l.serviceFactor(30_000), 1e-12);
+        assertEquals(1.0, l.factor(0), "the penalties' factor keeps 1 at rest");
+        assertEquals(1.0, l.factor(5_000), 1e-12);
+        EngineModel.Load plain = new EngineModel.Load(10 * MS, new double[] {10_000, 50_000}, new double[] {1.0, 0.2});
+        assertEquals(1.0, plain.quietFactor());
+        for (double r : new double[] {0, 5_000, 30_000, 1e7}) {
+            assertEquals(plain.factor(r), plain.serviceFactor(r), "without a quiet factor both curves are one, at " + r);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EngineModel.Load(MS, new double[] {1}, new double[] {1}, 0));
+        assertTrue(e.getMessage().contains("quiet_factor"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new EngineModel.Load(MS, new double[] {1}, new double[] {1}, Double.NaN));
+    }
+
+    @Test
+    void theQuietFactorRoundTripsAndAFileWithoutItReadsAsOne(@TempDir Path dir) throws Exception {
+        EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {12_487.5}, new double[] {1.0}, 1.4375);
+        EngineModel m = new EngineModel("netty", null, new EngineModel.Cpu(4, 2, 3000, 4000, true, 12_000), null, null, null, Map.of())
+                .withLoad(l);
+        m.save(dir, null, "test");
+        assertEquals(l, EngineModel.load(dir).load());
+        assertTrue(m.describe().contains("over 10.0ms quiet=x1.44"), m.describe());
+        Path file = dir.resolve(EngineModel.FILE);
+        assertTrue(Files.readAllLines(file).contains("load.quiet_factor=1.4375"), "written as a key of its own");
+        Files.write(file, Files.readAllLines(file).stream().filter(x -> !x.startsWith("load.quiet_factor")).toList());
+        assertEquals(1.0, EngineModel.load(dir).load().quietFactor(), "a file of an older build");
+        m.withLoad(new EngineModel.Load(10 * MS, new double[] {12_487.5}, new double[] {1.0})).save(dir, null, "test");
+        assertFalse(Files.readAllLines(file).stream().anyMatch(x -> x.startsWith("load.quiet_factor")),
+                "a quiet factor of 1 is not written, so files without one stay as they were");
+    }
+
+    @Test
+    void theQuietFactorChargesIsolatedFloodsMoreAndABusyStreamAlmostNothingMore() {
+        EngineModel m = busyModel();
+        EngineModel.Load flat = new EngineModel.Load(10 * MS, new double[] {50_000}, new double[] {1});
+        EngineModel.Load quiet = new EngineModel.Load(10 * MS, new double[] {50_000}, new double[] {1}, 2);
+        long[] isolatedFlat = stream(m.withLoad(flat), 40, 250 * MS);
+        long[] isolatedQuiet = stream(m.withLoad(quiet), 40, 250 * MS);
+        assertEquals(isolatedFlat[2], isolatedQuiet[2]);
+        assertTrue(isolatedFlat[2] == 40 * 49, "49 messages per flood on complete:8: " + isolatedFlat[2]);
+        // busyModel's cold start (10-50 us per executor's first delivery) is not scaled, the 7-10 us handlers are,
+        // nearly by 2 (an executor's rate estimate rises by 100/s per message of a 49-message flood).
+        double isolated = (double) isolatedQuiet[1] / isolatedFlat[1];
+        assertTrue(isolated > 1.5 && isolated < 2.0, "core time of isolated floods, quiet factor 2 over 1: " + isolated);
+        assertTrue(isolatedQuiet[3] > isolatedFlat[3], "and they complete later: " + isolatedQuiet[3] + " vs " + isolatedFlat[3]);
+        long[] busyFlat = stream(m.withLoad(flat), 2_000, 100 * US);
+        long[] busyQuiet = stream(m.withLoad(quiet), 2_000, 100 * US);
+        double busy = (double) busyQuiet[1] / busyFlat[1];
+        assertTrue(busy < 1.05, "core time of a stream at 120,000 messages/s per executor, quiet factor 2 over 1: " + busy);
+    }
+
+    @Test
     void theLoadPartRoundTripsAndAFileWithoutItHasNone(@TempDir Path dir) throws Exception {
         EngineModel.Load l = new EngineModel.Load(10 * MS, new double[] {12_487.5, 56_362.5}, new double[] {1.0, 0.30079879311236535});
         EngineModel m = new EngineModel("netty", null, new EngineModel.Cpu(4, 2, 3000, 4000, true, 12_000), null, null, null, Map.of())
