@@ -686,6 +686,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     static final int LOAD_SECONDS = 1;
     /** Time constant of the model's per-executor rate estimate: long next to one isolated flood, short next to a stream. */
     static final long LOAD_WINDOW_NANOS = 10_000_000L;
+    /** Broadcasts per second of the quiet stream the load part's quiet factor is fitted on: 250 ms apart on average. */
+    static final double QUIET_RATE = 4;
+    /** Seconds of the quiet stream (about 32 floods, 7,700 messages on complete:16). */
+    static final int QUIET_SECONDS = 8;
+    /** The quiet factor's bisection bounds. */
+    static final double QUIET_FACTOR_MIN = 0.5;
+    static final double QUIET_FACTOR_MAX = 4;
 
     /**
      * The load part ({@link EngineModel.Load}): Poisson streams of {@code --load-rates} broadcasts per second on
@@ -698,9 +705,17 @@ public final class CalibrateCommand implements Callable<Integer> {
      * stay as the token ring and the unscaled service made them. For each further rate, in turn, the factor is
      * bisected until the model's CPU per message on the same stream (same seed, the factors before it fixed) equals
      * the engine's. A point's rate is the executor's: the messages the engine sent per second of the stream over the
-     * executors. Writes {@code load.csv} and run.json's {@code load_fit} (with {@code service_scale}), prints two
-     * lines; null (no load part, no scaling) with {@code --load-rates none}, on processes (not tried there: its
-     * JVMs' CPU per message is several times its floods' service), or when the engine gave no CPU figure.
+     * executors.
+     *
+     * <p>Between the anchor and the further rates, the <b>quiet factor</b> ({@link EngineModel.Load#quietFactor}): a
+     * stream of {@value #QUIET_RATE} broadcasts per second for {@value #QUIET_SECONDS} s on the same graph, each flood
+     * after about 250 ms of quiet, as {@code fidelity}'s single broadcasts run, measured on the engine; the factor on
+     * the service times at rate 0 is bisected in [{@value #QUIET_FACTOR_MIN}, {@value #QUIET_FACTOR_MAX}] until the
+     * model's CPU per message on that stream (same seed, only the anchor point in the table) is the loops'. The
+     * further rates are then fitted with it in place. Writes {@code load.csv} and run.json's {@code load_fit} (with
+     * {@code service_scale} and {@code quiet}), prints its lines; null (no load part, no scaling) with
+     * {@code --load-rates none}, on processes (not tried there: its JVMs' CPU per message is several times its floods'
+     * service), or when the engine gave no CPU figure.
      */
     private LoadFit loadFit(ResultsDir dir, ObjectNode run, PrintWriter err, EngineModel model, String command) {
         List<Double> rates = loadRates();
@@ -737,6 +752,14 @@ public final class CalibrateCommand implements Callable<Integer> {
                     fmtRate(rates.get(i)), LOAD_NODES, measuredCpu[i], execRate[i]);
             err.flush();
         }
+        JsonStream quietMeasured = stream(QUIET_RATE, QUIET_SECONDS, realEngine().name(), null);
+        if (quietMeasured.cpuUsPerMsg() == null) {
+            throw new IllegalStateException("the quiet stream on " + realEngine().name() + " gave no CPU figure where the load "
+                    + "streams did");
+        }
+        err.printf(Locale.ROOT, "calibrate: quiet stream %s/s on complete:%d for %d s: %.1f us of CPU per message%n", fmtRate(QUIET_RATE),
+                LOAD_NODES, QUIET_SECONDS, quietMeasured.cpuUsPerMsg());
+        err.flush();
         for (int i = 1; i < execRate.length; i++) {
             if (!(execRate[i] > execRate[i - 1])) {
                 err.printf(Locale.ROOT, "calibrate: load: the streams' message rates did not rise with their broadcast rates (%s), so "
@@ -759,6 +782,9 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         EngineModel.Cpu unscaled = model.cpu();
         double scale = 1;
+        double quiet = 1;
+        JsonStream quietFlat = null;
+        JsonStream quietModel = null;
         try {
             // The anchor: the service (receive and send) scaled until the model's CPU per message on the first stream is
             // the loops' (bisection in log scale over [1/4, 4]).
@@ -780,6 +806,33 @@ public final class CalibrateCommand implements Callable<Integer> {
                     + "stream, %.1f us unscaled, is the loops' %.1f us%n", scale, (unscaled.recvNanos() + unscaled.sendNanos()) / 1e3,
                     (model.cpu().recvNanos() + model.cpu().sendNanos()) / 1e3, fmtRate(rates.get(0)), unscaledCpu, measuredCpu[0]);
             err.flush();
+            // The quiet factor: the service at rate 0 scaled until the model's CPU per message on the quiet stream is the
+            // loops', with the anchor's point alone in the table.
+            double[] anchorRate = {execRate[0]};
+            double[] anchorFactor = {1};
+            model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor)).save(tmp, "hot-latency.txt",
+                    command + " (load fit)");
+            quietFlat = stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp);
+            double quietLo = QUIET_FACTOR_MIN;
+            double quietHi = QUIET_FACTOR_MAX;
+            for (int it = 0; it < LOAD_BISECTIONS; it++) {
+                quiet = Math.sqrt(quietLo * quietHi);
+                model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor, quiet)).save(tmp, "hot-latency.txt",
+                        command + " (load fit)");
+                if (stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp).cpuUsPerMsg() > quietMeasured.cpuUsPerMsg()) {
+                    quietHi = quiet;
+                } else {
+                    quietLo = quiet;
+                }
+            }
+            model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor, quiet)).save(tmp, "hot-latency.txt",
+                    command + " (load fit)");
+            quietModel = stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp);
+            err.printf(Locale.ROOT, "calibrate: load: quiet factor x%.2f on the service at rate 0, so that the model's CPU per message "
+                    + "on the quiet stream, %.1f us without it, is the loops' %.1f us (now %.1f)%s%n", quiet, quietFlat.cpuUsPerMsg(),
+                    quietMeasured.cpuUsPerMsg(), quietModel.cpuUsPerMsg(),
+                    quiet < QUIET_FACTOR_MIN * 1.01 || quiet > QUIET_FACTOR_MAX / 1.01 ? " (at the bisection's bound: not matched)" : "");
+            err.flush();
             for (int i = 0; i < rates.size(); i++) {
                 double lo = 0.02;
                 double hi = 2.0;
@@ -789,7 +842,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                         factor[i] = Math.sqrt(lo * hi); // bisection in log factor
                     }
                     EngineModel.Load candidate = new EngineModel.Load(LOAD_WINDOW_NANOS, Arrays.copyOf(execRate, i + 1),
-                            Arrays.copyOf(factor, i + 1));
+                            Arrays.copyOf(factor, i + 1), quiet);
                     model.withLoad(candidate).save(tmp, "hot-latency.txt", command + " (load fit)");
                     last = stream(rates.get(i), "sim", tmp);
                     if (last.cpuUsPerMsg() > measuredCpu[i]) {
@@ -809,6 +862,11 @@ public final class CalibrateCommand implements Callable<Integer> {
                 .put("duration_s", seconds).put("service_scale", scale)
                 .put("service_before_ns", unscaled.recvNanos() + unscaled.sendNanos())
                 .put("service_ns", model.cpu().recvNanos() + model.cpu().sendNanos());
+        fitJson.putObject("quiet").put("broadcasts_per_s", QUIET_RATE).put("duration_s", QUIET_SECONDS).put("quiet_factor", quiet)
+                .put("measured_cpu_us_per_msg", quietMeasured.cpuUsPerMsg())
+                .put("model_cpu_us_per_msg_without", quietFlat.cpuUsPerMsg()).put("model_cpu_us_per_msg", quietModel.cpuUsPerMsg())
+                .put("measured_latency_ms_p50", quietMeasured.p50Ms()).put("model_latency_ms_p50_without", quietFlat.p50Ms())
+                .put("model_latency_ms_p50", quietModel.p50Ms());
         ArrayNode json = fitJson.putArray("streams");
         StringBuilder line = new StringBuilder("calibrate: load: CPU per message, engine vs model (factor):");
         for (int i = 0; i < rates.size(); i++) {
@@ -823,7 +881,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 "model_cpu_us_per_msg", "factor", "measured_latency_ms_p50", "model_latency_ms_p50"), rows);
         err.println(line);
         err.flush();
-        return new LoadFit(model.cpu(), new EngineModel.Load(LOAD_WINDOW_NANOS, execRate, factor));
+        return new LoadFit(model.cpu(), new EngineModel.Load(LOAD_WINDOW_NANOS, execRate, factor, quiet));
     }
 
     /** What {@link #loadFit} fitted: the service scaled to the first stream's CPU, and the load part. */
@@ -846,8 +904,13 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /** One load stream through the {@code broadcast} command: on {@code engine}, with the model in {@code modelDir} on sim. */
     private JsonStream stream(double rate, String engineName, Path modelDir) {
+        return stream(rate, LOAD_SECONDS, engineName, modelDir);
+    }
+
+    /** {@link #stream(double, String, Path)} for {@code seconds} seconds. */
+    private JsonStream stream(double rate, int seconds, String engineName, Path modelDir) {
         List<String> args = new ArrayList<>(List.of("--topology", "complete", "-n", String.valueOf(LOAD_NODES), "--rate", fmtRate(rate),
-                "--duration", LOAD_SECONDS + "s", "--seed", String.valueOf(seed), "--engine", engineName));
+                "--duration", seconds + "s", "--seed", String.valueOf(seed), "--engine", engineName));
         if (modelDir != null) {
             args.addAll(List.of("--model", "calibrated:" + modelDir));
         }

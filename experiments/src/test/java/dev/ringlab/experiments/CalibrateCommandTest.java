@@ -63,6 +63,18 @@ class CalibrateCommandTest {
                 "the model's CPU per message at 1500/s, " + modelCpu + " us, is the engine's " + measuredCpu + " us: " + load);
         assertEquals(Double.parseDouble(fitted[4]), m.load().factor()[1], 1e-9, "load.csv's factor is the model's");
         assertEquals(Double.parseDouble(fitted[1]), m.load().ratePerS()[1], 1e-6, "load.csv's executor rate is the model's");
+        // The quiet factor: bisected until the model's CPU per message on the quiet stream (4 broadcasts/s) is the engine's.
+        JsonNode quiet = runJson(dir).get("load_fit").get("quiet");
+        assertEquals(quiet.get("quiet_factor").asDouble(), m.load().quietFactor(), 1e-12, "run.json's quiet factor is the model's");
+        double quietFactor = m.load().quietFactor();
+        assertTrue(quietFactor > CalibrateCommand.QUIET_FACTOR_MIN && quietFactor < CalibrateCommand.QUIET_FACTOR_MAX,
+                "within the bisection's bounds: " + quiet);
+        double quietMeasured = quiet.get("measured_cpu_us_per_msg").asDouble();
+        assertTrue(quietMeasured > 0 && Math.abs(quiet.get("model_cpu_us_per_msg").asDouble() - quietMeasured) / quietMeasured < 0.05,
+                "the model's CPU per message on the quiet stream is the engine's: " + quiet);
+        assertEquals(quietFactor > 1, quiet.get("model_cpu_us_per_msg_without").asDouble() < quietMeasured,
+                "a factor above 1 where the model without it charged less than the engine: " + quiet);
+        assertTrue(r.err().contains("calibrate: quiet stream 4/s on complete:16 for 8 s: "), r.err());
         assertEquals(4, m.cold().idleNanos().length, "1, 10, 100 and 250 ms gaps: " + m.cold());
         assertTrue(m.cold().idleNanos()[3] >= 250_000_000L, "the settle's quiet gap: " + m.cold());
         for (int i = 0; i < CalibrateCommand.COLD_GAPS_NANOS.length; i++) {
