@@ -583,6 +583,19 @@ public final class CalibrateCommand implements Callable<Integer> {
                 "second_after_request_excess_us_median", "second_after_request_samples", "second_after_request_excess_us_p90",
                 "core_wake_us_median", "core_wake_samples", "core_second_us_median"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
+        // The core wake's samples, which the model keeps only as medians (cold.core_*): how they spread, per point.
+        ArrayNode coreJson = run.putArray("core_wake_samples");
+        for (ColdPoint p : coldPoints) {
+            ObjectNode j = coreJson.addObject().put("quiet_ms", p.quietNanos() / 1e6);
+            ArrayNode w = j.putArray("wake_us");
+            ArrayNode s2 = j.putArray("second_us");
+            for (long v : p.coreWake()) {
+                w.add(v / 1e3);
+            }
+            for (long v : p.coreSecond()) {
+                s2.add(v / 1e3);
+            }
+        }
         // The receive/send split: star floods on the engine, then the same on the simulator for each candidate.
         int[] leaves = processes ? STAR_LEAVES_PROCESSES : STAR_LEAVES;
         long[] starMedians = new long[leaves.length];
@@ -1504,8 +1517,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                 second ? kept.stream().map(ColdPoint::second).toArray(long[][]::new) : null,
                 afterRequest ? kept.stream().mapToLong(p -> quantile(p.secondAfterRequest(), 0.5)).toArray() : null,
                 afterRequest ? kept.stream().map(ColdPoint::secondAfterRequest).toArray(long[][]::new) : null);
+        // The core wake's samples too (see EngineModel.Cold's coreWakeSamples): a second part below the faster entry's
+        // counts as 0, as its median does.
         return coreWake ? cold.withCoreWake(kept.stream().mapToLong(ColdPoint::coreWakeNanos).toArray(),
-                kept.stream().mapToLong(ColdPoint::coreSecondNanos).toArray()) : cold;
+                kept.stream().mapToLong(ColdPoint::coreSecondNanos).toArray(),
+                kept.stream().map(p -> Arrays.stream(p.coreWake()).map(v -> Math.max(0, v)).sorted().toArray()).toArray(long[][]::new),
+                kept.stream().map(p -> Arrays.stream(p.coreSecond()).map(v -> Math.max(0, v)).sorted().toArray()).toArray(long[][]::new))
+                : cold;
     }
 
     /**

@@ -99,7 +99,9 @@ import java.util.random.RandomGenerator;
  *   <li><b>Core wake:</b> with the cold part's core wake ({@link EngineModel.Cold#hasCoreWake}), a turn that starts on a
  *       core idle for {@code d} pays {@code coreWake(d)} more on that core, and the core's next turn
  *       {@code coreSecond(d)}: waking an idle CPU of the machine, once, not each executor. An executor's turn then runs
- *       on the core it ran on last while that core is free (the first time, core {@code e mod cores}).
+ *       on the core it ran on last while that core is free (the first time, core {@code e mod cores}). With the
+ *       core wake's samples each wake is drawn (one value in [0, 1) per wake, from a stream of (seed, core, draw
+ *       count)), and the core's next turn pays the second part's sample of the same rank.
  *   <li><b>Load:</b> with {@link EngineModel.Load}, a handler's receive, send and wake-send times and a delivery's
  *       cold-start penalties are the cpu and cold parts' times the load factor of its executor's recent rate (messages
  *       and client requests per second, decaying over the load window, plus the messages waiting in its inbox): a
@@ -267,6 +269,12 @@ public final class SimCluster implements Cluster {
     private final int[] homeCore;
     private final long[] coreLastEnd;
     private final long[] coreWokeAfter;
+    /**
+     * With the core wake's samples ({@link EngineModel.Cold#coreSpread}), else null: per core its wakes drawn so far
+     * (the index of its next draw), and the draw of the wake whose second part its next work still pays.
+     */
+    private final long[] coreDraws;
+    private final double[] coreWokeDraw;
     /** Per executor: messages waiting for it, FIFO by arrival. */
     private final ArrayDeque<Pending>[] inbox;
     /** Per executor: an {@link #EXEC} event is pending. */
@@ -362,15 +370,21 @@ public final class SimCluster implements Cluster {
                 this.coreLastEnd = new long[cpu.cores()];
                 Arrays.fill(coreLastEnd, -QUIET_NANOS); // the cores start as quiet as the executors
                 this.coreWokeAfter = new long[cpu.cores()];
+                this.coreDraws = cold.coreSpread() ? new long[cpu.cores()] : null;
+                this.coreWokeDraw = cold.coreSpread() ? new double[cpu.cores()] : null;
             } else {
                 this.homeCore = null;
                 this.coreLastEnd = null;
                 this.coreWokeAfter = null;
+                this.coreDraws = null;
+                this.coreWokeDraw = null;
             }
         } else {
             this.homeCore = null;
             this.coreLastEnd = null;
             this.coreWokeAfter = null;
+            this.coreDraws = null;
+            this.coreWokeDraw = null;
             this.loadRate = null;
             this.loadAt = null;
             this.lastDeliveryAt = null;
@@ -1123,22 +1137,42 @@ public final class SimCluster implements Cluster {
     /**
      * The core wake a turn of executor {@code e} on core {@code c} pays now (see {@link EngineModel.Cold#coreWake}): by how
      * long the core was idle, plus the second part if the core's previous turn was a wake. Not scaled by the load part (a
-     * CPU waking is not the handler's work). The executor's home core becomes {@code c}.
+     * CPU waking is not the handler's work). The executor's home core becomes {@code c}. With the core wake's samples a
+     * wake is drawn ({@link #coreDraw}), and its second part takes the sample of the same rank.
      */
     private long coreWake(int c, int e) {
         homeCore[e] = c;
         long extra = 0;
         if (coreWokeAfter[c] > 0) {
-            extra = cold.coreSecond(coreWokeAfter[c]);
+            extra = cold.coreSecond(coreWokeAfter[c], coreDraws == null ? 0.5 : coreWokeDraw[c]);
             coreWokeAfter[c] = 0;
         }
         long idle = now - coreLastEnd[c];
-        long wake = cold.coreWake(idle);
+        if (idle <= 0) {
+            return extra;
+        }
+        double u = coreDraws == null ? 0.5 : coreDraw(c);
+        long wake = cold.coreWake(idle, u);
         if (wake > 0) {
             coreWokeAfter[c] = idle;
+            if (coreWokeDraw != null) {
+                coreWokeDraw[c] = u;
+            }
         }
         return extra + wake;
     }
+
+    /**
+     * The next core-wake draw of core {@code c}, in [0, 1): from (seed, core, its draw count), a stream apart from the
+     * executors' cold-start draws, so no other draw moves.
+     */
+    private double coreDraw(int c) {
+        long z = mix(coldSeed ^ mix(CORE_STREAM ^ ((long) c << 40) ^ coreDraws[c]++));
+        return (z >>> 11) * 0x1.0p-53;
+    }
+
+    /** Sets the core-wake draws' stream apart from the executors' ({@link #coldDraw}, whose ids below 2^23 leave bit 63 clear). */
+    private static final long CORE_STREAM = 1L << 63;
 
     /**
      * Sets the running handler's receive, send and wake-send times: the cpu part's, or with the load model those

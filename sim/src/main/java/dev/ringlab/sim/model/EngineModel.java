@@ -501,10 +501,27 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      *                        over every loop, and single broadcasts came out 28-45 % fast at p50
      * @param coreSecondNanos median extra time of the next work on a core after a core wake, by the wake's quiet time
      *                        (the woken CPU's second piece of work); null exactly when {@code coreWakeNanos} is
+     * @param coreWakeSamples per quiet time, the measured core wakes, sorted; null: medians only (files written before
+     *                        they were kept). On the 2-core VM they fall in two modes: after 250 ms of quiet, 13 of 32
+     *                        floods at 87-227 us and 19 at 312-444 us (2026-12-07), so the median sat in either mode from
+     *                        one calibration to the next (137-321 us in five), and every modelled wake with it. A core
+     *                        wake draws one value {@code u} from a stream of its own per core, and its second part takes
+     *                        the sample of the same rank
+     * @param coreSecondSamples per quiet time, the measured second parts, sorted (null exactly when
+     *                        {@code coreWakeSamples} is)
      */
     public record Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples,
                        long[][] injectSamples, long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos,
-                       long[][] secondRequestSamples, long[] coreWakeNanos, long[] coreSecondNanos) {
+                       long[][] secondRequestSamples, long[] coreWakeNanos, long[] coreSecondNanos, long[][] coreWakeSamples,
+                       long[][] coreSecondSamples) {
+        /** A cold start whose core wake, if any, is its medians only. */
+        public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples,
+                long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos, long[][] secondRequestSamples,
+                long[] coreWakeNanos, long[] coreSecondNanos) {
+            this(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, secondNanos, secondSamples, secondRequestNanos,
+                    secondRequestSamples, coreWakeNanos, coreSecondNanos, null, null);
+        }
+
         /** A cold start without the core wake. */
         public Cold(long[] idleNanos, long[] deliveryNanos, long[] injectNanos, long[][] deliverySamples, long[][] injectSamples,
                 long[] secondNanos, long[][] secondSamples, long[] secondRequestNanos, long[][] secondRequestSamples) {
@@ -566,6 +583,10 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                             + java.util.Arrays.toString(t));
                 }
             }
+            if ((coreWakeSamples == null) != (coreSecondSamples == null) || (coreWakeSamples != null && coreWakeNanos == null)) {
+                throw new IllegalArgumentException("cold model: core wake samples need the core wake tables, and go with the second "
+                        + "part's samples (both or neither)");
+            }
             idleNanos = idleNanos.clone();
             deliveryNanos = deliveryNanos.clone();
             injectNanos = injectNanos.clone();
@@ -577,12 +598,34 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             secondRequestSamples = samples(secondRequestSamples, idleNanos.length, "second-work-after-request");
             coreWakeNanos = coreWakeNanos == null ? null : coreWakeNanos.clone();
             coreSecondNanos = coreSecondNanos == null ? null : coreSecondNanos.clone();
+            coreWakeSamples = samples(coreWakeSamples, idleNanos.length, "core wake");
+            coreSecondSamples = samples(coreSecondSamples, idleNanos.length, "core second");
         }
 
         /** This cold start with the core wake tables (see {@code coreWakeNanos}); null, null: without. */
         public Cold withCoreWake(long[] wakeNanos, long[] secondNanos) {
-            return new Cold(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, this.secondNanos, secondSamples,
-                    secondRequestNanos, secondRequestSamples, wakeNanos, secondNanos);
+            return withCoreWake(wakeNanos, secondNanos, null, null);
+        }
+
+        /** This cold start with the core wake tables and their samples (null, null: medians only). */
+        public Cold withCoreWake(long[] wakeNanos, long[] secondNanos, long[][] wakeSamples, long[][] secondSamples) {
+            return new Cold(idleNanos, deliveryNanos, injectNanos, deliverySamples, injectSamples, this.secondNanos, this.secondSamples,
+                    secondRequestNanos, secondRequestSamples, wakeNanos, secondNanos, wakeSamples, secondSamples);
+        }
+
+        /** Whether core wakes are drawn from measured samples ({@link #coreWake(long, double)}). */
+        public boolean coreSpread() {
+            return coreWakeSamples != null;
+        }
+
+        /** The core wake after {@code idleNanos} at draw {@code u} in [0, 1) (the median without samples); 0 without it. */
+        public long coreWake(long idleNanos, double u) {
+            return coreWakeNanos == null ? 0 : interpolate(coreWakeNanos, coreWakeSamples, u, idleNanos);
+        }
+
+        /** The core's second part after a wake that came after {@code idleNanos}, at the wake's draw {@code u}; 0 without it. */
+        public long coreSecond(long idleNanos, double u) {
+            return coreSecondNanos == null ? 0 : interpolate(coreSecondNanos, coreSecondSamples, u, idleNanos);
         }
 
         /** Whether the first work on an idle core pays the core wake ({@link #coreWake}). */
@@ -713,7 +756,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     && java.util.Arrays.equals(secondNanos, c.secondNanos) && java.util.Arrays.deepEquals(secondSamples, c.secondSamples)
                     && java.util.Arrays.equals(secondRequestNanos, c.secondRequestNanos)
                     && java.util.Arrays.deepEquals(secondRequestSamples, c.secondRequestSamples)
-                    && java.util.Arrays.equals(coreWakeNanos, c.coreWakeNanos) && java.util.Arrays.equals(coreSecondNanos, c.coreSecondNanos);
+                    && java.util.Arrays.equals(coreWakeNanos, c.coreWakeNanos) && java.util.Arrays.equals(coreSecondNanos, c.coreSecondNanos)
+                    && java.util.Arrays.deepEquals(coreWakeSamples, c.coreWakeSamples)
+                    && java.util.Arrays.deepEquals(coreSecondSamples, c.coreSecondSamples);
         }
 
         @Override
@@ -721,7 +766,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             return 31 * (31 * (31 * java.util.Arrays.hashCode(idleNanos) + java.util.Arrays.hashCode(deliveryNanos))
                     + java.util.Arrays.hashCode(injectNanos)) + java.util.Arrays.deepHashCode(deliverySamples)
                     + 17 * java.util.Arrays.hashCode(secondNanos) + 19 * java.util.Arrays.hashCode(secondRequestNanos)
-                    + 23 * java.util.Arrays.hashCode(coreWakeNanos);
+                    + 23 * java.util.Arrays.hashCode(coreWakeNanos) + 29 * java.util.Arrays.deepHashCode(coreWakeSamples);
         }
 
         @Override
@@ -733,7 +778,8 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     + (secondNanos == null ? "" : ", second=" + java.util.Arrays.toString(secondNanos))
                     + (secondRequestNanos == null ? "" : ", second after a request=" + java.util.Arrays.toString(secondRequestNanos))
                     + (coreWakeNanos == null ? "" : ", core wake=" + java.util.Arrays.toString(coreWakeNanos) + " then "
-                            + java.util.Arrays.toString(coreSecondNanos)) + "]";
+                            + java.util.Arrays.toString(coreSecondNanos) + (coreWakeSamples == null ? "" : ", spread over "
+                            + java.util.Arrays.stream(coreWakeSamples).mapToInt(a -> a.length).sum() + " samples")) + "]";
         }
     }
 
@@ -1000,6 +1046,12 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
             if (cold.hasCoreWake()) {
                 p.put("cold.core_wake_ns", join(cold.coreWakeNanos()));
                 p.put("cold.core_second_ns", join(cold.coreSecondNanos()));
+                if (cold.coreSpread()) {
+                    for (int i = 0; i < cold.idleNanos().length; i++) {
+                        p.put("cold.core_wake_samples_ns." + i, join(cold.coreWakeSamples()[i]));
+                        p.put("cold.core_second_samples_ns." + i, join(cold.coreSecondSamples()[i]));
+                    }
+                }
             }
             if (cold.spread()) {
                 for (int i = 0; i < cold.idleNanos().length; i++) {
@@ -1093,6 +1145,9 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                     b.append(i == 0 ? "" : ",").append(cold.idleNanos()[i] / 1_000_000.0).append("ms:+")
                             .append(cold.coreWakeNanos()[i] / 1000).append("us/+").append(cold.coreSecondNanos()[i] / 1000).append("us");
                 }
+                if (cold.coreSpread()) {
+                    b.append(" (medians; drawn from the measured samples)");
+                }
             }
         }
         if (load != null) {
@@ -1182,9 +1237,19 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
                 secondRequestSamples[i] = numbers(p, "cold.second_request_samples_ns." + i);
             }
         }
+        long[][] coreWakeSamples = null;
+        long[][] coreSecondSamples = null;
+        if (p.getProperty("cold.core_wake_ns") != null && p.getProperty("cold.core_wake_samples_ns.0") != null) {
+            coreWakeSamples = new long[idle.length][];
+            coreSecondSamples = new long[idle.length][];
+            for (int i = 0; i < idle.length; i++) {
+                coreWakeSamples[i] = numbers(p, "cold.core_wake_samples_ns." + i);
+                coreSecondSamples[i] = numbers(p, "cold.core_second_samples_ns." + i);
+            }
+        }
         return new Cold(idle, numbers(p, "cold.delivery_ns"), numbers(p, "cold.inject_ns"), delivery, inject, second, secondSamples,
                 secondRequest, secondRequestSamples, p.getProperty("cold.core_wake_ns") == null ? null : numbers(p, "cold.core_wake_ns"),
-                p.getProperty("cold.core_wake_ns") == null ? null : numbers(p, "cold.core_second_ns"));
+                p.getProperty("cold.core_wake_ns") == null ? null : numbers(p, "cold.core_second_ns"), coreWakeSamples, coreSecondSamples);
     }
 
     private static String join(long[] v) {

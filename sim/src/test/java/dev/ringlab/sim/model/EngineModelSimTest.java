@@ -43,9 +43,14 @@ class EngineModelSimTest {
      * of nothing, links of 1 us.
      */
     private static long[] flood(dev.ringlab.topology.Overlay overlay, EngineModel m, long quietNanos) {
+        return flood(overlay, m, quietNanos, 1);
+    }
+
+    /** {@link #flood(dev.ringlab.topology.Overlay, EngineModel, long)} with run seed {@code seed}. */
+    private static long[] flood(dev.ringlab.topology.Overlay overlay, EngineModel m, long quietNanos, long seed) {
         long[] at = new long[overlay.size()];
         java.util.Arrays.fill(at, -1);
-        SimConfig config = new SimConfig(1, LinkModels.parse("const:1us"), 0, 0, m);
+        SimConfig config = new SimConfig(seed, LinkModels.parse("const:1us"), 0, 0, m);
         try (SimCluster sim = new SimCluster(overlay, Flood.PROTOCOL, config)) {
             sim.addObserver(o -> {
                 if (o instanceof Observation.Delivered d) {
@@ -267,6 +272,60 @@ class EngineModelSimTest {
         assertThrows(IllegalArgumentException.class, () -> cold.withCoreWake(new long[] {1}, null), "both or neither");
         assertThrows(IllegalArgumentException.class, () -> cold.withCoreWake(new long[] {1, 2}, new long[] {1, 2}),
                 "one per quiet time");
+    }
+
+    @Test
+    void coreWakesDrawnFromSamplesFollowTheirModesAndSamplesAllAtTheMedianChangeNothing(@TempDir Path dir) throws Exception {
+        // The 12-node ring of the test above, injected after 200 ms of quiet, 400 times with seeds 1..400: node 4's hop
+        // is core 1's wake plus the 21 us hop, node 5's the core's second part plus 21 us.
+        EngineModel.Cpu two = new EngineModel.Cpu(3, 2, 10 * US, 10 * US, true);
+        EngineModel.Cold base = new EngineModel.Cold(new long[] {100 * MS}, new long[] {0}, new long[] {0});
+        EngineModel.Cold medians = base.withCoreWake(new long[] {100 * US}, new long[] {40 * US});
+        EngineModel.Cold flat = base.withCoreWake(new long[] {100 * US}, new long[] {40 * US},
+                new long[][] {{100 * US, 100 * US, 100 * US}}, new long[][] {{40 * US, 40 * US, 40 * US}});
+        // Two modes: a quarter of the wakes 20 us (their second part 0), the rest 300 us (second part 80 us).
+        EngineModel.Cold modes = base.withCoreWake(new long[] {300 * US}, new long[] {80 * US},
+                new long[][] {{20 * US, 300 * US, 300 * US, 300 * US}}, new long[][] {{0, 80 * US, 80 * US, 80 * US}});
+        assertTrue(modes.coreSpread() && !medians.coreSpread());
+        assertEquals(20 * US, modes.coreWake(250 * MS, 0.2));
+        assertEquals(300 * US, modes.coreWake(250 * MS, 0.3));
+        assertEquals(100 * US, medians.coreWake(250 * MS, 0.0), "without samples every draw is the median");
+        assertEquals(100 * US, medians.coreWake(250 * MS, 0.99));
+        int seeds = 400;
+        int low = 0;
+        for (int seed = 1; seed <= seeds; seed++) {
+            long[] m = flood(Topologies.build("ring", 12, 1), new EngineModel("netty", null, two, null, medians, null, Map.of()),
+                    200 * MS, seed);
+            long[] f = flood(Topologies.build("ring", 12, 1), new EngineModel("netty", null, two, null, flat, null, Map.of()),
+                    200 * MS, seed);
+            assertArrayEquals(m, f, "samples all at the median: the medians' run (seed " + seed + ")");
+            long[] d = flood(Topologies.build("ring", 12, 1), new EngineModel("netty", null, two, null, modes, null, Map.of()),
+                    200 * MS, seed);
+            long wake = d[4] - d[3] - 21 * US;
+            long second = d[5] - d[4] - 21 * US;
+            if (Math.abs(wake - 20 * US) < 500) {
+                low++;
+                assertEquals(0, second, 500.0, "a short wake's second part is the sample of its rank (seed " + seed + ")");
+            } else {
+                assertEquals(300 * US, wake, 500.0, "a wake is one of the samples (seed " + seed + ")");
+                assertEquals(80 * US, second, 500.0, "a long wake's second part is the sample of its rank (seed " + seed + ")");
+            }
+        }
+        assertTrue(low > seeds / 4 - 40 && low < seeds / 4 + 40, "about a quarter of the wakes in the short mode: " + low + " of " + seeds);
+        // Round trip; a file without the samples reads as medians only.
+        EngineModel model = new EngineModel("netty", null, two, null, modes, null, Map.of());
+        model.save(dir, null, "test");
+        assertEquals(modes, EngineModel.load(dir).cold());
+        assertTrue(model.describe().contains("core_wake=100.0ms:+300us/+80us (medians; drawn from the measured samples)"),
+                model.describe());
+        Path file = dir.resolve(EngineModel.FILE);
+        Files.write(file, Files.readAllLines(file).stream().filter(x -> !x.startsWith("cold.core_wake_samples")
+                && !x.startsWith("cold.core_second_samples")).toList());
+        assertEquals(base.withCoreWake(new long[] {300 * US}, new long[] {80 * US}), EngineModel.load(dir).cold(), "an older file");
+        assertThrows(IllegalArgumentException.class, () -> base.withCoreWake(new long[] {1}, new long[] {1}, new long[][] {{1}}, null),
+                "both sample tables or neither");
+        assertThrows(IllegalArgumentException.class, () -> base.withCoreWake(new long[] {1}, new long[] {1}, new long[][] {{2, 1}},
+                new long[][] {{1}}), "sorted");
     }
 
     @Test
