@@ -104,6 +104,17 @@ class CalibrateCommandTest {
                 assertEquals(Integer.parseInt(row[3]), Integer.parseInt(row[16]), "core-wake samples, point " + i);
                 assertEquals(m.cold().coreWakeNanos()[i] / 1e3, Double.parseDouble(row[15]), 0.001, "core-wake median, point " + i);
                 assertEquals(m.cold().coreSecondNanos()[i] / 1e3, Double.parseDouble(row[17]), 0.001, "core second work, point " + i);
+                // ... and the model keeps every sample, which run.json lists (the second parts below 0 counted as 0).
+                assertTrue(m.cold().coreSpread(), "core wakes drawn from their samples: " + m.cold());
+                assertEquals(Integer.parseInt(row[16]), m.cold().coreWakeSamples()[i].length, "core-wake samples in the model, point " + i);
+                assertEquals(Integer.parseInt(row[16]), m.cold().coreSecondSamples()[i].length, "second-part samples, point " + i);
+                JsonNode listed = runJson(dir).get("core_wake_samples").get(i);
+                assertEquals(Double.parseDouble(row[0]), listed.get("quiet_ms").asDouble(), 1e-6, "run.json's points in cold.csv's order");
+                long[] wakes = new long[listed.get("wake_us").size()];
+                for (int j = 0; j < wakes.length; j++) {
+                    wakes[j] = Math.round(listed.get("wake_us").get(j).asDouble() * 1e3);
+                }
+                assertArrayEquals(wakes, m.cold().coreWakeSamples()[i], "run.json's core wakes are the model's, point " + i);
             }
         }
         // The core wake: with two cores or more, the ring's floods enter three loops after the origin's (blocks of 2 on 4).
