@@ -583,7 +583,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 "second_after_request_excess_us_median", "second_after_request_samples", "second_after_request_excess_us_p90",
                 "core_wake_us_median", "core_wake_samples", "core_second_us_median"), coldRows);
         EngineModel.Cold cold = coldTable(coldPoints);
-        // The core wake's samples, which the model keeps only as medians (cold.core_*): how they spread, per point.
+        // The core wake's samples, per point, as measured (the model keeps them too, a second part below 0 as 0).
         ArrayNode coreJson = run.putArray("core_wake_samples");
         for (ColdPoint p : coldPoints) {
             ObjectNode j = coreJson.addObject().put("quiet_ms", p.quietNanos() / 1e6);

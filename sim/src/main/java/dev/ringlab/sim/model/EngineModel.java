@@ -504,7 +504,7 @@ public record EngineModel(String engine, LinkModel hotLink, Cpu cpu, Wake wake, 
      * @param coreWakeSamples per quiet time, the measured core wakes, sorted; null: medians only (files written before
      *                        they were kept). On the 2-core VM they fall in two modes: after 250 ms of quiet, 13 of 32
      *                        floods at 87-227 us and 19 at 312-444 us (2026-12-07), so the median sat in either mode from
-     *                        one calibration to the next (137-321 us in five), and every modelled wake with it. A core
+     *                        one calibration to the next (106-321 us in five that day), and every modelled wake with it. A core
      *                        wake draws one value {@code u} from a stream of its own per core, and its second part takes
      *                        the sample of the same rank
      * @param coreSecondSamples per quiet time, the measured second parts, sorted (null exactly when
