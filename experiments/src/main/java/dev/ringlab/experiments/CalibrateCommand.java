@@ -97,8 +97,9 @@ import picocli.CommandLine.Spec;
  * redials comes after its seeded backoff and how long before the restart call returns the new incarnation takes
  * connections ({@link #fitRedial}); the load part ({@link EngineModel.Load}, {@code load.csv}): Poisson streams of
  * {@code --load-rates} broadcasts per second on complete:16, each on the engine and on the model: the service scaled
- * until the model's CPU per message on the first equals the event loops', then the factor at each further one
- * bisected the same way (netty only, {@link #loadFit}); the timer part ({@link EngineModel.Timers}, {@code timers.csv}):
+ * until the model's CPU per message on the first equals the event loops', the quiet factor on a stream of
+ * {@value #QUIET_RATE} broadcasts per second, then the factor at each further one bisected the same way (netty only,
+ * {@link #loadFit}); the timer part ({@link EngineModel.Timers}, {@code timers.csv}):
  * how late a healing ring's timers ran in its first {@value #TIMER_SECONDS} s, by the age of each node's incarnation
  * ({@link #sizeParts}); on processes, the restart at those sizes ({@code restarts.csv}): the restart call and how long
  * before its return the new JVM was bound, {@code --respawns} rings each, crashed and restarted as {@code recover}
@@ -122,7 +123,8 @@ import picocli.CommandLine.Spec;
                     + "summary) shows the model on the complete-graph and star floods it was fitted on, against their measured "
                     + "completions. On netty the model's service is scaled to the loops' CPU per message on a stream on "
                     + "complete:16, and its load part (a busy loop's lower CPU per message) fitted on faster ones "
-                    + "(--load-rates; load.csv).",
+                    + "(--load-rates; load.csv), with its quiet factor (a loop's higher CPU per message after quiet) fitted on "
+                    + "a stream of 4 broadcasts/s for 8 s (run.json's load_fit.quiet).",
             "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
@@ -167,7 +169,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--load-rates", defaultValue = DEFAULT_LOAD_RATES, split = ",", paramLabel = "R",
             description = "Broadcasts per second of the streams on complete:16 that fit the load part (a busy loop's lower "
                     + "cost per message): ascending; on the first the model's service is scaled to the loops' CPU per "
-                    + "message; 'none' leaves both out. netty only: not fitted on processes (default: ${DEFAULT-VALUE}).")
+                    + "message; 'none' leaves the part, the scaling and the quiet factor out. netty only: not fitted on "
+                    + "processes (default: ${DEFAULT-VALUE}).")
     List<String> loadRates;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
