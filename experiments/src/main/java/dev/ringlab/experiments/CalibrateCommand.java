@@ -804,17 +804,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         try {
             // The anchor: the service (receive and send) scaled until the model's CPU per message on the first stream is
             // the loops' (bisection in log scale over [1/4, 4]).
-            double scaleLo = 0.25;
-            double scaleHi = 4;
-            for (int it = 0; it < LOAD_BISECTIONS; it++) {
-                scale = Math.sqrt(scaleLo * scaleHi);
-                withCpu(model, scaledCpu(unscaled, scale)).save(tmp, "hot-latency.txt", command + " (load fit)");
-                if (stream(rates.get(0), "sim", tmp).cpuUsPerMsg() > measuredCpu[0]) {
-                    scaleHi = scale;
-                } else {
-                    scaleLo = scale;
-                }
-            }
+            EngineModel anchorModel = model;
+            scale = bisectLog(0.25, 4, measuredCpu[0], x -> {
+                withCpu(anchorModel, scaledCpu(unscaled, x)).save(tmp, "hot-latency.txt", command + " (load fit)");
+                return stream(rates.get(0), "sim", tmp).cpuUsPerMsg();
+            });
             withCpu(model, unscaled).save(tmp, "hot-latency.txt", command + " (load fit)");
             double unscaledCpu = stream(rates.get(0), "sim", tmp).cpuUsPerMsg();
             model = withCpu(model, scaledCpu(unscaled, scale));
@@ -829,18 +823,12 @@ public final class CalibrateCommand implements Callable<Integer> {
             model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor)).save(tmp, "hot-latency.txt",
                     command + " (load fit)");
             quietFlat = stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp);
-            double quietLo = QUIET_FACTOR_MIN;
-            double quietHi = QUIET_FACTOR_MAX;
-            for (int it = 0; it < LOAD_BISECTIONS; it++) {
-                quiet = Math.sqrt(quietLo * quietHi);
-                model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor, quiet)).save(tmp, "hot-latency.txt",
+            EngineModel scaledModel = model;
+            quiet = bisectLog(QUIET_FACTOR_MIN, QUIET_FACTOR_MAX, quietMeasured.cpuUsPerMsg(), x -> {
+                scaledModel.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor, x)).save(tmp, "hot-latency.txt",
                         command + " (load fit)");
-                if (stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp).cpuUsPerMsg() > quietMeasured.cpuUsPerMsg()) {
-                    quietHi = quiet;
-                } else {
-                    quietLo = quiet;
-                }
-            }
+                return stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp).cpuUsPerMsg();
+            });
             model.withLoad(new EngineModel.Load(LOAD_WINDOW_NANOS, anchorRate, anchorFactor, quiet)).save(tmp, "hot-latency.txt",
                     command + " (load fit)");
             quietModel = stream(QUIET_RATE, QUIET_SECONDS, "sim", tmp);
@@ -914,6 +902,23 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /** Bisection steps (in log) per factor: [0.02, 2] and the scale's [1/4, 4] shrink to a ratio of about 1.001. */
     static final int LOAD_BISECTIONS = 12;
+
+    /**
+     * {@value #LOAD_BISECTIONS} steps of bisection in log scale over [{@code lo}, {@code hi}] for the value whose model
+     * CPU per message ({@code cpuAt}, rising with the value) meets {@code target}; returns the last midpoint tried.
+     */
+    static double bisectLog(double lo, double hi, double target, java.util.function.DoubleUnaryOperator cpuAt) {
+        double x = Math.sqrt(lo * hi);
+        for (int it = 0; it < LOAD_BISECTIONS; it++) {
+            x = Math.sqrt(lo * hi);
+            if (cpuAt.applyAsDouble(x) > target) {
+                hi = x;
+            } else {
+                lo = x;
+            }
+        }
+        return x;
+    }
 
     /** What {@link #stream} returns: the broadcast command's CPU per message (null: none), latency p50 and messages. */
     record JsonStream(Double cpuUsPerMsg, double p50Ms, long messages) {}
