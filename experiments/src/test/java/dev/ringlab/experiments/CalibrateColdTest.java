@@ -201,6 +201,64 @@ class CalibrateColdTest {
         assertTrue(CalibrateCommand.selfCheckWarning(new double[] {0.9, 0.8, 0.7, 0.6}, null).contains("4 of its 4"));
     }
 
+    /** {@code n} samples of 10, 20, 30, ... us, the last {@code extra} of them replaced by {@code extra}'s values. */
+    private static long[] tens(int n, long... extra) {
+        long[] s = new long[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = (i + 1) * 10 * US;
+        }
+        System.arraycopy(extra, 0, s, n - extra.length, extra.length);
+        return s;
+    }
+
+    @Test
+    void aStallCandidateIsAboveTheFarOutFenceAndOneMillisecond() {
+        // Q1 = 120 us, Q3 = 360 us of 48 samples of 10..480 us: the fence 360 + 3 x 240 = 1,080 us
+        assertEquals(0, CalibrateCommand.stallCandidates(sorted(tens(48))));
+        assertEquals(1, CalibrateCommand.stallCandidates(sorted(tens(48, 1_100 * US))));
+        assertEquals(0, CalibrateCommand.stallCandidates(sorted(tens(48, 1_070 * US))), "under the fence");
+        assertEquals(2, CalibrateCommand.stallCandidates(sorted(tens(48, 3_900 * US, 2_000 * US))));
+        // Mostly zeros (a short quiet's first deliveries): the fence is 0, so the 1 ms floor decides.
+        long[] zeros = new long[48];
+        zeros[47] = 900 * US;
+        assertEquals(0, CalibrateCommand.stallCandidates(sorted(zeros)));
+        zeros[47] = 3_850 * US;
+        assertEquals(1, CalibrateCommand.stallCandidates(sorted(zeros)));
+        assertEquals(0, CalibrateCommand.stallCandidates(new long[] {0, 0, 5 * MS}), "too few samples to tell");
+    }
+
+    @Test
+    void anIsolatedStallInASmallSetIsLeftOutAndAModeOrALargeSetKeepsIt() {
+        long[] zeros = new long[48];
+        zeros[47] = 3_850 * US;
+        List<CalibrateCommand.ColdPoint> out = CalibrateCommand.leaveOutStalls(List.of(
+                new CalibrateCommand.ColdPoint(2 * MS, tens(16), zeros, tens(48), tens(16), tens(16), tens(16)),
+                new CalibrateCommand.ColdPoint(250 * MS, tens(32, 5 * MS, 4 * MS), tens(96), tens(96), tens(32), tens(32), tens(32))));
+        // 480 samples, 3 candidates: r = 1/160; the 48-sample set's one (1/48 > 2r) goes, the pair at 250 ms stays
+        assertEquals(List.of(new CalibrateCommand.Stall("first delivery", 3_850 * US)), out.get(0).stalls());
+        assertEquals(47, out.get(0).delivery().length);
+        assertEquals(0, out.get(0).delivery()[46]);
+        assertArrayEquals(tens(16), out.get(0).inject(), "the other sets as they were");
+        assertEquals(List.of(), out.get(1).stalls());
+        assertArrayEquals(sorted(tens(32, 5 * MS, 4 * MS)), out.get(1).inject(), "two in one set: a slow mode, kept");
+        EngineModel.Cold c = CalibrateCommand.coldTable(out);
+        assertEquals(0, c.delivery(2 * MS, 0.999), "the model never draws the stall");
+
+        // The same stall where stalls are common over the calibration (r = 4/320, 1/48 < 2r): kept.
+        List<CalibrateCommand.ColdPoint> common = CalibrateCommand.leaveOutStalls(List.of(
+                new CalibrateCommand.ColdPoint(2 * MS, tens(16), zeros, tens(48), tens(16), tens(16), tens(16)),
+                new CalibrateCommand.ColdPoint(250 * MS, tens(16, 5 * MS, 4 * MS, 6 * MS), tens(48), tens(48), tens(16), tens(16), tens(16))));
+        assertEquals(List.of(), common.get(0).stalls());
+        assertEquals(48, common.get(0).delivery().length);
+        assertEquals(3_850 * US, CalibrateCommand.coldTable(common).delivery(2 * MS, 0.999));
+    }
+
+    private static long[] sorted(long[] s) {
+        long[] c = s.clone();
+        java.util.Arrays.sort(c);
+        return c;
+    }
+
     private static CalibrateCommand.ColdPoint point(long quiet, long inject, long delivery) {
         return new CalibrateCommand.ColdPoint(quiet, new long[] {inject}, new long[] {delivery});
     }

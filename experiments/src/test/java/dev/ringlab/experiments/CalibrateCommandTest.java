@@ -85,8 +85,21 @@ class CalibrateCommandTest {
         assertEquals(5, cold.size(), "header and four points");
         // The spread: every measured penalty is in the model, as many per point as cold.csv counts.
         assertTrue(m.cold().spread(), "the cold start keeps its samples: " + m.cold());
+        // Isolated stalls are left out (usually none): each listed in run.json, over 1 ms, and counted in cold.csv.
+        JsonNode stalls = runJson(dir).get("cold_stalls");
+        assertTrue(stalls.isArray(), "run.json lists the stalls left out: " + stalls);
+        assertTrue(runJson(dir).get("cold_samples").asInt() > 4 * 16, "the cold samples, stalls included");
+        for (JsonNode st : stalls) {
+            assertTrue(st.get("us").asDouble() > CalibrateCommand.STALL_FLOOR_NANOS / 1e3, "a stall is over 1 ms: " + st);
+            assertTrue(List.of(CalibrateCommand.SAMPLE_KINDS).contains(st.get("kind").asText()), st.toString());
+            assertTrue(r.err().contains(String.format(java.util.Locale.ROOT, "a stall of %.1f us (%s) left out", st.get("us").asDouble(),
+                    st.get("kind").asText())), r.err());
+        }
         for (int i = 0; i < 4; i++) {
             String[] row = cold.get(i + 1).split(",");
+            double quietMs = Double.parseDouble(row[0]);
+            java.util.function.ToIntFunction<String> stalled = kind -> stallsAt(stalls, quietMs, kind);
+            assertEquals(stalled.applyAsInt(null), Integer.parseInt(row[18]), "cold.csv counts the point's stalls, point " + i);
             assertEquals(Integer.parseInt(row[3]), m.cold().injectSamples()[i].length, "inject samples, point " + i);
             assertEquals(Integer.parseInt(row[4]), m.cold().deliverySamples()[i].length, "delivery samples, point " + i);
             long[] d = m.cold().deliverySamples()[i];
@@ -100,14 +113,17 @@ class CalibrateCommandTest {
                 assertEquals(m.cold().secondRequestNanos()[i] / 1e3, Double.parseDouble(row[12]), 0.001, "after-request median, point " + i);
             }
             if (m.cold().hasCoreWake()) {
-                // One core-wake sample per measured flood (as many as the requests), its median the model's.
-                assertEquals(Integer.parseInt(row[3]), Integer.parseInt(row[16]), "core-wake samples, point " + i);
+                // One core-wake sample per measured flood (as many as the requests, stalls counted), its median the model's.
+                assertEquals(Integer.parseInt(row[3]) + stalled.applyAsInt("injection"),
+                        Integer.parseInt(row[16]) + stalled.applyAsInt("core wake"), "core-wake samples, point " + i);
                 assertEquals(m.cold().coreWakeNanos()[i] / 1e3, Double.parseDouble(row[15]), 0.001, "core-wake median, point " + i);
                 assertEquals(m.cold().coreSecondNanos()[i] / 1e3, Double.parseDouble(row[17]), 0.001, "core second work, point " + i);
                 // ... and the model keeps every sample, which run.json lists (the second parts below 0 counted as 0).
                 assertTrue(m.cold().coreSpread(), "core wakes drawn from their samples: " + m.cold());
                 assertEquals(Integer.parseInt(row[16]), m.cold().coreWakeSamples()[i].length, "core-wake samples in the model, point " + i);
-                assertEquals(Integer.parseInt(row[16]), m.cold().coreSecondSamples()[i].length, "second-part samples, point " + i);
+                assertEquals(Integer.parseInt(row[16]) + stalled.applyAsInt("core wake"),
+                        m.cold().coreSecondSamples()[i].length + stalled.applyAsInt("core wake's second hop"),
+                        "second-part samples, point " + i);
                 JsonNode listed = runJson(dir).get("core_wake_samples").get(i);
                 assertEquals(Double.parseDouble(row[0]), listed.get("quiet_ms").asDouble(), 1e-6, "run.json's points in cold.csv's order");
                 long[] wakes = new long[listed.get("wake_us").size()];
@@ -258,6 +274,17 @@ class CalibrateCommandTest {
         }
         assertTrue(firstTokenMs[0] <= -1_990 && firstTokenMs[1] > -100, "the ring started " + -firstTokenMs[0]
                 + " ms before the faults with the timer part, " + -firstTokenMs[1] + " ms without");
+    }
+
+    /** How many of run.json's {@code cold_stalls} were left out at the point of {@code quietMs}, of {@code kind} (null: all). */
+    private static int stallsAt(JsonNode stalls, double quietMs, String kind) {
+        int k = 0;
+        for (JsonNode st : stalls) {
+            if (Math.abs(st.get("quiet_ms").asDouble() - quietMs) < 1e-6 && (kind == null || st.get("kind").asText().equals(kind))) {
+                k++;
+            }
+        }
+        return k;
     }
 
     private static JsonNode runJson(Path dir) throws java.io.IOException {
