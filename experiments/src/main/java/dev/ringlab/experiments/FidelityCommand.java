@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * relative error {@code (predicted - measured) / measured}; for recovery, detect/repair/rejoin. Warns when
  * the calibration's machine (cores, JDK, load average) differs from this one. Before and after the real engine's runs
  * the <em>host check</em> runs the calibration's own token ring and idle ring floods again
- * ({@link CalibrateCommand#hostState}) and sets them against the calibration's figures (run.json {@code host_check}),
+ * ({@link CalibrateCommand#hostState}; before the runs twice, the first not kept) and sets them against the calibration's figures (run.json {@code host_check}),
  * warning when one is off by more than {@link #HOST_MOVED} either way; {@code --no-host-check} skips it. With
  * {@code --measure-twice} the real engine's broadcast sweep runs a second time, right after the first, and each broadcast
  * row gains that figure and its error against the first ({@code measured_again}, {@code again_rel_error}): the engine's
@@ -122,7 +122,8 @@ public final class FidelityCommand implements Callable<Integer> {
 
     @Option(names = "--no-host-check",
             description = "Skip the host check: by default the calibration's own token ring and idle ring floods run again on "
-                    + "the real engine before and after the measured runs (about 12 s each on netty), and the report sets their "
+                    + "the real engine before the measured runs (twice, the first in a fresh JVM not kept) and after them (about "
+                    + "12 s each on netty), and the report sets their "
                     + "figures against the calibration's, to tell a model error from a host that moved.")
     boolean noHostCheck;
 
@@ -295,6 +296,11 @@ public final class FidelityCommand implements Callable<Integer> {
         Map<String, Double> hostThen = CalibrateCommand.HostState.recorded(cal);
         Map<String, Double> hostBefore = null;
         if (!noHostCheck) {
+            // The first check in a fresh JVM is not kept: in six fresh JVMs (2026-12-07 13:27-13:34, a probe calling
+            // hostState repeatedly) it measured the hop within a loop at 4.5-5.7 us and the idle ring at 982-1,081 us,
+            // every later check 3.5-4.3 us and 704-923 us; the calibration records its figures late in its own JVM.
+            Map<String, Double> first = hostNow(cal, real);
+            err.println("fidelity: host check, the first in this JVM (not kept): " + hostLine(hostThen, first));
             hostBefore = hostNow(cal, real);
             err.println("fidelity: host check before the runs (now vs the calibration's): " + hostLine(hostThen, hostBefore));
             err.flush();
