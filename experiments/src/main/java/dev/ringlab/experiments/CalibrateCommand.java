@@ -124,7 +124,9 @@ import picocli.CommandLine.Spec;
                     + "completions. On netty the model's service is scaled to the loops' CPU per message on a stream on "
                     + "complete:16, and its load part (a busy loop's lower CPU per message) fitted on faster ones "
                     + "(--load-rates; load.csv), with its quiet factor (a loop's higher CPU per message after quiet) fitted on "
-                    + "a stream of 4 broadcasts/s for 8 s (run.json's load_fit.quiet).",
+                    + "a stream of 4 broadcasts/s for 8 s (run.json's load_fit.quiet). The cold start (cold.csv: what the first "
+                    + "work after 1, 10, 100 and 250 ms of quiet costs) keeps every sample but isolated stalls: a sample over 1 ms "
+                    + "and its set's far-out fence, alone in a set too small to weigh it (run.json's cold_stalls).",
             "Of the run options it takes --seed and --engine only: it measures the engine's own links and nodes, which an added "
                     + "latency, loss, faults or processing time would hide.",
         })
