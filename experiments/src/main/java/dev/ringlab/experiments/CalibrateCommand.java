@@ -564,7 +564,8 @@ public final class CalibrateCommand implements Callable<Integer> {
             for (Stall st : p.stalls()) {
                 stallJson.addObject().put("quiet_ms", p.quietNanos() / 1e6).put("kind", st.kind()).put("us", st.nanos() / 1e3);
                 err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: a stall of %.1f us (%s) left out of the cold-start table: "
-                        + "above 1 ms and its samples' far-out fence%n", p.quietNanos() / 1e6, st.nanos() / 1e3, st.kind());
+                        + "over 1 ms and its set's far-out fence, alone in a set too small to weigh it%n", p.quietNanos() / 1e6,
+                        st.nanos() / 1e3, st.kind());
             }
         }
         run.put("cold_samples", coldSamples);

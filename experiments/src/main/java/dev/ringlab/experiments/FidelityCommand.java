@@ -300,7 +300,7 @@ public final class FidelityCommand implements Callable<Integer> {
             // hostState repeatedly) it measured the hop within a loop at 4.5-5.7 us and the idle ring at 982-1,081 us,
             // every later check 3.5-4.3 us and 704-923 us; the calibration records its figures late in its own JVM.
             Map<String, Double> first = hostNow(cal, real);
-            err.println("fidelity: host check, the first in this JVM (not kept): " + hostLine(hostThen, first));
+            err.println("fidelity: host check warm-up (not kept: a fresh JVM's first check runs slower): " + hostLine(hostThen, first));
             hostBefore = hostNow(cal, real);
             err.println("fidelity: host check before the runs (now vs the calibration's): " + hostLine(hostThen, hostBefore));
             err.flush();
