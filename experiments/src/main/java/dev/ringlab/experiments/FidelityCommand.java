@@ -296,7 +296,7 @@ public final class FidelityCommand implements Callable<Integer> {
         Map<String, Double> hostThen = CalibrateCommand.HostState.recorded(cal);
         Map<String, Double> hostBefore = null;
         if (!noHostCheck) {
-            // The first check in a fresh JVM is not kept: in six fresh JVMs (2026-12-07 13:27-13:34, a probe calling
+            // The first check in a fresh JVM is not kept: in six fresh JVMs (2026-12-07 13:27-13:38, a probe calling
             // hostState repeatedly) it measured the hop within a loop at 4.5-5.7 us and the idle ring at 982-1,081 us,
             // every later check 3.5-4.3 us and 704-923 us; the calibration records its figures late in its own JVM.
             Map<String, Double> first = hostNow(cal, real);
