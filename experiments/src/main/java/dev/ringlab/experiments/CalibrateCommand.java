@@ -1563,7 +1563,7 @@ public final class CalibrateCommand implements Callable<Integer> {
      * enough to weigh them.
      * <p>
      * Why: the cold tables of 17 netty calibrations kept on this machine from 2026-12-06 and 12-07 hold 11,680 samples
-     * and 13 candidates (about 1 in 900); by this rule 9 of them, of 1.2-4.4 ms among 16-96 samples of tens of us, in
+     * and 13 candidates (about 1 in 900); by this rule 9 of them, of 1.2-4.4 ms among 16-96 samples of tens to hundreds of us, in
      * 5 of the calibrations, are left out. Two were 3.85 and 3.93 ms after 1-2 ms of quiet, about one tick of this
      * kernel's 250 Hz clock; a probe that read the JVM's collection count around every cold flood of two calibrations
      * found no collection during any. One calibration drew its 3.93 ms for 1 in 48 first deliveries after short quiet;
