@@ -559,8 +559,10 @@ public final class CalibrateCommand implements Callable<Integer> {
         ArrayNode stallJson = run.putArray("cold_stalls");
         int coldSamples = 0;
         for (ColdPoint p : coldPoints) {
-            coldSamples += p.inject().length + p.delivery().length + p.second().length + p.secondAfterRequest().length
-                    + p.coreWake().length + p.coreSecond().length + p.stalls().size();
+            coldSamples += p.stalls().size();
+            for (long[] set : sampleSets(p)) {
+                coldSamples += set.length;
+            }
             for (Stall st : p.stalls()) {
                 stallJson.addObject().put("quiet_ms", p.quietNanos() / 1e6).put("kind", st.kind()).put("us", st.nanos() / 1e3);
                 err.printf(Locale.ROOT, "calibrate: after %.1f ms quiet: a stall of %.1f us (%s) left out of the cold-start table: "
