@@ -368,4 +368,126 @@ class SimClusterTest {
                 () -> floodHash(floodHinting(false), true));
         assertTrue(e.getMessage().contains("mightAct hint said it would do neither"), e.getMessage());
     }
+
+    /**
+     * The seen filter ({@link SeenFilter}, {@link dev.ringlab.node.Node#dropsSeenBroadcasts}) changes no run: over
+     * seeded cases (flood and gossip; const and uniform links; eight broadcasts injected at random
+     * times, more than the filter tracks at once; nodes crashed mid-broadcast and restarted, so a restarted node
+     * must take copies of a broadcast again), a run with the filter folds the same trace hash, records the same
+     * observations in the same order and counts the same deliveries as one with the filter off. Each case first
+     * checks that its filter kept some copies from their nodes.
+     */
+    @Test
+    void theSeenFilterChangesNoRunUnderCrashesRestartsAndManyBroadcasts() {
+        long master = 0x5EE9F1L;
+        SplittableRandom seeds = new SplittableRandom(master);
+        // The first-receipt protocols whose copies meet (the ring and the tree send none a node has seen).
+        dev.ringlab.node.Protocol[] protocols = {Flood.PROTOCOL, dev.ringlab.node.protocols.Gossip.protocol(3),
+                dev.ringlab.node.protocols.Gossip.protocol(2)};
+        int restartedAndDelivered = 0;
+        for (int c = 0; c < 24; c++) {
+            long seed = seeds.nextLong();
+            String why = "case " + c + " (seed " + seed + ", master " + master + ")";
+            List<Observation> on = new ArrayList<>();
+            List<Observation> off = new ArrayList<>();
+            long[] onRun = filterCase(seed, protocols[c % protocols.length], true, on);
+            long[] offRun = filterCase(seed, protocols[c % protocols.length], false, off);
+            assertTrue(onRun[2] > 0, why + ": the filter kept no copy from its node");
+            assertEquals(0, offRun[2], why + ": the filter was off");
+            assertFalse(off.isEmpty(), why + ": nothing was observed");
+            assertEquals(offRun[0], onRun[0], why + ": trace hash");
+            assertEquals(offRun[1], onRun[1], why + ": deliveries");
+            assertEquals(off, on, why + ": observations");
+            restartedAndDelivered += (int) onRun[3];
+        }
+        assertTrue(restartedAndDelivered > 0, "no restarted node took a broadcast it had taken before its crash");
+    }
+
+    /**
+     * One seeded case of {@link #theSeenFilterChangesNoRunUnderCrashesRestartsAndManyBroadcasts}: trace hash,
+     * deliveries, deliveries the filter kept, and how many restarted nodes took again a broadcast they had taken.
+     */
+    private static long[] filterCase(long seed, dev.ringlab.node.Protocol protocol, boolean filter,
+            List<Observation> seen) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 40 + r.nextInt(300);
+        Overlay overlay = TestNodes.cycles(n, 4 + 2 * r.nextInt(2), r.nextLong());
+        String link = r.nextBoolean() ? "const:1ms" : "uniform:1ms,5ms";
+        SimConfig config = new SimConfig(r.nextLong(), LinkModels.parse(link), 0, 0);
+        try (SimCluster sim = new SimCluster(overlay, protocol, config)) {
+            if (!filter) {
+                sim.seenFilterOff();
+            }
+            Set<String> before = new HashSet<>();
+            Set<Integer> restarted = new HashSet<>();
+            long[] again = new long[1];
+            sim.addObserver(o -> {
+                seen.add(o);
+                if (o instanceof Observation.Delivered d) {
+                    String key = d.node() + "/" + d.id();
+                    if (!before.add(key) && restarted.contains(d.node())) {
+                        again[0]++;
+                    }
+                }
+            });
+            sim.start();
+            for (int b = 1; b <= 8; b++) {
+                int at = r.nextInt(n);
+                long id = b;
+                sim.at(r.nextLong(20_000_000L), () -> sim.inject(at, new Message.Inject(id, new byte[0])));
+            }
+            for (int k = 0; k < 6; k++) {
+                int v = r.nextInt(n);
+                long down = r.nextLong(25_000_000L);
+                sim.at(down, () -> sim.crash(v));
+                sim.at(down + 1 + r.nextLong(3_000_000L), () -> {
+                    restarted.add(v);
+                    sim.restart(v);
+                });
+            }
+            sim.runToQuiescence();
+            return new long[] {sim.traceHash().orElseThrow(), sim.stats().messagesDelivered(), sim.filteredDeliveries(),
+                    again[0]};
+        }
+    }
+
+    /**
+     * A node that claims to drop every later copy of a broadcast ({@link dev.ringlab.node.Node#dropsSeenBroadcasts})
+     * and then says it might act on one fails a run with invariants on, naming the hint.
+     */
+    @Test
+    void aDropsSeenBroadcastsHintThatDoesNotHoldFailsAnInvariantRun() {
+        dev.ringlab.node.Protocol lying = floodWrapped(flood -> new dev.ringlab.node.Node() {
+            private int copies;
+
+            @Override
+            public void start(dev.ringlab.node.Env e) {
+                flood.start(e);
+            }
+
+            @Override
+            public void onMessage(int from, Message m) {
+                if (m instanceof Message.Broadcast) {
+                    copies++;
+                }
+                flood.onMessage(from, m);
+            }
+
+            @Override
+            public boolean mightAct(int from, Message m) {
+                return copies != 1; // false after its first copy (so it is marked), true again after its second
+            }
+
+            @Override
+            public boolean dropsSeenBroadcasts() {
+                return true;
+            }
+        });
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> floodHash(lying, true));
+        assertTrue(e.getMessage().contains("its dropsSeenBroadcasts hint says it drops every later one"),
+                e.getMessage());
+        assertEquals(floodHash(Flood.PROTOCOL, false), floodHash(Flood.PROTOCOL, true),
+                "the flood's own hints hold: with and without the checks, one trace");
+    }
 }

@@ -38,6 +38,20 @@ public interface Node {
         return true;
     }
 
+    /**
+     * A hint for the simulator: true if, once {@link #mightAct} has said false for a {@link Message.Broadcast}, every
+     * later copy of that broadcast (the same id, from any sender) is dropped for as long as this instance lives:
+     * {@link #onMessage} would change no state, send nothing, schedule nothing and observe nothing. The simulator
+     * then stops handing this node copies of that broadcast (it still counts them as delivered and folds them into
+     * its trace): in a flood six of seven deliveries are such copies, and at 10^6 nodes each would otherwise load
+     * the receiver's state from memory. A node that is crashed and restarted is a new instance and starts with
+     * nothing seen. The simulator's invariant checks ({@code ringlab check}) keep handing the copies over and fail
+     * a run in which such a copy made the node act. The default says false.
+     */
+    default boolean dropsSeenBroadcasts() {
+        return false;
+    }
+
     /** Graceful shutdown: cancel timers, say goodbye if the protocol wants. Not called on a crash. */
     default void stop() {}
 }

@@ -62,6 +62,12 @@ abstract class BroadcastNode implements Node {
         return true;
     }
 
+    /** True: a broadcast's id stays in the seen-set for the node's life, and a copy of a seen one is dropped. */
+    @Override
+    public final boolean dropsSeenBroadcasts() {
+        return true;
+    }
+
     private void receive(int from, Message.Broadcast b) {
         if (!markSeen(b.id())) {
             return;
