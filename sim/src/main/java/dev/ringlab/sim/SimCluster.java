@@ -212,6 +212,12 @@ public final class SimCluster implements Cluster {
     private final SimEnv[] envs;
     /** Deliveries the filter kept from their nodes (copies they would have dropped). */
     private long filtered;
+    /**
+     * {@link #seen} while nothing but the receiver's being up stands between a message and its delivery (no
+     * partition, executor model, processing backlog or invariant checks), else null: {@link #arrive} then tries
+     * the filter first, and a marked receiver needs no check that it is up (a crash clears its marks).
+     */
+    private SeenFilter fastSeen;
     /** False: no filter, every copy reaches its node (tests compare the two). */
     private boolean seenFilterOn = true;
     /** True once an invariant is added: deliveries then also check the receivers' {@link Node#mightAct} hints. */
@@ -626,6 +632,7 @@ public final class SimCluster implements Cluster {
         }
         java.util.Arrays.fill(group, 0);
         partitioned = true;
+        updateFastSeen();
         for (int g = 0; g < groups.length; g++) {
             for (int v : groups[g]) {
                 checkNode(v);
@@ -640,6 +647,11 @@ public final class SimCluster implements Cluster {
             java.util.Arrays.fill(group, 0);
         }
         partitioned = false;
+        updateFastSeen();
+    }
+
+    private void updateFastSeen() {
+        fastSeen = !partitioned && cpu == null && busyUntil == null && !checkHints ? seen : null;
     }
 
     /** Fault plans' slow node: {@code extraNanos} more latency on every message to or from {@code node}. */
@@ -719,6 +731,7 @@ public final class SimCluster implements Cluster {
     public void addInvariant(Runnable check) {
         invariants.add(Objects.requireNonNull(check, "check"));
         checkHints = true;
+        updateFastSeen();
     }
 
     /**
@@ -845,7 +858,7 @@ public final class SimCluster implements Cluster {
                 // A copy the filter will keep from its node loads nothing of the node's.
                 if (f != null && queue.slotRef(slots[i]) instanceof Message.Broadcast b && f.has(b.id(), to)) {
                     as[i] = FILTERED;
-                } else if (ns[to] == null || es[to] == null) {
+                } else if (ns[to] == null || es[to] == null || aliveBits[to >>> 6] == -1) {
                     touches++;
                 }
             }
@@ -893,6 +906,12 @@ public final class SimCluster implements Cluster {
 
     /** A message reaches {@code to}'s host: dropped, queued behind a burst, or delivered now. */
     private void arrive(int from, int to, Message m) {
+        SeenFilter f = fastSeen;
+        if (f != null && m instanceof Message.Broadcast b && f.has(b.id(), to)) {
+            record(from, to, m); // a copy its (live) receiver drops: see fastSeen
+            filtered++;
+            return;
+        }
         if (!isAlive(to)) {
             drops[DROP_RECEIVER_DOWN]++;
             return;
@@ -917,16 +936,7 @@ public final class SimCluster implements Cluster {
     }
 
     private void deliver(int from, int to, Message m) {
-        delivered++;
-        byte type;
-        if (m == lastTyped) {
-            type = lastType;
-        } else {
-            type = MessageCodec.type(m);
-            lastTyped = m;
-            lastType = type;
-        }
-        traceHash = fold(traceHash, now, from, to, type);
+        byte type = record(from, to, m);
         if (checkHints) {
             deliverCheckingHint(from, to, m, type);
             return;
@@ -944,11 +954,27 @@ public final class SimCluster implements Cluster {
         noteSeen(from, to, node, m);
     }
 
+    /** Counts a delivery and folds it into the trace hash; returns the message's type. */
+    private byte record(int from, int to, Message m) {
+        delivered++;
+        byte type;
+        if (m == lastTyped) {
+            type = lastType;
+        } else {
+            type = MessageCodec.type(m);
+            lastTyped = m;
+            lastType = type;
+        }
+        traceHash = fold(traceHash, now, from, to, type);
+        return type;
+    }
+
     /** After a delivery: a node that now drops further copies of its broadcast is marked in {@link #seen}. */
     private void noteSeen(int from, int to, Node node, Message m) {
         if (seenFilterOn && m instanceof Message.Broadcast b && node.dropsSeenBroadcasts() && !node.mightAct(from, m)) {
             if (seen == null) {
                 seen = new SeenFilter(n);
+                updateFastSeen();
             }
             seen.mark(b.id(), to, delivered);
         }
