@@ -14,7 +14,7 @@ import dev.ringlab.node.Observation;
  * delivered (one {@link Observation.Delivered}) and handed to {@link #relay}, later copies are dropped.
  * Subclasses decide only where a delivered broadcast goes next.
  *
- * <p>The seen-set keeps its first two ids in fields of the node itself: in a simulated 10^6-node flood each
+ * <p>The seen-set keeps its latest two ids in fields of the node itself: in a simulated 10^6-node flood each
  * delivery lands on a random node, and a separate set object would be one more cache miss on the hottest
  * path; only a node that sees more than two broadcasts allocates a {@link LongSet}.
  */
@@ -49,9 +49,9 @@ abstract class BroadcastNode implements Node {
     }
 
     /**
-     * False for a broadcast this node has seen (its first two ids, kept in the node's fields): a later copy is
-     * dropped. True for anything else, also for an id in the set of a node that has seen more than two (the set
-     * is another object, which the hint does not read).
+     * False for a broadcast this node has seen among its latest two (kept in the node's fields): a later copy is
+     * dropped. True for anything else, also for an earlier id, kept in the set of a node that has seen more than
+     * two (the set is another object, which the hint does not read).
      */
     @Override
     public final boolean mightAct(int from, Message m) {
@@ -84,7 +84,11 @@ abstract class BroadcastNode implements Node {
      */
     protected abstract void relay(int from, Message.Broadcast b);
 
-    /** Records broadcast {@code id} as seen; false if it was already (ids are non-negative). */
+    /**
+     * Records broadcast {@code id} as seen; false if it was already (ids are non-negative). The fields hold the two
+     * latest ids, the set every earlier one: a stream's copies arrive while their broadcast is among the latest,
+     * so {@link #mightAct}, which reads only the fields, answers false for them.
+     */
     private boolean markSeen(long id) {
         if (id == seen0 || id == seen1) {
             return false;
@@ -99,7 +103,12 @@ abstract class BroadcastNode implements Node {
         }
         if (seenMore == null) {
             seenMore = new LongSet();
+        } else if (seenMore.contains(id)) {
+            return false;
         }
-        return seenMore.add(id);
+        seenMore.add(seen0);
+        seen0 = seen1;
+        seen1 = id;
+        return true;
     }
 }

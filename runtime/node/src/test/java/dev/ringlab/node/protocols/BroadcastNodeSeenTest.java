@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The first-receipt broadcasts ({@code flood}, {@code ring}, {@code gossip}, {@code tree}) deliver each
- * broadcast id once whatever order ids and duplicates arrive in, id 0 included (the seen-set keeps its first
+ * broadcast id once whatever order ids and duplicates arrive in, id 0 included (the seen-set keeps its latest
  * two ids apart from the rest), whether a broadcast comes alone or in a {@link Message.Batch}; each delivery
  * carries the hop and origin it arrived with.
  */
@@ -99,7 +99,7 @@ class BroadcastNodeSeenTest {
 
     /**
      * {@link Node#mightAct} (the simulator's prefetch hint) says false only where the node then sends nothing and
-     * schedules nothing, and it does say false for copies of the first two ids, the flood's common case.
+     * schedules nothing, and it does say false for copies of the latest two ids, the flood's common case.
      */
     @Test
     void theHintSaysFalseOnlyForCopiesThatChangeNothing() {
@@ -151,7 +151,7 @@ class BroadcastNodeSeenTest {
             }
         }
         assertTrue(falseHints > 500, "false hints: " + falseHints);
-        // Only ids beyond the first two of a node, kept in a set the hint does not read, are answered with true.
+        // Only ids older than a node's latest two, kept in a set the hint does not read, are answered with true.
         assertTrue(trueHintsOnSeenIds < falseHints, "true hints on seen ids " + trueHintsOnSeenIds);
     }
 
@@ -192,6 +192,39 @@ class BroadcastNodeSeenTest {
                 // flood, gossip and tree relay each item they deliver (ring only from the origin's side).
                 assertTrue(env.sent.size() > afterInject, spec + ": batch items relayed");
             }
+        }
+    }
+
+    /**
+     * In a stream (each broadcast's copies arrive before the next broadcast), the hint says false for every copy
+     * after the first, the tenth broadcast's as well as the first's: the fields keep the latest two ids; and a
+     * node's {@link Node#dropsSeenBroadcasts} holds: a copy of an older id, answered true, is still dropped.
+     */
+    @Test
+    void inAStreamEveryLaterCopyIsHintedFalseAndAnOldIdIsStillDropped() {
+        for (String spec : SPECS) {
+            RecordingEnv env = new RecordingEnv(2, 5, 1);
+            Node node = Protocols.parse(spec).create(2, complete(5));
+            node.start(env);
+            assertTrue(node.dropsSeenBroadcasts(), spec);
+            for (long id = 0; id < 10; id++) {
+                Message.Broadcast b = new Message.Broadcast(id, 1, 0, 1, new byte[0]);
+                assertTrue(node.mightAct(1, b), spec + ": first copy of " + id);
+                node.onMessage(1, b);
+                for (int copy = 0; copy < 3; copy++) {
+                    assertTrue(!node.mightAct(3, b), spec + ": a later copy of " + id);
+                    int sentBefore = env.sent.size();
+                    node.onMessage(3, b);
+                    assertEquals(sentBefore, env.sent.size(), spec + ": a later copy of " + id + " sent nothing");
+                }
+            }
+            int sentBefore = env.sent.size();
+            long deliveredBefore = env.observed.stream().filter(o -> o instanceof Observation.Delivered).count();
+            node.onMessage(3, new Message.Broadcast(0, 1, 0, 1, new byte[0]));
+            assertEquals(sentBefore, env.sent.size(), spec + ": the oldest id again");
+            assertEquals(deliveredBefore, env.observed.stream().filter(o -> o instanceof Observation.Delivered).count(),
+                    spec + ": the oldest id again, not delivered");
+            assertEquals(10, deliveredBefore, spec + ": ten broadcasts delivered once each");
         }
     }
 }
