@@ -836,9 +836,9 @@ public final class SimCluster implements Cluster {
      * field: a node that acts reads its env first, and the node and its env are allocated back to back
      * ({@link #boot}), so the node's header and the env's end cover both objects' lines whatever their alignment
      * (in CPU profiles of simbench's flood without it, the node's handler took 3 % of the samples in some JVMs
-     * and 10-14 % in others; with it, under 1 % in each). The overlay row is loaded at its first and last target, as a row of 8 ints spans two
-     * lines half the time. No effect on the run (the counter only keeps the loads alive; a hint changes no
-     * state).
+     * and 10-14 % in others; with it, under 1 % in each). The overlay row is loaded at its first and last
+     * target, as a row of 8 ints spans two lines half the time. No effect on the run (the counter only keeps the
+     * loads alive; a hint changes no state).
      */
     private void prefetch() {
         int[] slots = prefetchSlots;
