@@ -39,7 +39,8 @@ class SeenFilterTest {
                     marked.computeIfAbsent(id, k -> new BitSet()).set(v);
                     if (ids <= SeenFilter.SLOTS) {
                         // Never more ids than slots: every id keeps its slot, so each mark is found.
-                        assertTrue(f.has(id, v), "case " + c + " (seed " + seed + ", master " + master + "): a mark is lost");
+                        assertTrue(f.has(id, v),
+                                "case " + c + " (seed " + seed + ", master " + master + "): a mark is lost");
                     }
                 } else if (kind == 4) {
                     f.clear(v);
