@@ -23,6 +23,7 @@ import picocli.CommandLine;
 /** A short calibration of the real netty engine on loopback writes a model the simulator loads and runs. */
 class CalibrateCommandTest {
     @Test
+    @org.junit.jupiter.api.Tag("long") // a whole real-engine run: `mvn verify -P long` (README, "The two commands")
     void aShortNettyCalibrationWritesALoadableModelWithPlacementAndTheColdStartTable(@TempDir Path tmp) throws Exception {
         TopologyCommandTest.Result r = TopologyCommandTest.run("calibrate", "--out", tmp.toString(), "-n", "8", "--rotations", "20",
                 "--bursts", "1,4", "--reps", "3", "--respawns", "1", "--passes", "1", "--load-rates", "200,1500", "--json");
@@ -292,6 +293,7 @@ class CalibrateCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("long") // a whole real-engine run: `mvn verify -P long` (README, "The two commands")
     @org.junit.jupiter.api.Timeout(180)
     void restartRoundsOnProcessesMeasureTheCallAndTheWindowTheNewJvmWasBoundInAndNettyStopsAfterOne() {
         List<List<Object>> rows = new ArrayList<>();

@@ -31,6 +31,7 @@ class FidelityEngineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("long") // a whole real-engine run: `mvn verify -P long` (README, "The two commands")
     void aFidelityRunOnProcessesMeasuresOneJvmPerNodeAndSkipsWhatProcessesCannotRun(@TempDir Path tmp) throws Exception {
         Path cal = processesCalibration(tmp.resolve("cal"));
         TokenCommandTest.Result r = TokenCommandTest.run("fidelity", "--engine", "processes", "--calibration", cal.toString(),

@@ -60,6 +60,7 @@ class FidelityHostCheckTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("long") // a whole real-engine run: `mvn verify -P long` (README, "The two commands")
     void fidelityMeasuresTheHostBeforeAndAfterItsRunsAndWarnsWhenItMoved(@TempDir Path tmp) throws Exception {
         Path cal = Files.createDirectories(tmp.resolve("cal"));
         EngineModelCliTest.calibration(cal);
