@@ -217,14 +217,16 @@ public final class PrimitiveFlood {
      * CSR rows, trace folding); the simulator minus the limit (node and message objects, dispatch through the
      * Env, the protocol's state); and the simulator run's garbage collection. Every argument but
      * {@code simGcNanos} is a run's wall time minus the collections during it, so a collection is counted
-     * once, in its own part. A part measured below 0 (noise) is 0.
+     * once, in its own part. The parts add up to the simulator's run exactly, so a difference is kept as measured,
+     * below 0 too: a later run that went faster than the one it is subtracted from (the host's noise, or the
+     * simulator outrunning the limit's loop).
      */
     public static Breakdown breakdown(long simNetNanos, long simGcNanos, long limitNetNanos, long withoutDrawsNetNanos,
                                       long queueNetNanos) {
         return new Breakdown(queueNetNanos,
-                Math.max(0, limitNetNanos - withoutDrawsNetNanos),
-                Math.max(0, withoutDrawsNetNanos - queueNetNanos),
-                Math.max(0, simNetNanos - limitNetNanos),
+                limitNetNanos - withoutDrawsNetNanos,
+                withoutDrawsNetNanos - queueNetNanos,
+                simNetNanos - limitNetNanos,
                 simGcNanos);
     }
 }
