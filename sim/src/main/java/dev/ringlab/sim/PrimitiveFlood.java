@@ -218,7 +218,7 @@ public final class PrimitiveFlood {
      * Env, the protocol's state); and the simulator run's garbage collection. Every argument but
      * {@code simGcNanos} is a run's wall time minus the collections during it, so a collection is counted
      * once, in its own part. The parts add up to the simulator's run exactly, so a difference is kept as measured,
-     * below 0 too: a later run that went faster than the one it is subtracted from (the host's noise, or the
+     * below 0 too: the run it subtracts took longer than the run it is taken from (the host's noise, or the
      * simulator outrunning the limit's loop).
      */
     public static Breakdown breakdown(long simNetNanos, long simGcNanos, long limitNetNanos, long withoutDrawsNetNanos,

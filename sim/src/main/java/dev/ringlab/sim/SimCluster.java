@@ -837,9 +837,8 @@ public final class SimCluster implements Cluster {
      * ({@link #boot}), so the node's header and the env's end cover both objects' lines whatever their alignment
      * (in five CPU profiles of simbench's flood at 10^6 without it, the node's handler took 2.8 % of the samples
      * in one and 9.4-16.7 % in the other four; in three with it, it was not among the 22 largest entries, the
-     * 22nd at 0.3-0.7 %). The overlay row is loaded at its first and last
-     * target, as a row of 8 ints spans two lines half the time. No effect on the run (the counter only keeps the
-     * loads alive; a hint changes no state).
+     * 22nd at 0.3-0.7 %). The overlay row is loaded at its first and last target, as a row of 8 ints spans two
+     * lines half the time. No effect on the run (the counter only keeps the loads alive; a hint changes no state).
      */
     private void prefetch() {
         int[] slots = prefetchSlots;

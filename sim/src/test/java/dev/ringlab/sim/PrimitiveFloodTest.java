@@ -82,7 +82,8 @@ class PrimitiveFloodTest {
         assertEquals(50, b.gcNanos());
         assertEquals(1050, b.queueNanos() + b.linkDrawNanos() + b.floodNanos() + b.nodesAndMessagesNanos() + b.gcNanos());
         PrimitiveFlood.Breakdown noisy = PrimitiveFlood.breakdown(300, 0, 400, 450, 500);
-        // Kept signed: a part below 0 is a later run that went faster, and the parts still add up to the run.
+        // Kept signed: below 0, the run a part subtracts took longer than the one it is taken from; the parts still
+        // add up to the run.
         assertEquals(-50, noisy.linkDrawNanos());
         assertEquals(-50, noisy.floodNanos());
         assertEquals(-100, noisy.nodesAndMessagesNanos());
