@@ -151,7 +151,7 @@ final class CalendarQueue extends EventQueue {
     /**
      * The open window's <b>run</b>: the events of the coarse bucket it came from, as the radix sort left their keys
      * (offset in the window {@code << 32 | slot}), in (time, seq) order. They stay in the coarse bucket's chain and
-     * leave from {@code run[runPos]} up to {@code runEnd} (no run when equal); the chain {@code runFirst..runLast}
+     * leave from {@code run[runPos]} up to {@code runEnd} (both 0 when there is no run); the chain {@code runFirst..runLast}
      * is freed when the last one has left.
      */
     private long[] run = new long[0];
@@ -382,35 +382,26 @@ final class CalendarQueue extends EventQueue {
 
     @Override
     void pop() {
-        // The common cases, small enough for the JIT to inline into the simulator's loop: no overflow heap, and
-        // either the window's run alone holds its events, or (no run) the current bucket's head is not its tail
-        // nor the last slot of its chunk.
+        // The common case, small enough for the JIT to inline into the simulator's loop: no overflow heap, no run,
+        // and the current bucket's head is not its tail nor the last slot of its chunk.
         if (heapSize == 0) {
-            if (runPos < runEnd) {
-                if (runAlone) {
-                    long k = run[runPos];
-                    popRun((int) k, windowStart + (k >>> 32));
-                    return;
-                }
-            } else {
-                int h = head[cur];
-                int next = h + 1;
-                if (h != NIL && h != tail[cur] && (next & CHUNK_MASK) != 0) {
-                    int[] in = ints[h >>> PAGE_BITS];
-                    int o = (h & PAGE_MASK) * 3;
-                    long t = curStart + ((in[o] - curStart) & spanMask);
-                    topTime = t;
-                    topA = in[o + 1];
-                    topB = in[o + 2];
-                    Object[] r = refs[h >>> PAGE_BITS];
-                    topRef = r[h & PAGE_MASK];
-                    r[h & PAGE_MASK] = null;
-                    head[cur] = next;
-                    calendarCount--;
-                    lastPopNanos = t;
-                    size--;
-                    return;
-                }
+            int h = head[cur];
+            int next = h + 1;
+            if (h != NIL && runEnd == 0 && h != tail[cur] && (next & CHUNK_MASK) != 0) {
+                int[] in = ints[h >>> PAGE_BITS];
+                int o = (h & PAGE_MASK) * 3;
+                long t = curStart + ((in[o] - curStart) & spanMask);
+                topTime = t;
+                topA = in[o + 1];
+                topB = in[o + 2];
+                Object[] r = refs[h >>> PAGE_BITS];
+                topRef = r[h & PAGE_MASK];
+                r[h & PAGE_MASK] = null;
+                head[cur] = next;
+                calendarCount--;
+                lastPopNanos = t;
+                size--;
+                return;
             }
         }
         popSlow();
@@ -437,6 +428,12 @@ final class CalendarQueue extends EventQueue {
     }
 
     private void popSlow() {
+        if (heapSize == 0 && runAlone && runPos < runEnd) {
+            // The run alone holds the window's events: its next one is the queue's.
+            long k = run[runPos];
+            popRun((int) k, windowStart + (k >>> 32));
+            return;
+        }
         boolean calendar = findCalendarHead();
         if (heapFirst(calendar)) {
             topTime = heapTime[0];
