@@ -710,47 +710,55 @@ final class CalendarQueue extends EventQueue {
      * Fills {@code slots} with the slots of the calendar's next events, in order, without removing them, and
      * {@code as}, {@code bs} with their ints; returns how many (at most {@code slots.length}; 0 if the queue
      * cannot tell cheaply). They are the run's next events up to the first fine-bucket event that goes before
-     * one of them, or the current fine bucket's up to the run's next event. A hint only: the next
-     * {@link #pop()}s may come from the overflow heap first. Slots are valid until the next push or pop.
+     * one of them, or the current fine bucket's up to the run's next event. The first {@code skip} entries are
+     * counted but not written (a caller that prefetched those events on its previous call does not need them),
+     * which spares reading their lines once more. A hint only: the next {@link #pop()}s may come from the overflow heap first.
+     * Slots are valid until the next push or pop.
      */
     @Override
-    int upcoming(int[] slots, int[] as, int[] bs) {
+    int upcoming(int[] slots, int[] as, int[] bs, int skip) {
         if (slots.length == 0 || !findCalendarHead()) {
             return 0;
         }
-        int k = 0;
         if (headInRun) {
             // The run's events, up to the first fine-bucket event pushed since the window opened (if any).
-            long limit = !runAlone && fineOccupied() ? timeOf(fineHead()) : Long.MAX_VALUE;
             long[] keys = run;
-            for (int i = runPos; i < runEnd && k < slots.length; i++) {
-                long key = keys[i];
-                if (windowStart + (key >>> 32) > limit) {
-                    break;
+            int end = Math.min(runEnd, runPos + slots.length);
+            if (!runAlone && fineOccupied()) {
+                long limit = timeOf(fineHead());
+                int i = runPos;
+                while (i < end && windowStart + (keys[i] >>> 32) <= limit) {
+                    i++;
                 }
-                int x = (int) key;
+                end = i;
+            }
+            for (int i = runPos + skip; i < end; i++) {
+                int x = (int) keys[i];
                 int[] in = ints[x >>> PAGE_BITS];
                 int o = (x & PAGE_MASK) * 3;
+                int k = i - runPos;
                 slots[k] = x;
                 as[k] = in[o + 1];
                 bs[k] = in[o + 2];
-                k++;
             }
-            return k;
+            return end - runPos;
         }
         // The current fine bucket's events, up to the run's next event (if the window has a run).
         long limit = runPos < runEnd ? windowStart + (run[runPos] >>> 32) : Long.MAX_VALUE;
         int x = headSlot;
         int last = tail[cur];
+        int k = 0;
         while (true) {
-            int[] in = ints[x >>> PAGE_BITS];
-            int o = (x & PAGE_MASK) * 3;
             if (k > 0 && limit != Long.MAX_VALUE && timeOf(x) >= limit) {
                 return k;
             }
-            slots[k] = x;
-            as[k] = in[o + 1];
-            bs[k] = in[o + 2];
+            if (k >= skip) {
+                int[] in = ints[x >>> PAGE_BITS];
+                int o = (x & PAGE_MASK) * 3;
+                slots[k] = x;
+                as[k] = in[o + 1];
+                bs[k] = in[o + 2];
+            }
             k++;
             if (x == last || k == slots.length) {
                 return k;

@@ -45,7 +45,7 @@ abstract sealed class EventQueue permits CalendarQueue, BinaryHeapQueue, Priorit
      * Slots and ints of the next few events, as a prefetch hint (see {@link CalendarQueue#upcoming}); the
      * default cannot tell and returns 0.
      */
-    int upcoming(int[] slots, int[] as, int[] bs) {
+    int upcoming(int[] slots, int[] as, int[] bs, int skip) {
         return 0;
     }
 

@@ -844,7 +844,7 @@ public final class SimCluster implements Cluster {
         int[] slots = prefetchSlots;
         int[] as = prefetchA;
         int[] targets = prefetchB;
-        int k = queue.upcoming(slots, as, targets);
+        int k = queue.upcoming(slots, as, targets, prefetchedAhead);
         int run = Math.min(k, PREFETCH_BATCH);
         int from = Math.min(prefetchedAhead, k);
         untilPrefetch = Math.max(1, run);

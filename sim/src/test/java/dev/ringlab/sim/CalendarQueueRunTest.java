@@ -87,7 +87,7 @@ class CalendarQueueRunTest {
         int[] slots = new int[16];
         int[] as = new int[16];
         int[] bs = new int[16];
-        int k = q.upcoming(slots, as, bs);
+        int k = q.upcoming(slots, as, bs, 0);
         assertArrayEquals(ids, Arrays.copyOf(as, k), "hint " + Arrays.toString(Arrays.copyOf(as, k)));
         for (int j = 0; j < k; j++) {
             assertEquals(~as[j], bs[j], "hint " + j + " second int");

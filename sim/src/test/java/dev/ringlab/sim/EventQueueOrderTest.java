@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,23 @@ class EventQueueOrderTest {
         int[] slots = new int[16];
         int[] as = new int[16];
         int[] bs = new int[16];
-        int k = q.upcoming(slots, as, bs);
+        int k = q.upcoming(slots, as, bs, 0);
+        // A caller that has the first entries from its last call skips them: the rest are the same.
+        int skip = k / 2;
+        int[] slots2 = new int[16];
+        int[] as2 = new int[16];
+        int[] bs2 = new int[16];
+        Arrays.fill(as2, 0, skip, Integer.MIN_VALUE);
+        assertEquals(k, q.upcoming(slots2, as2, bs2, skip), "hint count with " + skip + " skipped, " + where);
+        for (int j = 0; j < k; j++) {
+            if (j < skip) {
+                assertEquals(Integer.MIN_VALUE, as2[j], "skipped hint " + j + " written, " + where);
+            } else {
+                assertEquals(slots[j], slots2[j], "hint " + j + " with " + skip + " skipped, " + where);
+                assertEquals(as[j], as2[j], "hint " + j + " with " + skip + " skipped, " + where);
+                assertEquals(bs[j], bs2[j], "hint " + j + " with " + skip + " skipped, " + where);
+            }
+        }
         long prevTime = Long.MIN_VALUE;
         long prevSeq = -1;
         for (int j = 0; j < k; j++) {
