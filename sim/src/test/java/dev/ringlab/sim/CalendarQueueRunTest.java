@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
  * and events pushed into the window's fine buckets after it opened interleave with the run by time, after the
  * run's events of the same time (those were pushed first). The prefetch hint names the events in the order they
  * leave, stopping where the other side's next event comes first: a hint that skipped one would cost only speed,
- * so order alone would not show it.
+ * so order alone would not show it. The cases are the ones a PIT run over the queue tests found unchecked: the
+ * inlined pop taking a fine bucket's head while a run is open, the first look at a run that opens after a fine
+ * bucket, and a hint of more than one fine-bucket event.
  */
 class CalendarQueueRunTest {
 
@@ -26,6 +28,8 @@ class CalendarQueueRunTest {
         q.push(base + 100, 0, ~0, "e0");
         q.push(base + 5_000, 1, ~1, "e1");
         q.push(base + 5_000, 2, ~2, "e2");
+        q.push(base + 5_150, 8, ~8, "e8");
+        q.push(base + 5_160, 9, ~9, "e9");
         q.push(base + 5_300, 3, ~3, "e3");
         q.push(base + 20_000, 4, ~4, "e4");
 
@@ -33,16 +37,21 @@ class CalendarQueueRunTest {
         // Pushed into the open window: fine buckets 9 (4,608-5,120 ns) and 10 (5,120-5,632 ns) of the window.
         q.push(base + 5_000, 5, ~5, "e5"); // ties with e1 and e2, which were pushed first
         q.push(base + 5_200, 6, ~6, "e6");
-        q.push(base + 5_500, 7, ~7, "e7"); // same fine bucket as e6, but after the run's e3
-        assertEquals(7, q.size());
+        q.push(base + 5_250, 10, ~10, "e10");
+        q.push(base + 5_500, 7, ~7, "e7"); // same fine bucket as e6 and e10, but after the run's e3
+        assertEquals(10, q.size());
 
         assertHint(q, 1, 2); // the run, up to the fine buckets' e5 (a tie: the run's go first)
         popExpect(q, 1, base + 5_000);
         popExpect(q, 2, base + 5_000);
-        assertHint(q, 5); // fine bucket 9, before the run's e3
+        assertHint(q, 5); // fine bucket 9, before the run's e8
         popExpect(q, 5, base + 5_000);
-        assertHint(q, 6); // fine bucket 10 up to the run's e3: e7 comes after it
+        assertHint(q, 8, 9); // the run up to fine bucket 10's e6
+        popExpect(q, 8, base + 5_150);
+        popExpect(q, 9, base + 5_160); // not e6, at the head of the fine bucket the queue now looks at
+        assertHint(q, 6, 10); // fine bucket 10 up to the run's e3: e7 comes after it
         popExpect(q, 6, base + 5_200);
+        popExpect(q, 10, base + 5_250);
         assertHint(q, 3); // the run up to e7
         popExpect(q, 3, base + 5_300);
         assertHint(q, 7);
@@ -51,6 +60,20 @@ class CalendarQueueRunTest {
         assertEquals(base + 20_000, q.peekTime());
         popExpect(q, 4, base + 20_000);
         assertTrue(q.isEmpty());
+
+        // A window reached from a fine bucket: the first look after it opens (here a peek) sees the run's head.
+        q.push(base + 20_100, 11, ~11, "e11"); // the current window, one fine bucket
+        q.push(base + 20_200, 12, ~12, "e12");
+        q.push(base + 2 * window + 3_000, 14, ~14, "e14"); // a later window, two fine buckets: a run
+        q.push(base + 2 * window + 1_000, 13, ~13, "e13");
+        assertHint(q, 11, 12);
+        popExpect(q, 11, base + 20_100);
+        popExpect(q, 12, base + 20_200);
+        assertEquals(base + 2 * window + 1_000, q.peekTime(), "peek as the run opens");
+        assertHint(q, 13, 14);
+        popExpect(q, 13, base + 2 * window + 1_000);
+        popExpect(q, 14, base + 2 * window + 3_000);
+        assertTrue(q.isEmpty());
         assertEquals(0, q.overflowSize(), "no event took the overflow heap");
         assertEquals(0, q.bucketSorts(), "no fine bucket needed a sort");
 
@@ -58,12 +81,12 @@ class CalendarQueueRunTest {
         // events (four chunks each; 128 chunks to a page) keeps the same pages.
         long footprint = 0;
         for (int w = 0; w < 50; w++) {
-            long start = base + (2 + w) * window;
+            long start = base + (3 + w) * window;
             for (int i = 0; i < 1_000; i++) {
-                q.push(start + window + 7L * i, 10 + i, ~(10 + i), null); // the next window: a coarse bucket
+                q.push(start + window + 7L * i, 100 + i, ~(100 + i), null); // the next window: a coarse bucket
             }
             for (int i = 0; i < 1_000; i++) {
-                popExpect(q, 10 + i, start + window + 7L * i);
+                popExpect(q, 100 + i, start + window + 7L * i);
             }
             if (w == 1) {
                 footprint = q.footprintBytes();
@@ -78,7 +101,7 @@ class CalendarQueueRunTest {
         assertEquals(id, q.a(), "popped id");
         assertEquals(~id, q.b(), "second int of " + id);
         assertEquals(time, q.time(), "time of " + id);
-        if (id < 10) {
+        if (id < 100) {
             assertEquals("e" + id, q.ref(), "ref of " + id);
         }
     }
