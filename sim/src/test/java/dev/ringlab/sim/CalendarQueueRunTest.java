@@ -38,8 +38,9 @@ class CalendarQueueRunTest {
         q.push(base + 5_000, 5, ~5, "e5"); // ties with e1 and e2, which were pushed first
         q.push(base + 5_200, 6, ~6, "e6");
         q.push(base + 5_250, 10, ~10, "e10");
-        q.push(base + 5_500, 7, ~7, "e7"); // same fine bucket as e6 and e10, but after the run's e3
-        assertEquals(10, q.size());
+        q.push(base + 5_300, 15, ~15, "e15"); // ties with the run's e3, which was pushed first
+        q.push(base + 5_500, 7, ~7, "e7"); // same fine bucket as e6, e10 and e15, after the run's e3
+        assertEquals(11, q.size());
 
         assertHint(q, 1, 2); // the run, up to the fine buckets' e5 (a tie: the run's go first)
         popExpect(q, 1, base + 5_000);
@@ -49,12 +50,13 @@ class CalendarQueueRunTest {
         assertHint(q, 8, 9); // the run up to fine bucket 10's e6
         popExpect(q, 8, base + 5_150);
         popExpect(q, 9, base + 5_160); // not e6, at the head of the fine bucket the queue now looks at
-        assertHint(q, 6, 10); // fine bucket 10 up to the run's e3: e7 comes after it
+        assertHint(q, 6, 10); // fine bucket 10 up to the run's e3: e15 ties with it and comes after it
         popExpect(q, 6, base + 5_200);
         popExpect(q, 10, base + 5_250);
-        assertHint(q, 3); // the run up to e7
+        assertHint(q, 3); // the run up to e15
         popExpect(q, 3, base + 5_300);
-        assertHint(q, 7);
+        assertHint(q, 15, 7); // fine bucket 10, before the run's e4
+        popExpect(q, 15, base + 5_300);
         popExpect(q, 7, base + 5_500);
         assertHint(q, 4); // the run's last
         assertEquals(base + 20_000, q.peekTime());
