@@ -151,8 +151,8 @@ final class CalendarQueue extends EventQueue {
     /**
      * The open window's <b>run</b>: the events of the coarse bucket it came from, as the radix sort left their keys
      * (offset in the window {@code << 32 | slot}), in (time, seq) order. They stay in the coarse bucket's chain and
-     * leave from {@code run[runPos]} up to {@code runEnd} (both 0 when there is no run); the chain {@code runFirst..runLast}
-     * is freed when the last one has left.
+     * leave from {@code run[runPos]} up to {@code runEnd} (both 0 when there is no run); the chain
+     * {@code runFirst..runLast} is freed when the last one has left.
      */
     private long[] run = new long[0];
     private int runPos;
@@ -712,8 +712,8 @@ final class CalendarQueue extends EventQueue {
      * cannot tell cheaply). They are the run's next events up to the first fine-bucket event that goes before
      * one of them, or the current fine bucket's up to the run's next event. The first {@code skip} entries are
      * counted but not written (a caller that prefetched those events on its previous call does not need them),
-     * which spares reading their lines once more. A hint only: the next {@link #pop()}s may come from the overflow heap first.
-     * Slots are valid until the next push or pop.
+     * which spares reading their lines once more. A hint only: the next {@link #pop()}s may come from the overflow
+     * heap first. Slots are valid until the next push or pop.
      */
     @Override
     int upcoming(int[] slots, int[] as, int[] bs, int skip) {
